@@ -1,0 +1,171 @@
+"""One error hierarchy, rooted at :class:`LeadcoreError`.
+
+Every error says what went wrong, why, and what to do, and carries the ids
+involved in ``context`` so callers can react without parsing the message.
+
+>>> err = NotFoundError("company", 42)
+>>> str(err)
+'unknown company id 42: no company with this id exists. Check the id, or create the company first'
+>>> err.context
+{'kind': 'company', 'id': 42}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "ConflictError",
+    "DeletedItemError",
+    "DuplicateNameError",
+    "FeatureNotLicensed",
+    "InheritedCategoryError",
+    "LastCategoryError",
+    "LeadStatusNotEditable",
+    "LeadcoreError",
+    "ListRuleError",
+    "NotFoundError",
+    "ReadOnlyError",
+    "RuleViolation",
+    "TransitionRefused",
+    "ValidationError",
+]
+
+
+class LeadcoreError(Exception):
+    """Root of every error leadcore raises on purpose."""
+
+    def __init__(self, what: str, *, why: str = "", fix: str = "", **context: Any) -> None:
+        self.what = what
+        self.why = why
+        self.fix = fix
+        self.context: dict[str, Any] = context
+        parts = what if not why else f"{what}: {why}"
+        message = parts if not fix else f"{parts}. {fix}"
+        super().__init__(message)
+
+
+class ValidationError(LeadcoreError, ValueError):
+    """A value is not acceptable (wrong type, empty, out of range, contradicts another)."""
+
+
+class DuplicateNameError(ValidationError):
+    """A list item name is already taken (case-insensitively, deleted items included)."""
+
+    def __init__(self, list_name: str, name: str, existing_id: int) -> None:
+        super().__init__(
+            f"the {list_name} name {name!r} is already used by item {existing_id}",
+            why="names are unique ignoring case, deleted items included",
+            fix="Choose another name, or restore and reuse the existing item",
+            list=list_name,
+            name=name,
+            existing_id=existing_id,
+        )
+
+
+class NotFoundError(LeadcoreError, LookupError):
+    """An id refers to nothing."""
+
+    def __init__(self, kind: str, id: object) -> None:
+        super().__init__(
+            f"unknown {kind} id {id!r}",
+            why=f"no {kind} with this id exists",
+            fix=f"Check the id, or create the {kind} first",
+            kind=kind,
+            id=id,
+        )
+
+
+class DeletedItemError(LeadcoreError):
+    """A soft-deleted list item cannot be newly assigned."""
+
+    def __init__(self, kind: str, id: int, name: str) -> None:
+        super().__init__(
+            f"the {kind} {name!r} (id {id}) is deleted",
+            why="a deleted list item stays on the records that hold it "
+            "but cannot be newly assigned",
+            fix=f"Pick an active {kind}, or restore this one in the list administration",
+            kind=kind,
+            id=id,
+            name=name,
+        )
+
+
+class ListRuleError(LeadcoreError):
+    """A list administration rule refused the change (for example deleting the default)."""
+
+
+class RuleViolation(LeadcoreError):
+    """A domain rule refused an operation; ``rule`` names it (R1..R12 or a policy)."""
+
+    def __init__(self, rule: str, what: str, *, why: str = "", fix: str = "", **context: Any):
+        self.rule = rule
+        super().__init__(f"[{rule}] {what}", why=why, fix=fix, rule=rule, **context)
+
+
+class LeadStatusNotEditable(RuleViolation):
+    """The person's lead status is not visible, so it cannot be edited (R1, R4)."""
+
+    def __init__(self, person_id: int, category_name: str | None) -> None:
+        where = f"category {category_name!r}" if category_name else "no category"
+        super().__init__(
+            "R4",
+            f"the lead status of person {person_id} is hidden and read-only",
+            why=f"its effective {where} is not a lead-enabled Potential customer category",
+            fix="Move the company to a Potential customer category with lead status enabled "
+            "first; the stored value is kept and stays searchable meanwhile",
+            person_id=person_id,
+        )
+
+
+class InheritedCategoryError(RuleViolation):
+    """A person's category comes from its company and cannot be set on the person (R3)."""
+
+    def __init__(self, person_id: int, company_id: int) -> None:
+        super().__init__(
+            "R3",
+            f"the category of person {person_id} cannot be changed on the person",
+            why=f"persons inherit the category of their company (company {company_id})",
+            fix="Change the category on the company instead",
+            person_id=person_id,
+            company_id=company_id,
+        )
+
+
+class TransitionRefused(RuleViolation):
+    """A transition policy refused a lead-status change (R8)."""
+
+
+class LastCategoryError(RuleViolation):
+    """'Move to next category' was asked at the last category (R10)."""
+
+
+class FeatureNotLicensed(LeadcoreError, PermissionError):
+    """The installation's licence lacks the feature an operation needs."""
+
+    def __init__(self, feature: str, operation: str) -> None:
+        super().__init__(
+            f"{operation} needs the {feature!r} feature",
+            why="the licence of this installation does not include it",
+            fix=f"Add {feature!r} to the Licence passed in, or leave out what needs it",
+            feature=feature,
+        )
+
+
+class ReadOnlyError(LeadcoreError):
+    """A value is read-only once recorded (UTM data points)."""
+
+
+class ConflictError(LeadcoreError):
+    """A stale copy of an aggregate was saved: someone else saved a newer version first."""
+
+    def __init__(self, kind: str, id: object, expected: int, actual: int) -> None:
+        super().__init__(
+            f"{kind} {id!r} was changed by someone else (version {actual}, yours {expected})",
+            why="saving a stale copy would lose their update",
+            fix="Reload the record, re-apply your change and save again",
+            kind=kind,
+            id=id,
+            expected=expected,
+            actual=actual,
+        )

@@ -1,0 +1,119 @@
+"""The append-only lead-status history (§6) and the domain events around it.
+
+Every change of a person's stored status, every hide and every reveal is one
+:class:`HistoryEntry`. Replaying the entries gives each person's stored status.
+
+>>> from datetime import datetime, timezone
+>>> at = datetime(2026, 1, 1, tzinfo=timezone.utc)
+>>> entries = [
+...     HistoryEntry(PersonId(1), HistoryKind.CHANGE, None, LeadStatusId(1), at,
+...                  source=StatusSource.DEFAULT),
+...     HistoryEntry(PersonId(1), HistoryKind.CHANGE, LeadStatusId(1), LeadStatusId(2), at),
+...     HistoryEntry(PersonId(1), HistoryKind.HIDE, LeadStatusId(2), LeadStatusId(2), at),
+... ]
+>>> replay(entries)
+{1: 2}
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from datetime import datetime
+
+import attrs
+
+from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, PersonId
+
+__all__ = [
+    "CompanyCategoryChanged",
+    "DomainEvent",
+    "HistoryEntry",
+    "HistoryKind",
+    "PersonCategoryChanged",
+    "PersonMoved",
+    "StatusSource",
+    "replay",
+]
+
+
+class StatusSource(enum.Enum):
+    """Who or what caused a status entry."""
+
+    USER = "user"
+    DEFAULT = "default"
+    AUTOMATION = "automation"
+    BULK = "bulk"
+    IMPORT = "import"
+
+
+class HistoryKind(enum.Enum):
+    """A stored value changed, was hidden (kept as is) or was revealed."""
+
+    CHANGE = "change"
+    HIDE = "hide"
+    REVEAL = "reveal"
+
+
+@attrs.frozen
+class HistoryEntry:
+    """One append-only history record.
+
+    For ``HIDE`` ``from_status == to_status``: the stored value is kept. For
+    ``REVEAL`` ``from_status`` is the value held while hidden and ``to_status``
+    the one it now shows (the default, or the kept value under the restore policy).
+    """
+
+    person_id: PersonId
+    kind: HistoryKind
+    from_status: LeadStatusId | None
+    to_status: LeadStatusId | None
+    at: datetime
+    by: AssociateId | None = None
+    source: StatusSource = StatusSource.USER
+    reason: str | None = None
+
+
+@attrs.frozen
+class CompanyCategoryChanged:
+    """A company moved to another category."""
+
+    company_id: CompanyId
+    from_category: CategoryId | None
+    to_category: CategoryId | None
+    at: datetime
+    by: AssociateId | None = None
+
+
+@attrs.frozen
+class PersonCategoryChanged:
+    """A person without company got another category of its own."""
+
+    person_id: PersonId
+    from_category: CategoryId | None
+    to_category: CategoryId | None
+    at: datetime
+    by: AssociateId | None = None
+
+
+@attrs.frozen
+class PersonMoved:
+    """A person moved to another company (or to none)."""
+
+    person_id: PersonId
+    from_company: CompanyId | None
+    to_company: CompanyId | None
+    at: datetime
+    by: AssociateId | None = None
+
+
+DomainEvent = HistoryEntry | CompanyCategoryChanged | PersonCategoryChanged | PersonMoved
+"""Everything an operation of the rules engine can report."""
+
+
+def replay(entries: Iterable[HistoryEntry]) -> dict[PersonId, LeadStatusId | None]:
+    """Each person's stored status after applying ``entries`` in order."""
+    state: dict[PersonId, LeadStatusId | None] = {}
+    for entry in entries:
+        state[entry.person_id] = entry.to_status
+    return state

@@ -1,0 +1,281 @@
+"""Frozen entities and value objects of the lead domain.
+
+Every class is an ``attrs`` frozen, slotted class; change one with
+:func:`attrs.evolve`, which runs the validators again.
+
+>>> from datetime import datetime, timezone
+>>> cat = Category(id=CategoryId(1), name="Lead", group=CategoryGroup.POTENTIAL_CUSTOMER,
+...                rank=1, enable_lead_status=True)
+>>> cat.group.label("da")
+'Potentiel kunde'
+>>> Category(id=CategoryId(2), name="Customer", group=CategoryGroup.CUSTOMER, rank=2,
+...          enable_lead_status=True)
+Traceback (most recent call last):
+...
+leadcore.errors.ValidationError: category 'Customer' cannot enable lead status: ...
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal, NewType
+
+import attrs
+
+from leadcore.errors import ValidationError
+
+__all__ = [
+    "Associate",
+    "AssociateId",
+    "Availability",
+    "Category",
+    "CategoryGroup",
+    "CategoryId",
+    "Company",
+    "CompanyId",
+    "Language",
+    "LeadStatus",
+    "LeadStatusId",
+    "Person",
+    "PersonId",
+    "SelectionId",
+    "Utm",
+]
+
+Language = Literal["en", "da"]
+"""Languages leadcore ships display names in."""
+
+CategoryId = NewType("CategoryId", int)
+LeadStatusId = NewType("LeadStatusId", int)
+CompanyId = NewType("CompanyId", int)
+PersonId = NewType("PersonId", int)
+AssociateId = NewType("AssociateId", int)
+SelectionId = NewType("SelectionId", int)
+
+
+class CategoryGroup(enum.IntEnum):
+    """The fixed category groups; the integer codes are stable and are what is stored."""
+
+    UNKNOWN = 0
+    CUSTOMER = 1
+    POTENTIAL_CUSTOMER = 2
+    PARTNER = 3
+    LOST = 4
+    OTHER = 5
+
+    def label(self, language: Language = "en") -> str:
+        """Display name in ``language``."""
+        return _GROUP_TEXTS[self][language][0]
+
+    def tooltip(self, language: Language = "en") -> str:
+        """Description shown as a tooltip in ``language``."""
+        return _GROUP_TEXTS[self][language][1]
+
+
+_GROUP_TEXTS: dict[CategoryGroup, dict[Language, tuple[str, str]]] = {
+    CategoryGroup.UNKNOWN: {
+        "en": ("Unknown", "Not classified yet"),
+        "da": ("Ukendt", "Endnu ikke klassificeret"),
+    },
+    CategoryGroup.CUSTOMER: {
+        "en": ("Customer", "Companies that buy from you"),
+        "da": ("Kunde", "Firmaer, der køber hos jer"),
+    },
+    CategoryGroup.POTENTIAL_CUSTOMER: {
+        "en": ("Potential customer", "Leads and prospects not yet buying"),
+        "da": ("Potentiel kunde", "Leads og emner, der endnu ikke køber"),
+    },
+    CategoryGroup.PARTNER: {
+        "en": ("Partner", "Companies you work with"),
+        "da": ("Partner", "Firmaer, I samarbejder med"),
+    },
+    CategoryGroup.LOST: {
+        "en": ("Lost", "Lost opportunities and former customers"),
+        "da": ("Tabt", "Tabte muligheder og tidligere kunder"),
+    },
+    CategoryGroup.OTHER: {
+        "en": ("Other", "Everything else: suppliers, press, competitors"),
+        "da": ("Andet", "Alt andet: leverandører, presse, konkurrenter"),
+    },
+}
+
+
+class Availability(enum.Enum):
+    """An associate's availability; lead distribution only uses ``NORMAL``."""
+
+    NORMAL = "normal"
+    AWAY = "away"
+    BUSY = "busy"
+
+
+def _require_name(kind: str) -> Callable[[object, attrs.Attribute[str], str], None]:
+    def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise ValidationError(
+                f"a {kind} needs a non-empty {attribute.name}",
+                why=f"got {value!r}",
+                fix=f"Pass a {attribute.name} with at least one visible character",
+            )
+
+    return check
+
+
+@attrs.frozen
+class Utm:
+    """A UTM data point (source, medium, campaign, term, content); read-only once recorded.
+
+    >>> Utm(source="newsletter", medium="email").campaign is None
+    True
+    """
+
+    source: str | None = None
+    medium: str | None = None
+    campaign: str | None = None
+    term: str | None = None
+    content: str | None = None
+
+
+@attrs.frozen
+class Category:
+    """An item of the admin-maintained category list.
+
+    ``enable_lead_status`` may be true only in group Potential customer.
+    """
+
+    id: CategoryId
+    name: str = attrs.field(validator=_require_name("category"))
+    group: CategoryGroup = attrs.field(converter=CategoryGroup)
+    rank: int = 0
+    tooltip: str = ""
+    deleted: bool = False
+    enable_lead_status: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        if self.enable_lead_status and self.group is not CategoryGroup.POTENTIAL_CUSTOMER:
+            raise ValidationError(
+                f"category {self.name!r} cannot enable lead status",
+                why=f"it is in group {self.group.label()!r}; lead status exists only for "
+                "Potential customer categories",
+                fix="Move the category to group Potential customer first, or leave "
+                "enable_lead_status off",
+                category_id=self.id,
+            )
+
+    @property
+    def lead_enabled(self) -> bool:
+        """True when persons under this category show a lead status (R1)."""
+        return self.enable_lead_status and self.group is CategoryGroup.POTENTIAL_CUSTOMER
+
+
+@attrs.frozen
+class LeadStatus:
+    """An item of the lead-status list. ``key`` is stable; ``name`` is what admins edit."""
+
+    id: LeadStatusId
+    key: str
+    name: str = attrs.field(validator=_require_name("lead status"))
+    rank: int = 0
+    tooltip: str = ""
+    deleted: bool = False
+
+    def label(self, language: Language = "en") -> str:
+        """Display name: the shipped translation while the admin kept the default name."""
+        texts = DEFAULT_STATUS_TEXTS.get(self.key)
+        if texts is not None and self.name == texts["en"][0]:
+            return texts[language][0]
+        return self.name
+
+    def description(self, language: Language = "en") -> str:
+        """Tooltip text (R6): the shipped translation while the admin kept the default one."""
+        texts = DEFAULT_STATUS_TEXTS.get(self.key)
+        if texts is not None and self.tooltip == texts["en"][1]:
+            return texts[language][1]
+        return self.tooltip
+
+
+DEFAULT_STATUS_TEXTS: dict[str, dict[Language, tuple[str, str]]] = {
+    "open": {
+        "en": ("Open", "No outreach has been made yet (the default for every new lead)"),
+        "da": ("Åben", "Der er endnu ikke taget kontakt (standard for alle nye leads)"),
+    },
+    "contacting": {
+        "en": ("Contacting", "Sales is actively trying to reach the lead"),
+        "da": ("Kontakter", "Du forsøger at komme i kontakt med leadet"),
+    },
+    "qualified": {
+        "en": ("Qualified", "Right match and interest: ready for the sales process"),
+        "da": ("Kvalificeret", "Leadet har det rette match og interesse"),
+    },
+    "disqualified": {
+        "en": ("Disqualified", "Not relevant; will not be contacted further"),
+        "da": ("Diskvalificeret", "Leadet er ikke relevant"),
+    },
+    "renurture": {
+        "en": ("Re-nurture", "Not ready now; follow up later"),
+        "da": ("Genoptag kontakt", "Følg op senere"),
+    },
+}
+"""Shipped names and tooltips of the default statuses, by key and language."""
+
+
+@attrs.frozen
+class Associate:
+    """A user of the CRM; "my" in criteria means the current associate."""
+
+    id: AssociateId
+    name: str = attrs.field(validator=_require_name("associate"))
+    availability: Availability = Availability.NORMAL
+    groups: frozenset[str] = frozenset()
+
+
+@attrs.frozen
+class Company:
+    """A company (SuperOffice *contact*). ``version`` counts saves; adapters bump it."""
+
+    id: CompanyId
+    name: str = attrs.field(validator=_require_name("company"))
+    category_id: CategoryId | None
+    registered: datetime
+    updated: datetime
+    owner_id: AssociateId | None = None
+    source_utm: Utm | None = None
+    version: int = 0
+
+
+@attrs.frozen
+class Person:
+    """A person (SuperOffice *contact person*).
+
+    ``lead_status_id`` is the stored value, kept when hidden (R2, R4).
+    ``own_category_id`` is used only while the person has no company (R3).
+    """
+
+    id: PersonId
+    company_id: CompanyId | None
+    first_name: str
+    last_name: str
+    registered: datetime
+    updated: datetime
+    email: str = ""
+    owner_id: AssociateId | None = None
+    lead_status_id: LeadStatusId | None = None
+    own_category_id: CategoryId | None = None
+    first_touch_utm: Utm | None = None
+    lead_creation_utm: Utm | None = None
+    retired: bool = False
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        if not (self.first_name.strip() or self.last_name.strip()):
+            raise ValidationError(
+                "a person needs a first or a last name",
+                why="both are empty",
+                fix="Pass first_name or last_name",
+            )
+
+    @property
+    def full_name(self) -> str:
+        """First and last name joined by a space."""
+        return f"{self.first_name} {self.last_name}".strip()
