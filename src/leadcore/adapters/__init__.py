@@ -1,0 +1,1 @@
+"""Storage adapters: the in-memory default and SQLAlchemy Core."""

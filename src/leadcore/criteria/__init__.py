@@ -1,0 +1,1 @@
+"""The criteria algebra of the Find screen: build, normalize, evaluate, text, JSON."""

@@ -1,0 +1,1 @@
+"""What applications that embed leadcore test with: adapter contract suite, strategies."""
