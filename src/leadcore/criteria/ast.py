@@ -88,9 +88,6 @@ class Operator(enum.Enum):
     PREVIOUS = "previous"
     THIS_AND_NEXT = "this_and_next"
     THIS_AND_PREVIOUS = "this_and_previous"
-    # any nullable field
-    IS_SET = "is_set"
-    IS_NOT_SET = "is_not_set"
 
 
 class Period(enum.Enum):

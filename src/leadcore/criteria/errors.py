@@ -1,0 +1,84 @@
+"""Errors of the criteria algebra; all are :class:`leadcore.ValidationError`.
+
+>>> from leadcore.criteria.ast import Operator
+>>> raise OperatorNotAllowed("person.retired", Operator.IN, (Operator.IS_TRUE, Operator.IS_FALSE))
+Traceback (most recent call last):
+...
+leadcore.criteria.errors.OperatorNotAllowed: operator 'in' cannot be used on field ...
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from leadcore.criteria.ast import Operator
+from leadcore.errors import ValidationError
+
+__all__ = [
+    "BadValueError",
+    "CriteriaError",
+    "CriteriaParseError",
+    "OperatorNotAllowed",
+    "UnknownFieldError",
+]
+
+
+class CriteriaError(ValidationError):
+    """A criterion is malformed; refused when it is built, parsed or loaded."""
+
+
+class UnknownFieldError(CriteriaError):
+    """The field key is not in the registry."""
+
+    def __init__(self, key: str, known: Iterable[str]) -> None:
+        super().__init__(
+            f"unknown field {key!r}",
+            why="criteria can only use the registered fields",
+            fix=f"Use one of: {', '.join(sorted(known))}",
+            field=key,
+        )
+
+
+class OperatorNotAllowed(CriteriaError):
+    """The operator does not apply to the field's type."""
+
+    def __init__(self, key: str, operator: Operator, allowed: Iterable[Operator]) -> None:
+        names = sorted(op.value for op in allowed)
+        super().__init__(
+            f"operator {operator.value!r} cannot be used on field {key!r}",
+            why="the field's type decides which operators apply",
+            fix=f"Use one of: {', '.join(names)}",
+            field=key,
+            operator=operator.value,
+            allowed=names,
+        )
+
+
+class BadValueError(CriteriaError):
+    """A value has the wrong type or count for the field and operator."""
+
+    def __init__(self, key: str, operator: Operator, why: str, fix: str) -> None:
+        super().__init__(
+            f"bad value for {key!r} {operator.value}",
+            why=why,
+            fix=fix,
+            field=key,
+            operator=operator.value,
+        )
+
+
+class CriteriaParseError(CriteriaError):
+    """The text or JSON form could not be read; says where and what was expected."""
+
+    def __init__(self, source: str, position: int | str, expected: str, found: str) -> None:
+        super().__init__(
+            f"cannot read criteria at {position}",
+            why=f"expected {expected}, found {found}",
+            fix="Correct the criteria text at that position",
+            source=source,
+            position=position,
+            expected=expected,
+            found=found,
+        )
+        self.position = position
+        self.expected = expected

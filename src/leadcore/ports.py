@@ -1,0 +1,229 @@
+"""The ports: what the application service needs from storage and the outside world.
+
+Everything here is a :class:`typing.Protocol`; the core imports no adapter.
+Entity repositories store frozen aggregates with a ``version``: ``add`` stores
+version 1, ``save`` needs the version it loaded and stores version + 1, and a
+stale copy raises :class:`leadcore.errors.ConflictError` and writes nothing.
+
+Queries take a :class:`Query`: the criteria, the order, the page, and the
+environment the criteria are evaluated in (clock reading, current associate).
+
+>>> from leadcore.criteria.ast import ALWAYS
+>>> Query(ALWAYS, order=(Order("person.last_name"),), page=Page(offset=0, limit=50)).page.limit
+50
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+import attrs
+
+from leadcore.criteria.ast import ALWAYS, Criterion
+from leadcore.history import DomainEvent, HistoryEntry
+from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId, SelectionId
+
+__all__ = [
+    "Clock",
+    "CompanyRepository",
+    "EventPublisher",
+    "HistoryRepository",
+    "IdGenerator",
+    "ListRepository",
+    "Order",
+    "Page",
+    "PersonRepository",
+    "Query",
+    "SelectionRepository",
+    "SettingsRepository",
+    "StoredLists",
+    "UnitOfWork",
+]
+
+
+class Clock(Protocol):
+    """Tells the time; inject a fixed one in tests."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+
+
+class IdGenerator(Protocol):
+    """Hands out new ids per kind ("company", "person", "selection", ...)."""
+
+    def next_id(self, kind: str) -> int:
+        """A fresh id for ``kind``, never handed out before."""
+
+
+class EventPublisher(Protocol):
+    """Receives the events of each committed command, in order."""
+
+    def publish(self, events: Sequence[DomainEvent]) -> None:
+        """Deliver ``events``; called after a successful commit."""
+
+
+@attrs.frozen
+class Order:
+    """Sort by a field key (see :mod:`leadcore.criteria.fields`); rows without a value last."""
+
+    field: str
+    descending: bool = False
+
+
+@attrs.frozen
+class Page:
+    """A window of results: skip ``offset`` rows, return at most ``limit``."""
+
+    offset: int = 0
+    limit: int | None = None
+
+
+@attrs.frozen
+class Query:
+    """A find or count: criteria, order, page, and the evaluation environment."""
+
+    criteria: Criterion = ALWAYS
+    order: tuple[Order, ...] = ()
+    page: Page = Page()
+    current_associate: AssociateId | None = None
+    now: datetime | None = None
+
+
+class CompanyRepository(Protocol):
+    """Stores companies."""
+
+    def get(self, company_id: CompanyId) -> Company:
+        """The stored company; :class:`NotFoundError` when unknown."""
+
+    def add(self, company: Company) -> Company:
+        """Store a new company; returns it with version 1."""
+
+    def save(self, company: Company) -> Company:
+        """Store a changed company loaded at ``company.version``; returns version + 1."""
+
+    def find(self, query: Query) -> list[Company]:
+        """Companies matching ``query.criteria``, ordered and paged."""
+
+    def count(self, query: Query) -> int:
+        """How many companies match ``query.criteria`` (order and page ignored)."""
+
+
+class PersonRepository(Protocol):
+    """Stores persons."""
+
+    def get(self, person_id: PersonId) -> Person:
+        """The stored person; :class:`NotFoundError` when unknown."""
+
+    def add(self, person: Person) -> Person:
+        """Store a new person; returns it with version 1."""
+
+    def save(self, person: Person) -> Person:
+        """Store a changed person loaded at ``person.version``; returns version + 1."""
+
+    def save_many(self, persons: Iterable[Person]) -> list[Person]:
+        """``save`` for many persons at once (a company's cascade); all or none."""
+
+    def of_company(self, company_id: CompanyId) -> list[Person]:
+        """Every person of the company, by id."""
+
+    def find(self, query: Query) -> list[Person]:
+        """Persons matching ``query.criteria``, ordered and paged."""
+
+    def count(self, query: Query) -> int:
+        """How many persons match ``query.criteria`` (order and page ignored)."""
+
+
+@attrs.frozen
+class StoredLists:
+    """The category and lead-status lists as stored, with their version."""
+
+    categories: CategoryList
+    statuses: LeadStatusList
+    version: int = 0
+
+
+class ListRepository(Protocol):
+    """Stores the two admin lists together."""
+
+    def load(self) -> StoredLists:
+        """The current lists."""
+
+    def save(self, lists: StoredLists) -> StoredLists:
+        """Store lists loaded at ``lists.version``; returns version + 1."""
+
+
+class SelectionRepository(Protocol):
+    """Stores saved selections (see :mod:`leadcore.selections`)."""
+
+    def get(self, selection_id: SelectionId) -> object:
+        """The stored selection; :class:`NotFoundError` when unknown."""
+
+    def add(self, selection: object) -> object:
+        """Store a new selection; returns it with version 1."""
+
+    def save(self, selection: object) -> object:
+        """Store a changed selection; returns version + 1."""
+
+    def delete(self, selection_id: SelectionId) -> None:
+        """Remove a selection; :class:`NotFoundError` when unknown."""
+
+    def all(self) -> list[object]:
+        """Every saved selection, by id."""
+
+
+class HistoryRepository(Protocol):
+    """The append-only status history."""
+
+    def append(self, entries: Sequence[HistoryEntry]) -> None:
+        """Append ``entries`` in order."""
+
+    def for_person(self, person_id: PersonId) -> list[HistoryEntry]:
+        """The person's entries, oldest first."""
+
+    def __iter__(self) -> Iterator[HistoryEntry]:
+        """Every entry, oldest first."""
+
+
+class SettingsRepository(Protocol):
+    """Installation settings as plain JSON-able values by key."""
+
+    def get(self, key: str, default: object = None) -> object:
+        """The value stored under ``key``, or ``default``."""
+
+    def set(self, key: str, value: object) -> None:
+        """Store ``value`` under ``key``."""
+
+
+class UnitOfWork(Protocol):
+    """One atomic unit: commits everything or nothing.
+
+    Leaving the ``with`` block without :meth:`commit` rolls back every change.
+    """
+
+    companies: CompanyRepository
+    persons: PersonRepository
+    lists: ListRepository
+    selections: SelectionRepository
+    history: HistoryRepository
+    settings: SettingsRepository
+
+    def __enter__(self) -> Self:
+        """Begin."""
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed."""
+
+    def commit(self) -> None:
+        """Make every change of this unit durable and visible."""
+
+    def rollback(self) -> None:
+        """Discard every change since the last commit."""
