@@ -112,8 +112,9 @@ class LeadStatusNotEditable(RuleViolation):
             "R4",
             f"the lead status of person {person_id} is hidden and read-only",
             why=f"its effective {where} is not a lead-enabled Potential customer category",
-            fix="Move the company to a Potential customer category with lead status enabled "
-            "first; the stored value is kept and stays searchable meanwhile",
+            fix="Move the company (or, for a person without company, the person) to a "
+            "Potential customer category with lead status enabled first; the stored value "
+            "is kept and stays searchable meanwhile",
             person_id=person_id,
         )
 

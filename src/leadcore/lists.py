@@ -25,7 +25,13 @@ from typing import Generic, Protocol, TypeVar
 
 import attrs
 
-from leadcore.errors import DeletedItemError, DuplicateNameError, ListRuleError, NotFoundError
+from leadcore.errors import (
+    DeletedItemError,
+    DuplicateNameError,
+    ListRuleError,
+    NotFoundError,
+    ValidationError,
+)
 from leadcore.model import (
     DEFAULT_STATUS_TEXTS,
     Category,
@@ -107,6 +113,12 @@ class _ItemList(Generic[T]):
         return tuple(i for i in self if not i.deleted)
 
     def _check_name(self, name: str, exclude: int | None = None) -> str:
+        if not isinstance(name, str):
+            raise ValidationError(
+                f"a {self._kind} name must be text",
+                why=f"got {name!r}",
+                fix="Pass the name as a string with at least one visible character",
+            )
         clean = name.strip()
         folded = clean.casefold()
         for item in self.items:

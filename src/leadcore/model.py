@@ -102,6 +102,19 @@ _GROUP_TEXTS: dict[CategoryGroup, dict[Language, tuple[str, str]]] = {
 }
 
 
+def _to_group(value: int) -> CategoryGroup:
+    """Convert a stored group code to :class:`CategoryGroup`, refusing unknown codes."""
+    try:
+        return CategoryGroup(value)
+    except ValueError:
+        raise ValidationError(
+            f"unknown category group {value!r}",
+            why="the category groups are fixed: "
+            + ", ".join(f"{g.value} {g.label()}" for g in CategoryGroup),
+            fix="Pass a CategoryGroup member or one of these codes",
+        ) from None
+
+
 class Availability(enum.Enum):
     """An associate's availability; lead distribution only uses ``NORMAL``."""
 
@@ -117,6 +130,18 @@ def _require_name(kind: str) -> Callable[[object, attrs.Attribute[str], str], No
                 f"a {kind} needs a non-empty {attribute.name}",
                 why=f"got {value!r}",
                 fix=f"Pass a {attribute.name} with at least one visible character",
+            )
+
+    return check
+
+
+def _require_text(kind: str) -> Callable[[object, attrs.Attribute[str], str], None]:
+    def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str):
+            raise ValidationError(
+                f"a {kind}'s {attribute.name} must be text",
+                why=f"got {value!r}",
+                fix=f"Pass {attribute.name} as a string (an empty string is allowed)",
             )
 
     return check
@@ -146,7 +171,7 @@ class Category:
 
     id: CategoryId
     name: str = attrs.field(validator=_require_name("category"))
-    group: CategoryGroup = attrs.field(converter=CategoryGroup)
+    group: CategoryGroup = attrs.field(converter=_to_group)
     rank: int = 0
     tooltip: str = ""
     deleted: bool = False
@@ -254,8 +279,8 @@ class Person:
 
     id: PersonId
     company_id: CompanyId | None
-    first_name: str
-    last_name: str
+    first_name: str = attrs.field(validator=_require_text("person"))
+    last_name: str = attrs.field(validator=_require_text("person"))
     registered: datetime
     updated: datetime
     email: str = ""

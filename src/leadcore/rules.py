@@ -217,6 +217,7 @@ def _apply_visibility(
     if (
         policy.reveal is RevealPolicy.RESTORE_PREVIOUS
         and kept is not None
+        and kept in statuses
         and not statuses.get(kept).deleted
     ):
         new = kept
@@ -369,6 +370,14 @@ def change_company_category(
     lead-enabled categories keeps every status (R5).
     """
     _assignable_category(lists.categories, category_id)
+    members = tuple(persons)
+    for person in members:
+        if person.company_id != company.id:
+            raise ValidationError(
+                f"person {person.id} is not in company {company.id}",
+                why="only the company's own persons inherit its category",
+                fix="Pass only the persons of the company being changed",
+            )
     if category_id == company.category_id:
         return Outcome()
     was = _category_lead_enabled(company.category_id, lists.categories)
@@ -379,12 +388,7 @@ def change_company_category(
     ]
     changed: list[Person] = []
     if was != now:
-        for person in persons:
-            if person.company_id != company.id:
-                raise ValidationError(
-                    f"person {person.id} is not in company {company.id}",
-                    fix="Pass only the persons of the company being changed",
-                )
+        for person in members:
             new, entry = _apply_visibility(person, was, now, lists.statuses, actor, policy)
             if entry is not None:
                 events.append(entry)
@@ -406,9 +410,15 @@ def move_person(
     """Move a person to another company, or out of any company.
 
     Leaving every company, the person keeps the category it had as its own
-    unless ``own_category_id`` names another one.
+    unless ``own_category_id`` names another one. "Moving" a person without
+    company to no company is :func:`set_person_category` when
+    ``own_category_id`` names another category, and a no-op otherwise.
     """
     before = effective_category_id(person, from_company)
+    if person.company_id is None and to_company is None:
+        if own_category_id is None or own_category_id == person.own_category_id:
+            return Outcome()
+        return set_person_category(person, lists, own_category_id, actor, policy=policy)
     if to_company is None:
         category = before if own_category_id is None else own_category_id
         _assignable_category(lists.categories, own_category_id)
