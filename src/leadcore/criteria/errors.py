@@ -20,6 +20,7 @@ __all__ = [
     "CriteriaParseError",
     "OperatorNotAllowed",
     "UnknownFieldError",
+    "UnknownOperatorError",
 ]
 
 
@@ -50,6 +51,22 @@ class OperatorNotAllowed(CriteriaError):
             fix=f"Use one of: {', '.join(names)}",
             field=key,
             operator=operator.value,
+            allowed=names,
+        )
+
+
+class UnknownOperatorError(OperatorNotAllowed):
+    """The operator code is not an operator at all (for example a typo)."""
+
+    def __init__(self, key: str, code: str, allowed: Iterable[Operator]) -> None:
+        names = sorted(op.value for op in allowed)
+        CriteriaError.__init__(
+            self,
+            f"unknown operator {code!r} on field {key!r}",
+            why="operators are identified by their stable codes",
+            fix=f"Use one of: {', '.join(names)}",
+            field=key,
+            operator=code,
             allowed=names,
         )
 

@@ -1,0 +1,356 @@
+"""Building and checking criteria: validated leaves, tree checks, licence gating, groups.
+
+:func:`condition` is the one way to make a leaf from user input: it resolves the
+field in the registry and refuses a wrong operator, a value of the wrong type or
+count, and ``None`` inside a value list, with a typed error that names the field
+and what is allowed.
+
+>>> from leadcore.model import CategoryGroup
+>>> c = condition("person.lead_status", "in", 1, 2)
+>>> c.operator, c.values
+(<Operator.IN: 'in'>, (1, 2))
+>>> condition("company.category_group", "not_in", CategoryGroup.CUSTOMER).values
+(1,)
+>>> condition("person.retired", "in", 1)
+Traceback (most recent call last):
+...
+leadcore.criteria.errors.OperatorNotAllowed: operator 'in' cannot be used on field ...
+>>> condition("person.lead_status", "in", 1, None)
+Traceback (most recent call last):
+...
+leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: ...
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from datetime import date, datetime
+
+from leadcore.criteria.ast import (
+    ALWAYS,
+    AllOf,
+    Always,
+    AnyOf,
+    Condition,
+    Criterion,
+    Groups,
+    Never,
+    Not,
+    Operator,
+    Period,
+    Value,
+    all_of,
+    any_of,
+    negate,
+)
+from leadcore.criteria.errors import BadValueError, OperatorNotAllowed, UnknownOperatorError
+from leadcore.criteria.fields import Entity, Field, ListKind, ValueType, field
+from leadcore.licence import Licence
+from leadcore.model import CategoryGroup
+
+__all__ = [
+    "NO_VALUE_OPERATORS",
+    "PERIOD_OPERATORS",
+    "condition",
+    "expand_groups",
+    "expected_values",
+    "is_inactive",
+    "iter_conditions",
+    "referenced_fields",
+    "require_licence",
+    "validate",
+]
+
+NO_VALUE_OPERATORS: frozenset[Operator] = frozenset(
+    {
+        Operator.CURRENT_ASSOCIATE,
+        Operator.NOT_CURRENT_ASSOCIATE,
+        Operator.IS_TRUE,
+        Operator.IS_FALSE,
+        Operator.BEFORE_TODAY,
+        Operator.TODAY,
+        Operator.AFTER_TODAY,
+    }
+)
+"""Operators that take no value (yes/no, current associate, today-style dates)."""
+
+PERIOD_OPERATORS: frozenset[Operator] = frozenset(
+    {
+        Operator.THIS,
+        Operator.NEXT,
+        Operator.PREVIOUS,
+        Operator.THIS_AND_NEXT,
+        Operator.THIS_AND_PREVIOUS,
+    }
+)
+"""Relative date operators; each takes exactly one :class:`Period`."""
+
+_TWO_VALUES = frozenset({Operator.BETWEEN, Operator.NOT_BETWEEN, Operator.DATE_BETWEEN})
+_ANY_COUNT = frozenset({Operator.IN, Operator.NOT_IN})
+_GROUP_CODES = frozenset(int(g) for g in CategoryGroup)
+
+
+def expected_values(operator: Operator) -> tuple[int, int | None]:
+    """How many values ``operator`` takes: ``(minimum, maximum)``, ``None`` for no maximum.
+
+    >>> expected_values(Operator.IN), expected_values(Operator.BETWEEN)
+    ((0, None), (2, 2))
+    >>> expected_values(Operator.TODAY), expected_values(Operator.THIS)
+    ((0, 0), (1, 1))
+    """
+    if operator in _ANY_COUNT:
+        return (0, None)
+    if operator in NO_VALUE_OPERATORS:
+        return (0, 0)
+    if operator in _TWO_VALUES:
+        return (2, 2)
+    return (1, 1)
+
+
+def is_inactive(leaf: Condition) -> bool:
+    """True for a leaf with no value whose operator needs values.
+
+    Inside a :class:`~leadcore.criteria.ast.Group` such a leaf is *inactive* and
+    ignored (an empty row of the Find screen); outside groups only ``in`` and
+    ``not_in`` may have no values (``in ()`` matches nothing).
+
+    >>> is_inactive(Condition("person.first_name", Operator.BEGINS))
+    True
+    >>> is_inactive(Condition("person.retired", Operator.IS_TRUE))
+    False
+    """
+    return not leaf.values and leaf.operator not in NO_VALUE_OPERATORS
+
+
+def _operator(key: str, operator: Operator | str, spec: Field) -> Operator:
+    if isinstance(operator, Operator):
+        op = operator
+    else:
+        try:
+            op = Operator(operator)
+        except ValueError:
+            raise UnknownOperatorError(key, str(operator), spec.operators) from None
+    if op not in spec.operators:
+        raise OperatorNotAllowed(key, op, spec.operators)
+    return op
+
+
+def _describe_kind(spec: Field, op: Operator) -> str:
+    if op in PERIOD_OPERATORS:
+        return "a Period (day, week, month, quarter, year)"
+    vt = spec.value_type
+    if vt is ValueType.LIST:
+        if spec.list_kind is ListKind.CATEGORY_GROUP:
+            return "CategoryGroup codes (0-5)"
+        kind = spec.list_kind.value if spec.list_kind else "list item"
+        return f"{kind} ids (int)"
+    return {
+        ValueType.TEXT: "text (str)",
+        ValueType.NUMBER: "numbers (int or float, not NaN)",
+        ValueType.BOOL: "no value",
+        ValueType.ASSOCIATE: "associate ids (int)",
+        ValueType.DATE: "dates (datetime.date, not datetime)",
+    }[vt]
+
+
+def _value_ok(spec: Field, op: Operator, value: Value) -> bool:
+    if op in PERIOD_OPERATORS:
+        return isinstance(value, Period)
+    vt = spec.value_type
+    if vt in (ValueType.LIST, ValueType.ASSOCIATE):
+        if not isinstance(value, int) or isinstance(value, bool):
+            return False
+        return spec.list_kind is not ListKind.CATEGORY_GROUP or value in _GROUP_CODES
+    if vt is ValueType.TEXT:
+        return isinstance(value, str)
+    if vt is ValueType.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        return not (isinstance(value, float) and math.isnan(value))
+    if vt is ValueType.DATE:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    return False
+
+
+def _check(leaf: Condition, entity: Entity, *, allow_inactive: bool) -> Field:
+    spec = field(leaf.field, entity)
+    op = _operator(leaf.field, leaf.operator, spec)
+    if allow_inactive and is_inactive(leaf):
+        return spec
+    low, high = expected_values(op)
+    count = len(leaf.values)
+    if count < low or (high is not None and count > high):
+        wanted = f"exactly {low}" if low == high else f"at least {low}"
+        if low == 0 and high == 0:
+            wanted = "no"
+        raise BadValueError(
+            leaf.field,
+            op,
+            why=f"{op.value!r} takes {wanted} value(s), got {count}",
+            fix=f"Pass {wanted} value(s)" + ("" if high == 0 else f": {_describe_kind(spec, op)}"),
+        )
+    for value in leaf.values:
+        if value is None:
+            raise BadValueError(
+                leaf.field,
+                op,
+                why="None inside a value list has no meaning (missing values are matched "
+                "by the negative operators, e.g. not_in)",
+                fix="Remove None from the values; use not_in/in on the remaining ids",
+            )
+        if not _value_ok(spec, op, value):
+            raise BadValueError(
+                leaf.field,
+                op,
+                why=f"{value!r} ({type(value).__name__}) is not valid here",
+                fix=f"Pass {_describe_kind(spec, op)}",
+            )
+    return spec
+
+
+def _canonical(spec: Field, op: Operator, value: Value) -> Value:
+    if isinstance(value, CategoryGroup):
+        return int(value)
+    if op in PERIOD_OPERATORS and isinstance(value, str):
+        try:
+            return Period(value)
+        except ValueError:
+            return value
+    return value
+
+
+def condition(
+    key: str, operator: Operator | str, *values: Value, entity: Entity = Entity.PERSON
+) -> Condition:
+    """A validated leaf: ``key`` (registry field) ``operator`` ``values``.
+
+    ``operator`` may be given by its code (``"in"``); a :class:`CategoryGroup`
+    becomes its int code and a period code (``"week"``) its :class:`Period`.
+    Raises :class:`UnknownFieldError`, :class:`OperatorNotAllowed` or
+    :class:`BadValueError` naming the field and what is allowed.
+
+    >>> condition("person.registered", "this", "week").values
+    (<Period.WEEK: 'week'>,)
+    >>> condition("person.owner", "current_associate")
+    Condition(field='person.owner', operator=<Operator.CURRENT_ASSOCIATE: ...>, values=())
+    >>> condition("person.first_name", "begins")
+    Traceback (most recent call last):
+    ...
+    leadcore.criteria.errors.BadValueError: bad value for 'person.first_name' begins: ...
+    """
+    spec = field(key, entity)
+    op = _operator(key, operator, spec)
+    leaf = Condition(key, op, tuple(_canonical(spec, op, v) for v in values))
+    _check(leaf, entity, allow_inactive=False)
+    return leaf
+
+
+def iter_conditions(criterion: Criterion) -> Iterator[Condition]:
+    """Every leaf of ``criterion`` in order, the criteria of groups included.
+
+    >>> a = Condition("person.retired", Operator.IS_TRUE)
+    >>> [c.field for c in iter_conditions(~(a | a))]
+    ['person.retired', 'person.retired']
+    """
+    stack: list[Criterion] = [criterion]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Condition):
+            yield node
+        elif isinstance(node, AllOf | AnyOf):
+            stack.extend(reversed(node.children))
+        elif isinstance(node, Not):
+            stack.append(node.child)
+        elif isinstance(node, Groups):
+            for group in reversed(node.groups):
+                stack.extend(reversed(group.criteria))
+        elif not isinstance(node, Always | Never):
+            raise TypeError(f"not a criteria node: {node!r}")
+
+
+def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
+    """Check every leaf of ``criterion`` (groups included); return it unchanged.
+
+    Inside groups, inactive leaves (no value where one is needed) are allowed.
+
+    >>> tree = Condition("person.retired", Operator.IS_TRUE) & ~Condition(
+    ...     "person.lead_status", Operator.IN, (1,))
+    >>> validate(tree) is tree
+    True
+    >>> validate(Condition("person.lead_status", Operator.IN, ("Open",)))
+    Traceback (most recent call last):
+    ...
+    leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: ...
+    """
+    stack: list[Criterion] = [criterion]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Condition):
+            _check(node, entity, allow_inactive=False)
+        elif isinstance(node, AllOf | AnyOf):
+            stack.extend(node.children)
+        elif isinstance(node, Not):
+            stack.append(node.child)
+        elif isinstance(node, Groups):
+            for group in node.groups:
+                for leaf in group.criteria:
+                    if not isinstance(leaf, Condition):
+                        raise TypeError(f"a group holds conditions only, got {leaf!r}")
+                    _check(leaf, entity, allow_inactive=True)
+        elif not isinstance(node, Always | Never):
+            raise TypeError(f"not a criteria node: {node!r}")
+    return criterion
+
+
+def referenced_fields(criterion: Criterion) -> frozenset[str]:
+    """The field keys ``criterion`` names (inactive group criteria included: a safe superset).
+
+    >>> sorted(referenced_fields(condition("person.lead_status", "in", 1)
+    ...        | condition("company.category_group", "in", 1)))
+    ['company.category_group', 'person.lead_status']
+    """
+    return frozenset(leaf.field for leaf in iter_conditions(criterion))
+
+
+def require_licence(criterion: Criterion, licence: Licence, entity: Entity = Entity.PERSON) -> None:
+    """Raise :class:`FeatureNotLicensed` when a leaf's field needs a feature ``licence`` lacks.
+
+    >>> from leadcore.licence import Feature
+    >>> utm = condition("person.first_touch.source", "equals", "newsletter")
+    >>> require_licence(utm, Licence.full())
+    >>> require_licence(utm, Licence.of(Feature.LEAD_STATUS))
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.FeatureNotLicensed: searching on 'person.first_touch.source' needs ...
+    """
+    for key in sorted(referenced_fields(criterion)):
+        feature = field(key, entity).feature
+        if feature is not None:
+            licence.require(feature, f"searching on {key!r}")
+
+
+def expand_groups(groups: Groups) -> Criterion:
+    """The group form as and/or/not: normal groups ORed, minus every subtract group.
+
+    Inactive criteria are dropped, a group with no active criterion is ignored,
+    and with no active normal group the base is every row (:data:`ALWAYS`).
+
+    >>> from leadcore.criteria.ast import Group
+    >>> a = condition("person.lead_status", "in", 1)
+    >>> b = condition("person.retired", "is_true")
+    >>> inactive = Condition("person.first_name", Operator.BEGINS)
+    >>> expand_groups(Groups((Group((a, inactive)), Group((b,), subtract=True)))) == a & ~b
+    True
+    >>> expand_groups(Groups((Group((inactive,)),))) is ALWAYS
+    True
+    """
+    normal: list[Criterion] = []
+    subtract: list[Criterion] = []
+    for group in groups.groups:
+        active = [leaf for leaf in group.criteria if not is_inactive(leaf)]
+        if not active:
+            continue
+        (subtract if group.subtract else normal).append(all_of(active))
+    base = any_of(normal) if normal else ALWAYS
+    return all_of([base, *(negate(s) for s in subtract)])
