@@ -64,13 +64,13 @@ class DuplicateNameError(ValidationError):
 
 
 class NotFoundError(LeadcoreError, LookupError):
-    """An id refers to nothing."""
+    """An id (or, with ``by="name"`` or ``by="key"``, a name or key) refers to nothing."""
 
-    def __init__(self, kind: str, id: object) -> None:
+    def __init__(self, kind: str, id: object, *, by: str = "id") -> None:
         super().__init__(
-            f"unknown {kind} id {id!r}",
-            why=f"no {kind} with this id exists",
-            fix=f"Check the id, or create the {kind} first",
+            f"unknown {kind} {by} {id!r}",
+            why=f"no {kind} with this {by} exists",
+            fix=f"Check the {by}, or create the {kind} first",
             kind=kind,
             id=id,
         )

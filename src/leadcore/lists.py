@@ -106,7 +106,7 @@ class _ItemList(Generic[T]):
         for item in self.items:
             if item.name.casefold() == folded:
                 return item
-        raise NotFoundError(self._kind, name)
+        raise NotFoundError(self._kind, name, by="name")
 
     def active(self) -> tuple[T, ...]:
         """Non-deleted items in rank order."""
@@ -247,7 +247,7 @@ class LeadStatusList(_ItemList[LeadStatus]):
         for item in self.items:
             if item.key == key:
                 return item
-        raise NotFoundError(self._kind, key)
+        raise NotFoundError(self._kind, key, by="key")
 
     def _with(self, items: tuple[LeadStatus, ...]) -> LeadStatusList:
         return LeadStatusList(items, default_id=self.default_id)
