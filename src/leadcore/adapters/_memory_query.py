@@ -1,0 +1,374 @@
+"""The query planner and the ordering of the in-memory adapter (private).
+
+:func:`plan_persons` answers a criterion over the committed rows from the bitset
+indexes where it can, and scans with the compiled predicate only the
+candidates the indexed parts leave; rows changed by the unit of work (its
+overlay) are checked with the predicate directly.
+
+Evaluation is *restricted*: ``eval(node, within)`` returns the slots of
+``within`` matching ``node``. An indexed node is an exact bitset intersected
+with ``within``; AND narrows ``within`` child by child (indexed children
+first), OR collects matches and only asks later children about the slots not
+matched yet, NOT is ``within & ~eval(child, within)`` (exact: a row matches
+``~c`` iff it does not match ``c``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
+
+from leadcore.adapters._memory_index import (
+    CATEGORY,
+    COMPANY_OWNER,
+    HAS_COMPANY,
+    LEAD_STATUS,
+    OWNER,
+    RETIRED,
+    PersonIndexes,
+    bits_of,
+    iter_bits,
+)
+from leadcore.criteria.ast import (
+    AllOf,
+    Always,
+    AnyOf,
+    Condition,
+    Criterion,
+    Groups,
+    Never,
+    Not,
+    Operator,
+    all_of,
+    any_of,
+)
+from leadcore.criteria.build import expand_groups
+from leadcore.criteria.evaluate import (
+    Environment,
+    company_predicate,
+    company_reader,
+    person_predicate,
+    person_reader,
+)
+from leadcore.criteria.fields import Entity, ListKind, ValueType, field
+from leadcore.errors import ValidationError
+from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.model import AssociateId, Company, Person
+from leadcore.ports import Order, Page
+
+if TYPE_CHECKING:
+    from leadcore.adapters.memory import _PersonSource
+
+__all__ = ["PersonMatch", "QueryContext", "order_and_page", "plan_persons"]
+
+PersonTest = Callable[[Person, Company | None], bool]
+
+
+@attrs.frozen
+class QueryContext:
+    """What a query is evaluated against: the unit's lists, the time, the associate."""
+
+    categories: CategoryList
+    statuses: LeadStatusList
+    now: datetime
+    current_associate: AssociateId | None = None
+
+    def environment(self) -> Environment:
+        """The criteria evaluation environment."""
+        return Environment(
+            categories=self.categories, now=self.now, current_associate=self.current_associate
+        )
+
+    def person_test(self, criterion: Criterion) -> PersonTest:
+        """The compiled person predicate of ``criterion``."""
+        return person_predicate(criterion, self.environment())
+
+    def company_test(self, criterion: Criterion) -> Callable[[Company], bool]:
+        """The compiled company predicate of ``criterion``."""
+        return company_predicate(criterion, self.environment())
+
+
+@attrs.frozen
+class PersonMatch:
+    """The persons matching a query: committed slots plus matching overlay rows."""
+
+    bits: int
+    extra: tuple[Person, ...]
+    slot_person: Sequence[Person]
+
+    def count(self) -> int:
+        """How many persons match, without materializing the committed ones."""
+        return self.bits.bit_count() + len(self.extra)
+
+    def persons(self) -> list[Person]:
+        """Every matching person (committed ones by slot, then the overlay's)."""
+        slot_person = self.slot_person
+        found = [slot_person[slot] for slot in iter_bits(self.bits)]
+        found.extend(self.extra)
+        return found
+
+
+def plan_persons(source: _PersonSource, criterion: Criterion, context: QueryContext) -> PersonMatch:
+    """The persons of ``source`` matching ``criterion`` in ``context``."""
+    indexes = source.indexes
+    clean = indexes.all
+    if source.dirty_slots:
+        dirty = 0
+        for slot in source.dirty_slots:
+            dirty |= 1 << slot
+        clean &= ~dirty
+    planner = _Planner(indexes, source, context)
+    bits = planner.eval(criterion, clean)
+    extra: tuple[Person, ...] = ()
+    if source.overlay:
+        test = planner.test(criterion)
+        extra = tuple(p for p in source.overlay if test(p, source.company(p)))
+    return PersonMatch(bits, extra, source.slot_person)
+
+
+class _Planner:
+    """Restricted evaluation of one criterion over the committed, clean slots."""
+
+    def __init__(self, indexes: PersonIndexes, source: _PersonSource, context: QueryContext):
+        self.indexes = indexes
+        self.source = source
+        self.context = context
+        # Keyed by id(); each entry keeps its node alive so an id is never reused meanwhile.
+        self._exact: dict[int, tuple[Criterion, int | None]] = {}
+        self._tests: dict[int, tuple[Criterion, PersonTest]] = {}
+        self._groups: dict[int, tuple[Groups, Criterion]] = {}
+
+    def test(self, criterion: Criterion) -> PersonTest:
+        key = id(criterion)
+        found = self._tests.get(key)
+        if found is None:
+            found = (criterion, self.context.person_test(criterion))
+            self._tests[key] = found
+        return found[1]
+
+    # --- exact bitsets from the indexes ---------------------------------------------------
+
+    def exact(self, node: Criterion) -> int | None:
+        """The bitset of every slot matching ``node``, or None when not indexable."""
+        key = id(node)
+        found = self._exact.get(key)
+        if found is None:
+            found = (node, self._exact_uncached(node))
+            self._exact[key] = found
+        return found[1]
+
+    def _exact_uncached(self, node: Criterion) -> int | None:
+        if isinstance(node, Always):
+            return self.indexes.all
+        if isinstance(node, Never):
+            return 0
+        if isinstance(node, Condition):
+            return self._leaf(node)
+        if isinstance(node, Not):
+            inner = self.exact(node.child)
+            return None if inner is None else self.indexes.all & ~inner
+        if isinstance(node, AllOf):
+            bits = self.indexes.all
+            for child in node.children:
+                part = self.exact(child)
+                if part is None:
+                    return None
+                bits &= part
+            return bits
+        if isinstance(node, AnyOf):
+            bits = 0
+            for child in node.children:
+                part = self.exact(child)
+                if part is None:
+                    return None
+                bits |= part
+            return bits
+        return self.exact(self._expanded(node))
+
+    def _expanded(self, node: Groups) -> Criterion:
+        key = id(node)
+        found = self._groups.get(key)
+        if found is None:
+            found = (node, expand_groups(node))
+            self._groups[key] = found
+        return found[1]
+
+    def _leaf(self, leaf: Condition) -> int | None:
+        op = leaf.operator
+        negative = op in (Operator.NOT_IN, Operator.NOT_CURRENT_ASSOCIATE, Operator.IS_FALSE)
+        positive = self._positive_leaf(leaf)
+        if positive is None:
+            return None
+        return self.indexes.all & ~positive if negative else positive
+
+    def _positive_leaf(self, leaf: Condition) -> int | None:
+        """The bitset of the leaf's positive form (IN for NOT_IN, IS_TRUE for IS_FALSE ...)."""
+        idx = self.indexes
+        op = leaf.operator
+        name = leaf.field
+        values = leaf.values
+        if op in (Operator.IN, Operator.NOT_IN):
+            if name == "person.lead_status":
+                return idx.union(LEAD_STATUS, values)
+            if name == "person.category":
+                return idx.union(CATEGORY, values)
+            if name == "person.category_group":
+                return idx.union(CATEGORY, self._categories_in_groups(values))
+            if name == "company.category":
+                return idx.union(CATEGORY, values) & idx.get(HAS_COMPANY, True)
+            if name == "company.category_group":
+                cats = self._categories_in_groups(values)
+                return idx.union(CATEGORY, cats) & idx.get(HAS_COMPANY, True)
+            if name == "person.owner":
+                return idx.union(OWNER, values)
+            if name == "company.owner":
+                return idx.union(COMPANY_OWNER, values)
+            return None
+        if op in (Operator.CURRENT_ASSOCIATE, Operator.NOT_CURRENT_ASSOCIATE):
+            current = self.context.current_associate
+            if name == "person.owner":
+                return 0 if current is None else idx.get(OWNER, current)
+            if name == "company.owner":
+                return 0 if current is None else idx.get(COMPANY_OWNER, current)
+            return None
+        if op in (Operator.IS_TRUE, Operator.IS_FALSE):
+            if name == "person.retired":
+                return idx.get(RETIRED, True)
+            if name == "person.has_company":
+                return idx.get(HAS_COMPANY, True)
+        return None
+
+    def _categories_in_groups(self, codes: tuple[Any, ...]) -> list[Any]:
+        wanted = set(codes)
+        return [c.id for c in self.context.categories.items if int(c.group) in wanted]
+
+    # --- restricted evaluation -------------------------------------------------------------
+
+    def eval(self, node: Criterion, within: int) -> int:
+        """The slots of ``within`` matching ``node``."""
+        if not within:
+            return 0
+        exact = self.exact(node)
+        if exact is not None:
+            return exact & within
+        if isinstance(node, AllOf):
+            rest: list[Criterion] = []
+            mixed: list[Criterion] = []
+            for child in node.children:
+                part = self.exact(child)
+                if part is not None:
+                    within &= part
+                elif isinstance(child, Condition):
+                    rest.append(child)
+                else:
+                    mixed.append(child)
+            for child in mixed:
+                within = self.eval(child, within)
+            return self.scan(all_of(rest), within) if rest else within
+        if isinstance(node, AnyOf):
+            found = 0
+            rest = []
+            mixed = []
+            for child in node.children:
+                part = self.exact(child)
+                if part is not None:
+                    found |= part & within
+                elif isinstance(child, Condition):
+                    rest.append(child)
+                else:
+                    mixed.append(child)
+            remaining = within & ~found
+            for child in mixed:
+                more = self.eval(child, remaining)
+                found |= more
+                remaining &= ~more
+            if rest:
+                found |= self.scan(any_of(rest), remaining)
+            return found
+        if isinstance(node, Not):
+            return within & ~self.eval(node.child, within)
+        if isinstance(node, Groups):
+            return self.eval(self._expanded(node), within)
+        return self.scan(node, within)
+
+    def scan(self, node: Criterion, within: int) -> int:
+        """The slots of ``within`` whose row passes the compiled predicate of ``node``."""
+        if not within:
+            return 0
+        test = self.test(node)
+        slot_person = self.source.slot_person
+        company_of = self.source.committed_company
+        matched = [
+            slot
+            for slot in iter_bits(within)
+            if test(person := slot_person[slot], company_of(person))
+        ]
+        return bits_of(matched)
+
+
+# --- ordering and paging -------------------------------------------------------------------
+
+R = TypeVar("R")
+
+
+def order_and_page(
+    rows: list[R],
+    order: Sequence[Order],
+    page: Page,
+    context: QueryContext,
+    entity: Entity,
+    row_of: Callable[[R], tuple[Person | None, Company | None]],
+    id_of: Callable[[R], int],
+) -> list[R]:
+    """Sort ``rows`` by ``order`` (id as the last key; missing values last), then page."""
+    if page.offset < 0 or (page.limit is not None and page.limit < 0):
+        raise ValidationError(
+            f"bad page offset={page.offset} limit={page.limit}",
+            why="offset and limit cannot be negative",
+            fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
+        )
+    rows.sort(key=id_of)
+    for item in reversed(order):
+        getter = _sort_value(item.field, entity, context)
+        keyed = [(getter(*row_of(row)), row) for row in rows]
+        present = [pair for pair in keyed if pair[0] is not None]
+        present.sort(key=lambda pair: pair[0], reverse=item.descending)
+        rows = [row for _, row in present]
+        rows.extend(row for value, row in keyed if value is None)
+    end = None if page.limit is None else page.offset + page.limit
+    return rows[page.offset : end]
+
+
+SortGetter = Callable[[Person | None, Company | None], Any]
+
+
+def _sort_value(key: str, entity: Entity, context: QueryContext) -> SortGetter:
+    """Reads a field's sort value: text casefolded, list items by rank, None when missing."""
+    spec = field(key, entity)
+    raw = _reader(key, entity, context.categories)
+    if spec.value_type is ValueType.TEXT:
+        return lambda p, c: None if (v := raw(p, c)) is None else str(v).casefold()
+    if spec.list_kind is ListKind.LEAD_STATUS:
+        statuses = context.statuses
+        return lambda p, c: None if (v := raw(p, c)) is None else _rank(statuses, v)
+    if spec.list_kind is ListKind.CATEGORY:
+        categories = context.categories
+        return lambda p, c: None if (v := raw(p, c)) is None else _rank(categories, v)
+    return raw
+
+
+def _reader(key: str, entity: Entity, categories: CategoryList) -> SortGetter:
+    if entity is Entity.COMPANY:
+        read_company = company_reader(key, categories)
+        return lambda p, c: None if c is None else read_company(c)
+    read_person = person_reader(key, categories)
+    return lambda p, c: None if p is None else read_person(p, c)
+
+
+def _rank(items: CategoryList | LeadStatusList, item_id: Any) -> tuple[int, int]:
+    if item_id in items:
+        return items.get(item_id).rank, item_id
+    return (1 << 62), item_id

@@ -1,0 +1,795 @@
+"""The in-memory adapter: leadcore's embedded default storage.
+
+An :class:`InMemoryStore` holds the committed state; each
+:class:`InMemoryUnitOfWork` keeps its changes in a private overlay (the changed
+aggregates, appended history, changed settings) and applies them to the store on
+:meth:`~InMemoryUnitOfWork.commit`, after checking that nobody committed a newer
+version of anything it changed. Leaving the ``with`` block without committing
+drops the overlay: nothing of it ever reached the store or its indexes.
+
+>>> from datetime import datetime, timezone
+>>> from leadcore.model import Company, CompanyId, Person, PersonId
+>>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+>>> store = InMemoryStore()
+>>> with store.unit_of_work() as uow:
+...     acme = uow.companies.add(Company(CompanyId(1), "Acme", None, at, at))
+...     ann = uow.persons.add(Person(PersonId(1), acme.id, "Ann", "Ash", at, at))
+...     uow.commit()
+>>> with store.unit_of_work() as uow:
+...     uow.persons.get(PersonId(1)).version
+1
+>>> with store.unit_of_work() as uow:
+...     _ = uow.persons.save(ann)            # ann is version 1: fine, stores 2
+...     uow.persons.save(ann)                # the same stale copy again
+Traceback (most recent call last):
+...
+leadcore.errors.ConflictError: person 1 was changed by someone else (version 2, yours 1): ...
+>>> with store.unit_of_work() as uow:       # the failed unit left no trace
+...     uow.persons.get(PersonId(1)).version
+1
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+import attrs
+
+from leadcore.adapters._memory_index import IndexChange, PersonIndexes
+from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
+from leadcore.clock import SystemClock
+from leadcore.criteria.fields import Entity
+from leadcore.errors import ConflictError, LeadcoreError, NotFoundError, ValidationError
+from leadcore.history import HistoryEntry
+from leadcore.lists import new_database
+from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
+from leadcore.ports import Clock, Query, StoredLists
+
+__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "IndexMismatch"]
+
+
+class IndexMismatch(LeadcoreError):
+    """The incremental indexes differ from indexes rebuilt from the data (a defect)."""
+
+
+class _Versioned(Protocol):
+    @property
+    def id(self) -> Any: ...
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
+
+_ABSENT = 0
+"""The base version recorded for an aggregate that did not exist when first touched."""
+
+
+def _bump(item: V, version: int) -> V:
+    return attrs.evolve(item, version=version)  # type: ignore[misc]
+
+
+@attrs.define
+class _Pending:
+    """The overlay of one unit of work: what it changed, not yet in the store."""
+
+    companies: dict[CompanyId, Company] = attrs.Factory(dict)
+    company_base: dict[CompanyId, int] = attrs.Factory(dict)
+    persons: dict[PersonId, Person] = attrs.Factory(dict)
+    person_base: dict[PersonId, int] = attrs.Factory(dict)
+    lists: StoredLists | None = None
+    lists_base: int = 0
+    selections: dict[SelectionId, Any] = attrs.Factory(dict)
+    """Changed selections; ``None`` marks a deleted one."""
+    selection_base: dict[SelectionId, int] = attrs.Factory(dict)
+    history: list[HistoryEntry] = attrs.Factory(list)
+    settings: dict[str, object] = attrs.Factory(dict)
+
+    def is_empty(self) -> bool:
+        return not (
+            self.companies
+            or self.persons
+            or self.lists is not None
+            or self.selections
+            or self.history
+            or self.settings
+        )
+
+
+class InMemoryStore:
+    """Committed state, its indexes, and the factory of units of work.
+
+    ``lists`` are the category and lead-status lists to start with (a new
+    database's lists by default); ``clock`` supplies ``now`` for queries that do
+    not carry one.
+
+    >>> store = InMemoryStore()
+    >>> with store.unit_of_work() as uow:
+    ...     uow.lists.load().statuses.default.name
+    'Open'
+    """
+
+    def __init__(self, lists: StoredLists | None = None, *, clock: Clock | None = None) -> None:
+        if lists is None:
+            categories, statuses = new_database()
+            lists = StoredLists(categories, statuses)
+        self._lists = lists if lists.version > 0 else attrs.evolve(lists, version=1)
+        self.clock: Clock = clock if clock is not None else SystemClock()
+        self._lock = threading.RLock()
+        self._companies: dict[CompanyId, Company] = {}
+        self._members: dict[CompanyId, list[int]] = {}
+        self._slot_person: list[Person] = []
+        self._slot_of: dict[PersonId, int] = {}
+        self._selections: dict[SelectionId, Any] = {}
+        self._history: list[HistoryEntry] = []
+        self._history_of: dict[PersonId, list[HistoryEntry]] = {}
+        self._settings: dict[str, object] = {}
+        self._indexes = PersonIndexes()
+        self._after_commit: list[Callable[[InMemoryStore], None]] = []
+
+    # --- public -------------------------------------------------------------------------
+
+    def unit_of_work(self) -> InMemoryUnitOfWork:
+        """A new unit of work on this store; use it as a context manager."""
+        return InMemoryUnitOfWork(self)
+
+    def __len__(self) -> int:
+        """How many persons are stored (committed).
+
+        >>> len(InMemoryStore())
+        0
+        """
+        return len(self._slot_person)
+
+    @property
+    def company_count(self) -> int:
+        """How many companies are stored (committed)."""
+        return len(self._companies)
+
+    def max_id(self, kind: str) -> int:
+        """The highest stored id of ``kind`` ("company", "person", "selection"), 0 if none.
+
+        Use it to start an id generator after loading data:
+
+        >>> InMemoryStore().max_id("person")
+        0
+        """
+        with self._lock:
+            if kind == "company":
+                return max(self._companies, default=0)
+            if kind == "person":
+                return max(self._slot_of, default=0)
+            if kind == "selection":
+                return max(self._selections, default=0)
+        raise ValidationError(
+            f"unknown id kind {kind!r}",
+            fix="Use 'company', 'person' or 'selection'",
+            kind=kind,
+        )
+
+    def load_bulk(
+        self,
+        companies: Iterable[Company],
+        persons: Iterable[Person],
+        history: Iterable[HistoryEntry] = (),
+    ) -> None:
+        """Import many records at once, building the indexes once at the end.
+
+        Every record is stored as given with version 1 (it is new to this store).
+        The data must be consistent: ids not stored yet, each person's company
+        among the stored or imported companies. Nothing is stored when a check fails.
+
+        >>> from datetime import datetime, timezone
+        >>> from leadcore.model import Company, CompanyId, Person, PersonId
+        >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        >>> store = InMemoryStore()
+        >>> store.load_bulk([Company(CompanyId(1), "Acme", None, at, at)],
+        ...                 [Person(PersonId(7), CompanyId(1), "Ann", "Ash", at, at)])
+        >>> len(store), store.company_count
+        (1, 1)
+        """
+        new_companies = [c if c.version == 1 else _bump(c, 1) for c in companies]
+        new_persons = [p if p.version == 1 else _bump(p, 1) for p in persons]
+        entries = list(history)
+        with self._lock:
+            company_ids: dict[CompanyId, Company] = {}
+            for company in new_companies:
+                if company.id in self._companies or company.id in company_ids:
+                    raise ConflictError("company", company.id, _ABSENT, 1)
+                company_ids[company.id] = company
+            person_ids: set[PersonId] = set()
+            for person in new_persons:
+                if person.id in self._slot_of or person.id in person_ids:
+                    raise ConflictError("person", person.id, _ABSENT, 1)
+                person_ids.add(person.id)
+                if (
+                    person.company_id is not None
+                    and person.company_id not in company_ids
+                    and person.company_id not in self._companies
+                ):
+                    raise NotFoundError("company", person.company_id)
+            self._companies.update(company_ids)
+            for company_id in company_ids:
+                self._members[company_id] = []
+            start = len(self._slot_person)
+            self._slot_person.extend(new_persons)
+            for slot in range(start, len(self._slot_person)):
+                person = self._slot_person[slot]
+                self._slot_of[person.id] = slot
+                if person.company_id is not None:
+                    self._members[person.company_id].append(slot)
+            self._append_history(entries)
+            self._indexes.add_bulk(
+                start,
+                [(p, self._company_of(p)) for p in new_persons],
+            )
+            self._run_after_commit()
+
+    def verify_indexes(self) -> None:
+        """Rebuild every index from the data and compare; :class:`IndexMismatch` if different.
+
+        >>> InMemoryStore().verify_indexes()
+        """
+        with self._lock:
+            rebuilt = PersonIndexes()
+            rebuilt.add_bulk(0, [(p, self._company_of(p)) for p in self._slot_person])
+            differences = self._indexes.differences(rebuilt)
+            members: dict[CompanyId, list[int]] = {c: [] for c in self._companies}
+            for slot, person in enumerate(self._slot_person):
+                if self._slot_of.get(person.id) != slot:
+                    differences.append(f"slot of person {person.id}")
+                if person.company_id is not None:
+                    members[person.company_id].append(slot)
+            if {c: sorted(s) for c, s in self._members.items()} != members:
+                differences.append("company members")
+            if differences:
+                raise IndexMismatch(
+                    "the in-memory indexes do not match the data",
+                    why=f"these differ from a rebuild: {', '.join(differences)}",
+                    fix="Report this as a leadcore defect with the operations that led here",
+                    differences=differences,
+                )
+
+    # --- committed reads (callers hold the lock) -------------------------------------------
+
+    def _company_of(self, person: Person) -> Company | None:
+        return None if person.company_id is None else self._companies[person.company_id]
+
+    def _committed_person(self, person_id: PersonId) -> Person | None:
+        slot = self._slot_of.get(person_id)
+        return None if slot is None else self._slot_person[slot]
+
+    def _append_history(self, entries: Sequence[HistoryEntry]) -> None:
+        self._history.extend(entries)
+        for entry in entries:
+            self._history_of.setdefault(entry.person_id, []).append(entry)
+
+    def _run_after_commit(self) -> None:
+        for hook in self._after_commit:
+            hook(self)
+
+    # --- commit ----------------------------------------------------------------------------
+
+    def _commit(self, pending: _Pending) -> None:
+        with self._lock:
+            self._check_versions(pending)
+            before = self._rows_touched_by(pending)
+            for company in pending.companies.values():
+                self._members.setdefault(company.id, [])
+                self._companies[company.id] = company
+            changes: list[IndexChange] = []
+            for slot, row in before.items():
+                old = row[0]
+                person = pending.persons.get(old.id, old)
+                self._slot_person[slot] = person
+                if old.company_id != person.company_id:
+                    if old.company_id is not None:
+                        self._members[old.company_id].remove(slot)
+                    if person.company_id is not None:
+                        self._members[person.company_id].append(slot)
+                changes.append((slot, row, (person, self._company_of(person))))
+            for person in pending.persons.values():
+                if person.id not in self._slot_of:
+                    slot = len(self._slot_person)
+                    self._slot_person.append(person)
+                    self._slot_of[person.id] = slot
+                    if person.company_id is not None:
+                        self._members[person.company_id].append(slot)
+                    changes.append((slot, None, (person, self._company_of(person))))
+            self._indexes.apply(changes)
+            if pending.lists is not None:
+                self._lists = pending.lists
+            for selection_id, selection in pending.selections.items():
+                if selection is None:
+                    self._selections.pop(selection_id, None)
+                else:
+                    self._selections[selection_id] = selection
+            self._append_history(pending.history)
+            self._settings.update(pending.settings)
+            self._run_after_commit()
+
+    def _rows_touched_by(self, pending: _Pending) -> dict[int, tuple[Person, Company | None]]:
+        """Committed rows whose index keys a commit may change, by slot.
+
+        The changed persons and every member of a changed company.
+        """
+        rows: dict[int, tuple[Person, Company | None]] = {}
+        for company_id in pending.companies:
+            for slot in self._members.get(company_id, ()):
+                person = self._slot_person[slot]
+                rows[slot] = (person, self._company_of(person))
+        for person_id in pending.persons:
+            slot_or_none = self._slot_of.get(person_id)
+            if slot_or_none is not None and slot_or_none not in rows:
+                person = self._slot_person[slot_or_none]
+                rows[slot_or_none] = (person, self._company_of(person))
+        return rows
+
+    def _check_versions(self, pending: _Pending) -> None:
+        for company_id, base in pending.company_base.items():
+            stored = self._companies.get(company_id)
+            actual = _ABSENT if stored is None else stored.version
+            if actual != base:
+                raise ConflictError("company", company_id, base, actual)
+        for person_id, base in pending.person_base.items():
+            person = self._committed_person(person_id)
+            actual = _ABSENT if person is None else person.version
+            if actual != base:
+                raise ConflictError("person", person_id, base, actual)
+        if pending.lists is not None and self._lists.version != pending.lists_base:
+            raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
+        for selection_id, base in pending.selection_base.items():
+            stored = self._selections.get(selection_id)
+            actual = _ABSENT if stored is None else stored.version
+            if actual != base:
+                raise ConflictError("selection", selection_id, base, actual)
+
+
+class InMemoryUnitOfWork:
+    """One atomic unit of work on an :class:`InMemoryStore` (see the module example).
+
+    Reads see the store plus this unit's own changes; :meth:`commit` applies the
+    changes atomically, or raises :class:`ConflictError` (writing nothing) when
+    another unit committed a newer version of something this one changed.
+    """
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self._store = store
+        self._pending = _Pending()
+        self.companies = _Companies(self)
+        self.persons = _Persons(self)
+        self.lists = _Lists(self)
+        self.selections = _Selections(self)
+        self.history = _History(self)
+        self.settings = _Settings(self)
+
+    @property
+    def store(self) -> InMemoryStore:
+        """The store this unit works on."""
+        return self._store
+
+    @property
+    def has_changes(self) -> bool:
+        """True when there is something to commit."""
+        return not self._pending.is_empty()
+
+    def __enter__(self) -> Self:
+        """Begin: returns the unit itself."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back whatever was not committed (on success and on error alike)."""
+        self.rollback()
+
+    def commit(self) -> None:
+        """Apply every change of this unit to the store, atomically.
+
+        On :class:`ConflictError` nothing is written and the unit's changes are dropped.
+        """
+        pending, self._pending = self._pending, _Pending()
+        if not pending.is_empty():
+            self._store._commit(pending)
+
+    def rollback(self) -> None:
+        """Drop every change made since the last commit."""
+        self._pending = _Pending()
+
+    # --- merged reads ----------------------------------------------------------------------
+
+    def _company(self, company_id: CompanyId) -> Company | None:
+        found = self._pending.companies.get(company_id)
+        if found is not None:
+            return found
+        return self._store._companies.get(company_id)
+
+    def _person(self, person_id: PersonId) -> Person | None:
+        found = self._pending.persons.get(person_id)
+        if found is not None:
+            return found
+        return self._store._committed_person(person_id)
+
+    def _current_lists(self) -> StoredLists:
+        return self._pending.lists if self._pending.lists is not None else self._store._lists
+
+    def _context(self, query: Query) -> QueryContext:
+        return QueryContext(
+            categories=self._current_lists().categories,
+            statuses=self._current_lists().statuses,
+            now=query.now if query.now is not None else self._store.clock.now(),
+            current_associate=query.current_associate,
+        )
+
+
+def _require_company(uow: InMemoryUnitOfWork, company_id: CompanyId | None) -> None:
+    if company_id is not None and uow._company(company_id) is None:
+        raise NotFoundError("company", company_id)
+
+
+class _Companies:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, company_id: CompanyId) -> Company:
+        """The company as this unit sees it; :class:`NotFoundError` when unknown."""
+        with self._uow._store._lock:
+            company = self._uow._company(company_id)
+        if company is None:
+            raise NotFoundError("company", company_id)
+        return company
+
+    def add(self, company: Company) -> Company:
+        """Store a new company with version 1."""
+        with self._uow._store._lock:
+            existing = self._uow._company(company.id)
+            if existing is not None:
+                raise ConflictError("company", company.id, _ABSENT, existing.version)
+            stored = _bump(company, 1)
+            pending = self._uow._pending
+            pending.company_base.setdefault(company.id, _ABSENT)
+            pending.companies[company.id] = stored
+            return stored
+
+    def save(self, company: Company) -> Company:
+        """Store a changed company loaded at ``company.version``; returns version + 1."""
+        with self._uow._store._lock:
+            current = self._uow._company(company.id)
+            if current is None:
+                raise NotFoundError("company", company.id)
+            if current.version != company.version:
+                raise ConflictError("company", company.id, company.version, current.version)
+            stored = _bump(company, current.version + 1)
+            pending = self._uow._pending
+            if company.id not in pending.company_base:
+                committed = self._uow._store._companies.get(company.id)
+                pending.company_base[company.id] = (
+                    _ABSENT if committed is None else committed.version
+                )
+            pending.companies[company.id] = stored
+            return stored
+
+    def find(self, query: Query) -> list[Company]:
+        """Companies matching ``query.criteria``, ordered and paged."""
+        with self._uow._store._lock:
+            context = self._uow._context(query)
+            test = context.company_test(query.criteria)
+            rows = [c for c in self._all() if test(c)]
+            return order_and_page(
+                rows, query.order, query.page, context, Entity.COMPANY, _company_row, _id_of
+            )
+
+    def count(self, query: Query) -> int:
+        """How many companies match ``query.criteria``."""
+        with self._uow._store._lock:
+            test = self._uow._context(query).company_test(query.criteria)
+            return sum(1 for c in self._all() if test(c))
+
+    def _all(self) -> Iterator[Company]:
+        pending = self._uow._pending.companies
+        for company_id, company in self._uow._store._companies.items():
+            yield pending.get(company_id, company)
+        for company_id, company in pending.items():
+            if company_id not in self._uow._store._companies:
+                yield company
+
+
+def _company_row(company: Company) -> tuple[Person | None, Company | None]:
+    return None, company
+
+
+def _id_of(item: Company | Person) -> int:
+    return item.id
+
+
+class _Persons:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, person_id: PersonId) -> Person:
+        """The person as this unit sees it; :class:`NotFoundError` when unknown."""
+        with self._uow._store._lock:
+            person = self._uow._person(person_id)
+        if person is None:
+            raise NotFoundError("person", person_id)
+        return person
+
+    def add(self, person: Person) -> Person:
+        """Store a new person with version 1; its company must exist."""
+        with self._uow._store._lock:
+            existing = self._uow._person(person.id)
+            if existing is not None:
+                raise ConflictError("person", person.id, _ABSENT, existing.version)
+            _require_company(self._uow, person.company_id)
+            stored = _bump(person, 1)
+            pending = self._uow._pending
+            pending.person_base.setdefault(person.id, _ABSENT)
+            pending.persons[person.id] = stored
+            return stored
+
+    def save(self, person: Person) -> Person:
+        """Store a changed person loaded at ``person.version``; returns version + 1."""
+        return self.save_many([person])[0]
+
+    def save_many(self, persons: Iterable[Person]) -> list[Person]:
+        """``save`` for many persons; checks all first, so it stores all or none."""
+        batch = list(persons)
+        uow = self._uow
+        with uow._store._lock:
+            seen: set[PersonId] = set()
+            currents: list[Person] = []
+            for person in batch:
+                if person.id in seen:
+                    raise ValidationError(
+                        f"person {person.id} appears twice in one save_many",
+                        why="each person can be saved once per call",
+                        fix="Pass each person once, with all its changes",
+                        person_id=person.id,
+                    )
+                seen.add(person.id)
+                current = uow._person(person.id)
+                if current is None:
+                    raise NotFoundError("person", person.id)
+                if current.version != person.version:
+                    raise ConflictError("person", person.id, person.version, current.version)
+                if person.company_id != current.company_id:
+                    _require_company(uow, person.company_id)
+                currents.append(current)
+            pending = uow._pending
+            stored: list[Person] = []
+            for person, current in zip(batch, currents, strict=True):
+                if person.id not in pending.person_base:
+                    committed = uow._store._committed_person(person.id)
+                    pending.person_base[person.id] = (
+                        _ABSENT if committed is None else committed.version
+                    )
+                new = _bump(person, current.version + 1)
+                pending.persons[person.id] = new
+                stored.append(new)
+            return stored
+
+    def of_company(self, company_id: CompanyId) -> list[Person]:
+        """Every person of the company as this unit sees it, by id."""
+        uow = self._uow
+        store = uow._store
+        with store._lock:
+            pending = uow._pending.persons
+            found: dict[PersonId, Person] = {}
+            for slot in store._members.get(company_id, ()):
+                person = store._slot_person[slot]
+                found[person.id] = pending.get(person.id, person)
+            for person in pending.values():
+                found[person.id] = person
+            return sorted(
+                (p for p in found.values() if p.company_id == company_id), key=lambda p: p.id
+            )
+
+    def find(self, query: Query) -> list[Person]:
+        """Persons matching ``query.criteria``, ordered and paged."""
+        uow = self._uow
+        with uow._store._lock:
+            context = uow._context(query)
+            persons = plan_persons(self._source(), query.criteria, context).persons()
+            return order_and_page(
+                persons, query.order, query.page, context, Entity.PERSON, self._row, _id_of
+            )
+
+    def count(self, query: Query) -> int:
+        """How many persons match ``query.criteria``."""
+        uow = self._uow
+        with uow._store._lock:
+            context = uow._context(query)
+            return plan_persons(self._source(), query.criteria, context).count()
+
+    def _row(self, person: Person) -> tuple[Person | None, Company | None]:
+        company = None if person.company_id is None else self._uow._company(person.company_id)
+        return person, company
+
+    def _source(self) -> _PersonSource:
+        return _PersonSource(self._uow)
+
+
+class _PersonSource:
+    """The committed person rows plus a unit's overlay, as the query planner sees them."""
+
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self.uow = uow
+        store = uow._store
+        self.slot_person = store._slot_person
+        self.indexes = store._indexes
+        pending = uow._pending
+        dirty: set[int] = set()
+        for company_id in pending.companies:
+            dirty.update(store._members.get(company_id, ()))
+        self.overlay: list[Person] = []
+        for person in pending.persons.values():
+            slot = store._slot_of.get(person.id)
+            if slot is not None:
+                dirty.add(slot)
+            self.overlay.append(person)
+        for slot in dirty:
+            person = store._slot_person[slot]
+            if person.id not in pending.persons:
+                self.overlay.append(person)
+        self.dirty_slots = dirty
+
+    def company(self, person: Person) -> Company | None:
+        """The company of ``person`` as the unit sees it."""
+        return None if person.company_id is None else self.uow._company(person.company_id)
+
+    def committed_company(self, person: Person) -> Company | None:
+        """The committed company of a committed, clean ``person``."""
+        store = self.uow._store
+        return None if person.company_id is None else store._companies[person.company_id]
+
+
+class _Lists:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def load(self) -> StoredLists:
+        """The current lists as this unit sees them."""
+        with self._uow._store._lock:
+            return self._uow._current_lists()
+
+    def save(self, lists: StoredLists) -> StoredLists:
+        """Store lists loaded at ``lists.version``; returns version + 1."""
+        uow = self._uow
+        with uow._store._lock:
+            current = uow._current_lists()
+            if current.version != lists.version:
+                raise ConflictError("lists", "lists", lists.version, current.version)
+            if uow._pending.lists is None:
+                uow._pending.lists_base = uow._store._lists.version
+            stored = attrs.evolve(lists, version=current.version + 1)
+            uow._pending.lists = stored
+            return stored
+
+
+class _Selections:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def _current(self, selection_id: SelectionId) -> Any:
+        pending = self._uow._pending.selections
+        if selection_id in pending:
+            return pending[selection_id]
+        return self._uow._store._selections.get(selection_id)
+
+    def _touch(self, selection_id: SelectionId) -> None:
+        pending = self._uow._pending
+        if selection_id not in pending.selection_base:
+            committed = self._uow._store._selections.get(selection_id)
+            pending.selection_base[selection_id] = (
+                _ABSENT if committed is None else committed.version
+            )
+
+    def get(self, selection_id: SelectionId) -> Any:
+        """The stored selection; :class:`NotFoundError` when unknown."""
+        with self._uow._store._lock:
+            found = self._current(selection_id)
+        if found is None:
+            raise NotFoundError("selection", selection_id)
+        return found
+
+    def add(self, selection: V) -> V:
+        """Store a new selection (anything with ``id`` and ``version``) with version 1."""
+        with self._uow._store._lock:
+            existing = self._current(selection.id)
+            if existing is not None:
+                raise ConflictError("selection", selection.id, _ABSENT, existing.version)
+            self._touch(selection.id)
+            stored = _bump(selection, 1)
+            self._uow._pending.selections[selection.id] = stored
+            return stored
+
+    def save(self, selection: V) -> V:
+        """Store a changed selection loaded at ``selection.version``; returns version + 1."""
+        with self._uow._store._lock:
+            current = self._current(selection.id)
+            if current is None:
+                raise NotFoundError("selection", selection.id)
+            if current.version != selection.version:
+                raise ConflictError("selection", selection.id, selection.version, current.version)
+            self._touch(selection.id)
+            stored = _bump(selection, current.version + 1)
+            self._uow._pending.selections[selection.id] = stored
+            return stored
+
+    def delete(self, selection_id: SelectionId) -> None:
+        """Remove a selection; :class:`NotFoundError` when unknown."""
+        with self._uow._store._lock:
+            if self._current(selection_id) is None:
+                raise NotFoundError("selection", selection_id)
+            self._touch(selection_id)
+            self._uow._pending.selections[selection_id] = None
+
+    def all(self) -> list[Any]:
+        """Every saved selection as this unit sees it, by id."""
+        with self._uow._store._lock:
+            merged = dict(self._uow._store._selections)
+            merged.update(self._uow._pending.selections)
+        return [merged[k] for k in sorted(merged) if merged[k] is not None]
+
+
+class _History:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def append(self, entries: Sequence[HistoryEntry]) -> None:
+        """Append ``entries`` in order (stored on commit)."""
+        self._uow._pending.history.extend(entries)
+
+    def for_person(self, person_id: PersonId) -> list[HistoryEntry]:
+        """The person's entries, oldest first, this unit's own appended last."""
+        with self._uow._store._lock:
+            stored = list(self._uow._store._history_of.get(person_id, ()))
+        stored.extend(e for e in self._uow._pending.history if e.person_id == person_id)
+        return stored
+
+    def __iter__(self) -> Iterator[HistoryEntry]:
+        """Every entry, oldest first, this unit's own appended last."""
+        with self._uow._store._lock:
+            stored = list(self._uow._store._history)
+        stored.extend(self._uow._pending.history)
+        return iter(stored)
+
+    def __len__(self) -> int:
+        """How many entries there are, this unit's own included."""
+        return len(self._uow._store._history) + len(self._uow._pending.history)
+
+
+class _Settings:
+    def __init__(self, uow: InMemoryUnitOfWork) -> None:
+        self._uow = uow
+
+    def get(self, key: str, default: object = None) -> object:
+        """A copy of the value stored under ``key``, or ``default``."""
+        pending = self._uow._pending.settings
+        if key in pending:
+            return copy.deepcopy(pending[key])
+        with self._uow._store._lock:
+            if key in self._uow._store._settings:
+                return copy.deepcopy(self._uow._store._settings[key])
+        return default
+
+    def set(self, key: str, value: object) -> None:
+        """Store a copy of ``value`` (JSON-able: None, bool, int, float, str, list, dict)."""
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(
+                f"the setting {key!r} cannot be stored",
+                why=f"settings hold plain JSON values only ({error})",
+                fix="Store None, bool, int, float, str, or lists and dicts with str keys of those",
+                key=key,
+            ) from None
+        self._uow._pending.settings[key] = copy.deepcopy(value)
