@@ -4,6 +4,10 @@ Everything here is a :class:`typing.Protocol`; the core imports no adapter.
 Entity repositories store frozen aggregates with a ``version``: ``add`` stores
 version 1, ``save`` needs the version it loaded and stores version + 1, and a
 stale copy raises :class:`leadcore.errors.ConflictError` and writes nothing.
+Adding an id that is already stored is a conflict too (someone created it first).
+A unit of work checks the versions again on commit: when another unit
+committed a newer version of anything it changed, the commit raises
+:class:`~leadcore.errors.ConflictError` and writes nothing.
 
 Queries take a :class:`Query`: the criteria, the order, the page, and the
 environment the criteria are evaluated in (clock reading, current associate).
@@ -26,6 +30,7 @@ from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.history import DomainEvent, HistoryEntry
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId, SelectionId
+from leadcore.selections import Selection
 
 __all__ = [
     "Clock",
@@ -157,21 +162,21 @@ class ListRepository(Protocol):
 
 
 class SelectionRepository(Protocol):
-    """Stores saved selections (see :mod:`leadcore.selections`)."""
+    """Stores saved selections (see :mod:`leadcore.selections`), versioned like aggregates."""
 
-    def get(self, selection_id: SelectionId) -> object:
+    def get(self, selection_id: SelectionId) -> Selection:
         """The stored selection; :class:`NotFoundError` when unknown."""
 
-    def add(self, selection: object) -> object:
+    def add(self, selection: Selection) -> Selection:
         """Store a new selection; returns it with version 1."""
 
-    def save(self, selection: object) -> object:
-        """Store a changed selection; returns version + 1."""
+    def save(self, selection: Selection) -> Selection:
+        """Store a changed selection loaded at ``selection.version``; returns version + 1."""
 
     def delete(self, selection_id: SelectionId) -> None:
         """Remove a selection; :class:`NotFoundError` when unknown."""
 
-    def all(self) -> list[object]:
+    def all(self) -> list[Selection]:
         """Every saved selection, by id."""
 
 

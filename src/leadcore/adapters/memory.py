@@ -48,7 +48,18 @@ from leadcore.errors import ConflictError, LeadcoreError, NotFoundError, Validat
 from leadcore.history import HistoryEntry
 from leadcore.lists import new_database
 from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
-from leadcore.ports import Clock, Query, StoredLists
+from leadcore.ports import (
+    Clock,
+    CompanyRepository,
+    HistoryRepository,
+    ListRepository,
+    PersonRepository,
+    Query,
+    SelectionRepository,
+    SettingsRepository,
+    StoredLists,
+)
+from leadcore.selections import Selection
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork", "IndexMismatch"]
 
@@ -84,7 +95,7 @@ class _Pending:
     person_base: dict[PersonId, int] = attrs.Factory(dict)
     lists: StoredLists | None = None
     lists_base: int = 0
-    selections: dict[SelectionId, Any] = attrs.Factory(dict)
+    selections: dict[SelectionId, Selection | None] = attrs.Factory(dict)
     """Changed selections; ``None`` marks a deleted one."""
     selection_base: dict[SelectionId, int] = attrs.Factory(dict)
     history: list[HistoryEntry] = attrs.Factory(list)
@@ -125,7 +136,7 @@ class InMemoryStore:
         self._members: dict[CompanyId, list[int]] = {}
         self._slot_person: list[Person] = []
         self._slot_of: dict[PersonId, int] = {}
-        self._selections: dict[SelectionId, Any] = {}
+        self._selections: dict[SelectionId, Selection] = {}
         self._history: list[HistoryEntry] = []
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
         self._settings: dict[str, object] = {}
@@ -344,8 +355,8 @@ class InMemoryStore:
         if pending.lists is not None and self._lists.version != pending.lists_base:
             raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
         for selection_id, base in pending.selection_base.items():
-            stored = self._selections.get(selection_id)
-            actual = _ABSENT if stored is None else stored.version
+            saved = self._selections.get(selection_id)
+            actual = _ABSENT if saved is None else saved.version
             if actual != base:
                 raise ConflictError("selection", selection_id, base, actual)
 
@@ -361,12 +372,12 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
         self._pending = _Pending()
-        self.companies = _Companies(self)
-        self.persons = _Persons(self)
-        self.lists = _Lists(self)
-        self.selections = _Selections(self)
-        self.history = _History(self)
-        self.settings = _Settings(self)
+        self.companies: CompanyRepository = _Companies(self)
+        self.persons: PersonRepository = _Persons(self)
+        self.lists: ListRepository = _Lists(self)
+        self.selections: SelectionRepository = _Selections(self)
+        self.history: HistoryRepository = _History(self)
+        self.settings: SettingsRepository = _Settings(self)
 
     @property
     def store(self) -> InMemoryStore:
@@ -678,7 +689,7 @@ class _Selections:
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def _current(self, selection_id: SelectionId) -> Any:
+    def _current(self, selection_id: SelectionId) -> Selection | None:
         pending = self._uow._pending.selections
         if selection_id in pending:
             return pending[selection_id]
@@ -692,7 +703,7 @@ class _Selections:
                 _ABSENT if committed is None else committed.version
             )
 
-    def get(self, selection_id: SelectionId) -> Any:
+    def get(self, selection_id: SelectionId) -> Selection:
         """The stored selection; :class:`NotFoundError` when unknown."""
         with self._uow._store._lock:
             found = self._current(selection_id)
@@ -700,8 +711,8 @@ class _Selections:
             raise NotFoundError("selection", selection_id)
         return found
 
-    def add(self, selection: V) -> V:
-        """Store a new selection (anything with ``id`` and ``version``) with version 1."""
+    def add(self, selection: Selection) -> Selection:
+        """Store a new selection with version 1."""
         with self._uow._store._lock:
             existing = self._current(selection.id)
             if existing is not None:
@@ -711,7 +722,7 @@ class _Selections:
             self._uow._pending.selections[selection.id] = stored
             return stored
 
-    def save(self, selection: V) -> V:
+    def save(self, selection: Selection) -> Selection:
         """Store a changed selection loaded at ``selection.version``; returns version + 1."""
         with self._uow._store._lock:
             current = self._current(selection.id)
@@ -732,12 +743,12 @@ class _Selections:
             self._touch(selection_id)
             self._uow._pending.selections[selection_id] = None
 
-    def all(self) -> list[Any]:
+    def all(self) -> list[Selection]:
         """Every saved selection as this unit sees it, by id."""
         with self._uow._store._lock:
-            merged = dict(self._uow._store._selections)
+            merged: dict[SelectionId, Selection | None] = dict(self._uow._store._selections)
             merged.update(self._uow._pending.selections)
-        return [merged[k] for k in sorted(merged) if merged[k] is not None]
+        return [s for _, s in sorted(merged.items()) if s is not None]
 
 
 class _History:
