@@ -135,10 +135,9 @@ class LeadStatusView:
 
 def effective_category_id(person: Person, company: Company | None) -> CategoryId | None:
     """The company's category, or the person's own when it has no company (R3)."""
-    if person.company_id is None:
-        return person.own_category_id
     _check_company(person, company)
-    assert company is not None
+    if company is None:
+        return person.own_category_id
     return company.category_id
 
 
