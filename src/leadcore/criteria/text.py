@@ -1,0 +1,834 @@
+"""The text form of criteria: a readable one-line syntax, its parser and formatter.
+
+``parse`` reads text into a validated tree; ``format`` writes any tree back so
+that ``parse(format(c)) == c`` exactly (node for node, value for value). List
+values are ids in the tree and can be written by name or key when the lists are
+passed; ``#3`` is a raw id. The grammar is in ``docs/criteria-formats.md``.
+
+>>> from leadcore.lists import new_database
+>>> categories, statuses = new_database()
+>>> c = parse('person.lead_status in (Open, Contacting) and not '
+...           'company.category_group in (Customer)', statuses=statuses)
+>>> c.children[0].values
+(1, 2)
+>>> format(c, statuses=statuses)
+'person.lead_status in (Open, Contacting) and not company.category_group in (Customer)'
+>>> format(c)
+'person.lead_status in (#1, #2) and not company.category_group in (Customer)'
+>>> parse("person.lead_status in (#1")
+Traceback (most recent call last):
+...
+leadcore.criteria.errors.CriteriaParseError: cannot read criteria at 25: expected ',' or ')', ...
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from leadcore.criteria.ast import (
+    ALWAYS,
+    NEVER,
+    AllOf,
+    Always,
+    AnyOf,
+    Condition,
+    Criterion,
+    Group,
+    Groups,
+    Never,
+    Not,
+    Operator,
+    Period,
+    Value,
+)
+from leadcore.criteria.build import validate
+from leadcore.criteria.errors import (
+    BadValueError,
+    CriteriaError,
+    CriteriaParseError,
+    OperatorNotAllowed,
+    UnknownFieldError,
+)
+from leadcore.criteria.fields import Entity, Field, ListKind, ValueType, field
+from leadcore.errors import LeadcoreError, NotFoundError
+from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.model import CategoryGroup
+
+__all__ = [
+    "OPERATOR_WORDS",
+    "BadValueAt",
+    "OperatorNotAllowedAt",
+    "UnknownFieldAt",
+    "format",
+    "locate",
+    "parse",
+]
+
+
+# ---------------------------------------------------------------------------
+# Errors that are both a parse error (with a position) and the typed build error
+# ---------------------------------------------------------------------------
+
+
+class _Located(CriteriaParseError):
+    """A build error found while reading text or JSON, with where it was found."""
+
+    expected_text = "a valid criterion"
+
+    def __init__(self, cause: CriteriaError, source: str, position: int | str) -> None:
+        context = {**cause.context, "source": source, "position": position}
+        context.setdefault("expected", self.expected_text)
+        context.setdefault("found", cause.what)
+        LeadcoreError.__init__(
+            self, f"{cause.what} (at {position})", why=cause.why, fix=cause.fix, **context
+        )
+        self.position = position
+        self.expected = self.expected_text
+        self.cause = cause
+
+
+class UnknownFieldAt(_Located, UnknownFieldError):
+    """An unknown field key, found at ``position`` of the text or JSON path."""
+
+    expected_text = "a known field key"
+
+
+class OperatorNotAllowedAt(_Located, OperatorNotAllowed):
+    """An operator the field's type does not take, found at ``position``."""
+
+    expected_text = "an operator the field accepts"
+
+
+class BadValueAt(_Located, BadValueError):
+    """A value of the wrong type or count, found at ``position``."""
+
+    expected_text = "values of the field's type"
+
+
+def locate(error: CriteriaError, source: str, position: int | str) -> CriteriaParseError:
+    """``error`` as a parse error at ``position`` that is still its own typed error.
+
+    >>> err = locate(UnknownFieldError("person.x", ["person.id"]), "person.x = 1", 0)
+    >>> isinstance(err, UnknownFieldError), isinstance(err, CriteriaParseError), err.position
+    (True, True, 0)
+    """
+    if isinstance(error, CriteriaParseError):
+        return error
+    if isinstance(error, UnknownFieldError):
+        return UnknownFieldAt(error, source, position)
+    if isinstance(error, OperatorNotAllowed):
+        return OperatorNotAllowedAt(error, source, position)
+    if isinstance(error, BadValueError):
+        return BadValueAt(error, source, position)
+    return _Located(error, source, position)
+
+
+# ---------------------------------------------------------------------------
+# Operator words
+# ---------------------------------------------------------------------------
+
+
+class _Arity(enum.Enum):
+    LIST = "list"  # ( v, v, ... )
+    NONE = "none"  # nothing
+    ONE = "one"  # v
+    TWO = "two"  # v and v
+    PERIOD = "period"  # day | week | month | quarter | year
+
+
+OPERATOR_WORDS: Mapping[Operator, str] = {
+    Operator.IN: "in",
+    Operator.NOT_IN: "not in",
+    Operator.CURRENT_ASSOCIATE: "is current associate",
+    Operator.NOT_CURRENT_ASSOCIATE: "is not current associate",
+    Operator.EQUALS: "equals",
+    Operator.NOT_EQUALS: "not equals",
+    Operator.BEGINS: "begins",
+    Operator.NOT_BEGINS: "not begins",
+    Operator.CONTAINS: "contains",
+    Operator.NOT_CONTAINS: "not contains",
+    Operator.ENDS: "ends",
+    Operator.NOT_ENDS: "not ends",
+    Operator.EQ: "=",
+    Operator.NE: "<>",
+    Operator.GT: ">",
+    Operator.LT: "<",
+    Operator.GE: ">=",
+    Operator.LE: "<=",
+    Operator.BETWEEN: "between",
+    Operator.NOT_BETWEEN: "not between",
+    Operator.IS_TRUE: "is true",
+    Operator.IS_FALSE: "is false",
+    Operator.BEFORE: "before",
+    Operator.ON: "on",
+    Operator.AFTER: "after",
+    Operator.DATE_BETWEEN: "between",
+    Operator.BEFORE_TODAY: "before today",
+    Operator.TODAY: "is today",
+    Operator.AFTER_TODAY: "after today",
+    Operator.THIS: "this",
+    Operator.NEXT: "next",
+    Operator.PREVIOUS: "previous",
+    Operator.THIS_AND_NEXT: "this and next",
+    Operator.THIS_AND_PREVIOUS: "this and previous",
+}
+"""The words of each operator in the text form (``between`` is the date one on date fields)."""
+
+_ARITY: Mapping[Operator, _Arity] = {
+    Operator.IN: _Arity.LIST,
+    Operator.NOT_IN: _Arity.LIST,
+    Operator.CURRENT_ASSOCIATE: _Arity.NONE,
+    Operator.NOT_CURRENT_ASSOCIATE: _Arity.NONE,
+    Operator.IS_TRUE: _Arity.NONE,
+    Operator.IS_FALSE: _Arity.NONE,
+    Operator.BEFORE_TODAY: _Arity.NONE,
+    Operator.TODAY: _Arity.NONE,
+    Operator.AFTER_TODAY: _Arity.NONE,
+    Operator.BETWEEN: _Arity.TWO,
+    Operator.NOT_BETWEEN: _Arity.TWO,
+    Operator.DATE_BETWEEN: _Arity.TWO,
+    Operator.THIS: _Arity.PERIOD,
+    Operator.NEXT: _Arity.PERIOD,
+    Operator.PREVIOUS: _Arity.PERIOD,
+    Operator.THIS_AND_NEXT: _Arity.PERIOD,
+    Operator.THIS_AND_PREVIOUS: _Arity.PERIOD,
+}
+
+_PHRASES: tuple[tuple[tuple[str, ...], Operator], ...] = (
+    *sorted(
+        ((tuple(words.split()), op) for op, words in OPERATOR_WORDS.items()),
+        key=lambda item: -len(item[0]),
+    ),
+    (("!=",), Operator.NE),
+)
+
+_PERIODS = {p.value: p for p in Period}
+_LITERAL_WORDS = {"true": True, "false": False, "null": None}
+
+
+def _arity(op: Operator) -> _Arity:
+    return _ARITY.get(op, _Arity.ONE)
+
+
+# ---------------------------------------------------------------------------
+# Lexer
+# ---------------------------------------------------------------------------
+
+
+class _Kind(enum.Enum):
+    PUNCT = "punctuation"
+    SYMBOL = "comparison"
+    STRING = "text"
+    ID = "id"
+    NUMBER = "number"
+    DATETIME = "datetime"
+    DATE = "date"
+    WORD = "word"
+    END = "end of text"
+
+
+@attrs.frozen
+class _Token:
+    kind: _Kind
+    text: str
+    start: int
+    value: Any = None
+
+    def is_word(self, *words: str) -> bool:
+        return self.kind is _Kind.WORD and self.text.casefold() in words
+
+    def describe(self) -> str:
+        return "end of text" if self.kind is _Kind.END else repr(self.text)
+
+
+_TIME = r"T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?"
+_OFFSET = r"(?:Z|[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+_TOKEN_RE = re.compile(
+    rf"""
+    (?P<space>\s+)
+  | (?P<datetime>\d{{4}}-\d{{2}}-\d{{2}}{_TIME}{_OFFSET})
+  | (?P<date>\d{{4}}-\d{{2}}-\d{{2}})
+  | (?P<id>\#\d+)
+  | (?P<number>[-+]?(?:inf\b|(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?))
+  | (?P<symbol><>|>=|<=|!=|=|<|>)
+  | (?P<punct>[(),\[\]{{}}])
+  | (?P<string>["'])
+  | (?P<word>[^\W\d][\w]*(?:[.\-][\w]+)*)
+    """,
+    re.VERBOSE,
+)
+
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "'": "'", "\\": "\\", "/": "/"}
+
+
+def _error(source: str, position: int | str, expected: str, found: str) -> CriteriaParseError:
+    return CriteriaParseError(source, position, expected, found)
+
+
+def _read_string(source: str, start: int) -> tuple[str, int]:
+    """Read a quoted string starting at ``start`` (the quote); return text and end."""
+    quote = source[start]
+    out: list[str] = []
+    i = start + 1
+    while i < len(source):
+        ch = source[i]
+        if ch == quote:
+            return "".join(out), i + 1
+        if ch == "\\":
+            if i + 1 >= len(source):
+                break
+            esc = source[i + 1]
+            if esc in _ESCAPES:
+                out.append(_ESCAPES[esc])
+                i += 2
+                continue
+            if esc in "uU":
+                width = 4 if esc == "u" else 8
+                digits = source[i + 2 : i + 2 + width]
+                if len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+                    code = int(digits, 16)
+                    if code <= 0x10FFFF:
+                        out.append(chr(code))
+                        i += 2 + width
+                        continue
+            raise _error(source, i, r"an escape (\\ \" \n \r \t \uXXXX)", repr(source[i : i + 2]))
+        out.append(ch)
+        i += 1
+    raise _error(source, len(source), f"the closing {quote} of the text at {start}", "end of text")
+
+
+def _tokens(source: str) -> list[_Token]:
+    out: list[_Token] = []
+    pos = 0
+    while pos < len(source):
+        m = _TOKEN_RE.match(source, pos)
+        if m is None:
+            raise _error(source, pos, "a word, value or punctuation", repr(source[pos]))
+        kind = m.lastgroup
+        text = m.group()
+        if kind == "space":
+            pos = m.end()
+            continue
+        if kind == "string":
+            value, end = _read_string(source, pos)
+            out.append(_Token(_Kind.STRING, source[pos:end], pos, value))
+            pos = end
+            continue
+        token: _Token
+        if kind == "datetime":
+            try:
+                token = _Token(_Kind.DATETIME, text, pos, datetime.fromisoformat(text))
+            except ValueError:
+                raise _error(source, pos, "a valid ISO datetime", repr(text)) from None
+        elif kind == "date":
+            try:
+                token = _Token(_Kind.DATE, text, pos, date.fromisoformat(text))
+            except ValueError:
+                raise _error(source, pos, "a valid ISO date (YYYY-MM-DD)", repr(text)) from None
+        elif kind == "id":
+            token = _Token(_Kind.ID, text, pos, int(text[1:]))
+        elif kind == "number":
+            number: int | float = float(text) if any(c in text for c in ".eEn") else int(text)
+            token = _Token(_Kind.NUMBER, text, pos, number)
+        elif kind == "symbol":
+            token = _Token(_Kind.SYMBOL, text, pos)
+        elif kind == "punct":
+            token = _Token(_Kind.PUNCT, text, pos)
+        else:
+            token = _Token(_Kind.WORD, text, pos)
+        out.append(token)
+        pos = m.end()
+    out.append(_Token(_Kind.END, "", len(source)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Name resolution
+# ---------------------------------------------------------------------------
+
+
+def _group_by_name(name: str) -> CategoryGroup:
+    folded = " ".join(name.split()).casefold()
+    for group in CategoryGroup:
+        names = {group.name.casefold(), group.name.casefold().replace("_", " ")}
+        names |= {group.label("en").casefold(), group.label("da").casefold()}
+        if folded in names:
+            return group
+    raise NotFoundError("category group", name)
+
+
+@attrs.frozen
+class _Lists:
+    categories: CategoryList | None
+    statuses: LeadStatusList | None
+
+    def resolve(self, f: Field, name: str) -> int:
+        """The id of the item ``name`` (name or key) in ``f``'s list."""
+        kind = f.list_kind
+        if kind is ListKind.CATEGORY_GROUP:
+            return int(_group_by_name(name))
+        if kind is ListKind.LEAD_STATUS:
+            if self.statuses is None:
+                raise LookupError("lead status names need the status list: pass statuses=")
+            try:
+                return int(self.statuses.by_name(name).id)
+            except NotFoundError:
+                folded = name.strip().casefold()
+                for item in self.statuses.items:
+                    if item.key.casefold() == folded:
+                        return int(item.id)
+                raise
+        if kind is ListKind.CATEGORY:
+            if self.categories is None:
+                raise LookupError("category names need the category list: pass categories=")
+            return int(self.categories.by_name(name).id)
+        raise LookupError(f"{f.key} takes ids (#7), not names")
+
+    def name_of(self, f: Field, value: int) -> str | None:
+        """The display name that resolves back to ``value``, or None (write ``#id``)."""
+        kind = f.list_kind
+        name: str | None = None
+        if kind is ListKind.CATEGORY_GROUP:
+            if value in CategoryGroup._value2member_map_:
+                name = CategoryGroup(value).label("en")
+        elif kind is ListKind.LEAD_STATUS and self.statuses is not None:
+            if value in self.statuses:
+                name = self.statuses.get(value).name
+        elif kind is ListKind.CATEGORY and self.categories is not None and value in self.categories:
+            name = self.categories.get(value).name
+        if name is None:
+            return None
+        try:
+            return name if self.resolve(f, name) == value else None
+        except (LookupError, NotFoundError):
+            return None
+
+
+# ---------------------------------------------------------------------------
+# Parser
+# ---------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, source: str, entity: Entity, lists: _Lists) -> None:
+        self.source = source
+        self.entity = entity
+        self.lists = lists
+        self.tokens = _tokens(source)
+        self.i = 0
+
+    # -- helpers
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.i]
+
+    def peek(self, n: int = 1) -> _Token:
+        return self.tokens[min(self.i + n, len(self.tokens) - 1)]
+
+    def advance(self) -> _Token:
+        token = self.tokens[self.i]
+        if token.kind is not _Kind.END:
+            self.i += 1
+        return token
+
+    def fail(self, expected: str, token: _Token | None = None) -> CriteriaParseError:
+        token = token or self.tok
+        return _error(self.source, token.start, expected, token.describe())
+
+    def punct(self, text: str, expected: str | None = None) -> _Token:
+        if self.tok.kind is _Kind.PUNCT and self.tok.text == text:
+            return self.advance()
+        raise self.fail(expected or repr(text))
+
+    def at_punct(self, text: str) -> bool:
+        return self.tok.kind is _Kind.PUNCT and self.tok.text == text
+
+    # -- grammar
+    def parse(self) -> Criterion:
+        tree = self.disjunction()
+        if self.tok.kind is not _Kind.END:
+            raise self.fail("'and', 'or' or the end of the text")
+        return tree
+
+    def disjunction(self) -> Criterion:
+        children = [self.conjunction()]
+        while self.tok.is_word("or"):
+            self.advance()
+            children.append(self.conjunction())
+        return children[0] if len(children) == 1 else AnyOf(tuple(children))
+
+    def conjunction(self) -> Criterion:
+        children = [self.negation()]
+        while self.tok.is_word("and"):
+            self.advance()
+            children.append(self.negation())
+        return children[0] if len(children) == 1 else AllOf(tuple(children))
+
+    def negation(self) -> Criterion:
+        if self.tok.is_word("not"):
+            self.advance()
+            return Not(self.negation())
+        return self.primary()
+
+    def primary(self) -> Criterion:
+        tok = self.tok
+        if tok.kind is _Kind.PUNCT and tok.text == "(":
+            self.advance()
+            inner = self.disjunction()
+            self.punct(")", "'and', 'or' or ')'")
+            return inner
+        if tok.kind is _Kind.WORD and "." in tok.text:
+            return self.condition(in_group=False)
+        if tok.is_word("always"):
+            self.advance()
+            return ALWAYS
+        if tok.is_word("never"):
+            self.advance()
+            return NEVER
+        if (
+            tok.is_word("all", "any")
+            and self.peek().kind is _Kind.PUNCT
+            and self.peek().text == "("
+        ):
+            word = self.advance().text.casefold()
+            children = self.call_arguments()
+            return AllOf(children) if word == "all" else AnyOf(children)
+        if tok.is_word("groups"):
+            return self.groups()
+        raise self.fail(
+            "a criterion: a field key (like person.lead_status), 'not', '(', "
+            "'always', 'never', 'all(', 'any(' or 'groups'"
+        )
+
+    def call_arguments(self) -> tuple[Criterion, ...]:
+        self.punct("(")
+        children: list[Criterion] = []
+        if not self.at_punct(")"):
+            children.append(self.disjunction())
+            while self.at_punct(","):
+                self.advance()
+                children.append(self.disjunction())
+        self.punct(")", "',' or ')'")
+        return tuple(children)
+
+    def groups(self) -> Groups:
+        self.advance()
+        self.punct("{", "'{' after 'groups'")
+        groups: list[Group] = []
+        if not self.at_punct("}"):
+            groups.append(self.group())
+            while self.at_punct(","):
+                self.advance()
+                groups.append(self.group())
+        self.punct("}", "',' or '}'")
+        return Groups(tuple(groups))
+
+    def group(self) -> Group:
+        subtract = False
+        if self.tok.is_word("subtract"):
+            self.advance()
+            subtract = True
+        self.punct("[", "'[' (a group) or 'subtract ['")
+        criteria: list[Condition] = []
+        if not self.at_punct("]"):
+            criteria.append(self.condition(in_group=True))
+            while self.tok.is_word("and"):
+                self.advance()
+                criteria.append(self.condition(in_group=True))
+        self.punct("]", "'and' or ']'")
+        return Group(tuple(criteria), subtract)
+
+    def condition(self, *, in_group: bool) -> Condition:
+        key_tok = self.tok
+        if key_tok.kind is not _Kind.WORD or "." not in key_tok.text:
+            raise self.fail("a field key (like person.lead_status)")
+        self.advance()
+        try:
+            f = field(key_tok.text, self.entity)
+        except CriteriaError as err:
+            raise locate(err, self.source, key_tok.start) from err
+        op_tok = self.tok
+        op = self.operator(f)
+        values_tok = self.tok
+        values = self.values(f, op)
+        leaf = Condition(f.key, op, values)
+        try:
+            validate(Groups((Group((leaf,)),)) if in_group else leaf, self.entity)
+        except OperatorNotAllowed as err:
+            raise locate(err, self.source, op_tok.start) from err
+        except CriteriaError as err:
+            raise locate(err, self.source, values_tok.start) from err
+        return leaf
+
+    def operator(self, f: Field) -> Operator:
+        words = [self.peek(n) for n in range(4)]
+        for phrase, op in _PHRASES:
+            if all(
+                t.kind in (_Kind.WORD, _Kind.SYMBOL) and t.text.casefold() == w
+                for t, w in zip(words, phrase, strict=False)
+            ) and len(phrase) <= len(words):
+                # 'before'/'after' followed by 'today' is the longer phrase, found first
+                for _ in phrase:
+                    self.advance()
+                if op is Operator.BETWEEN and f.value_type is ValueType.DATE:
+                    return Operator.DATE_BETWEEN
+                return op
+        allowed = ", ".join(sorted({OPERATOR_WORDS[o] for o in f.operators}))
+        raise self.fail(f"an operator for {f.key} ({allowed})")
+
+    def values(self, f: Field, op: Operator) -> tuple[Value, ...]:
+        arity = _arity(op)
+        if arity is _Arity.LIST or self.at_punct("("):
+            return self.value_list(f, arity)
+        if arity is _Arity.NONE:
+            return ()
+        if arity is _Arity.PERIOD:
+            return (self.period(),)
+        first = self.value(f)
+        if arity is _Arity.ONE:
+            return (first,)
+        if not self.tok.is_word("and"):
+            raise self.fail("'and' between the two values")
+        self.advance()
+        return (first, self.value(f))
+
+    def value_list(self, f: Field, arity: _Arity) -> tuple[Value, ...]:
+        self.punct("(", "'(' and a list of values")
+        items: list[Value] = []
+        if not self.at_punct(")"):
+            items.append(self.list_item(f, arity))
+            while self.at_punct(","):
+                self.advance()
+                items.append(self.list_item(f, arity))
+        self.punct(")", "',' or ')'")
+        return tuple(items)
+
+    def list_item(self, f: Field, arity: _Arity) -> Value:
+        if arity is _Arity.PERIOD and self.tok.kind is _Kind.WORD:
+            return self.period()
+        return self.value(f)
+
+    def period(self) -> Period:
+        tok = self.tok
+        if tok.kind is _Kind.WORD and tok.text.casefold() in _PERIODS:
+            self.advance()
+            return _PERIODS[tok.text.casefold()]
+        raise self.fail("a period (day, week, month, quarter or year)")
+
+    def value(self, f: Field) -> Value:
+        tok = self.tok
+        names = f.list_kind is not None
+        if tok.kind is _Kind.WORD and tok.text.casefold() in _LITERAL_WORDS:
+            self.advance()
+            return _LITERAL_WORDS[tok.text.casefold()]
+        if tok.kind in (_Kind.ID, _Kind.NUMBER, _Kind.DATE, _Kind.DATETIME):
+            self.advance()
+            value: Value = tok.value
+            return value
+        if tok.kind is _Kind.STRING:
+            self.advance()
+            text: str = tok.value
+            return self.resolve(f, text, tok) if names else text
+        if tok.kind is _Kind.WORD and names:
+            words = [self.advance().text]
+            while self.tok.kind is _Kind.WORD:
+                words.append(self.advance().text)
+            return self.resolve(f, " ".join(words), tok)
+        expected = {
+            ValueType.TEXT: 'a quoted text ("...")',
+            ValueType.NUMBER: "a number",
+            ValueType.DATE: "a date (2026-01-31) or datetime (2026-01-31T09:00)",
+            ValueType.ASSOCIATE: "an associate id (#7)",
+            ValueType.LIST: "a name, key or #id",
+            ValueType.BOOL: "no value",
+        }[f.value_type]
+        raise self.fail(expected)
+
+    def resolve(self, f: Field, name: str, tok: _Token) -> int:
+        try:
+            return self.lists.resolve(f, name)
+        except NotFoundError:
+            kind = f.list_kind.value.replace("_", " ") if f.list_kind else "list item"
+            raise _error(
+                self.source, tok.start, f"a {kind} name or key of {f.key}", repr(name)
+            ) from None
+        except LookupError as err:
+            raise _error(self.source, tok.start, f"an id like #3 ({err})", repr(name)) from None
+
+
+def parse(
+    text: str,
+    *,
+    categories: CategoryList | None = None,
+    statuses: LeadStatusList | None = None,
+    entity: Entity = Entity.PERSON,
+) -> Criterion:
+    """Read the text form into a validated criterion.
+
+    Names of lead statuses (name or key), categories and category groups
+    (label or code name) resolve through the lists given; ``#3`` is a raw id.
+    Bad input raises :class:`CriteriaParseError` with ``position`` (the offset)
+    and ``expected``; an unknown field, a wrong operator or value raise the
+    build error, which is also a parse error with the position.
+
+    >>> parse('person.first_name begins "An" and person.registered this week')
+    AllOf(children=(Condition(field='person.first_name', ...), Condition(...)))
+    >>> parse("person.shoe_size = 4")
+    Traceback (most recent call last):
+    ...
+    leadcore.criteria.text.UnknownFieldAt: unknown field 'person.shoe_size' (at 0): ...
+    """
+    return _Parser(text, entity, _Lists(categories, statuses)).parse()
+
+
+# ---------------------------------------------------------------------------
+# Formatter
+# ---------------------------------------------------------------------------
+
+_BARE_NAME = re.compile(r"[^\W\d][\w]*(?:-[\w]+)*")
+_KEYWORDS = {"and", "or", "not", "inf", *_LITERAL_WORDS}
+
+
+def _quote(text: str) -> str:
+    out = ['"']
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif unicodedata.category(ch) in ("Cc", "Zl", "Zp"):
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def _literal(value: Value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Period):
+        return value.value
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return _quote(value)
+
+
+class _Formatter:
+    def __init__(self, lists: _Lists, entity: Entity) -> None:
+        self.lists = lists
+        self.entity = entity
+
+    def field(self, key: str) -> Field | None:
+        try:
+            return field(key, self.entity)
+        except UnknownFieldError:
+            try:
+                return field(key, Entity.PERSON)
+            except UnknownFieldError:
+                return None
+
+    def value(self, f: Field | None, value: Value) -> str:
+        if f is not None and isinstance(value, int) and not isinstance(value, bool):
+            if f.list_kind is not None:
+                name = self.lists.name_of(f, int(value))
+                if name is None:
+                    return f"#{int(value)}"
+                bare = _BARE_NAME.fullmatch(name) and name.casefold() not in _KEYWORDS
+                return name if bare else _quote(name)
+            if f.value_type is ValueType.ASSOCIATE:
+                return f"#{int(value)}"
+        if f is not None and f.list_kind is not None and isinstance(value, str):
+            # a text among ids is not a name: keep it a text the parser will refuse loudly
+            return _quote(value)
+        return _literal(value)
+
+    def condition(self, c: Condition) -> str:
+        f = self.field(c.field)
+        words = OPERATOR_WORDS[c.operator]
+        arity = _arity(c.operator)
+        values = c.values
+        canonical = {
+            _Arity.NONE: len(values) == 0,
+            _Arity.ONE: len(values) == 1,
+            _Arity.TWO: len(values) == 2,
+            _Arity.PERIOD: len(values) == 1 and isinstance(values[0], Period),
+            _Arity.LIST: True,
+        }[arity]
+        if arity is _Arity.LIST or not canonical:
+            listed = ", ".join(self.value(f, v) for v in values)
+            return f"{c.field} {words} ({listed})"
+        if arity is _Arity.NONE:
+            return f"{c.field} {words}"
+        if arity is _Arity.TWO:
+            return f"{c.field} {words} {self.value(f, values[0])} and {self.value(f, values[1])}"
+        return f"{c.field} {words} {self.value(f, values[0])}"
+
+    def node(self, c: Criterion) -> str:
+        if isinstance(c, Always):
+            return "always"
+        if isinstance(c, Never):
+            return "never"
+        if isinstance(c, Condition):
+            return self.condition(c)
+        if isinstance(c, Not):
+            inner = self.node(c.child)
+            if isinstance(c.child, AllOf | AnyOf) and len(c.child.children) >= 2:
+                inner = f"({inner})"
+            return f"not {inner}"
+        if isinstance(c, AllOf | AnyOf):
+            word = "all" if isinstance(c, AllOf) else "any"
+            if len(c.children) < 2:
+                return f"{word}({', '.join(self.node(x) for x in c.children)})"
+            joiner = " and " if isinstance(c, AllOf) else " or "
+            return joiner.join(self.child(x) for x in c.children)
+        if isinstance(c, Groups):
+            return "groups {" + ", ".join(self.group(g) for g in c.groups) + "}"
+        raise TypeError(f"not a criterion: {c!r}")
+
+    def child(self, c: Criterion) -> str:
+        text = self.node(c)
+        if isinstance(c, AllOf | AnyOf) and len(c.children) >= 2:
+            return f"({text})"
+        return text
+
+    def group(self, g: Group) -> str:
+        inner = " and ".join(self.condition(c) for c in g.criteria)
+        return ("subtract " if g.subtract else "") + f"[{inner}]"
+
+
+def format(
+    criterion: Criterion,
+    *,
+    categories: CategoryList | None = None,
+    statuses: LeadStatusList | None = None,
+    entity: Entity = Entity.PERSON,
+) -> str:
+    """Write ``criterion`` in the text form; ``parse(format(c)) == c``.
+
+    List values are written by name where the list is given (category groups
+    always by label) and as ``#id`` otherwise.
+
+    >>> from leadcore.criteria.ast import Condition, Operator, Period
+    >>> print(format(Condition("person.registered", Operator.THIS_AND_NEXT, (Period.MONTH,))
+    ...              | ~Condition("person.first_name", Operator.CONTAINS, ('say "hi"',))))
+    person.registered this and next month or not person.first_name contains "say \\"hi\\""
+    """
+    return _Formatter(_Lists(categories, statuses), entity).node(criterion)
