@@ -30,7 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Literal
+from typing import Literal, cast
 
 import attrs
 
@@ -150,7 +150,7 @@ class LeadService:
         chosen = SystemClock() if clock is None else clock
         store = InMemoryStore(StoredLists(*made), clock=chosen)
         return cls(
-            store.unit_of_work,
+            cast("Callable[[], UnitOfWork]", store.unit_of_work),
             clock=chosen,
             ids=SequentialIds(),
             events=events,

@@ -1,0 +1,571 @@
+"""Example tests of every use case of the application service, over the in-memory adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import attrs
+import pytest
+
+from leadcore.adapters.memory import InMemoryStore
+from leadcore.clock import FixedClock, RecordingPublisher, SequentialIds
+from leadcore.criteria.ast import Period
+from leadcore.criteria.build import condition
+from leadcore.errors import FeatureNotLicensed
+from leadcore.history import (
+    CompanyCategoryChanged,
+    HistoryEntry,
+    HistoryKind,
+    PersonCategoryChanged,
+    PersonMoved,
+    StatusSource,
+    replay,
+)
+from leadcore.licence import Feature, Licence
+from leadcore.lists import existing_database, new_database
+from leadcore.model import (
+    AssociateId,
+    CategoryGroup,
+    CategoryId,
+    LeadStatusId,
+    Person,
+    Utm,
+)
+from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
+from leadcore.ports import Order, Page, Query, StoredLists, UnitOfWork
+from leadcore.service import LeadService
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ME = AssociateId(7)
+
+
+@attrs.define
+class Setup:
+    service: LeadService
+    store: InMemoryStore
+    clock: FixedClock
+    published: RecordingPublisher
+
+    def category(self, name: str) -> CategoryId:
+        return self.service.lists().categories.by_name(name).id
+
+    def status(self, key: str) -> LeadStatusId:
+        return self.service.lists().statuses.by_key(key).id
+
+    def history(self) -> list[HistoryEntry]:
+        with self.store.unit_of_work() as uow:
+            return list(uow.history)
+
+    def persons(self) -> list[Person]:
+        with self.store.unit_of_work() as uow:
+            return uow.persons.find(Query())
+
+
+def make(
+    *,
+    database: str = "new",
+    licence: Licence | None = None,
+    policy: LeadPolicy | None = None,
+    associate: AssociateId | None = ME,
+) -> Setup:
+    clock = FixedClock(START)
+    made = new_database() if database == "new" else existing_database()
+    store = InMemoryStore(StoredLists(*made), clock=clock)
+    published = RecordingPublisher()
+    service = LeadService(
+        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        clock=clock,
+        ids=SequentialIds(),
+        events=published,
+        policy=LeadPolicy() if policy is None else policy,
+        licence=Licence.full() if licence is None else licence,
+        associate=associate,
+    )
+    return Setup(service, store, clock, published)
+
+
+@pytest.fixture
+def s() -> Setup:
+    return make()
+
+
+# --- construction --------------------------------------------------------------------------
+
+
+def test_in_memory_new_database_has_the_lead_categories() -> None:
+    service = LeadService.in_memory()
+    names = [c.name for c in service.lists().categories]
+    assert names[:4] == ["Lead", "Marketing qualified lead", "Opportunity", "Lost opportunity"]
+    assert service.licence == Licence.full()
+
+
+def test_in_memory_existing_database_lacks_them_until_upgraded() -> None:
+    service = LeadService.in_memory("existing", clock=FixedClock(START))
+    assert "Lead" not in {c.name for c in service.lists().categories}
+    report = service.upgrade_database()
+    assert [c.name for c in report.added] == [
+        "Lead",
+        "Marketing qualified lead",
+        "Opportunity",
+        "Lost opportunity",
+    ]
+    again = service.upgrade_database()
+    assert not again.changed
+    assert again.already_present == tuple(c.name for c in report.added)
+
+
+def test_upgrade_does_not_save_the_lists_when_nothing_changes() -> None:
+    s = make(database="existing")
+    s.service.upgrade_database()
+    with s.store.unit_of_work() as uow:
+        version = uow.lists.load().version
+    s.service.upgrade_database()
+    with s.store.unit_of_work() as uow:
+        assert uow.lists.load().version == version
+
+
+def test_acting_as_records_the_associate_and_shares_storage(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    other = s.service.acting_as(AssociateId(9))
+    ann = other.add_person("Ann", company_id=acme.id)
+    assert s.history()[-1].by == AssociateId(9)
+    assert s.service.get_person(ann.id) == ann
+    bulk = s.service.acting_as(AssociateId(3), source=StatusSource.BULK)
+    bulk.set_lead_status(ann.id, s.status("contacting"))
+    assert (s.history()[-1].by, s.history()[-1].source) == (3, StatusSource.BULK)
+
+
+# --- list administration -------------------------------------------------------------------
+
+
+def test_category_list_administration(s: Setup) -> None:
+    fair = s.service.add_category(
+        "Trade fair", CategoryGroup.POTENTIAL_CUSTOMER, tooltip="Met at a fair"
+    )
+    assert s.service.lists().categories.get(fair.id) == fair
+    assert s.service.rename_category(fair.id, "Fair").name == "Fair"
+    assert s.service.describe_category(fair.id, "Booth visitors").tooltip == "Booth visitors"
+    assert s.service.delete_category(fair.id).deleted
+    assert not s.service.restore_category(fair.id).deleted
+    ids = [c.id for c in s.service.lists().categories]
+    reordered = s.service.reorder_categories([fair.id, *[i for i in ids if i != fair.id]])
+    assert next(iter(reordered)).id == fair.id
+    assert next(c.id for c in s.service.lists().categories) == fair.id
+
+
+def test_lead_status_list_administration(s: Setup) -> None:
+    nurturing = s.service.add_lead_status("Nurturing", tooltip="Slow track")
+    assert nurturing.key == "nurturing"
+    assert s.service.rename_lead_status(nurturing.id, "Slow").key == "nurturing"
+    assert s.service.describe_lead_status(nurturing.id, "Later").tooltip == "Later"
+    assert s.service.delete_lead_status(nurturing.id).deleted
+    assert not s.service.restore_lead_status(nurturing.id).deleted
+    assert s.service.set_default_lead_status(nurturing.id) == s.service.lists().statuses.default
+    ids = [st.id for st in s.service.lists().statuses]
+    assert [st.id for st in s.service.reorder_lead_statuses(ids[::-1])] == ids[::-1]
+
+
+def test_new_default_status_is_what_new_leads_start_in(s: Setup) -> None:
+    contacting = s.status("contacting")
+    s.service.set_default_lead_status(contacting)
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    assert s.service.add_person("Ann", company_id=acme.id).lead_status_id == contacting
+
+
+def test_switching_the_flag_off_hides_every_person_under_the_category(s: Setup) -> None:
+    lead, customer = s.category("Lead"), s.category("Customer")
+    acme = s.service.add_company("Acme", category_id=lead)
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    qualified = s.status("qualified")
+    s.service.set_lead_status(ann.id, qualified)
+    bob = s.service.add_person("Bob", company_id=acme.id)
+    eve = s.service.add_person("Eve", category_id=lead)  # B2C, own category
+    bolt = s.service.add_company("Bolt", category_id=customer)
+    cid = s.service.add_person("Cid", company_id=bolt.id)
+    before = len(s.history())
+    s.published.clear()
+
+    category = s.service.set_category_lead_status_enabled(lead, False)
+
+    assert not category.enable_lead_status
+    entries = s.history()[before:]
+    assert sorted(e.person_id for e in entries) == sorted([ann.id, bob.id, eve.id])
+    assert {e.kind for e in entries} == {HistoryKind.HIDE}
+    assert all(e.by == AssociateId(7) and e.at == START for e in entries)
+    assert s.service.get_person(ann.id).lead_status_id == qualified  # kept (R4)
+    assert s.service.get_person(cid.id).version == cid.version  # other categories untouched
+    assert not s.service.lead_status_view(eve.id).visible
+    assert s.published.batches == [tuple(entries)]
+
+    s.service.set_category_lead_status_enabled(lead, True)
+    revealed = s.history()[before + 3 :]
+    assert {e.kind for e in revealed} == {HistoryKind.REVEAL}
+    assert s.service.get_person(ann.id).lead_status_id == s.status("open")  # R5
+    assert next(e for e in revealed if e.person_id == ann.id).from_status == qualified
+
+
+def test_changing_the_group_of_a_category_hides_its_persons(s: Setup) -> None:
+    lead = s.category("Lead")
+    acme = s.service.add_company("Acme", category_id=lead)
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    category = s.service.set_category_group(lead, CategoryGroup.LOST)
+    assert (category.group, category.enable_lead_status) == (CategoryGroup.LOST, False)
+    assert s.history()[-1].kind is HistoryKind.HIDE
+    view = s.service.lead_status_view(ann.id)
+    assert (view.visible, view.status_id) == (False, s.status("open"))
+
+
+def test_a_new_lead_enabled_category_needs_no_cascade(s: Setup) -> None:
+    fair = s.service.add_category("Fair", CategoryGroup.POTENTIAL_CUSTOMER, enable_lead_status=True)
+    acme = s.service.add_company("Acme", category_id=fair.id)
+    assert s.service.add_person("Ann", company_id=acme.id).lead_status_id == s.status("open")
+
+
+# --- companies and persons -----------------------------------------------------------------
+
+
+def test_add_company_records_source_utm(s: Setup) -> None:
+    acme = s.service.add_company(
+        "Acme", category_id=s.category("Customer"), owner_id=AssociateId(2),
+        source_utm=Utm(source="fair", campaign="spring"),
+    )  # fmt: skip
+    assert acme.version == 1
+    assert (acme.registered, acme.updated, acme.owner_id) == (START, START, 2)
+    assert s.service.get_company(acme.id).source_utm == Utm(source="fair", campaign="spring")
+    assert s.published.events == []
+
+
+def test_add_person_under_a_lead_company_starts_open_with_default_source(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", "Ash", company_id=acme.id, email="ann@acme.test")
+    assert ann.lead_status_id == s.status("open")
+    assert ann.version == 1
+    (entry,) = s.service.person_history(ann.id)
+    assert (entry.kind, entry.source, entry.from_status) == (
+        HistoryKind.CHANGE,
+        StatusSource.DEFAULT,
+        None,
+    )
+    assert s.published.events == [entry]
+
+
+def test_add_person_outside_lead_categories_has_no_status(s: Setup) -> None:
+    bolt = s.service.add_company("Bolt", category_id=s.category("Customer"))
+    cid = s.service.add_person("Cid", company_id=bolt.id)
+    dan = s.service.add_person("Dan")
+    assert (cid.lead_status_id, dan.lead_status_id) == (None, None)
+    assert s.history() == []
+
+
+def test_add_person_with_a_chosen_status_and_reason(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person(
+        "Ann", company_id=acme.id, status_id=s.status("qualified"), reason="Met at fair"
+    )
+    assert ann.lead_status_id == s.status("qualified")
+    entry = s.history()[-1]
+    assert (entry.source, entry.reason) == (StatusSource.USER, "Met at fair")
+
+
+def test_b2c_person_with_own_lead_category(s: Setup) -> None:
+    eve = s.service.add_person("Eve", category_id=s.category("Lead"))
+    assert eve.own_category_id == s.category("Lead")
+    assert eve.lead_status_id == s.status("open")
+
+
+def test_add_person_records_utm_and_copies_it_to_a_company_without_one(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    touch, creation = Utm(source="google"), Utm(source="newsletter", campaign="may")
+    ann = s.service.add_person(
+        "Ann", company_id=acme.id, first_touch_utm=touch, lead_creation_utm=creation
+    )
+    assert (ann.first_touch_utm, ann.lead_creation_utm) == (touch, creation)
+    company = s.service.get_company(acme.id)
+    assert (company.source_utm, company.version) == (touch, 2)
+    s.service.add_person("Bob", company_id=acme.id, first_touch_utm=Utm(source="bing"))
+    assert s.service.get_company(acme.id).source_utm == touch  # kept, read-only
+
+
+def test_lead_creation_utm_is_copied_when_there_is_no_first_touch(s: Setup) -> None:
+    acme = s.service.add_company("Acme")
+    s.service.add_person("Ann", company_id=acme.id, lead_creation_utm=Utm(medium="email"))
+    assert s.service.get_company(acme.id).source_utm == Utm(medium="email")
+
+
+def test_record_utm_fills_only_empty_data_points(s: Setup) -> None:
+    acme = s.service.add_company("Acme")
+    ann = s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="x"))
+    updated = s.service.record_person_utm(ann.id, lead_creation=Utm(source="y"))
+    assert (updated.first_touch_utm, updated.lead_creation_utm) == (Utm(source="x"), Utm("y"))
+    bolt = s.service.add_company("Bolt")
+    assert s.service.record_company_utm(bolt.id, Utm(term="crm")).source_utm == Utm(term="crm")
+    bo = s.service.add_person("Bo", company_id=bolt.id)
+    s.service.record_person_utm(bo.id, first_touch=Utm(source="z"))
+    assert s.service.get_company(bolt.id).source_utm == Utm(term="crm")
+
+
+def test_record_person_utm_copies_to_a_company_without_source(s: Setup) -> None:
+    acme = s.service.add_company("Acme")
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    s.service.record_person_utm(ann.id, first_touch=Utm(source="ads"))
+    assert s.service.get_company(acme.id).source_utm == Utm(source="ads")
+
+
+def test_company_to_customer_hides_and_back_to_lead_reveals_open(s: Setup) -> None:
+    lead, customer = s.category("Lead"), s.category("Customer")
+    acme = s.service.add_company("Acme", category_id=lead)
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    bob = s.service.add_person("Bob", company_id=acme.id)
+    s.service.set_lead_status(ann.id, s.status("qualified"))
+    s.published.clear()
+
+    moved = s.service.change_company_category(acme.id, customer)
+    assert (moved.category_id, moved.version, moved.updated) == (customer, 2, START)
+    assert s.service.get_person(ann.id).lead_status_id == s.status("qualified")
+    kinds = [type(e).__name__ for e in s.published.events]
+    assert kinds == ["CompanyCategoryChanged", "HistoryEntry", "HistoryEntry"]
+    assert s.published.events[0] == CompanyCategoryChanged(acme.id, lead, customer, START, ME)
+
+    s.clock.advance(timedelta(days=1))
+    s.service.change_company_category(acme.id, lead)
+    for person in (ann, bob):
+        assert s.service.get_person(person.id).lead_status_id == s.status("open")
+    reveal = s.service.person_history(ann.id)[-1]
+    assert (reveal.kind, reveal.from_status, reveal.to_status) == (
+        HistoryKind.REVEAL,
+        s.status("qualified"),
+        s.status("open"),
+    )
+    assert reveal.at == START + timedelta(days=1)
+
+
+def test_move_between_lead_categories_keeps_the_status(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    s.service.set_lead_status(ann.id, s.status("contacting"))
+    s.service.change_company_category(acme.id, s.category("Marketing qualified lead"))
+    assert s.service.get_person(ann.id).lead_status_id == s.status("contacting")
+    assert [e.kind for e in s.service.person_history(ann.id)] == [HistoryKind.CHANGE] * 2
+
+
+def test_restore_previous_policy_brings_the_kept_value_back() -> None:
+    s = make(policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
+    lead = s.category("Lead")
+    acme = s.service.add_company("Acme", category_id=lead)
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    s.service.set_lead_status(ann.id, s.status("qualified"))
+    s.service.change_company_category(acme.id, s.category("Customer"))
+    s.service.change_company_category(acme.id, lead)
+    assert s.service.get_person(ann.id).lead_status_id == s.status("qualified")
+
+
+def test_same_category_changes_nothing(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    assert s.service.change_company_category(acme.id, acme.category_id) == acme
+    assert s.published.events == []
+
+
+def test_company_without_category(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    assert s.service.change_company_category(acme.id, None).category_id is None
+    assert not s.service.lead_status_view(ann.id).visible
+
+
+def test_move_company_to_next_category_by_rank(s: Setup) -> None:
+    lead, mql = s.category("Lead"), s.category("Marketing qualified lead")
+    acme = s.service.add_company("Acme", category_id=lead)
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    assert s.service.move_company_to_next_category(acme.id).category_id == mql
+    nxt = s.service.move_company_to_next_category(acme.id)
+    assert nxt.category_id == s.category("Opportunity")
+    assert s.history()[-1] == HistoryEntry(
+        ann.id, HistoryKind.HIDE, s.status("open"), s.status("open"), START, ME
+    )
+
+
+def test_set_person_category_of_a_b2c_person(s: Setup) -> None:
+    dan = s.service.add_person("Dan")
+    lead = s.category("Lead")
+    moved = s.service.set_person_category(dan.id, lead)
+    assert (moved.own_category_id, moved.lead_status_id, moved.version) == (
+        lead,
+        s.status("open"),
+        2,
+    )
+    assert isinstance(s.published.events[0], PersonCategoryChanged)
+    assert s.history()[-1].kind is HistoryKind.REVEAL
+    assert s.service.set_person_category(dan.id, lead) == moved  # no change
+
+
+def test_move_person_to_a_lead_company_reveals_and_out_keeps_the_category(s: Setup) -> None:
+    lead = s.category("Lead")
+    acme = s.service.add_company("Acme", category_id=lead)
+    dan = s.service.add_person("Dan")
+    moved = s.service.move_person(dan.id, acme.id)
+    assert (moved.company_id, moved.lead_status_id) == (acme.id, s.status("open"))
+    assert isinstance(s.published.events[0], PersonMoved)
+    out = s.service.move_person(dan.id, None)
+    assert (out.company_id, out.own_category_id, out.lead_status_id) == (
+        None,
+        lead,
+        s.status("open"),
+    )
+    assert s.service.lead_status_view(dan.id).visible
+
+
+def test_move_person_out_of_company_into_another_own_category(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    out = s.service.move_person(ann.id, None, own_category_id=s.category("Partner"))
+    assert out.own_category_id == s.category("Partner")
+    assert s.history()[-1].kind is HistoryKind.HIDE
+
+
+def test_set_lead_status_records_reason_and_publishes_after_commit(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    s.published.clear()
+    changed = s.service.set_lead_status(ann.id, s.status("disqualified"), reason="Student")
+    assert (changed.lead_status_id, changed.version) == (s.status("disqualified"), 2)
+    entry = s.service.person_history(ann.id)[-1]
+    assert (entry.reason, entry.from_status, entry.by) == ("Student", s.status("open"), 7)
+    assert s.published.batches == [(entry,)]
+
+
+def test_setting_the_same_status_records_nothing(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    s.published.clear()
+    assert s.service.set_lead_status(ann.id, s.status("open")) == ann
+    assert (len(s.history()), s.published.events) == (1, [])
+
+
+def test_transition_policy_allows_with_reason() -> None:
+    s = make(policy=LeadPolicy(transitions=ReasonRequired()))
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    changed = s.service.set_lead_status(ann.id, s.status("disqualified"), reason="No budget")
+    assert changed.lead_status_id == s.status("disqualified")
+
+
+# --- queries -------------------------------------------------------------------------------
+
+
+def test_find_and_count_persons_and_companies(s: Setup) -> None:
+    lead, customer = s.category("Lead"), s.category("Customer")
+    acme = s.service.add_company("Acme", category_id=lead)
+    bolt = s.service.add_company("Bolt", category_id=customer)
+    ann = s.service.add_person("Ann", "Ash", company_id=acme.id)
+    bob = s.service.add_person("Bob", "Berg", company_id=acme.id)
+    cid = s.service.add_person("Cid", "Berg", company_id=bolt.id)
+    s.service.set_lead_status(bob.id, s.status("qualified"))
+    s.service.change_company_category(acme.id, customer)  # hidden statuses stay searchable
+
+    qualified = condition("person.lead_status", "in", s.status("qualified"))
+    assert [p.id for p in s.service.find_persons(qualified)] == [bob.id]
+    bergs = condition("person.last_name", "equals", "berg")
+    found = s.service.find_persons(bergs, order=[Order("person.first_name", descending=True)])
+    assert [p.id for p in found] == [cid.id, bob.id]
+    paged = s.service.find_persons(order=[Order("person.id")], page=Page(offset=1, limit=1))
+    assert [p.id for p in paged] == [bob.id]
+    assert s.service.count_persons(bergs) == 2
+    assert s.service.count_persons(~qualified) == 2
+    assert s.service.count_persons() == 3
+    customers = condition("company.category", "in", customer)
+    assert {c.id for c in s.service.find_companies(customers)} == {acme.id, bolt.id}
+    assert s.service.count_companies(condition("company.name", "begins", "ac")) == 1
+    assert ann.id not in {p.id for p in s.service.find_persons(qualified)}
+
+
+def test_find_uses_the_acting_associate_and_the_clock(s: Setup) -> None:
+    s.service.add_person("Ann", owner_id=AssociateId(7))
+    s.service.add_person("Bob", owner_id=AssociateId(8))
+    mine = condition("person.owner", "current_associate")
+    assert [p.first_name for p in s.service.find_persons(mine)] == ["Ann"]
+    assert [p.first_name for p in s.service.acting_as(AssociateId(8)).find_persons(mine)] == ["Bob"]
+    this_week = condition("person.registered", "this", Period.WEEK)
+    assert s.service.count_persons(this_week) == 2
+    s.clock.advance(timedelta(days=14))
+    assert s.service.count_persons(this_week) == 0
+
+
+def test_utm_criteria_need_marketing_premium() -> None:
+    s = make(licence=Licence.of(Feature.LEAD_STATUS))
+    s.service.add_person("Ann", first_touch_utm=Utm(source="google"))
+    google = condition("person.first_touch.source", "equals", "google")
+    with pytest.raises(FeatureNotLicensed) as raised:
+        s.service.find_persons(google)
+    assert raised.value.context["feature"] == Feature.MARKETING_PREMIUM.value
+    with pytest.raises(FeatureNotLicensed):
+        s.service.count_persons(google)
+    with pytest.raises(FeatureNotLicensed):
+        s.service.find_persons(order=[Order("person.first_touch.source")])
+    premium = s.service.acting_as(None, licence=Licence.full())
+    assert premium.count_persons(google) == 1
+
+
+def test_without_lead_status_feature_categories_still_cascade() -> None:
+    s = make(licence=Licence.of())
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    assert ann.lead_status_id == s.status("open")  # data stays consistent for a later licence
+    s.service.change_company_category(acme.id, s.category("Customer"))
+    assert s.history()[-1].kind is HistoryKind.HIDE
+
+
+# --- lead-status view and history ----------------------------------------------------------
+
+
+def test_lead_status_view_in_danish_with_tooltip(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    view = s.service.lead_status_view(ann.id, "da")
+    assert (view.label, view.visible, view.editable, view.deleted) == ("Åben", True, True, False)
+    assert view.tooltip is not None
+    assert "kontakt" in view.tooltip
+    assert s.service.lead_status_view(ann.id).tooltip == (
+        "No outreach has been made yet (the default for every new lead)"
+    )
+
+
+def test_lead_status_view_of_a_deleted_status_keeps_its_name(s: Setup) -> None:
+    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    renurture = s.status("renurture")
+    s.service.set_lead_status(ann.id, renurture)
+    s.service.delete_lead_status(renurture)
+    view = s.service.lead_status_view(ann.id)
+    assert (view.label, view.deleted, view.editable) == ("Re-nurture", True, True)
+
+
+def test_history_replays_to_the_stored_statuses(s: Setup) -> None:
+    lead = s.category("Lead")
+    acme = s.service.add_company("Acme", category_id=lead)
+    ann = s.service.add_person("Ann", company_id=acme.id)
+    s.service.set_lead_status(ann.id, s.status("contacting"))
+    s.service.change_company_category(acme.id, s.category("Partner"))
+    s.service.change_company_category(acme.id, lead)
+    kinds = [e.kind.value for e in s.service.person_history(ann.id)]
+    assert kinds == ["change", "change", "hide", "reveal"]
+    stored = {p.id: p.lead_status_id for p in s.persons() if p.lead_status_id is not None}
+    assert replay(s.history()) == stored
+
+
+def test_every_command_runs_in_one_unit_of_work(s: Setup) -> None:
+    opened: list[object] = []
+
+    def counting() -> UnitOfWork:
+        uow = s.store.unit_of_work()
+        opened.append(uow)
+        return cast(UnitOfWork, uow)
+
+    service = attrs.evolve(s.service, uow=counting)
+    acme = service.add_company("Acme", category_id=s.category("Lead"))
+    for _ in range(3):
+        service.add_person("Ann", company_id=acme.id)
+    opened.clear()
+    service.change_company_category(acme.id, s.category("Customer"))
+    assert len(opened) == 1
