@@ -45,7 +45,7 @@ from leadcore.criteria.ast import (
     all_of,
     any_of,
 )
-from leadcore.criteria.build import expand_groups
+from leadcore.criteria.build import expand_groups, validate
 from leadcore.criteria.evaluate import (
     Environment,
     company_predicate,
@@ -112,7 +112,12 @@ class PersonMatch:
 
 
 def plan_persons(source: _PersonSource, criterion: Criterion, context: QueryContext) -> PersonMatch:
-    """The persons of ``source`` matching ``criterion`` in ``context``."""
+    """The persons of ``source`` matching ``criterion`` in ``context``.
+
+    The criterion is validated first, so a bad tree is refused exactly as the
+    compiled predicate refuses it, even when the indexes alone could answer.
+    """
+    validate(criterion, Entity.PERSON)
     indexes = source.indexes
     clean = indexes.all
     if source.dirty_slots:

@@ -1,0 +1,15 @@
+"""The in-memory adapter passes the adapter conformance kit."""
+
+from __future__ import annotations
+
+from leadcore.adapters.memory import InMemoryStore
+from leadcore.ports import StoredLists
+from leadcore.testing.contract import AdapterContract, UnitOfWorkFactory
+
+
+class TestInMemoryAdapter(AdapterContract):
+    """Every contract of :mod:`leadcore.testing.contract`, on a fresh in-memory store."""
+
+    def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
+        store = InMemoryStore(lists)
+        return store.unit_of_work
