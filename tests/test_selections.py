@@ -1,0 +1,479 @@
+"""Selections: set algebra of combined selections, mapping between targets, freezing,
+and the selection use cases of the service (saved, listed, renamed, deleted, refused)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import cast
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from leadcore.adapters.memory import InMemoryStore
+from leadcore.clock import FixedClock, SequentialIds
+from leadcore.criteria.ast import ALWAYS, Criterion
+from leadcore.criteria.build import condition
+from leadcore.criteria.fields import Entity
+from leadcore.errors import FeatureNotLicensed, LeadcoreError, NotFoundError, ValidationError
+from leadcore.licence import Feature, Licence
+from leadcore.lists import new_database
+from leadcore.model import AssociateId, CompanyId, PersonId, SelectionId, Utm
+from leadcore.ports import Query, StoredLists, UnitOfWork
+from leadcore.selections import (
+    CombinedSelection,
+    CompanyPersons,
+    DynamicSelection,
+    Members,
+    Operation,
+    Selection,
+    SelectionCycleError,
+    SelectionInUseError,
+    SelectionKindError,
+    StaticSelection,
+    Target,
+    check_acyclic,
+    project,
+    resolve,
+)
+from leadcore.service import LeadService
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+ids = st.frozensets(st.integers(0, 12), max_size=8)
+members = st.builds(Members, companies=ids, persons=ids)
+
+SET_ALGEBRA: dict[Operation, Callable[[frozenset[int], frozenset[int]], frozenset[int]]] = {
+    Operation.ONLY_FIRST: lambda a, b: frozenset(x for x in a if x not in b),
+    Operation.ONLY_SECOND: lambda a, b: frozenset(x for x in b if x not in a),
+    Operation.COMMON: lambda a, b: frozenset(x for x in a if x in b),
+    Operation.DIFFERENCE: lambda a, b: frozenset(x for x in a | b if (x in a) != (x in b)),
+    Operation.ALL: lambda a, b: frozenset([*a, *b]),
+}
+
+
+# --- pure set algebra ----------------------------------------------------------------------
+
+
+@given(members, members, st.sampled_from(list(Operation)))
+def test_operations_are_set_algebra_on_each_kind(a: Members, b: Members, op: Operation) -> None:
+    result = op.apply(a, b)
+    assert result.companies == SET_ALGEBRA[op](a.companies, b.companies)
+    assert result.persons == SET_ALGEBRA[op](a.persons, b.persons)
+
+
+@given(members, members)
+def test_operation_laws(a: Members, b: Members) -> None:
+    first, second = Operation.ONLY_FIRST.apply(a, b), Operation.ONLY_SECOND.apply(a, b)
+    common = Operation.COMMON.apply(a, b)
+    assert first | second | common == Operation.ALL.apply(a, b)
+    assert first | second == Operation.DIFFERENCE.apply(a, b)
+    assert not first.persons & second.persons
+    assert not first.persons & common.persons
+    assert Operation.ONLY_FIRST.apply(a, b) == Operation.ONLY_SECOND.apply(b, a)
+    for symmetric in (Operation.COMMON, Operation.DIFFERENCE, Operation.ALL):
+        assert symmetric.apply(a, b) == symmetric.apply(b, a)
+
+
+class FakeSource:
+    """A MemberSource over plain dicts."""
+
+    def __init__(
+        self,
+        company_of: dict[int, int | None],
+        saved: Sequence[Selection] = (),
+        persons: frozenset[int] = frozenset(),
+        companies: frozenset[int] = frozenset(),
+    ) -> None:
+        self._company_of = company_of
+        self._saved = {s.id: s for s in saved}
+        self._persons = persons
+        self._companies = companies
+        self.finds = 0
+
+    def selection(self, selection_id: SelectionId) -> Selection:
+        try:
+            return self._saved[selection_id]
+        except KeyError:
+            raise NotFoundError("selection", selection_id) from None
+
+    def find_companies(self, criteria: Criterion) -> frozenset[CompanyId]:
+        self.finds += 1
+        return cast(frozenset[CompanyId], self._companies)
+
+    def find_persons(self, criteria: Criterion) -> frozenset[PersonId]:
+        self.finds += 1
+        return cast(frozenset[PersonId], self._persons)
+
+    def persons_of(self, company_id: CompanyId) -> Sequence[PersonId]:
+        return sorted(PersonId(p) for p, c in self._company_of.items() if c == company_id)
+
+    def company_of(self, person_id: PersonId) -> CompanyId | None:
+        found = self._company_of[person_id]
+        return None if found is None else CompanyId(found)
+
+
+# persons 1, 2 in company 10; person 3 in company 20; person 4 without company; company 30 empty
+FAKE = FakeSource({1: 10, 2: 10, 3: 20, 4: None})
+C, P, CP = Target.COMPANIES, Target.PERSONS, Target.COMPANIES_AND_PERSONS
+
+
+@pytest.mark.parametrize(
+    ("given_members", "source", "target", "mapping", "expected"),
+    [
+        (Members(companies={10, 30}), C, P, CompanyPersons.ALL, Members(persons={1, 2})),
+        (Members(companies={10, 20}), C, P, CompanyPersons.FIRST, Members(persons={1, 3})),
+        (Members(companies={10}), C, P, CompanyPersons.NONE, Members()),
+        (Members(persons={1, 3, 4}), P, C, CompanyPersons.NONE, Members(companies={10, 20})),
+        (Members(persons={2, 4}), P, CP, CompanyPersons.ALL, Members({10}, {2, 4})),
+        (Members(companies={10, 30}), C, CP, CompanyPersons.ALL, Members({10, 30}, {1, 2})),
+        (Members(companies={10}), C, CP, CompanyPersons.FIRST, Members({10}, {1})),
+        (Members(companies={10}), C, CP, CompanyPersons.NONE, Members({10}, set())),
+        (Members({20}, {1}), CP, P, CompanyPersons.ALL, Members(persons={1})),
+        (Members({20}, {1}), CP, C, CompanyPersons.ALL, Members(companies={20})),
+        (Members({20}, {1}), CP, CP, CompanyPersons.ALL, Members({20}, {1})),
+    ],
+)
+def test_projection_between_targets(
+    given_members: Members,
+    source: Target,
+    target: Target,
+    mapping: CompanyPersons,
+    expected: Members,
+) -> None:
+    assert project(given_members, source, target, mapping, FAKE) == expected
+
+
+def test_dynamic_on_companies_listed_as_persons_uses_the_mapping() -> None:
+    source = FakeSource({1: 10, 2: 10, 3: 20}, companies=frozenset({10}))
+    dynamic = DynamicSelection(
+        SelectionId(1), "d", Target.PERSONS, ALWAYS, entity=Entity.COMPANY,
+        company_persons=CompanyPersons.FIRST,
+    )  # fmt: skip
+    assert resolve(dynamic, source) == Members(persons={1})
+
+
+def test_combined_converts_each_input_to_its_target() -> None:
+    companies = StaticSelection(SelectionId(1), "c", C, Members(companies={10, 20}))
+    persons = StaticSelection(SelectionId(2), "p", P, Members(persons={2, 4}))
+    combined = CombinedSelection(SelectionId(3), "x", CP, SelectionId(1), SelectionId(2),
+                                 Operation.ALL, company_persons=CompanyPersons.FIRST)  # fmt: skip
+    source = FakeSource({1: 10, 2: 10, 3: 20, 4: None}, saved=[companies, persons])
+    assert resolve(combined, source) == Members({10, 20}, {1, 2, 3, 4})
+    common = attrs.evolve(combined, operation=Operation.COMMON)
+    assert resolve(common, source) == Members({10}, set())
+
+
+def test_a_shared_input_is_resolved_once_per_read() -> None:
+    dynamic = DynamicSelection(SelectionId(1), "d", P, ALWAYS)
+    left = CombinedSelection(SelectionId(2), "l", P, SelectionId(1), SelectionId(1), Operation.ALL)
+    top = CombinedSelection(SelectionId(3), "t", P, SelectionId(2), SelectionId(1), Operation.ALL)
+    source = FakeSource({1: None}, saved=[dynamic, left], persons=frozenset({1}))
+    assert resolve(top, source) == Members(persons={1})
+    assert source.finds == 1
+
+
+def test_cycles_are_refused_when_checked_and_when_read() -> None:
+    a = CombinedSelection(SelectionId(1), "a", P, SelectionId(2), SelectionId(3), Operation.ALL)
+    b = CombinedSelection(SelectionId(2), "b", P, SelectionId(3), SelectionId(1), Operation.ALL)
+    static = StaticSelection(SelectionId(3), "s", P)
+    source = FakeSource({}, saved=[a, b, static])
+    with pytest.raises(SelectionCycleError) as raised:
+        check_acyclic(a, source.selection)
+    assert raised.value.context["path"] == (1, 2, 1)
+    with pytest.raises(SelectionCycleError):
+        resolve(a, source)
+    check_acyclic(static, source.selection)
+
+
+def test_a_combined_selection_cannot_read_itself() -> None:
+    with pytest.raises(SelectionCycleError):
+        CombinedSelection(SelectionId(1), "a", P, SelectionId(1), SelectionId(2), Operation.ALL)
+
+
+def test_static_members_must_fit_the_target() -> None:
+    with pytest.raises(ValidationError):
+        StaticSelection(SelectionId(1), "p", P, Members(companies={1}))
+    with pytest.raises(ValidationError):
+        StaticSelection(SelectionId(1), "c", C, Members(persons={1}))
+    with pytest.raises(ValidationError):
+        StaticSelection(SelectionId(1), " ", P)
+
+
+# --- through the service -------------------------------------------------------------------
+
+
+@attrs.define
+class World:
+    service: LeadService
+    store: InMemoryStore
+    acme: CompanyId
+    bolt: CompanyId
+    empty: CompanyId
+    ann: PersonId
+    bob: PersonId
+    cid: PersonId
+    dan: PersonId
+
+    def snapshot(self) -> tuple[object, ...]:
+        self.store.verify_indexes()
+        with self.store.unit_of_work() as uow:
+            return (uow.selections.all(), uow.persons.find(Query()), list(uow.history))
+
+
+def world(licence: Licence | None = None) -> World:
+    clock = FixedClock(START)
+    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    service = LeadService(
+        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        clock=clock,
+        ids=SequentialIds(),
+        licence=Licence.full() if licence is None else licence,
+    )
+    lead = service.lists().categories.by_name("Lead").id
+    acme = service.add_company("Acme", category_id=lead)
+    bolt = service.add_company("Bolt")
+    empty = service.add_company("Empty")
+    ann = service.add_person("Ann", "Ash", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    bob = service.add_person("Bob", "Berg", company_id=acme.id)
+    cid = service.add_person("Cid", "Berg", company_id=bolt.id)
+    dan = service.add_person("Dan", "Dunn")
+    return World(service, store, acme.id, bolt.id, empty.id, ann.id, bob.id, cid.id, dan.id)
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def test_static_selection_by_hand(w: World) -> None:
+    s = w.service.create_static_selection("Fair", persons=[w.ann, w.dan])
+    assert (s.version, s.name, s.target) == (1, "Fair", P)
+    assert w.service.selection_members(s.id) == Members(persons={w.ann, w.dan})
+    s = w.service.add_to_selection(s.id, companies=[w.bolt])  # a company brings its persons
+    assert s.members == Members(persons={w.ann, w.dan, w.cid})
+    s = w.service.remove_from_selection(s.id, persons=[w.ann])
+    assert (s.members, s.version) == (Members(persons={w.dan, w.cid}), 3)
+    assert w.service.get_selection(s.id) == s
+
+
+def test_static_companies_and_persons_selection_maps_both_ways(w: World) -> None:
+    s = w.service.create_static_selection(
+        "Both", CP, companies=[w.acme, w.empty], persons=[w.cid],
+        company_persons=CompanyPersons.FIRST,
+    )  # fmt: skip
+    assert s.members == Members({w.acme, w.empty, w.bolt}, {w.ann, w.cid})
+    companies = w.service.create_static_selection("C", C, persons=[w.ann, w.dan])
+    assert companies.members == Members(companies={w.acme})
+
+
+def test_dynamic_selection_is_evaluated_on_every_read(w: World) -> None:
+    bergs = condition("person.last_name", "equals", "berg")
+    s = w.service.create_dynamic_selection("Bergs", bergs)
+    assert w.service.selection_members(s.id).persons == {w.bob, w.cid}
+    eve = w.service.add_person("Eve", "Berg")
+    assert w.service.selection_members(s.id).persons == {w.bob, w.cid, eve.id}
+
+
+def test_dynamic_company_selection_and_companies_with_persons(w: World) -> None:
+    named = condition("company.name", "begins", "a", entity=Entity.COMPANY)
+    companies = w.service.create_dynamic_selection("A", named, C)
+    assert w.service.selection_members(companies.id) == Members(companies={w.acme})
+    both = w.service.create_dynamic_selection("A+", named, CP, company_persons=CompanyPersons.NONE)
+    assert w.service.selection_members(both.id) == Members(companies={w.acme})
+    by_person = w.service.create_dynamic_selection(
+        "Bergs+", condition("person.last_name", "equals", "berg"), CP, entity=Entity.PERSON
+    )
+    assert w.service.selection_members(by_person.id) == Members({w.acme, w.bolt}, {w.bob, w.cid})
+
+
+def test_dynamic_selection_uses_the_reading_associate() -> None:
+    w = world()
+    owned = w.service.add_person("Ola", owner_id=AssociateId(5))
+    mine = w.service.create_dynamic_selection(
+        "Mine", condition("person.owner", "current_associate")
+    )
+    assert w.service.selection_members(mine.id).persons == set()
+    five = w.service.acting_as(AssociateId(5))
+    assert five.selection_members(mine.id).persons == {owned.id}
+
+
+@pytest.mark.parametrize("op", list(Operation))
+def test_combined_selection_over_static_and_dynamic(w: World, op: Operation) -> None:
+    first = w.service.create_static_selection("Hand", persons=[w.ann, w.bob, w.dan])
+    second = w.service.create_dynamic_selection(
+        "Bergs", condition("person.last_name", "equals", "berg")
+    )
+    combined = w.service.create_combined_selection("Both", first.id, second.id, op)
+    expected = SET_ALGEBRA[op](frozenset({w.ann, w.bob, w.dan}), frozenset({w.bob, w.cid}))
+    assert w.service.selection_members(combined.id).persons == expected
+
+
+def test_freezing_a_combined_selection_stops_following_changes(w: World) -> None:
+    bergs = w.service.create_dynamic_selection(
+        "Bergs", condition("person.last_name", "equals", "berg")
+    )
+    hand = w.service.create_static_selection("Hand", persons=[w.ann])
+    union = w.service.create_combined_selection("All", bergs.id, hand.id, Operation.ALL)
+    frozen = w.service.freeze_selection(union.id, name="Snapshot")
+    assert isinstance(frozen, StaticSelection)
+    assert frozen.name == "Snapshot"
+    assert frozen.members.persons == {w.ann, w.bob, w.cid}
+    w.service.add_person("Eve", "Berg")
+    assert len(w.service.selection_members(union.id).persons) == 4
+    assert w.service.selection_members(frozen.id).persons == {w.ann, w.bob, w.cid}
+    assert w.service.freeze_selection(hand.id).name == "Hand (frozen)"
+
+
+def test_freeze_find(w: World) -> None:
+    s = w.service.freeze_find("Acme people", condition("company.name", "equals", "acme"))
+    assert s.members == Members(persons={w.ann, w.bob})
+    w.service.add_person("Ava", company_id=w.acme)
+    assert w.service.selection_members(s.id) == Members(persons={w.ann, w.bob})
+
+
+def test_list_rename_and_delete(w: World) -> None:
+    a = w.service.create_static_selection("A")
+    b = w.service.create_dynamic_selection("B", ALWAYS)
+    assert [s.id for s in w.service.selections()] == [a.id, b.id]
+    renamed = w.service.rename_selection(b.id, "Everyone")
+    assert (renamed.name, renamed.version) == ("Everyone", 2)
+    w.service.delete_selection(a.id)
+    assert [s.name for s in w.service.selections()] == ["Everyone"]
+    with pytest.raises(NotFoundError):
+        w.service.get_selection(a.id)
+
+
+def test_change_combined_selection(w: World) -> None:
+    a = w.service.create_static_selection("A", persons=[w.ann])
+    b = w.service.create_static_selection("B", persons=[w.bob])
+    c = w.service.create_combined_selection("C", a.id, b.id, Operation.ALL)
+    changed = w.service.change_combined_selection(c.id, second=a.id, operation=Operation.COMMON)
+    assert (changed.first, changed.second, changed.operation) == (a.id, a.id, Operation.COMMON)
+    assert w.service.selection_members(c.id) == Members(persons={w.ann})
+
+
+def _cycle(w: World) -> object:
+    a = w.service.create_static_selection("A")
+    one = w.service.create_combined_selection("1", a.id, a.id, Operation.ALL)
+    two = w.service.create_combined_selection("2", one.id, a.id, Operation.ALL)
+    before = w.snapshot()
+    try:
+        return w.service.change_combined_selection(one.id, second=two.id)
+    finally:
+        assert w.snapshot() == before
+
+
+REFUSALS: dict[str, tuple[Callable[[World], object], type[LeadcoreError]]] = {
+    "a cycle through another combined selection": (_cycle, SelectionCycleError),
+    "an unknown input": (
+        lambda w: w.service.create_combined_selection(
+            "x", SelectionId(77), SelectionId(77), Operation.ALL
+        ),
+        NotFoundError,
+    ),
+    "members added to a dynamic selection": (
+        lambda w: w.service.add_to_selection(
+            w.service.create_dynamic_selection("d", ALWAYS).id, persons=[w.ann]
+        ),
+        SelectionKindError,
+    ),
+    "re-combining a static selection": (
+        lambda w: w.service.change_combined_selection(
+            w.service.create_static_selection("s").id, operation=Operation.ALL
+        ),
+        SelectionKindError,
+    ),
+    "an unknown person added": (
+        lambda w: w.service.create_static_selection("s", persons=[PersonId(99)]),
+        NotFoundError,
+    ),
+    "a selection without name": (
+        lambda w: w.service.create_static_selection(" "),
+        ValidationError,
+    ),
+    "a UTM dynamic selection without marketing premium": (
+        lambda w: w.service.acting_as(
+            None, licence=Licence.of(Feature.LEAD_STATUS)
+        ).create_dynamic_selection("utm", condition("person.first_touch.source", "equals", "a")),
+        FeatureNotLicensed,
+    ),
+    "criteria of the wrong entity": (
+        lambda w: w.service.create_dynamic_selection(
+            "x", condition("person.first_name", "begins", "a"), C
+        ),
+        ValidationError,
+    ),
+    "renaming an unknown selection": (
+        lambda w: w.service.rename_selection(SelectionId(77), "x"),
+        NotFoundError,
+    ),
+    "deleting an unknown selection": (
+        lambda w: w.service.delete_selection(SelectionId(77)),
+        NotFoundError,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REFUSALS))
+def test_refused_selection_commands(name: str) -> None:
+    w = world()
+    command, error = REFUSALS[name]
+    with pytest.raises(error):
+        command(w)
+    w.store.verify_indexes()
+
+
+def test_refused_selection_commands_change_nothing(w: World) -> None:
+    a = w.service.create_static_selection("A", persons=[w.ann])
+    user = w.service.create_combined_selection("U", a.id, a.id, Operation.ALL)
+    d = w.service.create_dynamic_selection("D", ALWAYS)
+    before = w.snapshot()
+    with pytest.raises(SelectionInUseError) as raised:
+        w.service.delete_selection(a.id)
+    assert raised.value.context["users"] == (user.id,)
+    with pytest.raises(SelectionKindError):
+        w.service.remove_from_selection(d.id, persons=[w.ann])
+    with pytest.raises(NotFoundError):
+        w.service.add_to_selection(a.id, persons=[w.ann, PersonId(99)])
+    with pytest.raises(ValidationError):
+        w.service.rename_selection(a.id, "")
+    assert w.snapshot() == before
+
+
+def test_reading_a_utm_selection_needs_the_licence(w: World) -> None:
+    utm = w.service.create_dynamic_selection(
+        "Ads", condition("person.first_touch.source", "equals", "ads")
+    )
+    assert w.service.selection_members(utm.id).persons == {w.ann}
+    basic = w.service.acting_as(None, licence=Licence.of(Feature.LEAD_STATUS))
+    with pytest.raises(FeatureNotLicensed):
+        basic.selection_members(utm.id)
+
+
+@given(
+    st.lists(st.frozensets(st.sampled_from(range(4)), max_size=4), min_size=2, max_size=2),
+    st.sampled_from(list(Operation)),
+    st.sampled_from(list(Target)),
+)
+def test_combined_members_through_the_service_are_set_algebra(
+    picks: list[frozenset[int]], op: Operation, target: Target
+) -> None:
+    w = world()
+    persons = [w.ann, w.bob, w.cid, w.dan]
+    inputs = [w.service.create_static_selection(f"s{i}", P, persons=[persons[j] for j in pick])
+              for i, pick in enumerate(picks)]  # fmt: skip
+    combined = w.service.create_combined_selection("c", inputs[0].id, inputs[1].id, op, target)
+    sides = [project(s.members, P, target, CompanyPersons.ALL, _ServiceSource(w)) for s in inputs]
+    got = w.service.selection_members(combined.id)
+    assert got.persons == SET_ALGEBRA[op](sides[0].persons, sides[1].persons)
+    assert got.companies == SET_ALGEBRA[op](sides[0].companies, sides[1].companies)
+    frozen = w.service.freeze_selection(combined.id)
+    assert w.service.selection_members(frozen.id) == got
+
+
+class _ServiceSource(FakeSource):
+    def __init__(self, w: World) -> None:
+        super().__init__({p.id: p.company_id for p in w.service.find_persons()})
