@@ -33,13 +33,17 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 import attrs
 
+from leadcore.adapters import _memory_file
+from leadcore.adapters._memory_file import FileFormatError
 from leadcore.adapters._memory_index import IndexChange, PersonIndexes
 from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
 from leadcore.clock import SystemClock
@@ -61,7 +65,17 @@ from leadcore.ports import (
 )
 from leadcore.selections import Selection
 
-__all__ = ["InMemoryStore", "InMemoryUnitOfWork", "IndexMismatch"]
+__all__ = [
+    "FileFormatError",
+    "InMemoryStore",
+    "InMemoryUnitOfWork",
+    "IndexMismatch",
+    "PersistenceError",
+]
+
+
+class PersistenceError(LeadcoreError):
+    """Writing the store file failed after a commit; the file holds the previous state."""
 
 
 class IndexMismatch(LeadcoreError):
@@ -141,7 +155,8 @@ class InMemoryStore:
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
         self._settings: dict[str, object] = {}
         self._indexes = PersonIndexes()
-        self._after_commit: list[Callable[[InMemoryStore], None]] = []
+        self._path: Path | None = None
+        self._autosave_enabled = False
 
     # --- public -------------------------------------------------------------------------
 
@@ -204,9 +219,19 @@ class InMemoryStore:
         >>> len(store), store.company_count
         (1, 1)
         """
-        new_companies = [c if c.version == 1 else _bump(c, 1) for c in companies]
-        new_persons = [p if p.version == 1 else _bump(p, 1) for p in persons]
-        entries = list(history)
+        self._import(
+            [c if c.version == 1 else _bump(c, 1) for c in companies],
+            [p if p.version == 1 else _bump(p, 1) for p in persons],
+            list(history),
+        )
+        self._autosave()
+
+    def _import(
+        self,
+        new_companies: list[Company],
+        new_persons: list[Person],
+        entries: list[HistoryEntry],
+    ) -> None:
         with self._lock:
             company_ids: dict[CompanyId, Company] = {}
             for company in new_companies:
@@ -235,11 +260,88 @@ class InMemoryStore:
                 if person.company_id is not None:
                     self._members[person.company_id].append(slot)
             self._append_history(entries)
-            self._indexes.add_bulk(
-                start,
-                [(p, self._company_of(p)) for p in new_persons],
+            self._indexes.add_bulk(start, [(p, self._company_of(p)) for p in new_persons])
+
+    # --- files -----------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], *, clock: Clock | None = None) -> InMemoryStore:
+        """A store holding what the file at ``path`` holds (indexes rebuilt).
+
+        Raises :class:`FileFormatError` when the file cannot be read. The store
+        remembers ``path`` for :meth:`save` but does not save on commit; see :meth:`open`.
+        """
+        location = Path(path)
+        snapshot = _memory_file.load(location)
+        store = cls(snapshot.lists, clock=clock)
+        store._import(snapshot.companies, snapshot.persons, snapshot.history)
+        store._selections = {s.id: s for s in snapshot.selections}
+        store._settings = snapshot.settings
+        store._path = location
+        return store
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        lists: StoredLists | None = None,
+        clock: Clock | None = None,
+        autosave: bool = True,
+    ) -> InMemoryStore:
+        """The store saved at ``path``, or a new one (with ``lists``) if there is no file.
+
+        With ``autosave`` every commit rewrites the file atomically, so a crash
+        never leaves a half-written file: it holds the state before or after the
+        commit. Saving a few million persons takes seconds; for bulk work pass
+        ``autosave=False`` and call :meth:`save` when done.
+
+        >>> import tempfile, pathlib
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> store = InMemoryStore.open(folder / "crm.json")
+        >>> with store.unit_of_work() as uow:
+        ...     uow.settings.set("theme", "dark")
+        ...     uow.commit()
+        >>> with InMemoryStore.open(folder / "crm.json").unit_of_work() as uow:
+        ...     uow.settings.get("theme")
+        'dark'
+        """
+        location = Path(path)
+        store = cls.load(location, clock=clock) if location.exists() else cls(lists, clock=clock)
+        store._path = location
+        store._autosave_enabled = autosave
+        return store
+
+    @property
+    def path(self) -> Path | None:
+        """The file this store is saved to, if any."""
+        return self._path
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the committed state to ``path`` (default: the store's file) atomically.
+
+        The file is written to a temporary file in the same directory, flushed
+        to disk and renamed over the target: an error or a crash meanwhile
+        leaves the previous file intact. Returns the path written.
+        """
+        location = Path(path) if path is not None else self._path
+        if location is None:
+            raise ValidationError(
+                "this store has no file to save to",
+                why="it was neither opened from a file nor given a path",
+                fix="Pass a path: store.save('crm.json'), or use InMemoryStore.open(path)",
             )
-            self._run_after_commit()
+        with self._lock:
+            snapshot = _memory_file.Snapshot(
+                lists=self._lists,
+                companies=sorted(self._companies.values(), key=lambda c: c.id),
+                persons=list(self._slot_person),
+                history=list(self._history),
+                selections=[self._selections[k] for k in sorted(self._selections)],
+                settings=copy.deepcopy(self._settings),
+            )
+            _memory_file.write_atomic(location, _memory_file.dump(snapshot))
+        return location
 
     def verify_indexes(self) -> None:
         """Rebuild every index from the data and compare; :class:`IndexMismatch` if different.
@@ -280,9 +382,19 @@ class InMemoryStore:
         for entry in entries:
             self._history_of.setdefault(entry.person_id, []).append(entry)
 
-    def _run_after_commit(self) -> None:
-        for hook in self._after_commit:
-            hook(self)
+    def _autosave(self) -> None:
+        if self._path is None or not self._autosave_enabled:
+            return
+        try:
+            self.save()
+        except OSError as error:
+            raise PersistenceError(
+                f"the change is committed in memory but not saved to {str(self._path)!r}",
+                why=f"writing the file failed: {error}",
+                fix="The previous file is intact; free space or fix permissions, then call "
+                "store.save() to write the current state",
+                path=str(self._path),
+            ) from error
 
     # --- commit ----------------------------------------------------------------------------
 
@@ -322,7 +434,7 @@ class InMemoryStore:
                     self._selections[selection_id] = selection
             self._append_history(pending.history)
             self._settings.update(pending.settings)
-            self._run_after_commit()
+            self._autosave()
 
     def _rows_touched_by(self, pending: _Pending) -> dict[int, tuple[Person, Company | None]]:
         """Committed rows whose index keys a commit may change, by slot.
