@@ -1,0 +1,275 @@
+"""The service driven through random command sequences, with the domain invariants
+checked after every step.
+
+Commands include refused ones (unknown and deleted ids, hidden statuses, missing
+reasons, persons with company given a category...). After every step:
+
+- a person's category is its company's (R3): a person with a company has no own
+  category, and a search on ``person.category`` finds exactly the persons whose
+  company (or own category, without company) is in it;
+- a visible lead status is never empty and names a status of the list (R1, R5);
+- a hidden value is preserved: a person hidden after a step has the status it had
+  before the step (R4);
+- replaying the history gives every stored status (§6); the history only grows,
+  has one hide or reveal per person whose visibility changed in the step (and
+  none for the others), and is exactly the published history entries;
+- the adapter's indexes equal indexes rebuilt from the data;
+- a refused command leaves no trace: lists, companies, persons (with versions),
+  history, selections and published events are as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
+
+from leadcore.adapters.memory import InMemoryStore
+from leadcore.clock import FixedClock, RecordingPublisher, SequentialIds
+from leadcore.criteria.build import condition
+from leadcore.errors import LeadcoreError
+from leadcore.history import HistoryEntry, HistoryKind, replay
+from leadcore.lists import new_database
+from leadcore.model import (
+    AssociateId,
+    CategoryGroup,
+    CategoryId,
+    CompanyId,
+    LeadStatusId,
+    Person,
+    PersonId,
+)
+from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
+from leadcore.ports import Query, StoredLists, UnitOfWork
+from leadcore.rules import is_status_visible
+from leadcore.service import LeadService
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+CHANGE, HIDE, REVEAL = HistoryKind.CHANGE, HistoryKind.HIDE, HistoryKind.REVEAL
+
+# Lead (1) and Marketing qualified lead (2) are drawn half the time, so that statuses are
+# shown, hidden and revealed often; 10 categories exist at start, some are added, 12 unknown.
+category_ids = st.one_of(
+    st.sampled_from([CategoryId(1), CategoryId(2)]), st.integers(1, 12).map(CategoryId)
+)
+maybe_category = st.one_of(category_ids, category_ids, st.none())
+status_ids = st.integers(1, 7).map(LeadStatusId)  # 5 exist at start; one can be added
+reasons = st.one_of(st.just("because"), st.none())
+groups = st.sampled_from(list(CategoryGroup))
+
+
+class ServiceMachine(RuleBasedStateMachine):
+    """Random commands against one in-memory service."""
+
+    policy = LeadPolicy(transitions=ReasonRequired())
+
+    companies = Bundle("companies")
+    persons = Bundle("persons")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FixedClock(START)
+        self.store = InMemoryStore(StoredLists(*new_database()), clock=self.clock)
+        self.published = RecordingPublisher()
+        self.service = LeadService(
+            cast("Callable[[], UnitOfWork]", self.store.unit_of_work),
+            clock=self.clock,
+            ids=SequentialIds(),
+            events=self.published,
+            policy=self.policy,
+            associate=AssociateId(1),
+        )
+        self.previous: dict[PersonId, tuple[LeadStatusId | None, bool]] = {}
+        self.previous_history: list[HistoryEntry] = []
+
+    # --- running a command ------------------------------------------------------------------
+
+    def _state(self) -> tuple[object, ...]:
+        with self.store.unit_of_work() as uow:
+            return (
+                uow.lists.load(),
+                uow.companies.find(Query()),
+                uow.persons.find(Query()),
+                list(uow.history),
+                uow.selections.all(),
+                len(self.published.events),
+            )
+
+    def attempt(self, command: Callable[[], Any]) -> Any:
+        """Run ``command``; a refusal must leave the state exactly as it was."""
+        before = self._state()
+        try:
+            return command()
+        except LeadcoreError:
+            assert self._state() == before, "a refused command left a trace"
+            self.store.verify_indexes()
+            return None
+
+    # --- rules ------------------------------------------------------------------------------
+
+    @rule(target=companies, category=maybe_category)
+    def add_company(self, category: CategoryId | None) -> object:
+        created = self.attempt(lambda: self.service.add_company("Co", category_id=category))
+        return multiple() if created is None else created.id
+
+    @rule(
+        target=persons,
+        company=st.none() | companies,
+        own=maybe_category,
+        status=st.one_of(st.none(), st.none(), status_ids),
+        reason=reasons,
+        count=st.integers(1, 3),
+    )
+    def add_persons(
+        self,
+        company: CompanyId | None,
+        own: CategoryId | None,
+        status: LeadStatusId | None,
+        reason: str | None,
+        count: int,
+    ) -> object:
+        added = []
+        for _ in range(count):
+            created = self.attempt(
+                lambda: self.service.add_person(
+                    "Pat", company_id=company, category_id=own, status_id=status, reason=reason
+                )
+            )
+            if created is not None:
+                added.append(created.id)
+        return multiple(*added)
+
+    @rule(company=companies, category=maybe_category)
+    def change_company_category(self, company: CompanyId, category: CategoryId | None) -> None:
+        self.attempt(lambda: self.service.change_company_category(company, category))
+
+    @rule(company=companies)
+    def move_company_to_next_category(self, company: CompanyId) -> None:
+        self.attempt(lambda: self.service.move_company_to_next_category(company))
+
+    @rule(person=persons, category=maybe_category)
+    def set_person_category(self, person: PersonId, category: CategoryId | None) -> None:
+        self.attempt(lambda: self.service.set_person_category(person, category))
+
+    @rule(person=persons, company=st.none() | companies, own=st.one_of(st.none(), category_ids))
+    def move_person(
+        self, person: PersonId, company: CompanyId | None, own: CategoryId | None
+    ) -> None:
+        self.attempt(lambda: self.service.move_person(person, company, own_category_id=own))
+
+    @rule(person=persons, status=status_ids, reason=reasons)
+    def set_lead_status(self, person: PersonId, status: LeadStatusId, reason: str | None) -> None:
+        self.attempt(lambda: self.service.set_lead_status(person, status, reason=reason))
+
+    @rule(
+        action=st.sampled_from(["switch", "group", "delete", "restore", "add"]),
+        category=category_ids,
+        enabled=st.booleans(),
+        group=groups,
+    )
+    def administer_categories(
+        self, action: str, category: CategoryId, enabled: bool, group: CategoryGroup
+    ) -> None:
+        service = self.service
+        commands: dict[str, Callable[[], object]] = {
+            "switch": lambda: service.set_category_lead_status_enabled(category, enabled),
+            "group": lambda: service.set_category_group(category, group),
+            "delete": lambda: service.delete_category(category),
+            "restore": lambda: service.restore_category(category),
+            "add": lambda: service.add_category(
+                f"Added {len(service.lists().categories)}", group, enable_lead_status=enabled
+            ),
+        }
+        self.attempt(commands[action])
+
+    @rule(
+        action=st.sampled_from(["delete", "restore", "default", "add"]),
+        status=status_ids,
+    )
+    def administer_statuses(self, action: str, status: LeadStatusId) -> None:
+        service = self.service
+        commands: dict[str, Callable[[], object]] = {
+            "delete": lambda: service.delete_lead_status(status),
+            "restore": lambda: service.restore_lead_status(status),
+            "default": lambda: service.set_default_lead_status(status),
+            "add": lambda: service.add_lead_status("Nurturing"),
+        }
+        self.attempt(commands[action])
+
+    @rule(hours=st.integers(1, 24 * 40))
+    def time_passes(self, hours: int) -> None:
+        self.clock.advance(timedelta(hours=hours))
+
+    # --- invariants -------------------------------------------------------------------------
+
+    @invariant()
+    def domain_invariants_hold(self) -> None:
+        self.store.verify_indexes()
+        with self.store.unit_of_work() as uow:
+            stored = uow.lists.load()
+            companies = {c.id: c for c in uow.companies.find(Query())}
+            persons: list[Person] = uow.persons.find(Query())
+            history = list(uow.history)
+        categories, statuses = stored.categories, stored.statuses
+
+        effective: dict[PersonId, CategoryId | None] = {}
+        current: dict[PersonId, tuple[LeadStatusId | None, bool]] = {}
+        for person in persons:
+            company = None if person.company_id is None else companies[person.company_id]
+            if company is not None:
+                assert person.own_category_id is None, "R3: a person with company has no own"
+                effective[person.id] = company.category_id
+            else:
+                effective[person.id] = person.own_category_id
+            visible = is_status_visible(person, company, categories)
+            if visible:
+                assert person.lead_status_id is not None, "R5: a visible status is never empty"
+            if person.lead_status_id is not None:
+                assert person.lead_status_id in statuses
+            old = self.previous.get(person.id)
+            if old is not None and not visible:
+                assert person.lead_status_id == old[0], "R4: a hidden value is preserved"
+            current[person.id] = (person.lead_status_id, visible)
+
+        for category in categories:
+            found = self.service.find_persons(condition("person.category", "in", category.id))
+            expected = {p for p, c in effective.items() if c == category.id}
+            assert {p.id for p in found} == expected, "R3: persons take the company's category"
+
+        stored_status = {p.id: p.lead_status_id for p in persons}
+        for person_id, status in replay(history).items():
+            assert stored_status[person_id] == status, "history replays to the stored status"
+        replayed = replay(history)
+        assert all(s is None for p, s in stored_status.items() if p not in replayed)
+        assert history[: len(self.previous_history)] == self.previous_history
+        step = history[len(self.previous_history) :]
+        for person_id, (_, visible) in current.items():
+            kinds = [e.kind for e in step if e.person_id == person_id and e.kind is not CHANGE]
+            was = self.previous.get(person_id)
+            if was is None or was[1] == visible:
+                assert kinds == [], "no hide or reveal without a visibility change"
+            else:
+                assert kinds == [REVEAL if visible else HIDE], "every hide/reveal is recorded"
+        published = [e for e in self.published.events if isinstance(e, HistoryEntry)]
+        assert published == history, "exactly the committed history is published"
+
+        self.previous = current
+        self.previous_history = history
+
+
+ServiceMachine.TestCase.settings = settings(max_examples=min(settings().max_examples, 40))
+TestServiceMachine = ServiceMachine.TestCase
+
+
+class RestorePreviousMachine(ServiceMachine):
+    """The same, under the opt-in restore-previous reveal policy and no reason rule."""
+
+    policy = LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS)
+
+
+RestorePreviousMachine.TestCase.settings = settings(max_examples=min(settings().max_examples, 25))
+TestRestorePreviousMachine = RestorePreviousMachine.TestCase
