@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 import attrs
@@ -35,6 +36,7 @@ from leadcore.model import (
 )
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
 from leadcore.ports import Order, Page, Query, StoredLists, UnitOfWork
+from leadcore.selections import Operation
 from leadcore.service import LeadService
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -569,3 +571,25 @@ def test_every_command_runs_in_one_unit_of_work(s: Setup) -> None:
     opened.clear()
     service.change_company_category(acme.id, s.category("Customer"))
     assert len(opened) == 1
+
+
+def test_in_memory_with_a_file_keeps_everything_and_continues_ids(tmp_path: Path) -> None:
+    file = tmp_path / "crm.json"
+    first = LeadService.in_memory(path=file, clock=FixedClock(START))
+    lead = first.lists().categories.by_name("Lead").id
+    acme = first.add_company("Acme", category_id=lead)
+    ann = first.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    first.set_lead_status(ann.id, first.lists().statuses.by_key("qualified").id)
+    static = first.create_static_selection("Hand", persons=[ann.id])
+    dynamic = first.create_dynamic_selection("Ads", condition("person.first_touch.source",
+                                                              "equals", "ads"))  # fmt: skip
+    both = first.create_combined_selection("Both", static.id, dynamic.id, Operation.COMMON)
+
+    again = LeadService.in_memory(path=file, clock=FixedClock(START))
+    assert again.get_person(ann.id) == first.get_person(ann.id)
+    assert again.person_history(ann.id) == first.person_history(ann.id)
+    assert again.selections() == first.selections()
+    assert again.selection_members(both.id).persons == {ann.id}
+    assert again.add_person("Bob", company_id=acme.id).id == ann.id + 1
+    assert again.add_company("Bolt").id == acme.id + 1
+    assert again.create_static_selection("Next").id == both.id + 1

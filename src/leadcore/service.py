@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import Literal, cast
@@ -134,25 +135,39 @@ class LeadService:
         policy: LeadPolicy = _DEFAULT_POLICY,
         associate: AssociateId | None = None,
         events: EventPublisher | None = None,
+        path: str | os.PathLike[str] | None = None,
     ) -> LeadService:
-        """A service over a fresh in-memory store, with the lists of a new or existing database.
+        """A service over the in-memory store, with the lists of a new or existing database.
 
         ``clock`` defaults to the system clock, ``licence`` to every feature.
+        With ``path`` the store is kept in that JSON file (loaded when it
+        exists, rewritten atomically on every commit) and new ids continue
+        after the stored ones; ``database`` then only matters for a new file.
 
         >>> service = LeadService.in_memory("existing")
         >>> service.upgrade_database().changed
         True
+        >>> import pathlib, tempfile
+        >>> file = pathlib.Path(tempfile.mkdtemp()) / "crm.json"
+        >>> LeadService.in_memory(path=file).add_company("Acme").id
+        1
+        >>> LeadService.in_memory(path=file).add_company("Bolt").id
+        2
         """
         from leadcore.adapters.memory import InMemoryStore
         from leadcore.clock import SequentialIds, SystemClock
 
-        made = new_database() if database == "new" else existing_database()
+        made = StoredLists(*(new_database() if database == "new" else existing_database()))
         chosen = SystemClock() if clock is None else clock
-        store = InMemoryStore(StoredLists(*made), clock=chosen)
+        if path is None:
+            store = InMemoryStore(made, clock=chosen)
+        else:
+            store = InMemoryStore.open(path, lists=made, clock=chosen)
+        used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
         return cls(
             cast("Callable[[], UnitOfWork]", store.unit_of_work),
             clock=chosen,
-            ids=SequentialIds(),
+            ids=SequentialIds(used),
             events=events,
             policy=policy,
             licence=Licence.full() if licence is None else licence,
