@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import copy
 import json
+import operator
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -96,7 +97,24 @@ _ABSENT = 0
 
 
 def _bump(item: V, version: int) -> V:
+    """``item`` with another version (its other fields are valid already)."""
     return attrs.evolve(item, version=version)  # type: ignore[misc]
+
+
+def _fields_getter(cls: type[Any]) -> tuple[Callable[[Any], tuple[Any, ...]], int]:
+    names = [a.name for a in attrs.fields(cls)]
+    return operator.attrgetter(*names), names.index("version")
+
+
+_PERSON_FIELDS = _fields_getter(Person)
+
+
+def _bump_person(person: Person, version: int) -> Person:
+    """:func:`_bump` for persons, several times faster than :func:`attrs.evolve` (cascades)."""
+    getter, position = _PERSON_FIELDS
+    values = list(getter(person))
+    values[position] = version
+    return Person(*values)
 
 
 @attrs.define
@@ -221,7 +239,7 @@ class InMemoryStore:
         """
         self._import(
             [c if c.version == 1 else _bump(c, 1) for c in companies],
-            [p if p.version == 1 else _bump(p, 1) for p in persons],
+            [p if p.version == 1 else _bump_person(p, 1) for p in persons],
             list(history),
         )
         self._autosave()
@@ -694,7 +712,7 @@ class _Persons:
                     pending.person_base[person.id] = (
                         _ABSENT if committed is None else committed.version
                     )
-                new = _bump(person, current.version + 1)
+                new = _bump_person(person, current.version + 1)
                 pending.persons[person.id] = new
                 stored.append(new)
             return stored
