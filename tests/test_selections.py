@@ -39,6 +39,8 @@ from leadcore.selections import (
     resolve,
 )
 from leadcore.service import LeadService
+from leadcore.testing import strategies
+from leadcore.testing.strategies import Row
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -477,3 +479,43 @@ def test_combined_members_through_the_service_are_set_algebra(
 class _ServiceSource(FakeSource):
     def __init__(self, w: World) -> None:
         super().__init__({p.id: p.company_id for p in w.service.find_persons()})
+
+
+@st.composite
+def _searches(draw: st.DrawFn) -> tuple[list[Row], Criterion, Criterion]:
+    categories, statuses = new_database()
+    rows = draw(strategies.person_rows(categories, statuses))
+    first = draw(strategies.criteria(categories, statuses, max_leaves=4))
+    second = draw(strategies.criteria(categories, statuses, max_leaves=4))
+    return rows, first, second
+
+
+@given(_searches(), st.sampled_from(list(Operation)))
+def test_combined_dynamic_selections_follow_the_criteria_algebra(
+    search: tuple[list[Row], Criterion, Criterion], op: Operation
+) -> None:
+    """Combining two dynamic selections equals finding with the combined criteria."""
+    rows, first, second = search
+    clock = FixedClock(START)
+    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    companies = {c.id: c for _, c in rows if c is not None}
+    store.load_bulk(companies.values(), [p for p, _ in rows])
+    service = LeadService(
+        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        clock=clock,
+        ids=SequentialIds({"selection": 0}),
+        associate=strategies.ASSOCIATE_IDS[0],
+    )
+    a = service.create_dynamic_selection("a", first)
+    b = service.create_dynamic_selection("b", second)
+    combined = service.create_combined_selection("c", a.id, b.id, op)
+    as_criteria = {
+        Operation.ONLY_FIRST: first & ~second,
+        Operation.ONLY_SECOND: ~first & second,
+        Operation.COMMON: first & second,
+        Operation.DIFFERENCE: (first & ~second) | (~first & second),
+        Operation.ALL: first | second,
+    }[op]
+    found = {p.id for p in service.find_persons(as_criteria)}
+    assert service.selection_members(a.id).persons == {p.id for p in service.find_persons(first)}
+    assert service.selection_members(combined.id).persons == found
