@@ -251,8 +251,12 @@ class _Gen:
         if isinstance(node, Condition):
             return self.leaf(node)
         if isinstance(node, AllOf):
+            if not node.children:
+                return "True"
             return "(" + " and ".join(self.expr(ch) for ch in node.children) + ")"
         if isinstance(node, AnyOf):
+            if not node.children:
+                return "False"
             return "(" + " or ".join(self.expr(ch) for ch in node.children) + ")"
         if isinstance(node, Not):
             return f"(not {self.expr(node.child)})"
