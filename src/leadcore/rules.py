@@ -411,11 +411,11 @@ def move_person(
     Leaving every company, the person keeps the category it had as its own
     unless ``own_category_id`` names another one. "Moving" a person without
     company to no company is :func:`set_person_category` when
-    ``own_category_id`` names another category, and a no-op otherwise.
+    ``own_category_id`` is given, and a no-op otherwise.
     """
     before = effective_category_id(person, from_company)
     if person.company_id is None and to_company is None:
-        if own_category_id is None or own_category_id == person.own_category_id:
+        if own_category_id is None:
             return Outcome()
         return set_person_category(person, lists, own_category_id, actor, policy=policy)
     if to_company is None:
