@@ -18,7 +18,8 @@ empty store.
 The classes cover CRUD, versions and conflicts, rollback (on exception, on
 leaving without commit, after a failed commit), history order, settings, lists,
 selections, and find/count agreeing with the compiled predicate on generated
-data and generated criteria, with order and paging.
+data and generated criteria (the kit's own, aimed at what adapters index, and
+the hostile scenarios of :mod:`leadcore.testing.strategies`), with order and paging.
 
 >>> issubclass(AdapterContract, QueryContract)
 True
@@ -55,6 +56,7 @@ from leadcore.model import (
 )
 from leadcore.ports import Order, Page, Query, StoredLists, UnitOfWork
 from leadcore.selections import DynamicSelection, Members, StaticSelection, Target
+from leadcore.testing.strategies import Scenario, scenarios
 
 __all__ = [
     "AT",
@@ -639,6 +641,25 @@ class QueryContract(AdapterBase):
         with factory() as uow:
             assert sorted(p.id for p in uow.persons.find(_query(criteria))) == expected
             assert uow.persons.count(_query(criteria)) == len(expected)
+
+    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+    @given(scenario=scenarios(max_rows=10))
+    def test_find_and_count_agree_on_hostile_scenarios(self, scenario: Scenario) -> None:
+        companies = {c.id: c for _, c in scenario.rows if c is not None}
+        factory = self.fresh_factory(StoredLists(scenario.categories, scenario.statuses))
+        with factory() as uow:
+            for company in companies.values():
+                uow.companies.add(company)
+            for person, _ in scenario.rows:
+                uow.persons.add(person)
+            uow.commit()
+        env = scenario.environment
+        test = person_predicate(scenario.criterion, env)
+        expected = sorted(p.id for p, c in scenario.rows if test(p, c))
+        query = Query(scenario.criterion, now=env.now, current_associate=env.current_associate)
+        with factory() as uow:
+            assert sorted(p.id for p in uow.persons.find(query)) == expected
+            assert uow.persons.count(query) == len(expected)
 
     @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=25)
     @given(data=st.data(), criteria=contract_criteria())
