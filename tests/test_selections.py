@@ -21,7 +21,7 @@ from leadcore.errors import FeatureNotLicensed, LeadcoreError, NotFoundError, Va
 from leadcore.licence import Feature, Licence
 from leadcore.lists import new_database
 from leadcore.model import AssociateId, CompanyId, PersonId, SelectionId, Utm
-from leadcore.ports import Query, StoredLists, UnitOfWork
+from leadcore.ports import Query, StoredLists
 from leadcore.selections import (
     CombinedSelection,
     CompanyPersons,
@@ -229,7 +229,7 @@ def world(licence: Licence | None = None) -> World:
     clock = FixedClock(START)
     store = InMemoryStore(StoredLists(*new_database()), clock=clock)
     service = LeadService(
-        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        store.unit_of_work,
         clock=clock,
         ids=SequentialIds(),
         licence=Licence.full() if licence is None else licence,
@@ -501,7 +501,7 @@ def test_combined_dynamic_selections_follow_the_criteria_algebra(
     companies = {c.id: c for _, c in rows if c is not None}
     store.load_bulk(companies.values(), [p for p, _ in rows])
     service = LeadService(
-        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        store.unit_of_work,
         clock=clock,
         ids=SequentialIds({"selection": 0}),
         associate=strategies.ASSOCIATE_IDS[0],

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
 
 import attrs
 import pytest
@@ -77,7 +75,7 @@ def make(
     store = InMemoryStore(StoredLists(*made), clock=clock)
     published = RecordingPublisher()
     service = LeadService(
-        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        store.unit_of_work,
         clock=clock,
         ids=SequentialIds(),
         events=published,
@@ -562,7 +560,7 @@ def test_every_command_runs_in_one_unit_of_work(s: Setup) -> None:
     def counting() -> UnitOfWork:
         uow = s.store.unit_of_work()
         opened.append(uow)
-        return cast(UnitOfWork, uow)
+        return uow
 
     service = attrs.evolve(s.service, uow=counting)
     acme = service.add_company("Acme", category_id=s.category("Lead"))

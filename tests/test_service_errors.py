@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self
 
 import attrs
 import pytest
@@ -48,7 +48,7 @@ from leadcore.model import (
     Utm,
 )
 from leadcore.policies import AllOf, ForwardOnly, LeadPolicy, ReasonRequired, TransitionTable
-from leadcore.ports import Order, Query, StoredLists, UnitOfWork
+from leadcore.ports import Order, Query, StoredLists
 from leadcore.service import LeadService
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -85,7 +85,7 @@ def build_world(policy: LeadPolicy | None = None) -> World:
     store = InMemoryStore(StoredLists(*new_database()), clock=clock)
     published = RecordingPublisher()
     service = LeadService(
-        cast("Callable[[], UnitOfWork]", store.unit_of_work),
+        store.unit_of_work,
         clock=clock,
         ids=SequentialIds(),
         events=published,

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -44,7 +44,7 @@ from leadcore.model import (
     PersonId,
 )
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
-from leadcore.ports import Query, StoredLists, UnitOfWork
+from leadcore.ports import Query, StoredLists
 from leadcore.rules import is_status_visible
 from leadcore.service import LeadService
 
@@ -76,7 +76,7 @@ class ServiceMachine(RuleBasedStateMachine):
         self.store = InMemoryStore(StoredLists(*new_database()), clock=self.clock)
         self.published = RecordingPublisher()
         self.service = LeadService(
-            cast("Callable[[], UnitOfWork]", self.store.unit_of_work),
+            self.store.unit_of_work,
             clock=self.clock,
             ids=SequentialIds(),
             events=self.published,

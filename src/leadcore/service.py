@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
-from typing import Literal, cast
+from typing import Literal
 
 import attrs
 
@@ -165,7 +165,7 @@ class LeadService:
             store = InMemoryStore.open(path, lists=made, clock=chosen)
         used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
         return cls(
-            cast("Callable[[], UnitOfWork]", store.unit_of_work),
+            store.unit_of_work,
             clock=chosen,
             ids=SequentialIds(used),
             events=events,
