@@ -557,6 +557,8 @@ class _RowParser:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
     def parse(self) -> Criterion:
+        if not self.tokens:
+            return ALWAYS
         result = self.disjunction()
         token = self.peek()
         if token is not None:
