@@ -168,12 +168,17 @@ def day_of(tz: tzinfo | None) -> Callable[[Any], date]:
     """A function giving a stored datetime's calendar day in ``tz`` (the clock's zone).
 
     A naive datetime (or a naive clock) is taken as already local: its own date.
+    A moment whose local day lies beyond the calendar (year 9999 seen from UTC+14)
+    gets the last (or first) representable day.
     """
 
     def day(value: Any) -> date:
         if isinstance(value, datetime):
             if tz is not None and value.tzinfo is not None:
-                return value.astimezone(tz).date()
+                try:
+                    return value.astimezone(tz).date()
+                except OverflowError:
+                    return date.max if value.year == date.max.year else date.min
             return value.date()
         assert isinstance(value, date)
         return value
