@@ -12,7 +12,7 @@ from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, RecordingPublisher, SequentialIds
 from leadcore.criteria.ast import Period
 from leadcore.criteria.build import condition
-from leadcore.errors import FeatureNotLicensed
+from leadcore.errors import FeatureNotLicensed, ValidationError
 from leadcore.history import (
     CompanyCategoryChanged,
     HistoryEntry,
@@ -591,3 +591,21 @@ def test_in_memory_with_a_file_keeps_everything_and_continues_ids(tmp_path: Path
     assert again.add_person("Bob", company_id=acme.id).id == ann.id + 1
     assert again.add_company("Bolt").id == acme.id + 1
     assert again.create_static_selection("Next").id == both.id + 1
+
+
+def test_find_and_count_take_a_whole_query(s: Setup) -> None:
+    ann = s.service.add_person("Ann", owner_id=AssociateId(8))
+    bob = s.service.add_person("Bob", owner_id=ME)
+    mine = condition("person.owner", "current_associate")
+    query = Query(mine, order=(Order("person.first_name", descending=True),), page=Page(0, 5))
+    assert [p.id for p in s.service.find_persons(query)] == [bob.id]  # the service's associate
+    theirs = attrs.evolve(query, current_associate=AssociateId(8))
+    assert [p.id for p in s.service.find_persons(theirs)] == [ann.id]
+    everyone = Query(order=(Order("person.first_name", descending=True),))
+    assert [p.id for p in s.service.find_persons(everyone)] == [bob.id, ann.id]
+    later = Query(condition("person.registered", "before_today"), now=START + timedelta(days=2))
+    assert s.service.count_persons(later) == 2
+    assert s.service.count_persons(attrs.evolve(later, now=None)) == 0
+    assert s.service.count_companies(Query()) == 0
+    with pytest.raises(ValidationError):
+        s.service.find_persons(query, page=Page(0, 1))

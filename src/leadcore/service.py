@@ -207,12 +207,28 @@ class LeadService:
 
     def _query(
         self,
-        criteria: Criterion,
+        criteria: Criterion | Query,
         entity: Entity,
         order: Sequence[Order] = (),
         page: Page | None = None,
     ) -> Query:
-        """Validate criteria and order, check their licence, and build the query."""
+        """Validate criteria and order, check their licence, and build the query.
+
+        A :class:`Query` brings its own order and page; its missing current
+        associate and time are the service's.
+        """
+        associate, now = self.associate, None
+        if isinstance(criteria, Query):
+            if order or page is not None:
+                raise ValidationError(
+                    "order or page given beside a Query",
+                    why="a Query carries its own order and page",
+                    fix="Put them in the Query, or pass criteria instead of a Query",
+                )
+            query = criteria
+            criteria, order, page, now = query.criteria, query.order, query.page, query.now
+            if query.current_associate is not None:
+                associate = query.current_associate
         build.validate(criteria, entity)
         build.require_licence(criteria, self.licence, entity)
         keys = set(build.referenced_fields(criteria)) | {o.field for o in order}
@@ -226,8 +242,8 @@ class LeadService:
             criteria,
             order=tuple(order),
             page=Page() if page is None else page,
-            current_associate=self.associate,
-            now=self.clock.now(),
+            current_associate=associate,
+            now=self.clock.now() if now is None else now,
         )
 
     @staticmethod
@@ -272,15 +288,17 @@ class LeadService:
 
     def find_persons(
         self,
-        criteria: Criterion = ALWAYS,
+        criteria: Criterion | Query = ALWAYS,
         *,
         order: Sequence[Order] = (),
         page: Page | None = None,
     ) -> list[Person]:
         """Persons matching ``criteria``, ordered and paged.
 
-        Criteria on UTM fields need marketing premium, on the lead status the
-        lead-status feature (:class:`leadcore.errors.FeatureNotLicensed`).
+        ``criteria`` may be a whole :class:`leadcore.ports.Query` (with its own
+        order and page). Criteria and order on UTM fields need marketing
+        premium, on the lead status the lead-status feature
+        (:class:`leadcore.errors.FeatureNotLicensed`).
 
         >>> from leadcore.criteria.build import condition
         >>> service = LeadService.in_memory()
@@ -295,7 +313,7 @@ class LeadService:
 
     def find_companies(
         self,
-        criteria: Criterion = ALWAYS,
+        criteria: Criterion | Query = ALWAYS,
         *,
         order: Sequence[Order] = (),
         page: Page | None = None,
@@ -311,7 +329,7 @@ class LeadService:
         with self.uow() as uow:
             return uow.companies.find(query)
 
-    def count_persons(self, criteria: Criterion = ALWAYS) -> int:
+    def count_persons(self, criteria: Criterion | Query = ALWAYS) -> int:
         """How many persons match ``criteria``.
 
         >>> service = LeadService.in_memory()
@@ -323,7 +341,7 @@ class LeadService:
         with self.uow() as uow:
             return uow.persons.count(query)
 
-    def count_companies(self, criteria: Criterion = ALWAYS) -> int:
+    def count_companies(self, criteria: Criterion | Query = ALWAYS) -> int:
         """How many companies match ``criteria``.
 
         >>> LeadService.in_memory().count_companies()
