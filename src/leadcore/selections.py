@@ -366,6 +366,16 @@ def project(
     Persons bring their companies; companies bring persons as ``mapping`` says.
     Only members the source target lists are mapped: converting a
     companies+persons selection to persons keeps its persons as they are.
+
+    >>> class Source:                      # company 9 has persons 1 and 2
+    ...     def persons_of(self, company_id): return [PersonId(1), PersonId(2)]
+    ...     def company_of(self, person_id): return CompanyId(9)
+    >>> nine = Members(companies={CompanyId(9)})
+    >>> project(nine, Target.COMPANIES, Target.PERSONS, CompanyPersons.FIRST, Source()).persons
+    frozenset({1})
+    >>> project(Members(persons={PersonId(2)}), Target.PERSONS, Target.COMPANIES_AND_PERSONS,
+    ...         CompanyPersons.ALL, Source())
+    Members(companies=frozenset({9}), persons=frozenset({2}))
     """
     if source_target is target:
         return members
@@ -383,7 +393,11 @@ def project(
 
 
 def inputs_of(selection: Selection) -> tuple[SelectionId, ...]:
-    """The ids a selection reads (the inputs of a combined one, none otherwise)."""
+    """The ids a selection reads (the inputs of a combined one, none otherwise).
+
+    >>> inputs_of(StaticSelection(SelectionId(1), "s", Target.PERSONS))
+    ()
+    """
     return selection.inputs if isinstance(selection, CombinedSelection) else ()
 
 
@@ -420,6 +434,17 @@ def resolve(selection: Selection, source: MemberSource) -> Members:
 
     Each input of a combined selection is resolved once per call; a cycle
     among saved selections raises :class:`SelectionCycleError`.
+
+    >>> saved = {
+    ...     1: StaticSelection(SelectionId(1), "a", Target.PERSONS, Members(persons={1, 2})),
+    ...     2: StaticSelection(SelectionId(2), "b", Target.PERSONS, Members(persons={2, 3})),
+    ... }
+    >>> class Source:
+    ...     def selection(self, selection_id): return saved[selection_id]
+    >>> common = CombinedSelection(SelectionId(3), "a and b", Target.PERSONS,
+    ...                            SelectionId(1), SelectionId(2), Operation.COMMON)
+    >>> resolve(common, Source()).persons
+    frozenset({2})
     """
     cache: dict[SelectionId, Members] = {}
 

@@ -111,7 +111,17 @@ class LeadService:
     associate" in criteria), ``licence`` and ``source`` are set once here;
     :meth:`acting_as` gives a service acting for someone else.
 
-    Use :meth:`in_memory` to embed leadcore without any storage setup.
+    Use :meth:`in_memory` to embed leadcore without any storage setup, or build
+    it from its parts over any adapter:
+
+    >>> from datetime import datetime, timezone
+    >>> from leadcore.adapters.memory import InMemoryStore
+    >>> from leadcore.clock import FixedClock, SequentialIds
+    >>> clock = FixedClock(datetime(2026, 1, 5, tzinfo=timezone.utc))
+    >>> service = LeadService(InMemoryStore().unit_of_work, clock=clock, ids=SequentialIds(),
+    ...                       associate=AssociateId(7))
+    >>> service.add_company("Acme").registered == clock.now()
+    True
     """
 
     uow: Callable[[], UnitOfWork]
