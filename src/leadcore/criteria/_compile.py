@@ -360,13 +360,19 @@ def _guarded(guard: str | None, test: str) -> str:
 
 
 def _depth(node: Criterion) -> int:
-    if isinstance(node, AllOf | AnyOf):
-        return 1 + max((_depth(ch) for ch in node.children), default=0)
-    if isinstance(node, Not):
-        return 1 + _depth(node.child)
-    if isinstance(node, Groups):
-        return 3
-    return 0
+    """Nesting depth of and/or/not (iterative: deep trees must not exhaust the stack here)."""
+    deepest = 0
+    stack: list[tuple[Criterion, int]] = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(current, AllOf | AnyOf):
+            stack.extend((child, depth + 1) for child in current.children)
+        elif isinstance(current, Not):
+            stack.append((current.child, depth + 1))
+        elif isinstance(current, Groups):
+            deepest = max(deepest, depth + 3)
+    return deepest
 
 
 def _build(source_expr: str, gen: _Gen) -> Callable[..., bool]:
