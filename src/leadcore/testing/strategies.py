@@ -8,7 +8,7 @@ Everything is small so generation stays fast.
 
 >>> from hypothesis import given, settings
 >>> from leadcore.criteria.evaluate import person_predicate
->>> @settings(max_examples=5)
+>>> @settings(max_examples=5, database=None)
 ... @given(scenarios())
 ... def check(s):
 ...     match = person_predicate(s.criterion, s.environment)
@@ -467,10 +467,13 @@ class Scenario:
 def scenarios(draw: st.DrawFn, max_rows: int = 6, max_leaves: int = 8) -> Scenario:
     """A whole person-search world: lists, rows, environment and a criterion over them.
 
-    >>> from hypothesis import find
-    >>> s = find(scenarios(), lambda s: len(s.rows) > 0)
-    >>> s.environment.categories is s.categories
-    True
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, database=None)
+    ... @given(scenarios(max_rows=3))
+    ... def check(s):
+    ...     assert s.environment.categories is s.categories
+    ...     assert all(p.company_id == (c and c.id) for p, c in s.rows)
+    >>> check()
     """
     cats = draw(category_lists())
     sts = draw(lead_status_lists())
