@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore.criteria.ast import (
@@ -320,6 +320,11 @@ def _try_export(tree: Criterion) -> tuple[Restriction, ...] | None:
         return None
 
 
+# Each example compiles two predicates: a third of the profile's examples keeps CI fast.
+FEWER = settings(max_examples=max(20, settings().max_examples // 3))
+
+
+@FEWER
 @given(scenarios(max_leaves=6))
 def test_import_of_export_matches_the_same_rows(s: Any) -> None:
     rows = _try_export(s.criterion)
@@ -355,6 +360,7 @@ def _and_or(kids: st.SearchStrategy[Criterion]) -> st.SearchStrategy[Criterion]:
     return st.lists(kids, min_size=2, max_size=3).flatmap(both)
 
 
+@FEWER
 @given(st.data())
 def test_and_or_trees_of_exportable_leaves_are_never_refused(data: st.DataObject) -> None:
     s = data.draw(scenarios(max_leaves=1))

@@ -6,7 +6,7 @@ import contextlib
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore.criteria.ast import (
@@ -348,6 +348,7 @@ def test_round_trip_of_generated_trees(data: st.DataObject) -> None:
     assert parse(named, categories=categories, statuses=statuses) == tree
 
 
+@settings(max_examples=max(20, settings().max_examples // 2))
 @given(st.data())
 def test_round_trip_with_hostile_names(data: st.DataObject) -> None:
     categories, statuses = data.draw(hostile_lists())
