@@ -15,6 +15,7 @@ matched yet, NOT is ``within & ~eval(child, within)`` (exact: a row matches
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -121,10 +122,7 @@ def plan_persons(source: _PersonSource, criterion: Criterion, context: QueryCont
     indexes = source.indexes
     clean = indexes.all
     if source.dirty_slots:
-        dirty = 0
-        for slot in source.dirty_slots:
-            dirty |= 1 << slot
-        clean &= ~dirty
+        clean &= ~bits_of(list(source.dirty_slots))
     planner = _Planner(indexes, source, context)
     bits = planner.eval(criterion, clean)
     extra: tuple[Person, ...] = ()
@@ -335,6 +333,9 @@ def order_and_page(
             why="offset and limit cannot be negative",
             fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
         )
+    end = None if page.limit is None else page.offset + page.limit
+    if not order and end is not None:
+        return heapq.nsmallest(end, rows, key=id_of)[page.offset :]
     rows.sort(key=id_of)
     for item in reversed(order):
         getter = _sort_value(item.field, entity, context)
@@ -343,7 +344,6 @@ def order_and_page(
         present.sort(key=lambda pair: pair[0], reverse=item.descending)
         rows = [row for _, row in present]
         rows.extend(row for value, row in keyed if value is None)
-    end = None if page.limit is None else page.offset + page.limit
     return rows[page.offset : end]
 
 
