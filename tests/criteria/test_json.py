@@ -40,6 +40,7 @@ from leadcore.criteria.json import (
     to_json,
     unstructure,
 )
+from leadcore.criteria.text import MAX_DEPTH
 from leadcore.model import CategoryGroup
 from leadcore.testing.strategies import category_lists, criteria, lead_status_lists
 
@@ -289,3 +290,18 @@ def test_the_converter_handles_nodes_not_only_documents() -> None:
         ],
     }
     assert converter.structure(plain, Criterion) == tree  # type: ignore[arg-type]
+
+
+def test_nesting_is_bounded_with_a_typed_error() -> None:
+    tree: Criterion = condition("person.retired", "is_true")
+    for n in range(MAX_DEPTH):
+        tree = Not(tree) if n % 2 else AllOf((tree, ALWAYS))
+    assert from_json(to_json(tree)) == tree
+    deep: dict[str, Any] = {"type": "always"}
+    for _ in range(MAX_DEPTH + 5):
+        deep = {"type": "not", "child": deep}
+    with pytest.raises(CriteriaParseError, match="nodes deep") as info:
+        structure(doc(deep))
+    assert str(info.value.position).startswith("$.criteria.child.child")
+    with pytest.raises(CriteriaParseError, match="levels of nesting"):
+        from_json('{"version": 1, "criteria": ' + "[" * 100_000 + "]" * 100_000 + "}")

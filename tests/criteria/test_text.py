@@ -30,7 +30,7 @@ from leadcore.criteria.errors import (
     UnknownFieldError,
 )
 from leadcore.criteria.fields import Entity
-from leadcore.criteria.text import OPERATOR_WORDS, format, parse
+from leadcore.criteria.text import MAX_DEPTH, OPERATOR_WORDS, format, parse
 from leadcore.errors import DuplicateNameError
 from leadcore.lists import CategoryList, LeadStatusList, default_statuses, new_database
 from leadcore.model import CategoryGroup
@@ -383,3 +383,14 @@ def test_round_trip_of_any_number(value: float) -> None:
 def test_round_trip_of_any_date(value: date) -> None:
     tree = leaf("person.updated", Operator.ON, value)
     assert parse(format(tree)) == tree
+
+
+def test_nesting_is_bounded_with_a_typed_error() -> None:
+    tree: Criterion = leaf("person.retired", Operator.IS_TRUE)
+    for n in range(MAX_DEPTH):
+        tree = Not(tree) if n % 2 else AllOf((tree, B))
+    assert parse(format(tree)) == tree
+    with pytest.raises(CriteriaParseError, match="levels of nesting"):
+        parse("not " * 1000 + "person.retired is true")
+    with pytest.raises(CriteriaParseError, match="levels of nesting"):
+        parse("(" * 1000 + "person.retired is true" + ")" * 1000)

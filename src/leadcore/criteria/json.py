@@ -62,7 +62,7 @@ from leadcore.criteria.ast import (
 from leadcore.criteria.build import validate
 from leadcore.criteria.errors import CriteriaError, CriteriaParseError, OperatorNotAllowed
 from leadcore.criteria.fields import Entity
-from leadcore.criteria.text import locate
+from leadcore.criteria.text import MAX_DEPTH, locate
 
 __all__ = [
     "VERSION",
@@ -335,6 +335,22 @@ def _parse_error(exc: BaseException, source: str, path: str) -> CriteriaParseErr
     return CriteriaParseError(source, where, "a criteria node", str(leaf))
 
 
+def _check_depth(data: Any, source: str) -> None:
+    """Refuse trees deeper than :data:`MAX_DEPTH` nodes (objects counted; a group adds two)."""
+    limit = MAX_DEPTH + 2
+    stack: list[tuple[Any, str, int]] = [(data, "$.criteria", 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        if depth > limit:
+            raise CriteriaParseError(
+                source, path, f"a tree at most {MAX_DEPTH} nodes deep", "deeper nesting"
+            )
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in item.items())
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]", depth) for i, v in enumerate(item))
+
+
 def _leaves(criterion: Criterion, path: str) -> Iterator[tuple[Condition, str, bool]]:
     """Every leaf with its JSON path and whether it sits in a group."""
     if isinstance(criterion, Condition):
@@ -399,6 +415,7 @@ def structure(data: Any, *, entity: Entity = Entity.PERSON, source: str = "") ->
         raise CriteriaParseError(source, f"$.{extra[0]}", "only version and criteria", extra[0])
     if "criteria" not in data:
         raise CriteriaParseError(source, "$.criteria", "the key 'criteria'", "nothing")
+    _check_depth(data["criteria"], source)
     try:
         tree: Criterion = converter.structure(data["criteria"], Criterion)  # type: ignore[arg-type]
     except (ClassValidationError, IterableValidationError, _BadShape) as exc:
@@ -429,4 +446,8 @@ def from_json(text: str | bytes, *, entity: Entity = Entity.PERSON) -> Criterion
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise CriteriaParseError(source, err.pos, "valid JSON", err.msg) from None
+    except RecursionError:
+        raise CriteriaParseError(
+            source, "$", f"at most {MAX_DEPTH} levels of nesting", "deeper nesting"
+        ) from None
     return structure(data, entity=entity, source=source)

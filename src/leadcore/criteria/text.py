@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -62,6 +63,7 @@ from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import CategoryGroup
 
 __all__ = [
+    "MAX_DEPTH",
     "OPERATOR_WORDS",
     "BadValueAt",
     "OperatorNotAllowedAt",
@@ -135,6 +137,15 @@ def locate(error: CriteriaError, source: str, position: int | str) -> CriteriaPa
 # ---------------------------------------------------------------------------
 
 
+MAX_DEPTH = 64
+"""The deepest tree the readers accept (nodes from the root to a leaf); deeper is refused.
+
+The text form may spend two levels per node (``not (a and b)``), so the text
+parser allows ``2 * MAX_DEPTH + 4`` levels of ``not``/parentheses.
+"""
+_TEXT_DEPTH = 2 * MAX_DEPTH + 4
+
+
 class _Arity(enum.Enum):
     LIST = "list"  # ( v, v, ... )
     NONE = "none"  # nothing
@@ -143,42 +154,44 @@ class _Arity(enum.Enum):
     PERIOD = "period"  # day | week | month | quarter | year
 
 
-OPERATOR_WORDS: Mapping[Operator, str] = {
-    Operator.IN: "in",
-    Operator.NOT_IN: "not in",
-    Operator.CURRENT_ASSOCIATE: "is current associate",
-    Operator.NOT_CURRENT_ASSOCIATE: "is not current associate",
-    Operator.EQUALS: "equals",
-    Operator.NOT_EQUALS: "not equals",
-    Operator.BEGINS: "begins",
-    Operator.NOT_BEGINS: "not begins",
-    Operator.CONTAINS: "contains",
-    Operator.NOT_CONTAINS: "not contains",
-    Operator.ENDS: "ends",
-    Operator.NOT_ENDS: "not ends",
-    Operator.EQ: "=",
-    Operator.NE: "<>",
-    Operator.GT: ">",
-    Operator.LT: "<",
-    Operator.GE: ">=",
-    Operator.LE: "<=",
-    Operator.BETWEEN: "between",
-    Operator.NOT_BETWEEN: "not between",
-    Operator.IS_TRUE: "is true",
-    Operator.IS_FALSE: "is false",
-    Operator.BEFORE: "before",
-    Operator.ON: "on",
-    Operator.AFTER: "after",
-    Operator.DATE_BETWEEN: "between",
-    Operator.BEFORE_TODAY: "before today",
-    Operator.TODAY: "is today",
-    Operator.AFTER_TODAY: "after today",
-    Operator.THIS: "this",
-    Operator.NEXT: "next",
-    Operator.PREVIOUS: "previous",
-    Operator.THIS_AND_NEXT: "this and next",
-    Operator.THIS_AND_PREVIOUS: "this and previous",
-}
+OPERATOR_WORDS: Mapping[Operator, str] = MappingProxyType(
+    {
+        Operator.IN: "in",
+        Operator.NOT_IN: "not in",
+        Operator.CURRENT_ASSOCIATE: "is current associate",
+        Operator.NOT_CURRENT_ASSOCIATE: "is not current associate",
+        Operator.EQUALS: "equals",
+        Operator.NOT_EQUALS: "not equals",
+        Operator.BEGINS: "begins",
+        Operator.NOT_BEGINS: "not begins",
+        Operator.CONTAINS: "contains",
+        Operator.NOT_CONTAINS: "not contains",
+        Operator.ENDS: "ends",
+        Operator.NOT_ENDS: "not ends",
+        Operator.EQ: "=",
+        Operator.NE: "<>",
+        Operator.GT: ">",
+        Operator.LT: "<",
+        Operator.GE: ">=",
+        Operator.LE: "<=",
+        Operator.BETWEEN: "between",
+        Operator.NOT_BETWEEN: "not between",
+        Operator.IS_TRUE: "is true",
+        Operator.IS_FALSE: "is false",
+        Operator.BEFORE: "before",
+        Operator.ON: "on",
+        Operator.AFTER: "after",
+        Operator.DATE_BETWEEN: "between",
+        Operator.BEFORE_TODAY: "before today",
+        Operator.TODAY: "is today",
+        Operator.AFTER_TODAY: "after today",
+        Operator.THIS: "this",
+        Operator.NEXT: "next",
+        Operator.PREVIOUS: "previous",
+        Operator.THIS_AND_NEXT: "this and next",
+        Operator.THIS_AND_PREVIOUS: "this and previous",
+    }
+)
 """The words of each operator in the text form (``between`` is the date one on date fields)."""
 
 _ARITY: Mapping[Operator, _Arity] = {
@@ -423,6 +436,7 @@ class _Parser:
         self.lists = lists
         self.tokens = _tokens(source)
         self.i = 0
+        self.depth = 0
 
     # -- helpers
     @property
@@ -472,10 +486,17 @@ class _Parser:
         return children[0] if len(children) == 1 else AllOf(tuple(children))
 
     def negation(self) -> Criterion:
-        if self.tok.is_word("not"):
-            self.advance()
-            return Not(self.negation())
-        return self.primary()
+        # every nesting (not, parentheses, all(/any() passes here: bound it
+        self.depth += 1
+        try:
+            if self.depth > _TEXT_DEPTH:
+                raise self.fail(f"at most {_TEXT_DEPTH} levels of nesting")
+            if self.tok.is_word("not"):
+                self.advance()
+                return Not(self.negation())
+            return self.primary()
+        finally:
+            self.depth -= 1
 
     def primary(self) -> Criterion:
         tok = self.tok
