@@ -112,7 +112,12 @@ def _period_starts(today: date, period: Period) -> tuple[int, int, int, int]:
     else:
         y, m = today.year, 1
     step = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[period]
-    return tuple(_month_start(y, m + k * step) for k in (-1, 0, 1, 2))  # type: ignore[return-value]
+    return (
+        _month_start(y, m - step),
+        _month_start(y, m),
+        _month_start(y, m + step),
+        _month_start(y, m + 2 * step),
+    )
 
 
 def day_range(leaf: Condition, today: date) -> tuple[date | None, date | None] | None:
