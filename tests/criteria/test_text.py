@@ -394,3 +394,12 @@ def test_nesting_is_bounded_with_a_typed_error() -> None:
         parse("not " * 1000 + "person.retired is true")
     with pytest.raises(CriteriaParseError, match="levels of nesting"):
         parse("(" * 1000 + "person.retired is true" + ")" * 1000)
+
+
+def test_the_example_of_the_issue() -> None:
+    text = 'person.lead_status in (Open, Contacting) and not company.category_group in ("Customer")'
+    tree = parse(text, statuses=STATUSES)
+    assert tree == condition("person.lead_status", "in", 1, 2) & ~condition(
+        "company.category_group", "in", CategoryGroup.CUSTOMER
+    )
+    assert format(tree, statuses=STATUSES) == text.replace('"Customer"', "Customer")
