@@ -112,7 +112,13 @@ DomainEvent = HistoryEntry | CompanyCategoryChanged | PersonCategoryChanged | Pe
 
 
 def replay(entries: Iterable[HistoryEntry]) -> dict[PersonId, LeadStatusId | None]:
-    """Each person's stored status after applying ``entries`` in order."""
+    """Each person's stored status after applying ``entries`` in order.
+
+    A person without entries is absent: its stored status is ``None``.
+
+    >>> replay([])
+    {}
+    """
     state: dict[PersonId, LeadStatusId | None] = {}
     for entry in entries:
         state[entry.person_id] = entry.to_status

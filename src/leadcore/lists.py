@@ -150,7 +150,13 @@ class _ItemList(Generic[T]):
 
 @attrs.frozen
 class CategoryList(_ItemList[Category]):
-    """The category list. Each method returns a new list."""
+    """The category list. Each method returns a new list.
+
+    >>> categories, hot = CategoryList().add("Hot", CategoryGroup.POTENTIAL_CUSTOMER,
+    ...                                      enable_lead_status=True)
+    >>> categories.set_group(hot.id, CategoryGroup.LOST).get(hot.id).enable_lead_status
+    False
+    """
 
     _kind: str = attrs.field(default="category", kw_only=True, alias="kind")
 
@@ -215,7 +221,14 @@ class CategoryList(_ItemList[Category]):
 
 @attrs.frozen
 class LeadStatusList(_ItemList[LeadStatus]):
-    """The lead-status list, with its default (the status new leads start in)."""
+    """The lead-status list, with its default (the status new leads start in).
+
+    >>> statuses = default_statuses().rename(LeadStatusId(5), "Later")
+    >>> [s.name for s in statuses.active()]
+    ['Open', 'Contacting', 'Qualified', 'Disqualified', 'Later']
+    >>> statuses.set_default(LeadStatusId(2)).delete(LeadStatusId(1)).default.name
+    'Contacting'
+    """
 
     default_id: LeadStatusId | None = None
     _kind: str = attrs.field(default="lead status", kw_only=True, alias="kind")
@@ -335,7 +348,11 @@ LEAD_CATEGORIES: tuple[tuple[str, CategoryGroup, bool, str], ...] = (
 
 
 def default_statuses() -> LeadStatusList:
-    """The default lead-status list (Open is the default)."""
+    """The default lead-status list (Open is the default).
+
+    >>> [s.label("da") for s in default_statuses()]
+    ['Åben', 'Kontakter', 'Kvalificeret', 'Diskvalificeret', 'Genoptag kontakt']
+    """
     items = tuple(
         LeadStatus(
             id=LeadStatusId(n),
@@ -350,7 +367,11 @@ def default_statuses() -> LeadStatusList:
 
 
 def existing_database() -> tuple[CategoryList, LeadStatusList]:
-    """Lists of a database made before lead management: classic categories only."""
+    """Lists of a database made before lead management: classic categories only.
+
+    >>> [c.name for c in existing_database()[0]]
+    ['Customer', 'Prospect', 'Partner', 'Supplier', 'Competitor', 'Other']
+    """
     categories = CategoryList()
     for name, group, tooltip in _CLASSIC_CATEGORIES:
         categories, _ = categories.add(name, group, tooltip=tooltip)
@@ -358,7 +379,11 @@ def existing_database() -> tuple[CategoryList, LeadStatusList]:
 
 
 def new_database() -> tuple[CategoryList, LeadStatusList]:
-    """Lists of a new database: the four lead categories first, then the classic ones."""
+    """Lists of a new database: the four lead categories first, then the classic ones.
+
+    >>> [c.name for c in new_database()[0] if c.lead_enabled]
+    ['Lead', 'Marketing qualified lead']
+    """
     categories = CategoryList()
     for name, group, enabled, tooltip in LEAD_CATEGORIES:
         categories, _ = categories.add(name, group, tooltip=tooltip, enable_lead_status=enabled)
@@ -369,7 +394,11 @@ def new_database() -> tuple[CategoryList, LeadStatusList]:
 
 @attrs.frozen
 class UpgradeReport:
-    """What :func:`upgrade_categories` did: added items, and names it left alone."""
+    """What :func:`upgrade_categories` did: added items, and names it left alone.
+
+    >>> UpgradeReport().changed
+    False
+    """
 
     added: tuple[Category, ...] = ()
     already_present: tuple[str, ...] = ()

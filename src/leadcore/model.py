@@ -56,7 +56,11 @@ SelectionId = NewType("SelectionId", int)
 
 
 class CategoryGroup(enum.IntEnum):
-    """The fixed category groups; the integer codes are stable and are what is stored."""
+    """The fixed category groups; the integer codes are stable and are what is stored.
+
+    >>> CategoryGroup(2).label(), CategoryGroup.LOST.label("da")
+    ('Potential customer', 'Tabt')
+    """
 
     UNKNOWN = 0
     CUSTOMER = 1
@@ -196,7 +200,12 @@ class Category:
 
 @attrs.frozen
 class LeadStatus:
-    """An item of the lead-status list. ``key`` is stable; ``name`` is what admins edit."""
+    """An item of the lead-status list. ``key`` is stable; ``name`` is what admins edit.
+
+    >>> open_ = LeadStatus(LeadStatusId(1), "open", "Open")
+    >>> open_.label("da"), LeadStatus(LeadStatusId(1), "open", "New").label("da")
+    ('Åben', 'New')
+    """
 
     id: LeadStatusId
     key: str
@@ -257,7 +266,13 @@ class Associate:
 
 @attrs.frozen
 class Company:
-    """A company (SuperOffice *contact*). ``version`` counts saves; adapters bump it."""
+    """A company (SuperOffice *contact*). ``version`` counts saves; adapters bump it.
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> Company(CompanyId(1), "Acme", None, registered=at, updated=at).version
+    0
+    """
 
     id: CompanyId
     name: str = attrs.field(validator=_require_name("company"))
@@ -275,6 +290,11 @@ class Person:
 
     ``lead_status_id`` is the stored value, kept when hidden (R2, R4).
     ``own_category_id`` is used only while the person has no company (R3).
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> Person(PersonId(1), None, "Ann", "Ash", registered=at, updated=at).full_name
+    'Ann Ash'
     """
 
     id: PersonId

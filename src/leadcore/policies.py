@@ -46,7 +46,12 @@ class TransitionPolicy(Protocol):
 
 @attrs.frozen
 class Permissive:
-    """Any status may follow any other (the default, as in SuperOffice)."""
+    """Any status may follow any other (the default, as in SuperOffice).
+
+    >>> from leadcore.lists import default_statuses
+    >>> s = default_statuses()
+    >>> Permissive().check(s.by_key("renurture"), s.by_key("open"), None)
+    """
 
     def check(self, current: LeadStatus | None, new: LeadStatus, reason: str | None) -> None:
         """Allow everything."""
@@ -56,7 +61,16 @@ class Permissive:
 class TransitionTable:
     """Only the listed moves, by status key: ``{"open": {"contacting", ...}, ...}``.
 
-    A key missing from the table allows no move out of it.
+    A key missing from the table allows no move out of it; any first status is allowed.
+
+    >>> from leadcore.lists import default_statuses
+    >>> s = default_statuses()
+    >>> table = TransitionTable({"open": frozenset({"contacting"})})
+    >>> table.check(s.by_key("open"), s.by_key("contacting"), None)
+    >>> table.check(s.by_key("open"), s.by_key("qualified"), None)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.TransitionRefused: [transition-table] moving from 'Open' to 'Qualified' ...
     """
 
     allowed: Mapping[str, frozenset[str]]
@@ -80,7 +94,11 @@ class TransitionTable:
 
 @attrs.frozen
 class ReasonRequired:
-    """Moving into one of ``keys`` (Disqualified by default) needs a non-empty reason."""
+    """Moving into one of ``keys`` (Disqualified by default) needs a non-empty reason.
+
+    >>> ReasonRequired().keys
+    frozenset({'disqualified'})
+    """
 
     keys: frozenset[str] = frozenset({"disqualified"})
 
@@ -98,7 +116,15 @@ class ReasonRequired:
 
 @attrs.frozen
 class ForwardOnly:
-    """A lead may only move to a status of higher rank."""
+    """A lead may only move to a status of higher rank.
+
+    >>> from leadcore.lists import default_statuses
+    >>> s = default_statuses()
+    >>> ForwardOnly().check(s.by_key("qualified"), s.by_key("open"), None)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.TransitionRefused: [forward-only] moving from 'Qualified' back to 'Open' ...
+    """
 
     def check(self, current: LeadStatus | None, new: LeadStatus, reason: str | None) -> None:
         """Refuse moves to a status of equal or lower rank."""
@@ -115,7 +141,16 @@ class ForwardOnly:
 
 @attrs.frozen
 class AllOf:
-    """Every policy must allow the move; the first refusal is raised."""
+    """Every policy must allow the move; the first refusal is raised.
+
+    >>> from leadcore.lists import default_statuses
+    >>> s = default_statuses()
+    >>> AllOf((ForwardOnly(), ReasonRequired())).check(s.by_key("open"),
+    ...                                                 s.by_key("disqualified"), None)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.TransitionRefused: [reason-required] moving to 'Disqualified' needs ...
+    """
 
     policies: tuple[TransitionPolicy, ...]
 
@@ -136,7 +171,11 @@ class RevealPolicy(enum.Enum):
 
 @attrs.frozen
 class LeadPolicy:
-    """The policies one installation runs the rules with."""
+    """The policies one installation runs the rules with.
+
+    >>> LeadPolicy().reveal is RevealPolicy.START_OPEN
+    True
+    """
 
     transitions: TransitionPolicy = Permissive()
     reveal: RevealPolicy = RevealPolicy.START_OPEN

@@ -134,7 +134,19 @@ class LeadStatusView:
 
 
 def effective_category_id(person: Person, company: Company | None) -> CategoryId | None:
-    """The company's category, or the person's own when it has no company (R3)."""
+    """The company's category, or the person's own when it has no company (R3).
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> effective_category_id(ann, acme) == lead
+    True
+    """
     _check_company(person, company)
     if company is None:
         return person.own_category_id
@@ -144,13 +156,39 @@ def effective_category_id(person: Person, company: Company | None) -> CategoryId
 def effective_group(
     person: Person, company: Company | None, categories: CategoryList
 ) -> CategoryGroup | None:
-    """The group of the person's effective category, ``None`` when it has none."""
+    """The group of the person's effective category, ``None`` when it has none.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> effective_group(ann, acme, categories).label("da")
+    'Potentiel kunde'
+    """
     category_id = effective_category_id(person, company)
     return None if category_id is None else categories.get(category_id).group
 
 
 def is_status_visible(person: Person, company: Company | None, categories: CategoryList) -> bool:
-    """R1: visible only under a lead-enabled Potential customer category."""
+    """R1: visible only under a lead-enabled Potential customer category.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> is_status_visible(ann, acme, categories)
+    True
+    >>> is_status_visible(ann, acme, categories.set_lead_status_enabled(lead, False))
+    False
+    """
     return _category_lead_enabled(effective_category_id(person, company), categories)
 
 
@@ -161,7 +199,21 @@ def _category_lead_enabled(category_id: CategoryId | None, categories: CategoryL
 def lead_status_view(
     person: Person, company: Company | None, lists: Lists, language: Language = "en"
 ) -> LeadStatusView:
-    """The lead-status field as a person card shows it, in ``language``."""
+    """The lead-status field as a person card shows it, in ``language``.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> ann = create_person(ann, acme, lists, Actor(at)).persons[0]
+    >>> view = lead_status_view(ann, acme, lists, "da")
+    >>> view.label, view.editable, view.tooltip
+    ('Åben', True, 'Der er endnu ikke taget kontakt (standard for alle nye leads)')
+    """
     visible = is_status_visible(person, company, lists.categories)
     status = None if person.lead_status_id is None else lists.statuses.get(person.lead_status_id)
     return LeadStatusView(
@@ -235,7 +287,23 @@ def _assignable_category(categories: CategoryList, category_id: CategoryId | Non
 
 
 def create_company(company: Company, categories: CategoryList) -> Outcome:
-    """Check a new company's category is assignable; nothing else changes."""
+    """Check a new company's category is assignable; nothing else changes.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> create_company(acme, categories).companies == (acme,)
+    True
+    >>> create_company(acme, categories.delete(lead))
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.DeletedItemError: the category 'Lead' (id 1) is deleted: ...
+    """
     _assignable_category(categories, company.category_id)
     return Outcome(companies=(company,))
 
@@ -254,6 +322,18 @@ def create_person(
 
     A person with a company may not carry a category of its own (R3); a status
     cannot be given to a person whose status is not visible (R4).
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> out = create_person(ann, acme, lists, Actor(at))
+    >>> statuses.get(out.persons[0].lead_status_id).name, out.history[0].source.value
+    ('Open', 'default')
     """
     if person.company_id is not None and person.own_category_id is not None:
         raise InheritedCategoryError(person.id, person.company_id)
@@ -304,6 +384,21 @@ def set_lead_status(
     """Set a visible status through the transition policy; hidden ones are read-only.
 
     Setting the status a person already has changes nothing and records nothing.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> ann = create_person(ann, acme, lists, Actor(at)).persons[0]
+    >>> out = set_lead_status(ann, acme, lists, statuses.by_key("qualified").id, Actor(at))
+    >>> statuses.get(out.persons[0].lead_status_id).label("da")
+    'Kvalificeret'
+    >>> set_lead_status(ann, acme, lists, ann.lead_status_id, Actor(at)).events
+    ()
     """
     if not is_status_visible(person, company, lists.categories):
         raise LeadStatusNotEditable(person.id, _category_name(person, company, lists))
@@ -337,7 +432,25 @@ def set_person_category(
     *,
     policy: LeadPolicy = DEFAULT_POLICY,
 ) -> Outcome:
-    """Set the own category of a person without company; refused otherwise (R3)."""
+    """Set the own category of a person without company; refused otherwise (R3).
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> solo = Person(PersonId(2), None, "Sol", "Solo", registered=at, updated=at)
+    >>> out = set_person_category(solo, lists, lead, Actor(at))
+    >>> statuses.get(out.persons[0].lead_status_id).name
+    'Open'
+    >>> set_person_category(ann, lists, lead, Actor(at))
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.InheritedCategoryError: [R3] the category of person 1 cannot be ...
+    """
     if person.company_id is not None:
         raise InheritedCategoryError(person.id, person.company_id)
     _assignable_category(lists.categories, category_id)
@@ -367,6 +480,20 @@ def change_company_category(
 
     ``persons`` must be all persons of the company. A move between two
     lead-enabled categories keeps every status (R5).
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> ann = create_person(ann, acme, lists, Actor(at)).persons[0]
+    >>> customer = categories.by_name("Customer").id
+    >>> out = change_company_category(acme, [ann], lists, customer, Actor(at))
+    >>> [(e.kind.value, e.to_status == ann.lead_status_id) for e in out.history]
+    [('hide', True)]
     """
     _assignable_category(lists.categories, category_id)
     members = tuple(persons)
@@ -412,6 +539,19 @@ def move_person(
     unless ``own_category_id`` names another one. "Moving" a person without
     company to no company is :func:`set_person_category` when
     ``own_category_id`` is given, and a no-op otherwise.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> ann = create_person(ann, acme, lists, Actor(at)).persons[0]
+    >>> solo = move_person(ann, acme, None, lists, Actor(at)).persons[0]
+    >>> solo.company_id is None, solo.own_category_id == lead
+    (True, True)
     """
     before = effective_category_id(person, from_company)
     if person.company_id is None and to_company is None:
@@ -453,6 +593,20 @@ def recheck_visibility(
 
     ``persons`` are the persons (with their companies) whose effective category
     the change may touch; each is hidden or revealed as the new list says.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> ann = create_person(ann, acme, lists, Actor(at)).persons[0]
+    >>> after = categories.set_lead_status_enabled(lead, False)
+    >>> out = recheck_visibility([(ann, acme)], categories, after, statuses, Actor(at))
+    >>> [e.kind.value for e in out.history]
+    ['hide']
     """
     changed: list[Person] = []
     events: list[DomainEvent] = []
@@ -472,7 +626,17 @@ def recheck_visibility(
 
 
 def next_category(categories: CategoryList, current: CategoryId | None) -> Category:
-    """The next non-deleted category by rank after ``current`` (the first one when None)."""
+    """The next non-deleted category by rank after ``current`` (the first one when None).
+
+    >>> from leadcore.lists import new_database
+    >>> categories, _ = new_database()
+    >>> next_category(categories, categories.by_name("Lead").id).name
+    'Marketing qualified lead'
+    >>> next_category(categories, categories.by_name("Other").id)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.LastCategoryError: [R10] there is no category after 'Other': ...
+    """
     active = categories.active()
     if current is None:
         if active:
@@ -501,6 +665,19 @@ def move_company_to_next_category(
     *,
     policy: LeadPolicy = DEFAULT_POLICY,
 ) -> Outcome:
-    """R10: move the company to the next category by rank, with every cascade."""
+    """R10: move the company to the next category by rank, with every cascade.
+
+    >>> from datetime import timezone
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.model import CompanyId
+    >>> categories, statuses = new_database()
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lead = categories.by_name("Lead").id
+    >>> acme = Company(CompanyId(1), "Acme", lead, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at)
+    >>> out = move_company_to_next_category(acme, [], lists, Actor(at))
+    >>> categories.get(out.companies[0].category_id).name
+    'Marketing qualified lead'
+    """
     target = next_category(lists.categories, company.category_id)
     return change_company_category(company, persons, lists, target.id, actor, policy=policy)
