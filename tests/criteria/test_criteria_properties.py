@@ -274,7 +274,7 @@ def _matches(criterion: Criterion, s: Scenario) -> list[bool]:
 # --- the laws ---------------------------------------------------------------------------
 
 
-@given(scenarios())
+@given(scenarios(max_rows=6))
 def test_compiled_predicate_agrees_with_the_reference_and_explain(s: Scenario) -> None:
     matches = _matches(s.criterion, s)
     assert matches == [reference(s.criterion, s.environment, p, c) for p, c in s.rows]
@@ -286,7 +286,7 @@ def test_compiled_predicate_agrees_with_the_reference_and_explain(s: Scenario) -
 
 @given(st.data())
 def test_negation_laws(data: st.DataObject) -> None:
-    s = data.draw(scenarios(max_leaves=5))
+    s = data.draw(scenarios(max_rows=6, max_leaves=5))
     a, b = s.criterion, data.draw(criteria(s.categories, s.statuses, max_leaves=4))
     matches = _matches(a, s)
     # ~c is the exact complement, missing values included; double negation cancels.
@@ -316,7 +316,7 @@ def _shape_is_normal(node: Criterion, parent: type | None = None) -> bool:
 
 @given(st.data())
 def test_normal_form_laws(data: st.DataObject) -> None:
-    s = data.draw(scenarios(max_leaves=6))
+    s = data.draw(scenarios(max_rows=6, max_leaves=6))
     a, b = s.criterion, data.draw(criteria(s.categories, s.statuses, max_leaves=3))
     once = normalize(a)
     # Same meaning (also under negation), idempotent, canonical shape.
@@ -331,7 +331,7 @@ def test_normal_form_laws(data: st.DataObject) -> None:
 
 @given(st.data())
 def test_group_form_equals_its_expansion(data: st.DataObject) -> None:
-    s = data.draw(scenarios(max_leaves=1))
+    s = data.draw(scenarios(max_rows=6, max_leaves=1))
     form = data.draw(groups(s.categories, s.statuses))
     expected = [reference(form, s.environment, p, c) for p, c in s.rows]
     assert _matches(form, s) == expected

@@ -464,7 +464,7 @@ class Scenario:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, max_rows: int = 6, max_leaves: int = 8) -> Scenario:
+def scenarios(draw: st.DrawFn, max_rows: int = 8, max_leaves: int = 8) -> Scenario:
     """A whole person-search world: lists, rows, environment and a criterion over them.
 
     >>> from hypothesis import given, settings
