@@ -424,3 +424,13 @@ class StoreMachine(RuleBasedStateMachine):
 
 StoreMachine.TestCase.settings = settings(max_examples=25, stateful_step_count=40, deadline=None)
 TestStoreMachine = StoreMachine.TestCase
+
+
+def test_verify_indexes_detects_a_lost_history_entry() -> None:
+    store = InMemoryStore()
+    entry = HistoryEntry(PersonId(1), HistoryKind.CHANGE, None, LeadStatusId(1), AT)
+    store.load_bulk([], [_person(1)], [entry])
+    store.verify_indexes()
+    store._history_of[PersonId(1)].clear()
+    with pytest.raises(IndexMismatch, match="history"):
+        store.verify_indexes()

@@ -378,6 +378,11 @@ class InMemoryStore:
                     members[person.company_id].append(slot)
             if {c: sorted(s) for c, s in self._members.items()} != members:
                 differences.append("company members")
+            history: dict[PersonId, list[HistoryEntry]] = {}
+            for entry in self._history:
+                history.setdefault(entry.person_id, []).append(entry)
+            if history != self._history_of:
+                differences.append("history per person")
             if differences:
                 raise IndexMismatch(
                     "the in-memory indexes do not match the data",
