@@ -13,6 +13,9 @@ reasons, persons with company given a category...). After every step:
 - replaying the history gives every stored status (§6); the history only grows,
   has one hide or reveal per person whose visibility changed in the step (and
   none for the others), and is exactly the published history entries;
+- every saved selection (static, dynamic on a category, combined, frozen) reads as
+  an independent model says; deleting one that a combined selection reads is
+  refused;
 - the adapter's indexes equal indexes rebuilt from the data;
 - a refused command leaves no trace: lists, companies, persons (with versions),
   history, selections and published events are as before.
@@ -30,6 +33,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, RecordingPublisher, SequentialIds
+from leadcore.criteria.ast import Condition
 from leadcore.criteria.build import condition
 from leadcore.errors import LeadcoreError
 from leadcore.history import HistoryEntry, HistoryKind, replay
@@ -42,10 +46,12 @@ from leadcore.model import (
     LeadStatusId,
     Person,
     PersonId,
+    SelectionId,
 )
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
 from leadcore.ports import Query, StoredLists
 from leadcore.rules import is_status_visible
+from leadcore.selections import CombinedSelection, DynamicSelection, Operation, StaticSelection
 from leadcore.service import LeadService
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -69,6 +75,7 @@ class ServiceMachine(RuleBasedStateMachine):
 
     companies = Bundle("companies")
     persons = Bundle("persons")
+    selections = Bundle("selections")
 
     def __init__(self) -> None:
         super().__init__()
@@ -200,6 +207,40 @@ class ServiceMachine(RuleBasedStateMachine):
         }
         self.attempt(commands[action])
 
+    @rule(target=selections, category=category_ids)
+    def save_category_selection(self, category: CategoryId) -> object:
+        criteria = condition("person.category", "in", category)
+        saved = self.attempt(lambda: self.service.create_dynamic_selection("Cat", criteria))
+        return multiple() if saved is None else saved.id
+
+    @rule(target=selections, members=st.lists(persons, max_size=3))
+    def save_static_selection(self, members: list[PersonId]) -> object:
+        saved = self.attempt(lambda: self.service.create_static_selection("S", persons=members))
+        return multiple() if saved is None else saved.id
+
+    @rule(
+        target=selections,
+        first=selections,
+        second=selections,
+        operation=st.sampled_from(list(Operation)),
+    )
+    def combine_selections(
+        self, first: SelectionId, second: SelectionId, operation: Operation
+    ) -> object:
+        saved = self.attempt(
+            lambda: self.service.create_combined_selection("C", first, second, operation)
+        )
+        return multiple() if saved is None else saved.id
+
+    @rule(target=selections, selection=selections)
+    def freeze_selection(self, selection: SelectionId) -> object:
+        saved = self.attempt(lambda: self.service.freeze_selection(selection))
+        return multiple() if saved is None else saved.id
+
+    @rule(selection=selections)
+    def delete_selection(self, selection: SelectionId) -> None:
+        self.attempt(lambda: self.service.delete_selection(selection))
+
     @rule(hours=st.integers(1, 24 * 40))
     def time_passes(self, hours: int) -> None:
         self.clock.advance(timedelta(hours=hours))
@@ -240,6 +281,8 @@ class ServiceMachine(RuleBasedStateMachine):
             expected = {p for p, c in effective.items() if c == category.id}
             assert {p.id for p in found} == expected, "R3: persons take the company's category"
 
+        self.check_selections(effective)
+
         stored_status = {p.id: p.lead_status_id for p in persons}
         for person_id, status in replay(history).items():
             assert stored_status[person_id] == status, "history replays to the stored status"
@@ -259,6 +302,33 @@ class ServiceMachine(RuleBasedStateMachine):
 
         self.previous = current
         self.previous_history = history
+
+    def check_selections(self, effective: dict[PersonId, CategoryId | None]) -> None:
+        """Every saved selection reads as an independent model of its kind says."""
+        with self.store.unit_of_work() as uow:
+            saved = {s.id: s for s in uow.selections.all()}
+
+        def expected(selection: Any) -> frozenset[PersonId]:
+            if isinstance(selection, StaticSelection):
+                return selection.members.persons
+            if isinstance(selection, DynamicSelection):
+                assert isinstance(selection.criteria, Condition)
+                (wanted,) = selection.criteria.values
+                return frozenset(p for p, c in effective.items() if c == wanted)
+            assert isinstance(selection, CombinedSelection)
+            first, second = expected(saved[selection.first]), expected(saved[selection.second])
+            return {
+                Operation.ONLY_FIRST: first - second,
+                Operation.ONLY_SECOND: second - first,
+                Operation.COMMON: first & second,
+                Operation.DIFFERENCE: first ^ second,
+                Operation.ALL: first | second,
+            }[selection.operation]
+
+        for selection_id, selection in saved.items():
+            members = self.service.selection_members(selection_id)
+            assert members.persons == expected(selection), "selection members"
+            assert members.companies == frozenset()
 
 
 ServiceMachine.TestCase.settings = settings(max_examples=min(settings().max_examples, 40))
