@@ -76,6 +76,8 @@ def _pick(keys: list[K], index: int) -> K:
 
 
 class LeadWorld(RuleBasedStateMachine):
+    """The world: lists, companies, persons, history; one rule per operation."""
+
     def __init__(self) -> None:
         super().__init__()
         self.categories, self.statuses = new_database()
