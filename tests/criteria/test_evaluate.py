@@ -18,9 +18,10 @@ from leadcore.criteria.ast import (
     Groups,
     Not,
     Operator,
+    all_of,
 )
-from leadcore.criteria.build import condition
-from leadcore.criteria.errors import BadValueError, UnknownFieldError
+from leadcore.criteria.build import MAX_NESTING, condition
+from leadcore.criteria.errors import BadValueError, CriteriaTooDeep, UnknownFieldError
 from leadcore.criteria.evaluate import (
     Environment,
     company_predicate,
@@ -30,6 +31,7 @@ from leadcore.criteria.evaluate import (
     person_reader,
 )
 from leadcore.criteria.fields import Entity, fields_for
+from leadcore.criteria.normalize import normalize
 from leadcore.errors import FeatureNotLicensed
 from leadcore.licence import Feature, Licence
 from leadcore.lists import new_database
@@ -106,10 +108,25 @@ def _deep(depth: int) -> Criterion:
 
 
 def test_deep_trees_compile() -> None:
-    deep = _deep(150)  # about 375 levels: beyond what Python's parser nests
+    deep = _deep(100)  # 200 levels: beyond what Python's parser nests in one expression
     assert person_predicate(deep, ENV)(ANN, ACME)
     assert not person_predicate(deep, ENV)(attrs.evolve(ANN, lead_status_id=None), ACME)
     assert not person_predicate(Not(deep), ENV)(ANN, ACME)
+    leaves = [condition("person.id", "ne", 1000 + n) for n in range(1, 100, 2)]
+    expected = normalize(all_of([condition("person.lead_status", "in", 2), *leaves]))
+    assert isinstance(expected, AllOf)
+    assert normalize(deep) == expected
+
+
+def test_too_deep_trees_are_refused_with_a_typed_error() -> None:
+    too_deep: Criterion = condition("person.retired", "is_true")
+    for _ in range(MAX_NESTING + 1):
+        too_deep = Not(too_deep)
+    with pytest.raises(CriteriaTooDeep) as caught:
+        person_predicate(too_deep, ENV)
+    assert caught.value.context["depth"] == MAX_NESTING + 1
+    with pytest.raises(CriteriaTooDeep):
+        normalize(too_deep)
 
 
 def test_groups_evaluate_as_superoffice_does() -> None:

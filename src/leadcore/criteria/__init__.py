@@ -26,6 +26,7 @@ from leadcore.criteria.ast import (
     negate,
 )
 from leadcore.criteria.build import (
+    MAX_NESTING,
     condition,
     expand_groups,
     expected_values,
@@ -39,6 +40,7 @@ from leadcore.criteria.errors import (
     BadValueError,
     CriteriaError,
     CriteriaParseError,
+    CriteriaTooDeep,
     OperatorNotAllowed,
     UnknownFieldError,
     UnknownOperatorError,
@@ -59,6 +61,7 @@ from leadcore.criteria.normalize import INVERSE, inverse, normalize
 __all__ = [
     "ALWAYS",
     "INVERSE",
+    "MAX_NESTING",
     "NEVER",
     "AllOf",
     "Always",
@@ -67,6 +70,7 @@ __all__ = [
     "Condition",
     "CriteriaError",
     "CriteriaParseError",
+    "CriteriaTooDeep",
     "Criterion",
     "Entity",
     "Environment",

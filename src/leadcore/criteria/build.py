@@ -44,12 +44,18 @@ from leadcore.criteria.ast import (
     any_of,
     negate,
 )
-from leadcore.criteria.errors import BadValueError, OperatorNotAllowed, UnknownOperatorError
+from leadcore.criteria.errors import (
+    BadValueError,
+    CriteriaTooDeep,
+    OperatorNotAllowed,
+    UnknownOperatorError,
+)
 from leadcore.criteria.fields import Entity, Field, ListKind, ValueType, field
 from leadcore.licence import Licence
 from leadcore.model import CategoryGroup
 
 __all__ = [
+    "MAX_NESTING",
     "NO_VALUE_OPERATORS",
     "PERIOD_OPERATORS",
     "condition",
@@ -85,6 +91,10 @@ PERIOD_OPERATORS: frozenset[Operator] = frozenset(
     }
 )
 """Relative date operators; each takes exactly one :class:`Period`."""
+
+MAX_NESTING = 256
+"""The deepest nesting of and/or/not that :func:`validate` (and so evaluation and
+normalization) accepts; the text and JSON readers accept less."""
 
 _TWO_VALUES = frozenset({Operator.BETWEEN, Operator.NOT_BETWEEN, Operator.DATE_BETWEEN})
 _ANY_COUNT = frozenset({Operator.IN, Operator.NOT_IN})
@@ -273,6 +283,7 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
     """Check every leaf of ``criterion`` (groups included); return it unchanged.
 
     Inside groups, inactive leaves (no value where one is needed) are allowed.
+    A tree nested deeper than :data:`MAX_NESTING` levels raises :class:`CriteriaTooDeep`.
 
     >>> tree = Condition("person.retired", Operator.IS_TRUE) & ~Condition(
     ...     "person.lead_status", Operator.IN, (1,))
@@ -283,15 +294,17 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
     ...
     leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: ...
     """
-    stack: list[Criterion] = [criterion]
+    stack: list[tuple[Criterion, int]] = [(criterion, 0)]
     while stack:
-        node = stack.pop()
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            raise CriteriaTooDeep(_nesting(criterion), MAX_NESTING)
         if isinstance(node, Condition):
             _check(node, entity, allow_inactive=False)
         elif isinstance(node, AllOf | AnyOf):
-            stack.extend(node.children)
+            stack.extend((child, depth + 1) for child in node.children)
         elif isinstance(node, Not):
-            stack.append(node.child)
+            stack.append((node.child, depth + 1))
         elif isinstance(node, Groups):
             for group in node.groups:
                 for leaf in group.criteria:
@@ -301,6 +314,19 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
         elif not isinstance(node, Always | Never):
             raise TypeError(f"not a criteria node: {node!r}")
     return criterion
+
+
+def _nesting(criterion: Criterion) -> int:
+    deepest = 0
+    stack: list[tuple[Criterion, int]] = [(criterion, 0)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(node, AllOf | AnyOf):
+            stack.extend((child, depth + 1) for child in node.children)
+        elif isinstance(node, Not):
+            stack.append((node.child, depth + 1))
+    return deepest
 
 
 def referenced_fields(criterion: Criterion) -> frozenset[str]:

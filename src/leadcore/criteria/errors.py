@@ -18,6 +18,7 @@ __all__ = [
     "BadValueError",
     "CriteriaError",
     "CriteriaParseError",
+    "CriteriaTooDeep",
     "OperatorNotAllowed",
     "UnknownFieldError",
     "UnknownOperatorError",
@@ -81,6 +82,19 @@ class BadValueError(CriteriaError):
             fix=fix,
             field=key,
             operator=operator.value,
+        )
+
+
+class CriteriaTooDeep(CriteriaError):
+    """The tree nests and/or/not deeper than leadcore evaluates (Python's stack is finite)."""
+
+    def __init__(self, depth: int, limit: int) -> None:
+        super().__init__(
+            f"the criteria tree nests {depth} levels deep",
+            why=f"at most {limit} levels of and/or/not are accepted",
+            fix="Flatten the tree: all_of/any_of take any number of children",
+            depth=depth,
+            limit=limit,
         )
 
 
