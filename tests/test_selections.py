@@ -9,7 +9,7 @@ from typing import cast
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore.adapters.memory import InMemoryStore
@@ -490,6 +490,7 @@ def _searches(draw: st.DrawFn) -> tuple[list[Row], Criterion, Criterion]:
     return rows, first, second
 
 
+@settings(max_examples=min(settings().max_examples, 100))  # a store per example: keep CI quick
 @given(_searches(), st.sampled_from(list(Operation)))
 def test_combined_dynamic_selections_follow_the_criteria_algebra(
     search: tuple[list[Row], Criterion, Criterion], op: Operation
