@@ -10,19 +10,13 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from leadcore.criteria.ast import Criterion
-from leadcore.errors import ValidationError
 from leadcore.history import DomainEvent
 from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
 from leadcore.ports import EventPublisher, Query, UnitOfWork
 from leadcore.rules import Outcome
-from leadcore.selections import (
-    CombinedSelection,
-    DynamicSelection,
-    Selection,
-    StaticSelection,
-)
+from leadcore.selections import Selection
 
-__all__ = ["Command", "RepositorySource", "as_selection", "run_command"]
+__all__ = ["Command", "RepositorySource", "run_command"]
 
 
 class Command:
@@ -65,17 +59,6 @@ def run_command(
         publisher.publish(tuple(command.events))
 
 
-def as_selection(stored: object) -> Selection:
-    """Narrow what a selection repository returned to a :data:`Selection`."""
-    if isinstance(stored, StaticSelection | DynamicSelection | CombinedSelection):
-        return stored
-    raise ValidationError(
-        f"the selection repository returned a {type(stored).__name__}",
-        why="selections are StaticSelection, DynamicSelection or CombinedSelection values",
-        fix="Store only leadcore.selections values in the selection repository",
-    )
-
-
 class RepositorySource:
     """A :class:`leadcore.selections.MemberSource` over one unit of work."""
 
@@ -92,7 +75,7 @@ class RepositorySource:
 
     def selection(self, selection_id: SelectionId) -> Selection:
         """The saved selection."""
-        return as_selection(self._uow.selections.get(selection_id))
+        return self._uow.selections.get(selection_id)
 
     def find_companies(self, criteria: Criterion) -> frozenset[CompanyId]:
         """Ids of the matching companies."""

@@ -36,7 +36,7 @@ from typing import Literal
 import attrs
 
 from leadcore import rules
-from leadcore._service_core import Command, RepositorySource, as_selection, run_command
+from leadcore._service_core import Command, RepositorySource, run_command
 from leadcore.criteria import build
 from leadcore.criteria.ast import ALWAYS, Criterion, Operator
 from leadcore.criteria.fields import Entity, ListKind, field
@@ -971,7 +971,7 @@ class LeadService:
         )
 
     def _add_selection(self, command: Command, selection: Selection) -> Selection:
-        return as_selection(command.uow.selections.add(selection))
+        return command.uow.selections.add(selection)
 
     def create_static_selection(
         self,
@@ -1105,7 +1105,7 @@ class LeadService:
                 operation=current.operation if operation is None else operation,
             )
             check_acyclic(changed, source.selection)
-            saved = as_selection(command.uow.selections.save(changed))
+            saved = command.uow.selections.save(changed)
         assert isinstance(saved, CombinedSelection)
         return saved
 
@@ -1235,7 +1235,7 @@ class LeadService:
                 command.uow, current.target, current.company_persons, companies, persons
             )
             changed = attrs.evolve(current, members=current.members | added)
-            saved = as_selection(command.uow.selections.save(changed))
+            saved = command.uow.selections.save(changed)
         assert isinstance(saved, StaticSelection)
         return saved
 
@@ -1258,7 +1258,7 @@ class LeadService:
             current = self._static(self._source(command.uow), selection_id, "remove members from")
             removed = Members(frozenset(companies), frozenset(persons))
             changed = attrs.evolve(current, members=current.members - removed)
-            saved = as_selection(command.uow.selections.save(changed))
+            saved = command.uow.selections.save(changed)
         assert isinstance(saved, StaticSelection)
         return saved
 
@@ -1271,8 +1271,8 @@ class LeadService:
         'New'
         """
         with self._command() as command:
-            current = as_selection(command.uow.selections.get(selection_id))
-            saved = as_selection(command.uow.selections.save(attrs.evolve(current, name=name)))
+            current = command.uow.selections.get(selection_id)
+            saved = command.uow.selections.save(attrs.evolve(current, name=name))
         return saved
 
     def delete_selection(self, selection_id: SelectionId) -> None:
@@ -1286,10 +1286,10 @@ class LeadService:
         """
         with self._command() as command:
             selections = command.uow.selections
-            as_selection(selections.get(selection_id))
+            selections.get(selection_id)
             users = [
                 s.id
-                for s in map(as_selection, selections.all())
+                for s in selections.all()
                 if s.id != selection_id and selection_id in inputs_of(s)
             ]
             if users:
@@ -1304,7 +1304,7 @@ class LeadService:
         'S'
         """
         with self.uow() as uow:
-            return as_selection(uow.selections.get(selection_id))
+            return uow.selections.get(selection_id)
 
     def selections(self) -> list[Selection]:
         """Every saved selection, by id.
@@ -1315,7 +1315,7 @@ class LeadService:
         ['S']
         """
         with self.uow() as uow:
-            return [as_selection(s) for s in uow.selections.all()]
+            return uow.selections.all()
 
     def selection_members(self, selection_id: SelectionId) -> Members:
         """The members of a selection now (dynamic criteria evaluated at this read).
