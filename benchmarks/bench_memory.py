@@ -82,6 +82,7 @@ def generate(run: Run) -> Dataset:
                 at,
                 at,
                 owner_id=AssociateId(rng.randrange(1, ASSOCIATES + 1)),
+                version=1,
             )
         )
     persons: list[Person] = []
@@ -112,6 +113,7 @@ def generate(run: Run) -> Dataset:
             lead_status_id=status,
             own_category_id=own,
             retired=rng.random() < 0.05,
+            version=1,
         )
         persons.append(person)
         if status is not None:
@@ -125,7 +127,7 @@ def generate(run: Run) -> Dataset:
 
 
 def build_store(data: Dataset) -> InMemoryStore:
-    """A store holding ``data``, bulk-loaded (indexes built once)."""
+    """A store holding ``data``, bulk-loaded (indexes built once; records made at version 1)."""
     store = InMemoryStore(data.lists, clock=FixedClock(NOW))
     store.load_bulk(data.companies, data.persons, data.history)
     return store

@@ -92,6 +92,18 @@ def _find_ones(text: str) -> Iterator[int]:
         position = text.find("1", position + 1)
 
 
+def _group(keys: Iterable[Any], start: int) -> dict[Any, list[int]]:
+    """Slots by key, numbering ``keys`` from ``start``."""
+    groups: dict[Any, list[int]] = {}
+    for slot, key in enumerate(keys, start):
+        members = groups.get(key)
+        if members is None:
+            groups[key] = [slot]
+        else:
+            members.append(slot)
+    return groups
+
+
 class PersonIndexes:
     """The person bitset indexes of one store; ``maps[i]`` is index ``INDEX_NAMES[i]``."""
 
@@ -119,17 +131,20 @@ class PersonIndexes:
         return bits
 
     def add_bulk(self, start: int, rows: Sequence[tuple[Person, Company | None]]) -> None:
-        """Index ``rows`` as the new slots ``start``, ``start + 1``, ..."""
-        groups: list[dict[Any, list[int]]] = [{} for _ in INDEX_NAMES]
-        for slot, (person, company) in enumerate(rows, start):
-            for group, key in zip(groups, person_keys(person, company), strict=True):
-                members = group.get(key)
-                if members is None:
-                    group[key] = [slot]
-                else:
-                    members.append(slot)
-        for found, group in zip(self.maps, groups, strict=True):
-            for key, slots in group.items():
+        """Index ``rows`` as the new slots ``start``, ``start + 1``, ...
+
+        One pass per index over a column of keys (the same keys as :func:`person_keys`).
+        """
+        columns: tuple[list[Any], ...] = (
+            [p.lead_status_id for p, _ in rows],
+            [p.own_category_id if c is None else c.category_id for p, c in rows],
+            [p.owner_id for p, _ in rows],
+            [None if c is None else c.owner_id for _, c in rows],
+            [c is not None for _, c in rows],
+            [p.retired for p, _ in rows],
+        )
+        for found, column in zip(self.maps, columns, strict=True):
+            for key, slots in _group(column, start).items():
                 found[key] = found.get(key, 0) | bits_of(slots)
         self.size = max(self.size, start + len(rows))
 

@@ -224,7 +224,8 @@ class InMemoryStore:
     ) -> None:
         """Import many records at once, building the indexes once at the end.
 
-        Every record is stored as given with version 1 (it is new to this store).
+        Every record is stored with version 1 (it is new to this store); records
+        built with ``version=1`` are stored as they are, without a copy.
         The data must be consistent: ids not stored yet, each person's company
         among the stored or imported companies. Nothing is stored when a check fails.
 
@@ -256,27 +257,29 @@ class InMemoryStore:
                 if company.id in self._companies or company.id in company_ids:
                     raise ConflictError("company", company.id, _ABSENT, 1)
                 company_ids[company.id] = company
-            person_ids: set[PersonId] = set()
-            for person in new_persons:
-                if person.id in self._slot_of or person.id in person_ids:
-                    raise ConflictError("person", person.id, _ABSENT, 1)
-                person_ids.add(person.id)
-                if (
-                    person.company_id is not None
-                    and person.company_id not in company_ids
-                    and person.company_id not in self._companies
-                ):
-                    raise NotFoundError("company", person.company_id)
+            ids = [p.id for p in new_persons]
+            unique = set(ids)
+            if len(unique) != len(ids) or not unique.isdisjoint(self._slot_of):
+                seen: set[PersonId] = set()
+                for person_id in ids:
+                    if person_id in seen or person_id in self._slot_of:
+                        raise ConflictError("person", person_id, _ABSENT, 1)
+                    seen.add(person_id)
+            referenced = {p.company_id for p in new_persons}
+            referenced.discard(None)
+            unknown = referenced - company_ids.keys() - self._companies.keys()
+            if unknown:
+                raise NotFoundError("company", min(c for c in unknown if c is not None))
             self._companies.update(company_ids)
             for company_id in company_ids:
                 self._members[company_id] = []
             start = len(self._slot_person)
             self._slot_person.extend(new_persons)
-            for slot in range(start, len(self._slot_person)):
-                person = self._slot_person[slot]
-                self._slot_of[person.id] = slot
+            self._slot_of.update(zip(ids, range(start, start + len(ids)), strict=True))
+            members = self._members
+            for slot, person in enumerate(new_persons, start):
                 if person.company_id is not None:
-                    self._members[person.company_id].append(slot)
+                    members[person.company_id].append(slot)
             self._append_history(entries)
             self._indexes.add_bulk(start, [(p, self._company_of(p)) for p in new_persons])
 
