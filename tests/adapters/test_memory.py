@@ -434,3 +434,19 @@ def test_verify_indexes_detects_a_lost_history_entry() -> None:
     store._history_of[PersonId(1)].clear()
     with pytest.raises(IndexMismatch, match="history"):
         store.verify_indexes()
+
+
+def test_the_storage_doc_examples_run() -> None:
+    import contextlib
+    import io
+    import re
+    from pathlib import Path
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "storage.md"
+    blocks = re.findall(r"```python\n(.*?)```", doc.read_text("utf-8"), re.S)
+    assert blocks, "docs/storage.md lost its example"
+    for block in blocks:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(block, str(doc), "exec"), {"__name__": "storage_doc"})
+        assert out.getvalue().strip() == "1"
