@@ -1,8 +1,11 @@
 """leadcore: sales-lead management the way SuperOffice CRM does it.
 
 >>> import leadcore
->>> categories, statuses = leadcore.new_database()
->>> statuses.default.label("da")
+>>> service = leadcore.LeadService.in_memory()
+>>> lead = service.lists().categories.by_name("Lead")
+>>> acme = service.add_company("Acme", category_id=lead.id)
+>>> ann = service.add_person("Ann", "Ash", company_id=acme.id)
+>>> service.lead_status_view(ann.id, "da").label
 'Åben'
 """
 
@@ -69,7 +72,22 @@ from leadcore.policies import (
     TransitionPolicy,
     TransitionTable,
 )
+from leadcore.ports import Order, Page, Query
 from leadcore.rules import Actor, LeadStatusView, Lists, Outcome
+from leadcore.selections import (
+    CombinedSelection,
+    CompanyPersons,
+    DynamicSelection,
+    Members,
+    Operation,
+    Selection,
+    SelectionCycleError,
+    SelectionInUseError,
+    SelectionKindError,
+    StaticSelection,
+    Target,
+)
+from leadcore.service import LeadService
 
 __version__ = "0.1.0"
 
@@ -83,13 +101,16 @@ __all__ = [
     "CategoryGroup",
     "CategoryId",
     "CategoryList",
+    "CombinedSelection",
     "Company",
     "CompanyCategoryChanged",
     "CompanyId",
+    "CompanyPersons",
     "ConflictError",
     "DeletedItemError",
     "DomainEvent",
     "DuplicateNameError",
+    "DynamicSelection",
     "Feature",
     "FeatureNotLicensed",
     "ForwardOnly",
@@ -99,6 +120,7 @@ __all__ = [
     "Language",
     "LastCategoryError",
     "LeadPolicy",
+    "LeadService",
     "LeadStatus",
     "LeadStatusId",
     "LeadStatusList",
@@ -108,19 +130,30 @@ __all__ = [
     "Licence",
     "ListRuleError",
     "Lists",
+    "Members",
     "NotFoundError",
+    "Operation",
+    "Order",
     "Outcome",
+    "Page",
     "Permissive",
     "Person",
     "PersonCategoryChanged",
     "PersonId",
     "PersonMoved",
+    "Query",
     "ReadOnlyError",
     "ReasonRequired",
     "RevealPolicy",
     "RuleViolation",
+    "Selection",
+    "SelectionCycleError",
     "SelectionId",
+    "SelectionInUseError",
+    "SelectionKindError",
+    "StaticSelection",
     "StatusSource",
+    "Target",
     "TransitionPolicy",
     "TransitionRefused",
     "TransitionTable",

@@ -1,9 +1,15 @@
 """The criteria algebra of the Find screen: build, normalize, evaluate, text, JSON.
 
->>> from leadcore.criteria import condition, referenced_fields
+>>> from leadcore.criteria import condition, referenced_fields, format_text, parse_text
 >>> c = condition("person.lead_status", "in", 1, 2) & ~condition("person.retired", "is_true")
 >>> sorted(referenced_fields(c))
 ['person.lead_status', 'person.retired']
+>>> parse_text(format_text(c)) == c
+True
+
+The text form is also reachable as :func:`leadcore.criteria.text.parse` and
+:func:`leadcore.criteria.text.format`; here they carry a suffix so that
+``from leadcore.criteria import *`` does not shadow the builtin ``format``.
 """
 
 from leadcore.criteria.ast import (
@@ -36,6 +42,7 @@ from leadcore.criteria.build import (
     require_licence,
     validate,
 )
+from leadcore.criteria.describe import describe
 from leadcore.criteria.errors import (
     BadValueError,
     CriteriaError,
@@ -56,7 +63,18 @@ from leadcore.criteria.evaluate import (
     person_reader,
 )
 from leadcore.criteria.fields import Entity, Field, ListKind, Reach, ValueType, field, fields_for
+from leadcore.criteria.json import from_json, to_json
 from leadcore.criteria.normalize import INVERSE, inverse, normalize
+from leadcore.criteria.restrictions import (
+    Link,
+    Restriction,
+    RestrictionExportError,
+    export_restrictions,
+    import_restrictions,
+)
+from leadcore.criteria.text import BadValueAt, OperatorNotAllowedAt, UnknownFieldAt
+from leadcore.criteria.text import format as format_text
+from leadcore.criteria.text import parse as parse_text
 
 __all__ = [
     "ALWAYS",
@@ -66,6 +84,7 @@ __all__ = [
     "AllOf",
     "Always",
     "AnyOf",
+    "BadValueAt",
     "BadValueError",
     "Condition",
     "CriteriaError",
@@ -79,13 +98,18 @@ __all__ = [
     "Group",
     "Groups",
     "LeafOutcome",
+    "Link",
     "ListKind",
     "Never",
     "Not",
     "Operator",
     "OperatorNotAllowed",
+    "OperatorNotAllowedAt",
     "Period",
     "Reach",
+    "Restriction",
+    "RestrictionExportError",
+    "UnknownFieldAt",
     "UnknownFieldError",
     "UnknownOperatorError",
     "Value",
@@ -95,19 +119,26 @@ __all__ = [
     "company_predicate",
     "company_reader",
     "condition",
+    "describe",
     "expand_groups",
     "expected_values",
     "explain",
+    "export_restrictions",
     "field",
     "fields_for",
+    "format_text",
+    "from_json",
+    "import_restrictions",
     "inverse",
     "is_inactive",
     "iter_conditions",
     "negate",
     "normalize",
+    "parse_text",
     "person_predicate",
     "person_reader",
     "referenced_fields",
     "require_licence",
+    "to_json",
     "validate",
 ]
