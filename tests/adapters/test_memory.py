@@ -450,3 +450,35 @@ def test_the_storage_doc_examples_run() -> None:
         with contextlib.redirect_stdout(out):
             exec(compile(block, str(doc), "exec"), {"__name__": "storage_doc"})
         assert out.getvalue().strip() == "1"
+
+
+def test_threads_retrying_on_conflict_lose_no_update() -> None:
+    import threading
+
+    store = InMemoryStore()
+    store.load_bulk([], [_person(1, first_name="0")])
+    conflicts: list[int] = []
+
+    def bump(times: int) -> None:
+        done = 0
+        while done < times:
+            with store.unit_of_work() as uow:
+                person = uow.persons.get(PersonId(1))
+                changed = attrs.evolve(person, first_name=str(int(person.first_name) + 1))
+                try:
+                    uow.persons.save(changed)
+                    uow.commit()
+                except ConflictError:
+                    conflicts.append(1)
+                    continue
+            done += 1
+
+    workers = [threading.Thread(target=bump, args=(50,)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    with store.unit_of_work() as uow:
+        person = uow.persons.get(PersonId(1))
+    assert (person.first_name, person.version) == ("200", 201)
+    store.verify_indexes()
