@@ -97,7 +97,11 @@ class SequentialIds:
         return value
 
     def last(self, kind: str) -> int:
-        """The last id handed out for ``kind`` (0 when none)."""
+        """The last id handed out for ``kind`` (0 when none).
+
+        >>> SequentialIds({"company": 5}).last("company")
+        5
+        """
         return self._last.get(kind, 0)
 
     def skip_past(self, kind: str, used: int) -> None:

@@ -192,7 +192,11 @@ class InMemoryStore:
 
     @property
     def company_count(self) -> int:
-        """How many companies are stored (committed)."""
+        """How many companies are stored (committed).
+
+        >>> InMemoryStore().company_count
+        0
+        """
         return len(self._companies)
 
     def max_id(self, kind: str) -> int:
@@ -291,6 +295,11 @@ class InMemoryStore:
 
         Raises :class:`FileFormatError` when the file cannot be read. The store
         remembers ``path`` for :meth:`save` but does not save on commit; see :meth:`open`.
+
+        >>> import tempfile, pathlib
+        >>> path = InMemoryStore().save(pathlib.Path(tempfile.mkdtemp()) / "crm.json")
+        >>> InMemoryStore.load(path).path == path
+        True
         """
         location = Path(path)
         snapshot = _memory_file.load(location)
@@ -335,7 +344,11 @@ class InMemoryStore:
 
     @property
     def path(self) -> Path | None:
-        """The file this store is saved to, if any."""
+        """The file this store is saved to, if any.
+
+        >>> InMemoryStore().path is None
+        True
+        """
         return self._path
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
@@ -344,6 +357,10 @@ class InMemoryStore:
         The file is written to a temporary file in the same directory, flushed
         to disk and renamed over the target: an error or a crash meanwhile
         leaves the previous file intact. Returns the path written.
+
+        >>> import tempfile, pathlib
+        >>> InMemoryStore().save(pathlib.Path(tempfile.mkdtemp()) / "crm.json").name
+        'crm.json'
         """
         location = Path(path) if path is not None else self._path
         if location is None:
@@ -524,7 +541,13 @@ class InMemoryUnitOfWork:
 
     @property
     def has_changes(self) -> bool:
-        """True when there is something to commit."""
+        """True when there is something to commit.
+
+        >>> with InMemoryStore().unit_of_work() as uow:
+        ...     uow.settings.set("theme", "dark")
+        ...     uow.has_changes
+        True
+        """
         return not self._pending.is_empty()
 
     def __enter__(self) -> Self:
@@ -550,7 +573,14 @@ class InMemoryUnitOfWork:
             self._store._commit(pending)
 
     def rollback(self) -> None:
-        """Drop every change made since the last commit."""
+        """Drop every change made since the last commit.
+
+        >>> with InMemoryStore().unit_of_work() as uow:
+        ...     uow.settings.set("theme", "dark")
+        ...     uow.rollback()
+        ...     uow.settings.get("theme") is None
+        True
+        """
         self._pending = _Pending()
 
     # --- merged reads ----------------------------------------------------------------------
