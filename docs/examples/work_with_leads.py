@@ -1,148 +1,102 @@
 """Work with leads: every step and every troubleshooting tip of the SuperOffice help page
-"Arbejd med leads i SuperOffice", run against leadcore's rules engine.
+"Arbejd med leads i SuperOffice", run through leadcore's application service on the
+embedded default (the in-memory adapter).
 
 Run it with ``python3 tasks.py demo`` (or ``.venv/bin/python docs/examples/work_with_leads.py``).
-It prints, in plain English, what a user would see and what leadcore does.
+It prints, in plain English, what a user would see and what leadcore does. The clock is a
+:class:`leadcore.clock.FixedClock` moved one minute per step, so the output is stable.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from leadcore.errors import InheritedCategoryError, LeadcoreError, LeadStatusNotEditable
-from leadcore.history import HistoryEntry, replay
-from leadcore.lists import existing_database, new_database, upgrade_categories
-from leadcore.model import (
-    AssociateId,
-    CategoryId,
-    Company,
-    CompanyId,
-    LeadStatusId,
-    Person,
-    PersonId,
-)
+import attrs
+
+from leadcore.clock import FixedClock
+from leadcore.criteria import text
+from leadcore.criteria.ast import Criterion
+from leadcore.criteria.describe import describe
+from leadcore.criteria.fields import Entity
+from leadcore.errors import LeadcoreError
+from leadcore.history import replay
+from leadcore.licence import Feature, Licence
+from leadcore.model import AssociateId, CategoryId, LeadStatusId, Person, PersonId, Utm
 from leadcore.policies import LeadPolicy, RevealPolicy
-from leadcore.rules import (
-    Actor,
-    Lists,
-    Outcome,
-    change_company_category,
-    create_company,
-    create_person,
-    effective_category_id,
-    lead_status_view,
-    move_person,
-    recheck_visibility,
-    set_lead_status,
-    set_person_category,
-)
+from leadcore.rules import effective_category_id
+from leadcore.service import LeadService
 
 START = datetime(2026, 6, 11, 9, 0, tzinfo=UTC)
 ME = AssociateId(1)
 
 
-class World:
-    """A tiny in-memory world: the lists, companies, persons and the status history."""
+class Demo:
+    """The service over the in-memory store, a clock that moves one minute per step,
+    and small helpers to look items up by name and print cards."""
 
     def __init__(self) -> None:
-        categories, statuses = new_database()
-        self.lists = Lists(categories, statuses)
-        self.companies: dict[CompanyId, Company] = {}
-        self.persons: dict[PersonId, Person] = {}
-        self.history: list[HistoryEntry] = []
-        self.minutes = 0
+        self.clock = FixedClock(START)
+        self.service = LeadService.in_memory(clock=self.clock, associate=ME)
 
-    def actor(self) -> Actor:
-        self.minutes += 1
-        return Actor(START + timedelta(minutes=self.minutes), ME)
-
-    def apply(self, out: Outcome) -> None:
-        for company in out.companies:
-            self.companies[company.id] = company
-        for person in out.persons:
-            self.persons[person.id] = person
-        self.history.extend(out.history)
+    def tick(self) -> None:
+        self.clock.advance(timedelta(minutes=1))
 
     def category(self, name: str) -> CategoryId:
-        return self.lists.categories.by_name(name).id
+        return self.service.lists().categories.by_name(name).id
 
     def status(self, key: str) -> LeadStatusId:
-        return self.lists.statuses.by_key(key).id
+        return self.service.lists().statuses.by_key(key).id
 
     def status_name(self, status_id: LeadStatusId | None) -> str:
-        return "none" if status_id is None else self.lists.statuses.get(status_id).name
+        if status_id is None:
+            return "none"
+        return self.service.lists().statuses.get(status_id).name
 
-    def company_of(self, person: Person) -> Company | None:
-        return None if person.company_id is None else self.companies[person.company_id]
+    def parse(self, criteria: str) -> Criterion:
+        lists = self.service.lists()
+        return text.parse(criteria, categories=lists.categories, statuses=lists.statuses)
 
-    def members(self, company_id: CompanyId) -> list[Person]:
-        return [p for p in self.persons.values() if p.company_id == company_id]
-
-    def add_company(self, cid: int, name: str, category: str) -> Company:
-        now = self.actor().at
-        company = Company(CompanyId(cid), name, self.category(category), now, now)
-        self.apply(create_company(company, self.lists.categories))
-        return company
-
-    def add_person(self, pid: int, name: str, company: Company | None) -> Person:
-        now = self.actor()
-        first, last = name.split()
-        person = Person(
-            PersonId(pid), None if company is None else company.id, first, last, now.at, now.at
+    def describe(self, criterion: Criterion) -> tuple[str, str]:
+        lists = self.service.lists()
+        en, da = (
+            describe(criterion, language, categories=lists.categories, statuses=lists.statuses)
+            for language in ("en", "da")
         )
-        self.apply(create_person(person, company, self.lists, now))
-        return self.persons[person.id]
+        return en, da
 
-    def move_company(self, company: Company, category: str) -> None:
-        out = change_company_category(
-            self.companies[company.id],
-            self.members(company.id),
-            self.lists,
-            self.category(category),
-            self.actor(),
-        )
-        self.apply(out)
+    def names(self, person_ids: frozenset[PersonId] | list[Person]) -> str:
+        ids = sorted(p.id if isinstance(p, Person) else p for p in person_ids)
+        return ", ".join(self.service.get_person(pid).full_name for pid in ids) or "nobody"
 
-    def set_status(self, person: Person, key: str, reason: str | None = None) -> None:
-        current = self.persons[person.id]
-        out = set_lead_status(
-            current,
-            self.company_of(current),
-            self.lists,
-            self.status(key),
-            self.actor(),
-            reason=reason,
-        )
-        self.apply(out)
+    def card(self, person_id: PersonId) -> None:
+        """Print the person card: category, then the lead-status field when it is shown."""
+        person = self.service.get_person(person_id)
+        company = None if person.company_id is None else self.service.get_company(person.company_id)
+        category_id = effective_category_id(person, company)
+        if category_id is None:
+            category = "(no category)"
+        else:
+            item = self.service.lists().categories.get(category_id)
+            category = f"{item.name} ({item.group.label()} / {item.group.label('da')})"
+        where = "no company" if company is None else f"company {company.name}"
+        print(f"  {person.full_name} ({where}) - Category: {category}")
+        en = self.service.lead_status_view(person_id, "en")
+        da = self.service.lead_status_view(person_id, "da")
+        if en.visible:
+            editable = "editable" if en.editable else "read-only"
+            print(f"    Lead status: {en.label} / Leadstatus: {da.label}  ({editable})")
+            print(f"    tooltip (en): {en.tooltip}")
+            print(f"    tooltip (da): {da.tooltip}")
+        else:
+            kept = "nothing stored" if en.label is None else f"stored value {en.label!r} kept"
+            print(f"    Lead status field is not shown ({kept}, read-only)")
 
 
-def heading(title: str) -> None:
+def heading(demo: Demo, title: str) -> None:
+    demo.tick()
     print()
     print(title)
     print("-" * len(title))
-
-
-def card(world: World, person: Person) -> None:
-    """Print the person card: category, then the lead-status field when it is shown."""
-    person = world.persons[person.id]
-    company = world.company_of(person)
-    category_id = effective_category_id(person, company)
-    if category_id is None:
-        category = "(no category)"
-    else:
-        item = world.lists.categories.get(category_id)
-        category = f"{item.name} ({item.group.label()} / {item.group.label('da')})"
-    where = "no company" if company is None else f"company {company.name}"
-    print(f"  {person.full_name} ({where}) - Category: {category}")
-    en = lead_status_view(person, company, world.lists, "en")
-    da = lead_status_view(person, company, world.lists, "da")
-    if en.visible:
-        print(f"    Lead status: {en.label} / Leadstatus: {da.label}  (editable)")
-        print(f"    tooltip (en): {en.tooltip}")
-        print(f"    tooltip (da): {da.tooltip}")
-    else:
-        kept = "nothing stored" if en.label is None else f"stored value {en.label!r} kept"
-        print(f"    Lead status field is not shown ({kept}, read-only)")
 
 
 def refused(error: LeadcoreError) -> None:
@@ -150,221 +104,263 @@ def refused(error: LeadcoreError) -> None:
 
 
 def main() -> None:
-    world = World()
-    print("Work with leads in SuperOffice - walked through with leadcore")
-    print("=============================================================")
-    print("A new database has these lead statuses (rank order), with Danish names and tooltips:")
-    for status in world.lists.statuses:
+    demo = Demo()
+    service = demo.service
+    print("Work with leads in SuperOffice - walked through with leadcore's LeadService")
+    print("==========================================================================")
+    print("LeadService.in_memory(): a new database on the embedded in-memory store.")
+    print("Its lead statuses (rank order), with Danish names and tooltips:")
+    lists = service.lists()
+    for status in lists.statuses:
         print(f"  {status.label()} / {status.label('da')}: {status.description()}")
-    lead_categories = [c.name for c in world.lists.categories if c.lead_enabled]
+    lead_categories = [c.name for c in lists.categories if c.lead_enabled]
     print(f"Categories with lead status enabled: {', '.join(lead_categories)}")
 
     # --- Step 1: see lead information on a person ------------------------------------------
-    heading("Step 1: See lead information on a person (Se leadinformation på en person)")
-    acme = world.add_company(1, "Acme", "Lead")
-    ann = world.add_person(1, "Ann Ash", acme)
-    bob = world.add_person(2, "Bob Birch", acme)
+    heading(demo, "Step 1: See lead information on a person (Se leadinformation på en person)")
+    acme = service.add_company("Acme", category_id=demo.category("Lead"))
+    ann = service.add_person("Ann", "Ash", company_id=acme.id)
+    bob = service.add_person("Bob", "Birch", company_id=acme.id)
     print("Acme is in category Lead (Potential customer, lead status enabled).")
     print("Open Ann: check Category; Lead status shows right below it; hover for the tooltip.")
-    card(world, ann)
-    print("A new lead starts Open; the history records it as a default assignment.")
+    demo.card(ann.id)
+    first = service.person_history(ann.id)[0]
+    print(f"A new lead starts Open; the history records it with source {first.source.value!r}.")
 
     # --- Step 2: update the lead status ---------------------------------------------------
-    heading("Step 2: Update the lead status (Opdatér leadstatus)")
+    heading(demo, "Step 2: Update the lead status (Opdatér leadstatus)")
     print("The drop-down offers, besides Open:")
     for key in ("contacting", "qualified", "disqualified", "renurture"):
-        status = world.lists.statuses.by_key(key)
+        status = lists.statuses.by_key(key)
         print(f"  {status.label('da')} ({status.label()}): {status.description('da')}")
-    world.set_status(ann, "contacting")
-    world.set_status(bob, "qualified", reason="Budget confirmed")
+    service.set_lead_status(ann.id, demo.status("contacting"))
+    service.set_lead_status(bob.id, demo.status("qualified"), reason="Budget confirmed")
     print("Ann is set to Contacting and Bob to Qualified; each save appends to the history:")
-    for entry in world.history[-2:]:
-        change = f"{world.status_name(entry.from_status)} -> {world.status_name(entry.to_status)}"
-        print(f"  person {entry.person_id}: {change} by associate {entry.by}")
-    card(world, ann)
+    for person in (ann, bob):
+        entry = service.person_history(person.id)[-1]
+        change = f"{demo.status_name(entry.from_status)} -> {demo.status_name(entry.to_status)}"
+        why = "" if entry.reason is None else f" (reason: {entry.reason})"
+        print(f"  {person.full_name}: {change} by associate {entry.by} at {entry.at:%H:%M}{why}")
+    demo.card(ann.id)
 
     # --- Step 3: the Contacts tab ---------------------------------------------------------
-    heading("Step 3: Show leads on the Contacts tab (Kontakter-detaljefanen)")
+    heading(demo, "Step 3: Show leads on the Contacts tab (Kontakter-detaljefanen)")
     print("Columns Category, Category group and Lead status for Acme's persons:")
-    for person in world.members(acme.id):
-        company = world.companies[acme.id]
-        category = world.lists.categories.get(company.category_id or CategoryId(0))
-        view = lead_status_view(person, company, world.lists)
+    category = lists.categories.get(service.get_company(acme.id).category_id or CategoryId(0))
+    for person in service.find_persons(demo.parse(f"company.id = {acme.id}")):
+        view = service.lead_status_view(person.id)
         print(
             f"  {person.full_name:<10} {category.name:<6} {category.group.label():<20} {view.label}"
         )
 
     # --- Step 4: find and selections --------------------------------------------------------
-    heading("Step 4: Create selections (Opret udvalg)")
-    qualified = world.status("qualified")
-    found = [
-        p.full_name
-        for p in world.persons.values()
-        if p.lead_status_id in {qualified}
-        and effective_category_id(p, world.company_of(p)) in {world.category("Lead")}
-    ]
-    print("Find persons where Lead status is one of [Qualified] and category is Lead:")
-    print(f"  found: {', '.join(found)}")
-    print("  (searches read the stored value, so a hidden value is found too: see Tip 3)")
+    heading(demo, "Step 4: Create selections (Opret udvalg)")
+    globex = service.add_company("Globex", category_id=demo.category("Customer"))
+    cy = service.add_person("Cy", "Cole", company_id=globex.id)
+    print("Globex (Customer) has Cy Cole. On the Find screen the criteria, in the text form:")
+    wording = (
+        "person.lead_status in (Open, Contacting) and company.category_group not in (Customer)"
+    )
+    print(f"  {wording}")
+    find = demo.parse(wording)
+    en, da = demo.describe(find)
+    print(f"  reads (en): {en}")
+    print(f"  reads (da): {da}")
+    print(f"  count: {service.count_persons(find)}")
+    print(f"  found: {demo.names(service.find_persons(find))}")
+    mine = text.parse('company.category_group in ("Potential customer")', entity=Entity.COMPANY)
+    companies = ", ".join(c.name for c in service.find_companies(mine))
+    print(f'"Show all my potential customers" ({describe(mine, entity=Entity.COMPANY)}):')
+    print(f"  companies found: {service.count_companies(mine)} ({companies})")
+    static = service.freeze_find("Leads today", find)
+    dynamic = service.create_dynamic_selection("Open leads", find)
+    print(f"Saved as static selection #{static.id} {static.name!r} (the result now) and")
+    print(f"as dynamic selection #{dynamic.id} {dynamic.name!r} (the criteria, run on every read):")
+    print(f"  static members: {demo.names(service.selection_members(static.id).persons)}")
+    print(f"  dynamic members: {demo.names(service.selection_members(dynamic.id).persons)}")
     print("Board view: one column per lead status, in rank order, with counts:")
-    for status in world.lists.statuses:
-        names = [p.first_name for p in world.persons.values() if p.lead_status_id == status.id]
-        print(f"  {status.label('da'):<17} {len(names)}  {' '.join(names)}")
+    for status in lists.statuses:
+        column = demo.parse(f"person.lead_status in (#{status.id})")
+        names = " ".join(p.first_name for p in service.find_persons(column))
+        print(f"  {status.label('da'):<17} {service.count_persons(column)}  {names}".rstrip())
+    print("Company > Lead / Person > Lead criteria on UTM data need Marketing Premium:")
+    service.add_person(
+        "Dan", "Dove", company_id=acme.id, first_touch_utm=Utm(source="google", campaign="spring")
+    )
+    utm = demo.parse('person.first_touch.source equals "google"')
+    print(f"  {describe(utm)} / {describe(utm, 'da')}")
+    basic = service.acting_as(ME, licence=Licence.of(Feature.LEAD_STATUS))
+    try:
+        basic.find_persons(utm)
+    except LeadcoreError as error:
+        refused(error)
+    print(f"  with Marketing Premium it finds: {demo.names(service.find_persons(utm))}")
+    source = service.get_company(acme.id).source_utm
+    assert source is not None
+    print(
+        "  Acme had no company lead (source UTM), so Dan's first touch was copied: "
+        f"source={source.source}, campaign={source.campaign}"
+    )
 
     # --- Tip 1: I cannot see the Lead status field ----------------------------------------
-    heading("Tip 1: I cannot see the Lead status field (Jeg kan ikke se feltet Leadstatus)")
+    heading(demo, "Tip 1: I cannot see the Lead status field (Jeg kan ikke se feltet Leadstatus)")
     print("Lead status shows only on persons, and only when the company's category is in group")
     print("Potential customer with 'Enable lead status' selected.")
-    globex = world.add_company(2, "Globex", "Customer")
-    initech = world.add_company(3, "Initech", "Prospect")
-    cy = world.add_person(3, "Cy Cole", globex)
-    di = world.add_person(4, "Di Dahl", initech)
-    card(world, cy)
+    initech = service.add_company("Initech", category_id=demo.category("Prospect"))
+    di = service.add_person("Di", "Dahl", company_id=initech.id)
+    demo.card(cy.id)
     print("  (Customer is not a Potential customer category)")
-    card(world, di)
+    demo.card(di.id)
     print("  (Prospect is Potential customer, but lead status is not enabled)")
+    print("Setting a status there is refused:")
+    try:
+        service.set_lead_status(di.id, demo.status("contacting"))
+    except LeadcoreError as error:
+        refused(error)
+    print("Enabling it on Customer is refused too (only Potential customer categories can):")
+    try:
+        service.set_category_lead_status_enabled(demo.category("Customer"), True)
+    except LeadcoreError as error:
+        refused(error)
     print("The admin enables lead status on Prospect:")
-    before = world.lists.categories
-    after = before.set_lead_status_enabled(world.category("Prospect"), True)
-    out = recheck_visibility(
-        [(p, world.company_of(p)) for p in world.members(initech.id)],
-        before,
-        after,
-        world.lists.statuses,
-        world.actor(),
-    )
-    world.lists = Lists(after, world.lists.statuses)
-    world.apply(out)
-    card(world, di)
+    service.set_category_lead_status_enabled(demo.category("Prospect"), True)
+    demo.card(di.id)
 
     # --- Tip 2: Lead / MQL missing in an existing database -------------------------------
     heading(
+        demo,
         "Tip 2: I cannot pick Lead or Marketing qualified lead as category "
-        "(Jeg kan ikke vælge Lead eller Marketingkvalificeret lead som kategori)"
+        "(Jeg kan ikke vælge Lead eller Marketingkvalificeret lead som kategori)",
     )
-    old_categories, _ = existing_database()
-    print("These categories exist only in new databases. In an existing database:")
+    old = LeadService.in_memory(database="existing", clock=demo.clock, associate=ME)
+    print("These categories exist only in new databases. LeadService.in_memory('existing'):")
+    print(f"  categories: {', '.join(c.name for c in old.lists().categories)}")
     try:
-        old_categories.by_name("Marketing qualified lead")
+        old.lists().categories.by_name("Marketing qualified lead")
     except LeadcoreError as error:
         refused(error)
-    print("The admin runs the upgrade:")
-    upgraded, report = upgrade_categories(old_categories)
-    print(f"  added: {', '.join(c.name for c in report.added)}")
-    again, second = upgrade_categories(upgraded)
+    print("The admin runs the upgrade (service.upgrade_database()):")
+    report = old.upgrade_database()
+    print(f"  added: {', '.join(c.name for c in report.added)} (changed: {report.changed})")
+    upgraded = old.lists().categories
+    second = old.upgrade_database()
     present = ", ".join(second.already_present)
     print(
         f"  running it again adds nothing (changed: {second.changed}); already present: {present}"
     )
-    print(f"  the list is unchanged by the second run: {again == upgraded}")
+    print(f"  the list is unchanged by the second run: {old.lists().categories == upgraded}")
+    mql = old.lists().categories.by_name("Marketing qualified lead").id
+    zed = old.add_person("Zed", "Zahl", company_id=old.add_company("Umbrella", category_id=mql).id)
+    print("  a company can now be put in Marketing qualified lead; its person starts Open:")
+    print(f"    {zed.full_name}: {old.lead_status_view(zed.id).label}")
 
     # --- Tip 3: hidden after a company category change ----------------------------------
     heading(
+        demo,
         "Tip 3: The Lead status field disappeared after I changed the company category "
-        "(Feltet Leadstatus forsvandt)"
+        "(Feltet Leadstatus forsvandt)",
     )
     print("Acme moves from Lead to Customer. Bob was Qualified:")
-    world.move_company(acme, "Customer")
-    hide = world.history[-1]
-    print(f"  history: {hide.kind.value} for person {hide.person_id}, value kept")
-    card(world, bob)
-    kept = [
-        p.full_name
-        for p in world.persons.values()
-        if p.lead_status_id == qualified and p.company_id == acme.id
-    ]
-    print(f"  a search for Lead status = Qualified still finds: {', '.join(kept)}")
+    service.change_company_category(acme.id, demo.category("Customer"))
+    hide = service.person_history(bob.id)[-1]
+    print(f"  history: {hide.kind.value} for {bob.full_name}, value kept")
+    demo.card(bob.id)
+    kept = demo.parse(f"person.lead_status in (Qualified) and company.id = {acme.id}")
+    print(f"  a search for {describe(kept, categories=lists.categories, statuses=lists.statuses)}")
+    print(f"  still finds: {demo.names(service.find_persons(kept))}")
+    print("  the dynamic selection follows the move, the static one keeps its members:")
+    print(f"    dynamic: {demo.names(service.selection_members(dynamic.id).persons)}")
+    print(f"    static: {demo.names(service.selection_members(static.id).persons)}")
     print("  editing it is refused:")
     try:
-        world.set_status(bob, "contacting")
-    except LeadStatusNotEditable as error:
+        service.set_lead_status(bob.id, demo.status("contacting"))
+    except LeadcoreError as error:
         refused(error)
-    card(world, bob)
+    demo.card(bob.id)
 
     # --- Tip 4: persons of one company differ -------------------------------------------
     heading(
+        demo,
         "Tip 4: Different persons in the same company show different lead statuses "
-        "(Forskellige personer i samme firma)"
+        "(Forskellige personer i samme firma)",
     )
     print("Lead status is stored per person. Initech gets two more persons:")
-    eve = world.add_person(5, "Eve Egg", initech)
-    fay = world.add_person(6, "Fay Fox", initech)
-    world.set_status(eve, "renurture")
-    world.set_status(fay, "disqualified", reason="No budget")
-    for person in world.members(initech.id):
-        view = lead_status_view(person, initech, world.lists, "da")
-        print(f"  {person.full_name}: {view.label}")
+    eve = service.add_person("Eve", "Egg", company_id=initech.id)
+    fay = service.add_person("Fay", "Fox", company_id=initech.id)
+    service.set_lead_status(eve.id, demo.status("renurture"))
+    service.set_lead_status(fay.id, demo.status("disqualified"), reason="No budget")
+    for person in service.find_persons(demo.parse(f"company.id = {initech.id}")):
+        print(f"  {person.full_name}: {service.lead_status_view(person.id, 'da').label}")
 
     # --- Tip 5: always Open when moved into a potential-customer category ---------------
     heading(
+        demo,
         "Tip 5: A person always gets Lead status = Open when moved into a potential-customer "
-        "category (En person får altid Leadstatus = Åben)"
+        "category (En person får altid Leadstatus = Åben)",
     )
     print("This is expected: new leads always start Open. Acme moves back to Lead:")
-    world.move_company(acme, "Lead")
-    card(world, bob)
-    reveal = world.history[-1]
-    earlier = world.status_name(reveal.from_status)
+    service.change_company_category(acme.id, demo.category("Lead"))
+    demo.card(bob.id)
+    reveal = service.person_history(bob.id)[-1]
+    earlier = demo.status_name(reveal.from_status)
     print(f"  the earlier value {earlier!r} stays in the history ({reveal.kind.value} entry)")
     print("Every route into visibility does the same:")
     print("  - a new person under a lead company: see Step 1 (Open)")
     print("  - the admin switched the flag on: see Tip 1 (Open)")
-    gus = world.add_person(7, "Gus Gray", globex)
+    gus = service.add_person("Gus", "Gray", company_id=globex.id)
     print("  - a person moved to another company: Gus moves from Globex (Customer) to Acme")
-    world.apply(move_person(gus, globex, world.companies[acme.id], world.lists, world.actor()))
-    card(world, gus)
+    service.move_person(gus.id, acme.id)
+    demo.card(gus.id)
     print("  - a person without company gets a lead category of its own:")
-    hal = world.add_person(8, "Hal Hill", None)
-    world.apply(set_person_category(hal, world.lists, world.category("Lead"), world.actor()))
-    card(world, hal)
+    hal = service.add_person("Hal", "Hill")
+    service.set_person_category(hal.id, demo.category("Lead"))
+    demo.card(hal.id)
     print("A move between two lead-enabled categories keeps the status (Lead -> MQL):")
-    world.set_status(bob, "qualified")
-    world.move_company(acme, "Marketing qualified lead")
-    card(world, bob)
-    print("Opt-in policy RESTORE_PREVIOUS brings the earlier value back instead of Open:")
-    restore = LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS)
-    world.move_company(acme, "Customer")
-    out = change_company_category(
-        world.companies[acme.id],
-        world.members(acme.id),
-        world.lists,
-        world.category("Lead"),
-        world.actor(),
-        policy=restore,
-    )
-    world.apply(out)
-    card(world, bob)
+    service.set_lead_status(bob.id, demo.status("qualified"))
+    service.change_company_category(acme.id, demo.category("Marketing qualified lead"))
+    demo.card(bob.id)
+    print("Opt-in policy RESTORE_PREVIOUS brings the earlier value back instead of Open")
+    print("(a service over the same store with LeadPolicy(reveal=RESTORE_PREVIOUS)):")
+    restoring = attrs.evolve(service, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
+    service.change_company_category(acme.id, demo.category("Customer"))
+    restoring.change_company_category(acme.id, demo.category("Lead"))
+    demo.card(bob.id)
 
     # --- Tip 6: a person's category cannot be changed ----------------------------------
     heading(
+        demo,
         "Tip 6: I cannot change the category of a person "
-        "(Jeg kan ikke ændre kategorien på en person)"
+        "(Jeg kan ikke ændre kategorien på en person)",
     )
     print("Persons inherit the category of their company:")
     try:
-        world.apply(
-            set_person_category(
-                world.persons[ann.id], world.lists, world.category("Partner"), world.actor()
-            )
-        )
-    except InheritedCategoryError as error:
+        service.set_person_category(ann.id, demo.category("Partner"))
+    except LeadcoreError as error:
         refused(error)
     print("Change it on the company card instead: Acme moves to Opportunity.")
-    world.move_company(acme, "Opportunity")
-    card(world, ann)
+    service.change_company_category(acme.id, demo.category("Opportunity"))
+    demo.card(ann.id)
     print("A person without company has its own category and can change it:")
-    hal = world.persons[hal.id]
-    world.apply(set_person_category(hal, world.lists, world.category("Partner"), world.actor()))
-    card(world, hal)
+    service.set_person_category(hal.id, demo.category("Partner"))
+    demo.card(hal.id)
 
     # --- History ----------------------------------------------------------------------
-    heading("The status history")
-    stored = {pid: p.lead_status_id for pid, p in world.persons.items()}
-    replayed = replay(world.history)
-    matches = all(replayed.get(pid) == value for pid, value in stored.items())
-    print(f"{len(world.history)} entries; replaying them gives every stored status: {matches}")
-    if not matches:
-        raise SystemExit("the history does not replay to the stored statuses")
+    heading(demo, "The status history")
+    persons = service.find_persons()
+    entries = 0
+    wrong: list[str] = []
+    for person in persons:
+        history = service.person_history(person.id)
+        entries += len(history)
+        if replay(history).get(person.id) != person.lead_status_id:
+            wrong.append(person.full_name)
+    matches = not wrong
+    print(
+        f"{entries} entries for {len(persons)} persons (service.person_history); "
+        f"replaying them gives every stored status: {matches}"
+    )
+    if wrong:
+        raise SystemExit(f"the history does not replay to the stored status of {wrong}")
 
 
 if __name__ == "__main__":
