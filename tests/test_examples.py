@@ -1,4 +1,8 @@
-"""The runnable walk-through (docs/examples/work_with_leads.py, what the demo runs)."""
+"""The runnable walk-through (docs/examples/work_with_leads.py, what the demo runs).
+
+The script runs in a subprocess, as ``python3 tasks.py demo`` runs it; each section of its
+output must show its key lines in the order given here.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,20 @@ import pytest
 SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "work_with_leads.py"
 
 
-@pytest.fixture(scope="module")
-def output() -> str:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT)],
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
         capture_output=True,
         text=True,
         encoding="utf-8",
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def output() -> str:
+    done = run(str(SCRIPT))
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     return done.stdout
@@ -33,16 +41,42 @@ def section(output: str, title: str) -> str:
     return output[start : len(output) if end == -1 else end]
 
 
+def assert_in_order(text: str, phrases: list[str], where: str) -> None:
+    position = 0
+    for phrase in phrases:
+        found = text.find(phrase, position)
+        assert found != -1, f"{phrase!r} missing from {where!r} (after offset {position})"
+        position = found + len(phrase)
+
+
+def test_the_introduction_lists_the_statuses_of_a_new_database(output: str) -> None:
+    intro = output[: output.index("\nStep 1:")]
+    assert_in_order(
+        intro,
+        [
+            "LeadService.in_memory()",
+            "Open / Åben: No outreach has been made yet",
+            "Contacting / Kontakter",
+            "Qualified / Kvalificeret",
+            "Disqualified / Diskvalificeret",
+            "Re-nurture / Genoptag kontakt",
+            "Categories with lead status enabled: Lead, Marketing qualified lead",
+        ],
+        "introduction",
+    )
+
+
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
         (
             "Step 1: See lead information on a person",
             [
-                "Category: Lead (Potential customer / Potentiel kunde)",
+                "Ann Ash (company Acme) - Category: Lead (Potential customer / Potentiel kunde)",
                 "Lead status: Open / Leadstatus: Åben  (editable)",
                 "tooltip (en): No outreach has been made yet",
                 "tooltip (da): Der er endnu ikke taget kontakt",
+                "history records it with source 'default'",
             ],
         ),
         (
@@ -52,37 +86,79 @@ def section(output: str, title: str) -> str:
                 "Kvalificeret (Qualified)",
                 "Diskvalificeret (Disqualified)",
                 "Genoptag kontakt (Re-nurture)",
-                "person 1: Open -> Contacting by associate 1",
-                "person 2: Open -> Qualified by associate 1",
+                "Ann Ash: Open -> Contacting by associate 1 at 09:02",
+                "Bob Birch: Open -> Qualified by associate 1 at 09:02 (reason: Budget confirmed)",
+                "Lead status: Contacting / Leadstatus: Kontakter  (editable)",
+                "tooltip (da): Du forsøger at komme i kontakt med leadet",
             ],
         ),
-        ("Step 3: Show leads on the Contacts tab", ["Bob Birch  Lead   Potential customer"]),
-        ("Step 4: Create selections", ["found: Bob Birch", "Kvalificeret      1  Bob"]),
+        (
+            "Step 3: Show leads on the Contacts tab",
+            [
+                "Ann Ash    Lead   Potential customer   Contacting",
+                "Bob Birch  Lead   Potential customer   Qualified",
+            ],
+        ),
+        (
+            "Step 4: Create selections",
+            [
+                "person.lead_status in (Open, Contacting) and "
+                "company.category_group not in (Customer)",
+                "reads (en): Lead status is one of Open, Contacting and "
+                "Company category group is not one of Customer",
+                "reads (da): Leadstatus er en af Åben, Kontakter og "
+                "Firmakategorigruppe er ikke en af Kunde",
+                "count: 1",
+                "found: Ann Ash",
+                '"Show all my potential customers"',
+                "companies found: 1 (Acme)",
+                "static selection #1 'Leads today'",
+                "dynamic selection #2 'Open leads'",
+                "static members: Ann Ash",
+                "dynamic members: Ann Ash",
+                "Kontakter         1  Ann",
+                "Kvalificeret      1  Bob",
+                'First touch source is "google" / Første kontakt kilde er "google"',
+                "refused with FeatureNotLicensed: searching on 'person.first_touch.source' "
+                "needs the 'marketing-premium' feature",
+                "with Marketing Premium it finds: Dan Dove",
+                "source=google, campaign=spring",
+            ],
+        ),
         (
             "Tip 1: I cannot see the Lead status field",
             [
                 "Cy Cole (company Globex) - Category: Customer",
-                "(Prospect is Potential customer, but lead status is not enabled)",
                 "Lead status field is not shown (nothing stored, read-only)",
+                "(Prospect is Potential customer, but lead status is not enabled)",
+                "refused with LeadStatusNotEditable: [R4]",
+                "refused with ValidationError: category 'Customer' cannot enable lead status",
                 "The admin enables lead status on Prospect:",
+                "Di Dahl (company Initech) - Category: Prospect",
                 "Lead status: Open / Leadstatus: Åben  (editable)",
             ],
         ),
         (
             "Tip 2: I cannot pick Lead or Marketing qualified lead",
             [
+                "categories: Customer, Prospect, Partner, Supplier, Competitor, Other",
                 "refused with NotFoundError: unknown category name 'Marketing qualified lead'",
-                "added: Lead, Marketing qualified lead, Opportunity, Lost opportunity",
+                "added: Lead, Marketing qualified lead, Opportunity, Lost opportunity "
+                "(changed: True)",
                 "running it again adds nothing (changed: False)",
                 "unchanged by the second run: True",
+                "Zed Zahl: Open",
             ],
         ),
         (
             "Tip 3: The Lead status field disappeared",
             [
-                "history: hide for person 2, value kept",
+                "history: hide for Bob Birch, value kept",
                 "Lead status field is not shown (stored value 'Qualified' kept, read-only)",
+                "a search for Lead status is one of Qualified and Company id = 1",
                 "still finds: Bob Birch",
+                "dynamic: Di Dahl",
+                "static: Ann Ash",
                 "refused with LeadStatusNotEditable: [R4]",
             ],
         ),
@@ -93,11 +169,16 @@ def section(output: str, title: str) -> str:
         (
             "Tip 5: A person always gets Lead status = Open",
             [
+                "Bob Birch (company Acme) - Category: Lead",
+                "Lead status: Open / Leadstatus: Åben",
                 "the earlier value 'Qualified' stays in the history (reveal entry)",
                 "Gus Gray (company Acme) - Category: Lead",
                 "Hal Hill (no company) - Category: Lead",
                 "keeps the status (Lead -> MQL)",
+                "Category: Marketing qualified lead",
+                "Lead status: Qualified / Leadstatus: Kvalificeret",
                 "RESTORE_PREVIOUS",
+                "Bob Birch (company Acme) - Category: Lead",
                 "Lead status: Qualified / Leadstatus: Kvalificeret",
             ],
         ),
@@ -110,16 +191,34 @@ def section(output: str, title: str) -> str:
                 "Hal Hill (no company) - Category: Partner",
             ],
         ),
-        ("The status history", ["replaying them gives every stored status: True"]),
+        (
+            "The status history",
+            ["for 9 persons (service.person_history)", "gives every stored status: True"],
+        ),
     ],
 )
 def test_the_walk_through_shows_each_step(output: str, title: str, expected: list[str]) -> None:
-    text = section(output, title)
-    for phrase in expected:
-        assert phrase in text, f"{phrase!r} missing from {title!r}"
+    assert_in_order(section(output, title), expected, title)
 
 
 def test_every_step_and_tip_is_walked_through_in_order(output: str) -> None:
     titles = [f"Step {n}:" for n in range(1, 5)] + [f"Tip {n}:" for n in range(1, 7)]
+    titles.append("The status history")
     positions = [output.index(f"\n{title}") for title in titles]
     assert positions == sorted(positions)
+
+
+def test_the_demo_is_deterministic(output: str) -> None:
+    assert run(str(SCRIPT)).stdout == output
+
+
+def test_a_history_that_does_not_replay_fails_the_demo() -> None:
+    """The final check can fail: with a replay that loses every entry the demo exits non-zero."""
+    broken = (
+        "import runpy, leadcore.history as h; h.replay = lambda entries: {}; "
+        f"runpy.run_path({str(SCRIPT)!r}, run_name='__main__')"
+    )
+    done = run("-c", broken)
+    assert done.returncode != 0
+    assert "gives every stored status: False" in done.stdout
+    assert "the history does not replay to the stored status of" in done.stderr
