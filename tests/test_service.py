@@ -12,7 +12,8 @@ from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, RecordingPublisher, SequentialIds
 from leadcore.criteria.ast import Period
 from leadcore.criteria.build import condition
-from leadcore.errors import FeatureNotLicensed, ValidationError
+from leadcore.criteria.fields import Entity
+from leadcore.errors import FeatureNotLicensed, NotFoundError, ValidationError
 from leadcore.history import (
     CompanyCategoryChanged,
     HistoryEntry,
@@ -28,6 +29,7 @@ from leadcore.model import (
     AssociateId,
     CategoryGroup,
     CategoryId,
+    CompanyId,
     LeadStatusId,
     Person,
     Utm,
@@ -609,3 +611,40 @@ def test_find_and_count_take_a_whole_query(s: Setup) -> None:
     assert s.service.count_companies(Query()) == 0
     with pytest.raises(ValidationError):
         s.service.find_persons(query, page=Page(0, 1))
+
+
+def test_parse_criteria_resolves_names_through_the_current_lists(s: Setup) -> None:
+    service = s.service
+    status = service.add_lead_status("Nurturing")
+    criteria = service.parse_criteria("person.lead_status in (Nurturing, open)")
+    assert criteria == condition("person.lead_status", "in", status.id, 1)
+    companies = service.parse_criteria(
+        'company.category_group in ("Potential customer")', Entity.COMPANY
+    )
+    assert companies == condition(
+        "company.category_group", "in", CategoryGroup.POTENTIAL_CUSTOMER, entity=Entity.COMPANY
+    )
+
+
+def test_persons_of_company_lists_only_that_company_and_refuses_unknown_ids(s: Setup) -> None:
+    service = s.service
+    acme, bolt = service.add_company("Acme"), service.add_company("Bolt")
+    ann = service.add_person("Ann", company_id=acme.id)
+    service.add_person("Bo", company_id=bolt.id)
+    assert [p.id for p in service.persons_of_company(acme.id)] == [ann.id]
+    with pytest.raises(NotFoundError):
+        service.persons_of_company(CompanyId(999))
+
+
+def test_acting_as_can_switch_the_reveal_policy_on_the_same_store(s: Setup) -> None:
+    service = s.service
+    lists = service.lists()
+    lead, customer = (lists.categories.by_name(n).id for n in ("Lead", "Customer"))
+    qualified = lists.statuses.by_key("qualified").id
+    acme = service.add_company("Acme", category_id=lead)
+    ann = service.add_person("Ann", company_id=acme.id)
+    service.set_lead_status(ann.id, qualified)
+    service.change_company_category(acme.id, customer)
+    restoring = service.acting_as(None, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
+    restoring.change_company_category(acme.id, lead)
+    assert service.get_person(ann.id).lead_status_id == qualified

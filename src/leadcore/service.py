@@ -40,6 +40,7 @@ from leadcore._service_core import Command, RepositorySource, run_command
 from leadcore.criteria import build
 from leadcore.criteria.ast import ALWAYS, Criterion, Operator
 from leadcore.criteria.fields import Entity, ListKind, field
+from leadcore.criteria.text import parse as parse_text
 from leadcore.errors import ReadOnlyError, ValidationError
 from leadcore.history import HistoryEntry, StatusSource
 from leadcore.licence import Feature, Licence
@@ -190,18 +191,25 @@ class LeadService:
         *,
         licence: Licence | None = None,
         source: StatusSource | None = None,
+        policy: LeadPolicy | None = None,
     ) -> LeadService:
         """The same service (same storage) acting for ``associate``.
 
+        ``licence``, ``source`` and ``policy`` replace the service's own when given.
+
+        >>> from leadcore.policies import RevealPolicy
         >>> service = LeadService.in_memory()
-        >>> service.acting_as(AssociateId(7)).associate
-        7
+        >>> restoring = service.acting_as(
+        ...     AssociateId(7), policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
+        >>> restoring.associate, restoring.policy.reveal.value
+        (7, 'restore-previous')
         """
         return attrs.evolve(
             self,
             associate=associate,
             licence=self.licence if licence is None else licence,
             source=self.source if source is None else source,
+            policy=self.policy if policy is None else policy,
         )
 
     # --- plumbing ---------------------------------------------------------------------------
@@ -275,6 +283,32 @@ class LeadService:
         """
         with self.uow() as uow:
             return self._lists(uow)
+
+    def parse_criteria(self, text: str, entity: Entity = Entity.PERSON) -> Criterion:
+        """Read criteria in the text form, resolving list names through the current lists.
+
+        >>> service = LeadService.in_memory()
+        >>> c = service.parse_criteria('person.lead_status in (Open, "Contacting")')
+        >>> c.values
+        (1, 2)
+        """
+        current = self.lists()
+        return parse_text(
+            text, categories=current.categories, statuses=current.statuses, entity=entity
+        )
+
+    def persons_of_company(self, company_id: CompanyId) -> list[Person]:
+        """Every person of the company, by id (the company's contacts tab, unfiltered).
+
+        >>> service = LeadService.in_memory()
+        >>> acme = service.add_company("Acme")
+        >>> _ = service.add_person("Ann", company_id=acme.id), service.add_person("Bo")
+        >>> [p.first_name for p in service.persons_of_company(acme.id)]
+        ['Ann']
+        """
+        with self.uow() as uow:
+            uow.companies.get(company_id)
+            return uow.persons.of_company(company_id)
 
     def get_company(self, company_id: CompanyId) -> Company:
         """The stored company; :class:`leadcore.errors.NotFoundError` when unknown.
