@@ -10,7 +10,7 @@ from pathlib import Path
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore.adapters import _memory_file
@@ -157,6 +157,7 @@ def test_round_trip_keeps_everything_exactly(tmp_path: Path) -> None:
     assert json.loads(path.read_text("utf-8"))["format"] == "leadcore-memory"
 
 
+@settings(max_examples=60)
 @given(data=st.data())
 def test_round_trip_of_generated_data(data: st.DataObject) -> None:
     companies = data.draw(company_rows())

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from leadcore.adapters import _memory_query
@@ -152,7 +152,7 @@ def no_predicate(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_memory_query.QueryContext, "person_test", _refuse)
 
 
-@settings(max_examples=50)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=100)
 @given(store=worlds(), criterion=trees(indexed_leaves()), me=st.none() | st.just(ME))
 def test_indexed_criteria_are_answered_without_the_predicate(
     store: InMemoryStore, criterion: Criterion, me: AssociateId | None
@@ -176,7 +176,7 @@ def text_leaves() -> st.SearchStrategy[Criterion]:
     )
 
 
-@settings(max_examples=50)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=100)
 @given(
     store=worlds(),
     criterion=trees(st.one_of(indexed_leaves(), text_leaves())),

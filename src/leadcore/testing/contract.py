@@ -629,7 +629,7 @@ class QueryContract(AdapterBase):
             p.id for p in persons if test(p, None if p.company_id is None else by_id[p.company_id])
         )
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+    @settings(suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data(), criteria=contract_criteria())
     def test_find_and_count_agree_with_the_predicate(
         self, data: st.DataObject, criteria: Criterion
@@ -642,7 +642,7 @@ class QueryContract(AdapterBase):
             assert sorted(p.id for p in uow.persons.find(_query(criteria))) == expected
             assert uow.persons.count(_query(criteria)) == len(expected)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=40)
+    @settings(suppress_health_check=[HealthCheck.too_slow])
     @given(scenario=scenarios(max_rows=10))
     def test_find_and_count_agree_on_hostile_scenarios(self, scenario: Scenario) -> None:
         companies = {c.id: c for _, c in scenario.rows if c is not None}
@@ -661,7 +661,7 @@ class QueryContract(AdapterBase):
             assert sorted(p.id for p in uow.persons.find(query)) == expected
             assert uow.persons.count(query) == len(expected)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=25)
+    @settings(suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data(), criteria=contract_criteria())
     def test_find_sees_the_units_own_changes(
         self, data: st.DataObject, criteria: Criterion
@@ -688,7 +688,7 @@ class QueryContract(AdapterBase):
             assert sorted(p.id for p in uow.persons.find(_query(criteria))) == expected
             assert uow.persons.count(_query(criteria)) == len(expected)
 
-    @settings(suppress_health_check=[HealthCheck.too_slow], max_examples=25)
+    @settings(suppress_health_check=[HealthCheck.too_slow])
     @given(data=st.data(), criteria=_company_criteria())
     def test_company_find_and_count_agree_with_the_predicate(
         self, data: st.DataObject, criteria: Criterion
