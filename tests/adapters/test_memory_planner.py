@@ -334,3 +334,36 @@ def test_lead_status_index_tracks_saves(no_predicate: None) -> None:
         assert uow.persons.count(_query(open_)) == 1
         assert uow.persons.count(_query(condition("person.category", "in", CategoryId(1)))) == 0
     store.verify_indexes()
+
+
+def test_company_fields_are_checked_once_per_company(monkeypatch: pytest.MonkeyPatch) -> None:
+    companies = [Company(CompanyId(n), "Acme" if n == 1 else f"B{n}", None, AT, AT)
+                 for n in range(1, 4)]  # fmt: skip
+    persons = [Person(PersonId(n), CompanyId(1 + n % 3), "A", "X", AT, AT) for n in range(1, 31)]
+    persons += [Person(PersonId(n), None, "A", "X", AT, AT) for n in range(31, 36)]
+    store = InMemoryStore()
+    store.load_bulk(companies, persons)
+    calls: list[Company | None] = []
+    real = _memory_query.QueryContext.person_test
+
+    def counting(self: _memory_query.QueryContext, criterion: Criterion) -> Callable[..., bool]:
+        test = real(self, criterion)
+
+        def wrapped(person: Person, company: Company | None) -> bool:
+            calls.append(company)
+            return test(person, company)
+
+        return wrapped
+
+    monkeypatch.setattr(_memory_query.QueryContext, "person_test", counting)
+    acme = condition("company.name", "begins", "ac")
+    with store.unit_of_work() as uow:
+        assert uow.persons.count(_query(acme)) == 10
+        assert uow.persons.count(_query(~acme)) == 25
+        assert uow.persons.count(_query(acme | condition("person.first_name", "equals", "x"))) == 10
+    assert len(calls) == 3 * (3 + 1) + 25  # once per company and once for "no company"
+    calls.clear()
+    with store.unit_of_work() as uow:  # few candidates: the persons are checked instead
+        narrow = condition("person.has_company", "is_false") & ~acme
+        assert [p.id for p in uow.persons.find(_query(narrow))] == [31, 32, 33, 34, 35]
+    assert calls == [None] * 5

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -46,7 +46,7 @@ from leadcore.criteria.ast import (
     all_of,
     any_of,
 )
-from leadcore.criteria.build import expand_groups, validate
+from leadcore.criteria.build import expand_groups, referenced_fields, validate
 from leadcore.criteria.evaluate import (
     Environment,
     company_predicate,
@@ -57,7 +57,7 @@ from leadcore.criteria.evaluate import (
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
 from leadcore.errors import ValidationError
 from leadcore.lists import CategoryList, LeadStatusList
-from leadcore.model import AssociateId, Company, Person
+from leadcore.model import AssociateId, Company, Person, PersonId
 from leadcore.ports import Order, Page
 
 if TYPE_CHECKING:
@@ -66,6 +66,10 @@ if TYPE_CHECKING:
 __all__ = ["PersonMatch", "QueryContext", "order_and_page", "plan_persons"]
 
 PersonTest = Callable[[Person, Company | None], bool]
+
+_NOBODY = Person(PersonId(0), None, "-", "", datetime.min.replace(tzinfo=UTC),
+                 datetime.min.replace(tzinfo=UTC))  # fmt: skip
+"""The person passed to company-only predicates, which never read it."""
 
 
 @attrs.frozen
@@ -143,6 +147,7 @@ class _Planner:
         self._exact: dict[int, tuple[Criterion, int | None]] = {}
         self._tests: dict[int, tuple[Criterion, PersonTest]] = {}
         self._groups: dict[int, tuple[Groups, Criterion]] = {}
+        self._company_only: dict[int, tuple[Criterion, bool]] = {}
 
     def test(self, criterion: Criterion) -> PersonTest:
         key = id(criterion)
@@ -257,45 +262,105 @@ class _Planner:
         exact = self.exact(node)
         if exact is not None:
             return exact & within
+        if self.company_only(node) and self._worth_by_company(within):
+            return self.by_company(node) & within
         if isinstance(node, AllOf):
-            rest: list[Criterion] = []
-            mixed: list[Criterion] = []
-            for child in node.children:
-                part = self.exact(child)
-                if part is not None:
-                    within &= part
-                elif isinstance(child, Condition):
-                    rest.append(child)
-                else:
-                    mixed.append(child)
-            for child in mixed:
-                within = self.eval(child, within)
-            return self.scan(all_of(rest), within) if rest else within
+            return self._eval_all(node.children, within)
         if isinstance(node, AnyOf):
-            found = 0
-            rest = []
-            mixed = []
-            for child in node.children:
-                part = self.exact(child)
-                if part is not None:
-                    found |= part & within
-                elif isinstance(child, Condition):
-                    rest.append(child)
-                else:
-                    mixed.append(child)
-            remaining = within & ~found
-            for child in mixed:
-                more = self.eval(child, remaining)
-                found |= more
-                remaining &= ~more
-            if rest:
-                found |= self.scan(any_of(rest), remaining)
-            return found
+            return self._eval_any(node.children, within)
         if isinstance(node, Not):
             return within & ~self.eval(node.child, within)
         if isinstance(node, Groups):
             return self.eval(self._expanded(node), within)
         return self.scan(node, within)
+
+    def _split(
+        self, children: Sequence[Criterion]
+    ) -> tuple[list[int], list[Criterion], list[Criterion], list[Criterion]]:
+        """Children as exact bitsets, company-only leaves, other leaves, other subtrees."""
+        exact: list[int] = []
+        company: list[Criterion] = []
+        leaves: list[Criterion] = []
+        mixed: list[Criterion] = []
+        for child in children:
+            part = self.exact(child)
+            if part is not None:
+                exact.append(part)
+            elif not isinstance(child, Condition):
+                mixed.append(child)
+            elif self.company_only(child):
+                company.append(child)
+            else:
+                leaves.append(child)
+        return exact, company, leaves, mixed
+
+    def _eval_all(self, children: Sequence[Criterion], within: int) -> int:
+        exact, company, leaves, mixed = self._split(children)
+        for part in exact:
+            within &= part
+        if company and self._worth_by_company(within):
+            within &= self.by_company(all_of(company))
+        elif company:
+            leaves = company + leaves
+        for child in mixed:
+            within = self.eval(child, within)
+        return self.scan(all_of(leaves), within) if leaves else within
+
+    def _eval_any(self, children: Sequence[Criterion], within: int) -> int:
+        exact, company, leaves, mixed = self._split(children)
+        found = 0
+        for part in exact:
+            found |= part & within
+        remaining = within & ~found
+        if company and self._worth_by_company(remaining):
+            more = self.by_company(any_of(company)) & remaining
+            found |= more
+            remaining &= ~more
+        elif company:
+            leaves = company + leaves
+        for child in mixed:
+            more = self.eval(child, remaining)
+            found |= more
+            remaining &= ~more
+        if leaves:
+            found |= self.scan(any_of(leaves), remaining)
+        return found
+
+    # --- company-level evaluation --------------------------------------------------------------
+
+    def company_only(self, node: Criterion) -> bool:
+        """True when every field ``node`` reads is a ``company.*`` field."""
+        key = id(node)
+        found = self._company_only.get(key)
+        if found is None:
+            fields = referenced_fields(node)
+            only = bool(fields) and all(f.startswith("company.") for f in fields)
+            found = (node, only)
+            self._company_only[key] = found
+        return found[1]
+
+    def _worth_by_company(self, within: int) -> bool:
+        """Checking each company once beats checking the candidates one by one."""
+        return within.bit_count() > 2 * len(self.source.companies)
+
+    def by_company(self, node: Criterion) -> int:
+        """Exact bitset of a company-only ``node``: checked once per company.
+
+        Persons with a company match iff their company does; persons without
+        one all see the same missing values, so one check decides for all of them.
+        """
+        test = self.test(node)
+        members = self.source.members
+        slots = [
+            slot
+            for company in self.source.companies.values()
+            if test(_NOBODY, company)
+            for slot in members[company.id]
+        ]
+        bits = bits_of(slots)
+        if test(_NOBODY, None):
+            bits |= self.indexes.get(HAS_COMPANY, False)
+        return bits
 
     def scan(self, node: Criterion, within: int) -> int:
         """The slots of ``within`` whose row passes the compiled predicate of ``node``."""

@@ -804,6 +804,10 @@ class _PersonSource:
         store = uow._store
         self.slot_person = store._slot_person
         self.indexes = store._indexes
+        self.companies = store._companies
+        """The committed companies (for company-level evaluation)."""
+        self.members = store._members
+        """The committed slots of each company's persons."""
         pending = uow._pending
         dirty: set[int] = set()
         for company_id in pending.companies:
