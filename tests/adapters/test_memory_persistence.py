@@ -285,3 +285,25 @@ def test_missing_file_and_no_path(tmp_path: Path) -> None:
         InMemoryStore.load(tmp_path / "absent.json")
     with pytest.raises(ValidationError):
         InMemoryStore().save()
+
+
+def test_concurrent_autosaves_leave_the_newest_state(tmp_path: Path) -> None:
+    import threading
+
+    path = tmp_path / "crm.json"
+    store = InMemoryStore.open(path)
+
+    def commit_keys(worker: int) -> None:
+        for n in range(5):
+            with store.unit_of_work() as uow:
+                uow.settings.set(f"w{worker}-{n}", n)
+                uow.commit()
+
+    workers = [threading.Thread(target=commit_keys, args=(w,)) for w in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    with InMemoryStore.load(path).unit_of_work() as uow:
+        assert all(uow.settings.get(f"w{w}-{n}") == n for w in range(4) for n in range(5))
+    assert _leftovers(tmp_path) == []

@@ -175,6 +175,10 @@ class InMemoryStore:
         self._indexes = PersonIndexes()
         self._path: Path | None = None
         self._autosave_enabled = False
+        self._save_lock = threading.Lock()
+        self._generation = 0
+        """Counts the changes of the committed state (commits and bulk loads)."""
+        self._saved_generation = -1
 
     # --- public -------------------------------------------------------------------------
 
@@ -286,6 +290,7 @@ class InMemoryStore:
                     members[person.company_id].append(slot)
             self._append_history(entries)
             self._indexes.add_bulk(start, [(p, self._company_of(p)) for p in new_persons])
+            self._generation += 1
 
     # --- files -----------------------------------------------------------------------------
 
@@ -308,6 +313,7 @@ class InMemoryStore:
         store._selections = {s.id: s for s in snapshot.selections}
         store._settings = snapshot.settings
         store._path = location
+        store._saved_generation = store._generation  # the file holds this state
         return store
 
     @classmethod
@@ -369,7 +375,7 @@ class InMemoryStore:
                 why="it was neither opened from a file nor given a path",
                 fix="Pass a path: store.save('crm.json'), or use InMemoryStore.open(path)",
             )
-        with self._lock:
+        with self._lock:  # records are immutable: copying the containers is a snapshot
             snapshot = _memory_file.Snapshot(
                 lists=self._lists,
                 companies=sorted(self._companies.values(), key=lambda c: c.id),
@@ -378,7 +384,14 @@ class InMemoryStore:
                 selections=[self._selections[k] for k in sorted(self._selections)],
                 settings=copy.deepcopy(self._settings),
             )
+            generation = self._generation
+        with self._save_lock:  # written outside the store lock: readers and commits go on
+            own_file = location == self._path
+            if own_file and generation < self._saved_generation:
+                return location  # a newer state is in the file already
             _memory_file.write_atomic(location, _memory_file.dump(snapshot))
+            if own_file:
+                self._saved_generation = generation
         return location
 
     def verify_indexes(self) -> None:
@@ -477,7 +490,7 @@ class InMemoryStore:
                     self._selections[selection_id] = selection
             self._append_history(pending.history)
             self._settings.update(pending.settings)
-            self._autosave()
+            self._generation += 1
 
     def _rows_touched_by(self, pending: _Pending) -> dict[int, tuple[Person, Company | None]]:
         """Committed rows whose index keys a commit may change, by slot.
@@ -571,6 +584,7 @@ class InMemoryUnitOfWork:
         pending, self._pending = self._pending, _Pending()
         if not pending.is_empty():
             self._store._commit(pending)
+            self._store._autosave()
 
     def rollback(self) -> None:
         """Drop every change made since the last commit.
