@@ -10,7 +10,8 @@ Evaluation is *restricted*: ``eval(node, within)`` returns the slots of
 with ``within``; AND narrows ``within`` child by child (indexed children
 first), OR collects matches and only asks later children about the slots not
 matched yet, NOT is ``within & ~eval(child, within)`` (exact: a row matches
-``~c`` iff it does not match ``c``).
+``~c`` iff it does not match ``c``). A part reading only ``company.*`` fields
+is checked once per company when the candidates outnumber twice the companies.
 """
 
 from __future__ import annotations
@@ -67,8 +68,8 @@ __all__ = ["PersonMatch", "QueryContext", "order_and_page", "plan_persons"]
 
 PersonTest = Callable[[Person, Company | None], bool]
 
-_NOBODY = Person(PersonId(0), None, "-", "", datetime.min.replace(tzinfo=UTC),
-                 datetime.min.replace(tzinfo=UTC))  # fmt: skip
+_EPOCH = datetime.min.replace(tzinfo=UTC)
+_NOBODY = Person(PersonId(0), None, "-", "", _EPOCH, _EPOCH)
 """The person passed to company-only predicates, which never read it."""
 
 
