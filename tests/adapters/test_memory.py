@@ -482,3 +482,41 @@ def test_threads_retrying_on_conflict_lose_no_update() -> None:
         person = uow.persons.get(PersonId(1))
     assert (person.first_name, person.version) == ("200", 201)
     store.verify_indexes()
+
+
+def test_two_open_units_adding_one_id_conflict_at_commit() -> None:
+    store = InMemoryStore()
+    first, second = store.unit_of_work(), store.unit_of_work()
+    with first, second:
+        first.persons.add(_person(1, first_name="First"))
+        second.persons.add(_person(1, first_name="Second"))
+        first.commit()
+        with pytest.raises(ConflictError):
+            second.commit()
+        assert not second.has_changes
+    with store.unit_of_work() as uow:
+        assert uow.persons.get(PersonId(1)).first_name == "First"
+    store.verify_indexes()
+
+
+def test_a_conflict_found_at_commit_writes_nothing() -> None:
+    store = InMemoryStore()
+    store.load_bulk([_company(1)], [_person(1, 1), _person(2, 1)])
+    first, second = store.unit_of_work(), store.unit_of_work()
+    with first, second:
+        first.persons.save(attrs.evolve(first.persons.get(PersonId(2)), first_name="Changed"))
+        first.companies.save(
+            attrs.evolve(first.companies.get(CompanyId(1)), category_id=CategoryId(1))
+        )
+        first.history.append([HistoryEntry(PersonId(2), HistoryKind.HIDE, None, None, AT)])
+        second.companies.save(attrs.evolve(second.companies.get(CompanyId(1)), name="2nd"))
+        second.commit()
+        with pytest.raises(ConflictError):
+            first.commit()
+    with store.unit_of_work() as uow:
+        assert uow.persons.get(PersonId(2)).first_name == "A"
+        assert uow.companies.get(CompanyId(1)).category_id is None
+        assert list(uow.history) == []
+        in_lead = Query(condition("person.category", "in", 1), now=AT)
+        assert uow.persons.count(in_lead) == 0
+    store.verify_indexes()
