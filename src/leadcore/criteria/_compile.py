@@ -27,7 +27,7 @@ from leadcore.criteria.ast import (
     Operator,
     Period,
 )
-from leadcore.criteria.build import PERIOD_OPERATORS, expand_groups
+from leadcore.criteria.build import PERIOD_OPERATORS, expand_groups, nesting_depth
 from leadcore.criteria.fields import Entity, Field, ListKind, Reach, ValueType, field
 from leadcore.lists import CategoryList
 
@@ -364,22 +364,6 @@ def _guarded(guard: str | None, test: str) -> str:
     return f"({test})" if guard is None else f"({guard} and {test})"
 
 
-def _depth(node: Criterion) -> int:
-    """Nesting depth of and/or/not (iterative: deep trees must not exhaust the stack here)."""
-    deepest = 0
-    stack: list[tuple[Criterion, int]] = [(node, 0)]
-    while stack:
-        current, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if isinstance(current, AllOf | AnyOf):
-            stack.extend((child, depth + 1) for child in current.children)
-        elif isinstance(current, Not):
-            stack.append((current.child, depth + 1))
-        elif isinstance(current, Groups):
-            deepest = max(deepest, depth + 3)
-    return deepest
-
-
 def _build(source_expr: str, gen: _Gen) -> Callable[..., bool]:
     params = "c" if gen.entity is Entity.COMPANY else "p, c"
     names = list(gen.consts)
@@ -406,7 +390,7 @@ def compile_tree(
     """One function for ``criterion``: ``(person, company)`` or ``(company)`` to bool."""
     if isinstance(criterion, Groups):
         criterion = expand_groups(criterion)
-    if _depth(criterion) <= _MAX_DEPTH:
+    if nesting_depth(criterion) <= _MAX_DEPTH:
         gen = _Gen(entity, categories, now, current_associate)
         return _build(gen.expr(criterion), gen)
     return _compose(criterion, entity, categories, now, current_associate)
@@ -420,7 +404,7 @@ def _compose(
     current_associate: int | None,
 ) -> Callable[..., bool]:
     """Deep trees: inner nodes as closures over compiled shallow subtrees."""
-    if _depth(node) <= _MAX_DEPTH:
+    if nesting_depth(node) <= _MAX_DEPTH:
         return compile_tree(node, entity, categories, now, current_associate)
     if isinstance(node, Not):
         inner = _compose(node.child, entity, categories, now, current_associate)

@@ -298,7 +298,7 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
     while stack:
         node, depth = stack.pop()
         if depth > MAX_NESTING:
-            raise CriteriaTooDeep(_nesting(criterion), MAX_NESTING)
+            raise CriteriaTooDeep(nesting_depth(criterion), MAX_NESTING)
         if isinstance(node, Condition):
             _check(node, entity, allow_inactive=False)
         elif isinstance(node, AllOf | AnyOf):
@@ -316,7 +316,15 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
     return criterion
 
 
-def _nesting(criterion: Criterion) -> int:
+def nesting_depth(criterion: Criterion) -> int:
+    """Nesting depth of and/or/not; a group form counts as the three levels it expands to.
+
+    Iterative, so that a very deep tree cannot exhaust the stack here.
+
+    >>> leaf = Condition("person.retired", Operator.IS_TRUE)
+    >>> nesting_depth(leaf), nesting_depth(~(leaf & leaf)), nesting_depth(Groups(()))
+    (0, 2, 3)
+    """
     deepest = 0
     stack: list[tuple[Criterion, int]] = [(criterion, 0)]
     while stack:
@@ -326,6 +334,8 @@ def _nesting(criterion: Criterion) -> int:
             stack.extend((child, depth + 1) for child in node.children)
         elif isinstance(node, Not):
             stack.append((node.child, depth + 1))
+        elif isinstance(node, Groups):
+            deepest = max(deepest, depth + 3)
     return deepest
 
 
