@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from leadcore.criteria.ast import Criterion
+from leadcore.errors import PersistenceError
 from leadcore.history import DomainEvent
 from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
 from leadcore.ports import EventPublisher, Query, UnitOfWork
@@ -48,15 +49,25 @@ def run_command(
     """Open a unit of work; commit when the block ends normally, then publish the events.
 
     An exception inside the block leaves the unit without commit: everything
-    rolls back and nothing is published.
+    rolls back and nothing is published. A :class:`PersistenceError` raised
+    after the change took effect (``committed``) still publishes the events.
     """
     uow = factory()
     with uow:
         command = Command(uow)
         yield command
-        uow.commit()
-    if command.events and publisher is not None:
-        publisher.publish(tuple(command.events))
+        try:
+            uow.commit()
+        except PersistenceError as error:
+            if error.committed:  # the change stands: its events must not be lost
+                _publish(publisher, command.events)
+            raise
+    _publish(publisher, command.events)
+
+
+def _publish(publisher: EventPublisher | None, events: Sequence[DomainEvent]) -> None:
+    if events and publisher is not None:
+        publisher.publish(tuple(events))
 
 
 class RepositorySource:

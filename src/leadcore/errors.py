@@ -25,6 +25,7 @@ __all__ = [
     "LeadcoreError",
     "ListRuleError",
     "NotFoundError",
+    "PersistenceError",
     "ReadOnlyError",
     "RuleViolation",
     "TransitionRefused",
@@ -170,3 +171,16 @@ class ConflictError(LeadcoreError):
             expected=expected,
             actual=actual,
         )
+
+
+class PersistenceError(LeadcoreError):
+    """Storage could not be written durably.
+
+    ``committed`` tells whether the change took effect anyway (an in-memory store
+    whose file write failed after the commit): then the caller must not retry
+    the command, and its events were still published.
+    """
+
+    def __init__(self, what: str, *, committed: bool, why: str = "", fix: str = "", **context: Any):
+        self.committed = committed
+        super().__init__(what, why=why, fix=fix, committed=committed, **context)

@@ -207,6 +207,9 @@ class UnitOfWork(Protocol):
     """One atomic unit: commits everything or nothing.
 
     Leaving the ``with`` block without :meth:`commit` rolls back every change.
+    What a unit read to decide (a company's category, the lists, the persons of
+    a company) must still hold when it commits: an adapter serializes units or
+    locks the rows it reads (the in-memory store runs units one at a time).
     """
 
     companies: CompanyRepository

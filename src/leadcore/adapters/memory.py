@@ -49,7 +49,13 @@ from leadcore.adapters._memory_index import IndexChange, PersonIndexes
 from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
 from leadcore.clock import SystemClock
 from leadcore.criteria.fields import Entity
-from leadcore.errors import ConflictError, LeadcoreError, NotFoundError, ValidationError
+from leadcore.errors import (
+    ConflictError,
+    LeadcoreError,
+    NotFoundError,
+    PersistenceError,
+    ValidationError,
+)
 from leadcore.history import HistoryEntry
 from leadcore.lists import new_database
 from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
@@ -73,10 +79,6 @@ __all__ = [
     "IndexMismatch",
     "PersistenceError",
 ]
-
-
-class PersistenceError(LeadcoreError):
-    """Writing the store file failed after a commit; the file holds the previous state."""
 
 
 class IndexMismatch(LeadcoreError):
@@ -446,6 +448,7 @@ class InMemoryStore:
         except OSError as error:
             raise PersistenceError(
                 f"the change is committed in memory but not saved to {str(self._path)!r}",
+                committed=True,
                 why=f"writing the file failed: {error}",
                 fix="The previous file is intact; free space or fix permissions, then call "
                 "store.save() to write the current state",
@@ -540,6 +543,7 @@ class InMemoryUnitOfWork:
     def __init__(self, store: InMemoryStore) -> None:
         self._store = store
         self._pending = _Pending()
+        self._entered = 0
         self.companies: CompanyRepository = _Companies(self)
         self.persons: PersonRepository = _Persons(self)
         self.lists: ListRepository = _Lists(self)
@@ -564,7 +568,15 @@ class InMemoryUnitOfWork:
         return not self._pending.is_empty()
 
     def __enter__(self) -> Self:
-        """Begin: returns the unit itself."""
+        """Begin: wait until no other thread has a unit open on the store, then hold it.
+
+        Units entered with ``with`` run one at a time across threads, so what a
+        command read to decide (a company's category, the lists, the persons of
+        a company) still holds when it commits. Units interleaved by hand in one
+        thread are still guarded by the version checks.
+        """
+        self._store._lock.acquire()
+        self._entered += 1
         return self
 
     def __exit__(
@@ -575,6 +587,9 @@ class InMemoryUnitOfWork:
     ) -> None:
         """Roll back whatever was not committed (on success and on error alike)."""
         self.rollback()
+        if self._entered:
+            self._entered -= 1
+            self._store._lock.release()
 
     def commit(self) -> None:
         """Apply every change of this unit to the store, atomically.

@@ -58,6 +58,7 @@ __all__ = [
     "MAX_NESTING",
     "NO_VALUE_OPERATORS",
     "PERIOD_OPERATORS",
+    "check_nesting",
     "condition",
     "expand_groups",
     "expected_values",
@@ -92,9 +93,10 @@ PERIOD_OPERATORS: frozenset[Operator] = frozenset(
 )
 """Relative date operators; each takes exactly one :class:`Period`."""
 
-MAX_NESTING = 256
-"""The deepest nesting of and/or/not that :func:`validate` (and so evaluation and
-normalization) accepts; the text and JSON readers accept less."""
+MAX_NESTING = 64
+"""The deepest nesting of and/or/not (as :func:`nesting_depth` counts it) that
+:func:`validate` accepts; every form honours it, so any valid tree can be
+evaluated, normalized, written and read back as text and JSON."""
 
 _TWO_VALUES = frozenset({Operator.BETWEEN, Operator.NOT_BETWEEN, Operator.DATE_BETWEEN})
 _ANY_COUNT = frozenset({Operator.IN, Operator.NOT_IN})
@@ -294,17 +296,16 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
     ...
     leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: ...
     """
-    stack: list[tuple[Criterion, int]] = [(criterion, 0)]
+    check_nesting(criterion)
+    stack: list[Criterion] = [criterion]
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING:
-            raise CriteriaTooDeep(nesting_depth(criterion), MAX_NESTING)
+        node = stack.pop()
         if isinstance(node, Condition):
             _check(node, entity, allow_inactive=False)
         elif isinstance(node, AllOf | AnyOf):
-            stack.extend((child, depth + 1) for child in node.children)
+            stack.extend(node.children)
         elif isinstance(node, Not):
-            stack.append((node.child, depth + 1))
+            stack.append(node.child)
         elif isinstance(node, Groups):
             for group in node.groups:
                 for leaf in group.criteria:
@@ -314,6 +315,16 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
         elif not isinstance(node, Always | Never):
             raise TypeError(f"not a criteria node: {node!r}")
     return criterion
+
+
+def check_nesting(criterion: Criterion) -> None:
+    """Refuse a tree nested deeper than :data:`MAX_NESTING` with :class:`CriteriaTooDeep`.
+
+    >>> check_nesting(Condition("person.retired", Operator.IS_TRUE))
+    """
+    depth = nesting_depth(criterion)
+    if depth > MAX_NESTING:
+        raise CriteriaTooDeep(depth, MAX_NESTING)
 
 
 def nesting_depth(criterion: Criterion) -> int:

@@ -59,7 +59,7 @@ from leadcore.criteria.ast import (
     Period,
     Value,
 )
-from leadcore.criteria.build import validate
+from leadcore.criteria.build import check_nesting, validate
 from leadcore.criteria.errors import CriteriaError, CriteriaParseError, OperatorNotAllowed
 from leadcore.criteria.fields import Entity
 from leadcore.criteria.text import MAX_DEPTH, locate
@@ -367,6 +367,7 @@ def _leaves(criterion: Criterion, path: str) -> Iterator[tuple[Condition, str, b
 
 
 def _validate(criterion: Criterion, entity: Entity, source: str) -> Criterion:
+    check_nesting(criterion)
     for leaf, path, in_group in _leaves(criterion, "$.criteria"):
         try:
             validate(Groups((Group((leaf,)),)) if in_group else leaf, entity)
@@ -418,7 +419,12 @@ def structure(data: Any, *, entity: Entity = Entity.PERSON, source: str = "") ->
     _check_depth(data["criteria"], source)
     try:
         tree: Criterion = converter.structure(data["criteria"], Criterion)  # type: ignore[arg-type]
-    except (ClassValidationError, IterableValidationError, _BadShape) as exc:
+    except (
+        ClassValidationError,
+        IterableValidationError,
+        ForbiddenExtraKeysError,
+        _BadShape,
+    ) as exc:
         raise _parse_error(exc, source, "$.criteria") from None
     return _validate(tree, entity, source)
 

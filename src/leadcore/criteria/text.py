@@ -49,7 +49,7 @@ from leadcore.criteria.ast import (
     Period,
     Value,
 )
-from leadcore.criteria.build import validate
+from leadcore.criteria.build import MAX_NESTING, check_nesting, validate
 from leadcore.criteria.errors import (
     BadValueError,
     CriteriaError,
@@ -137,8 +137,8 @@ def locate(error: CriteriaError, source: str, position: int | str) -> CriteriaPa
 # ---------------------------------------------------------------------------
 
 
-MAX_DEPTH = 64
-"""The deepest tree the readers accept (nodes from the root to a leaf); deeper is refused.
+MAX_DEPTH = MAX_NESTING
+"""The deepest tree the readers accept: :data:`leadcore.criteria.build.MAX_NESTING`.
 
 The text form may spend two levels per node (``not (a and b)``), so the text
 parser allows ``2 * MAX_DEPTH + 4`` levels of ``not``/parentheses.
@@ -706,7 +706,9 @@ def parse(
     ...
     leadcore.criteria.text.UnknownFieldAt: unknown field 'person.shoe_size' (at 0): ...
     """
-    return _Parser(text, entity, _Lists(categories, statuses)).parse()
+    tree = _Parser(text, entity, _Lists(categories, statuses)).parse()
+    check_nesting(tree)
+    return tree
 
 
 # ---------------------------------------------------------------------------
