@@ -159,13 +159,6 @@ def test_add_status_gets_next_id_rank_and_a_key() -> None:
     assert statuses.default_id == default_statuses().default_id
 
 
-def test_add_status_keeps_keys_unique() -> None:
-    statuses, first = default_statuses().add("Open now", key="open")
-    assert first.key == "open-2"
-    _, second = statuses.add("Open later", key="open")
-    assert second.key == "open-3"
-
-
 def test_add_category_with_lead_status_only_in_potential_customer() -> None:
     categories, item = CategoryList().add(
         "Hot", CategoryGroup.POTENTIAL_CUSTOMER, enable_lead_status=True
@@ -303,3 +296,13 @@ def test_lookups_of_unknown_ids_and_names() -> None:
         statuses.by_key("nope")
     with pytest.raises(NotFoundError):
         categories.by_name("Nope")
+
+
+def test_a_given_status_key_that_is_taken_is_refused_not_renamed() -> None:
+    statuses = default_statuses()
+    with pytest.raises(ListRuleError, match="key 'open' is already used by 'Open'"):
+        statuses.add("Hot", key="open")
+    derived, hot = statuses.add("Open leads")
+    assert hot.key == "open-leads"
+    _, second = derived.add("Open-leads!")
+    assert second.key == "open-leads-2"

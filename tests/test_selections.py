@@ -520,3 +520,20 @@ def test_combined_dynamic_selections_follow_the_criteria_algebra(
     found = {p.id for p in service.find_persons(as_criteria)}
     assert service.selection_members(a.id).persons == {p.id for p in service.find_persons(first)}
     assert service.selection_members(combined.id).persons == found
+
+
+def test_companies_given_to_a_persons_selection_that_maps_none_are_refused() -> None:
+    service = LeadService.in_memory()
+    acme = service.add_company("Acme")
+    service.add_person("Ann", company_id=acme.id)
+    with pytest.raises(ValidationError, match="company_persons=NONE"):
+        service.create_static_selection(
+            "none", Target.PERSONS, companies=[acme.id], company_persons=CompanyPersons.NONE
+        )
+    empty = service.create_static_selection(
+        "none", Target.PERSONS, company_persons=CompanyPersons.NONE
+    )
+    with pytest.raises(ValidationError, match="Add the persons themselves"):
+        service.add_to_selection(empty.id, companies=[acme.id])
+    assert service.selection_members(empty.id).persons == frozenset()
+    assert [s.name for s in service.selections()] == ["none"]

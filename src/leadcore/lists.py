@@ -268,10 +268,22 @@ class LeadStatusList(_ItemList[LeadStatus]):
     def add(
         self, name: str, *, tooltip: str = "", key: str | None = None, rank: int | None = None
     ) -> tuple[LeadStatusList, LeadStatus]:
-        """Append a status; its key is derived from the name unless given."""
+        """Append a status; its key is derived from the name unless given.
+
+        A derived key that is taken gets a numeric suffix; a given key that is
+        taken is refused, since keys are what integrations refer to.
+        """
         clean = self._check_name(name)
+        taken = {i.key: i for i in self.items}
+        if key is not None and key in taken:
+            raise ListRuleError(
+                f"the lead status key {key!r} is already used by {taken[key].name!r}",
+                why="keys are stable references and must be unique",
+                fix="Pass another key, or leave key out to derive one from the name",
+                key=key,
+                existing_id=taken[key].id,
+            )
         chosen_key = key if key is not None else _slug(clean)
-        taken = {i.key for i in self.items}
         base, n = chosen_key, 2
         while chosen_key in taken:
             chosen_key, n = f"{base}-{n}", n + 1

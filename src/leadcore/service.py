@@ -1218,9 +1218,20 @@ class LeadService:
         companies: Iterable[CompanyId],
         persons: Iterable[PersonId],
     ) -> Members:
-        """Check the ids exist and map them to ``target`` (persons bring their companies...)."""
+        """Check the ids exist and map them to ``target`` (persons bring their companies...).
+
+        Companies given to a persons selection whose mapping brings no persons
+        are refused rather than silently dropped.
+        """
         company_ids = frozenset(companies)
         person_ids = frozenset(persons)
+        if company_ids and target is Target.PERSONS and company_persons is CompanyPersons.NONE:
+            raise ValidationError(
+                "companies cannot be added to a persons selection with company_persons=NONE",
+                why="the selection lists persons and its mapping brings none from a company",
+                fix="Add the persons themselves, or use company_persons FIRST or ALL",
+                companies=sorted(company_ids),
+            )
         for company_id in sorted(company_ids):
             uow.companies.get(company_id)
         for person_id in sorted(person_ids):
