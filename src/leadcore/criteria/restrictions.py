@@ -57,7 +57,7 @@ from leadcore.criteria.ast import (
     all_of,
     any_of,
 )
-from leadcore.criteria.build import is_inactive, validate
+from leadcore.criteria.build import PERIOD_OPERATORS, is_inactive, validate
 from leadcore.criteria.errors import CriteriaError, CriteriaParseError
 from leadcore.criteria.fields import Entity, Field, ValueType, field
 from leadcore.criteria.normalize import normalize
@@ -77,15 +77,17 @@ __all__ = [
 ]
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    # Plain ``tuple`` as the converter leaves mypy's attrs plugin with an unsolved
+    # type variable at every call site; this named function gives it the type.
+    return tuple(values)
+
+
 class Link(enum.Enum):
     """How a row joins the next one (SuperOffice's ``InterOperator``)."""
 
     AND = "And"
     OR = "Or"
-
-
-def _strings(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(values)
 
 
 def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
@@ -315,7 +317,6 @@ _COUNTED_PERIODS = frozenset(
     {Operator.NEXT, Operator.PREVIOUS, Operator.THIS_AND_NEXT, Operator.THIS_AND_PREVIOUS}
 )
 """Period operators whose SuperOffice form also takes a count of periods (always 1 here)."""
-_PERIOD_OPERATORS = _COUNTED_PERIODS | {Operator.THIS}
 _PERIOD_NAMES: Mapping[str, Period] = {
     **dict.fromkeys(("day", "days", "1"), Period.DAY),
     **dict.fromkeys(("week", "weeks", "wk", "wks", "2"), Period.WEEK),
@@ -486,7 +487,7 @@ def _values(row: Restriction, index: int, spec: Field, op: Operator) -> tuple[Va
         texts = texts[1:]
     for j, text in enumerate(texts):
         try:
-            if op in _PERIOD_OPERATORS:
+            if op in PERIOD_OPERATORS:
                 out.append(_PERIOD_NAMES[text.strip().casefold()])
             elif spec.value_type in (ValueType.LIST, ValueType.ASSOCIATE):
                 out.append(_int(text))
@@ -503,7 +504,7 @@ def _values(row: Restriction, index: int, spec: Field, op: Operator) -> tuple[Va
                 ValueType.NUMBER: "a number",
                 ValueType.DATE: "an ISO date (YYYY-MM-DD)",
             }.get(spec.value_type, "a value")
-            if op in _PERIOD_OPERATORS:
+            if op in PERIOD_OPERATORS:
                 expected = "a period (day, week, month, quarter, year or 1-5)"
             raise _bad(index, f"values[{j}]", expected, text) from None
     return tuple(out)

@@ -49,7 +49,13 @@ from leadcore.criteria.ast import (
     Period,
     Value,
 )
-from leadcore.criteria.build import MAX_NESTING, check_nesting, validate
+from leadcore.criteria.build import (
+    MAX_NESTING,
+    PERIOD_OPERATORS,
+    check_nesting,
+    expected_values,
+    validate,
+)
 from leadcore.criteria.errors import (
     BadValueError,
     CriteriaError,
@@ -194,25 +200,17 @@ OPERATOR_WORDS: Mapping[Operator, str] = MappingProxyType(
 )
 """The words of each operator in the text form (``between`` is the date one on date fields)."""
 
-_ARITY: Mapping[Operator, _Arity] = {
-    Operator.IN: _Arity.LIST,
-    Operator.NOT_IN: _Arity.LIST,
-    Operator.CURRENT_ASSOCIATE: _Arity.NONE,
-    Operator.NOT_CURRENT_ASSOCIATE: _Arity.NONE,
-    Operator.IS_TRUE: _Arity.NONE,
-    Operator.IS_FALSE: _Arity.NONE,
-    Operator.BEFORE_TODAY: _Arity.NONE,
-    Operator.TODAY: _Arity.NONE,
-    Operator.AFTER_TODAY: _Arity.NONE,
-    Operator.BETWEEN: _Arity.TWO,
-    Operator.NOT_BETWEEN: _Arity.TWO,
-    Operator.DATE_BETWEEN: _Arity.TWO,
-    Operator.THIS: _Arity.PERIOD,
-    Operator.NEXT: _Arity.PERIOD,
-    Operator.PREVIOUS: _Arity.PERIOD,
-    Operator.THIS_AND_NEXT: _Arity.PERIOD,
-    Operator.THIS_AND_PREVIOUS: _Arity.PERIOD,
+_ARITY_OF_COUNT: Mapping[tuple[int, int | None], _Arity] = {
+    (0, None): _Arity.LIST,
+    (0, 0): _Arity.NONE,
+    (2, 2): _Arity.TWO,
+    (1, 1): _Arity.ONE,
 }
+_ARITY: Mapping[Operator, _Arity] = {
+    op: _Arity.PERIOD if op in PERIOD_OPERATORS else _ARITY_OF_COUNT[expected_values(op)]
+    for op in Operator
+}
+"""How each operator's values are written, derived from :mod:`leadcore.criteria.build`."""
 
 _PHRASES: tuple[tuple[tuple[str, ...], Operator], ...] = (
     *sorted(
@@ -227,7 +225,7 @@ _LITERAL_WORDS = {"true": True, "false": False, "null": None}
 
 
 def _arity(op: Operator) -> _Arity:
-    return _ARITY.get(op, _Arity.ONE)
+    return _ARITY[op]
 
 
 # ---------------------------------------------------------------------------
