@@ -11,7 +11,7 @@ exact complement of its positive twin on every row, missing values included.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -27,23 +27,14 @@ from leadcore.criteria.ast import (
     Operator,
     Period,
 )
-from leadcore.criteria.build import PERIOD_OPERATORS, expand_groups, nesting_depth
+from leadcore.criteria.build import NEGATIVE_OF, PERIOD_OPERATORS, expand_groups, nesting_depth
 from leadcore.criteria.fields import Entity, Field, ListKind, Reach, ValueType, field
 from leadcore.lists import CategoryList
 
 __all__ = ["NEGATIVE", "Wildcard", "compile_tree", "day_range", "reader_source"]
 
-NEGATIVE: dict[Operator, Operator] = {
-    Operator.NOT_IN: Operator.IN,
-    Operator.NOT_CURRENT_ASSOCIATE: Operator.CURRENT_ASSOCIATE,
-    Operator.NOT_EQUALS: Operator.EQUALS,
-    Operator.NOT_BEGINS: Operator.BEGINS,
-    Operator.NOT_CONTAINS: Operator.CONTAINS,
-    Operator.NOT_ENDS: Operator.ENDS,
-    Operator.NE: Operator.EQ,
-    Operator.NOT_BETWEEN: Operator.BETWEEN,
-}
-"""Each negative operator and the positive operator it is the exact complement of."""
+NEGATIVE: Mapping[Operator, Operator] = NEGATIVE_OF
+"""Each negative operator and its positive twin (:data:`~leadcore.criteria.build.NEGATIVE_OF`)."""
 
 _MIN_ORD = date.min.toordinal()
 _MAX_ORD = date.max.toordinal()
@@ -209,7 +200,7 @@ class _Gen:
         self.consts: dict[str, object] = {}
         self._tmp = 0
         self._day_name: str | None = None
-        self._group_cache: dict[str, str] = {}
+        self._group_cache: dict[frozenset[object], str | None] = {}
 
     def const(self, value: object) -> str:
         name = f"_k{len(self.consts)}"
@@ -255,6 +246,17 @@ class _Gen:
         wanted = set(codes)
         return frozenset(c.id for c in self.categories.items if int(c.group) in wanted)
 
+    def group_const(self, codes: tuple[object, ...]) -> str | None:
+        """The constant naming :meth:`group_categories` of ``codes`` (``None`` when empty).
+
+        Built once per set of groups, however many leaves name it.
+        """
+        key = frozenset(codes)
+        if key not in self._group_cache:
+            ids = self.group_categories(codes)
+            self._group_cache[key] = self.const(ids) if ids else None
+        return self._group_cache[key]
+
     # --- expressions -------------------------------------------------------------------
 
     def expr(self, node: Criterion) -> str:
@@ -291,8 +293,8 @@ class _Gen:
         test: str
         if op is Operator.IN:
             if spec.list_kind is ListKind.CATEGORY_GROUP:
-                ids = self.group_categories(leaf.values)
-                test = f"{value} in {self.const(ids)}" if ids else "False"
+                ids = self.group_const(leaf.values)
+                test = f"{value} in {ids}" if ids is not None else "False"
             else:
                 test = (
                     f"{value} in {self.const(frozenset(leaf.values))}" if leaf.values else "False"

@@ -24,8 +24,9 @@ leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: .
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 
 from leadcore.criteria.ast import (
     ALWAYS,
@@ -56,6 +57,7 @@ from leadcore.model import CategoryGroup
 
 __all__ = [
     "MAX_NESTING",
+    "NEGATIVE_OF",
     "NO_VALUE_OPERATORS",
     "PERIOD_OPERATORS",
     "check_nesting",
@@ -92,6 +94,25 @@ PERIOD_OPERATORS: frozenset[Operator] = frozenset(
     }
 )
 """Relative date operators; each takes exactly one :class:`Period`."""
+
+NEGATIVE_OF: Mapping[Operator, Operator] = MappingProxyType(
+    {
+        Operator.NOT_IN: Operator.IN,
+        Operator.NOT_CURRENT_ASSOCIATE: Operator.CURRENT_ASSOCIATE,
+        Operator.NOT_EQUALS: Operator.EQUALS,
+        Operator.NOT_BEGINS: Operator.BEGINS,
+        Operator.NOT_CONTAINS: Operator.CONTAINS,
+        Operator.NOT_ENDS: Operator.ENDS,
+        Operator.NE: Operator.EQ,
+        Operator.NOT_BETWEEN: Operator.BETWEEN,
+    }
+)
+"""Each negative operator and the positive operator it is the exact complement of,
+on every row, missing values included (the one table of these pairs).
+
+>>> NEGATIVE_OF[Operator.NOT_IN]
+<Operator.IN: 'in'>
+"""
 
 MAX_NESTING = 64
 """The deepest nesting of and/or/not (as :func:`nesting_depth` counts it) that

@@ -47,24 +47,18 @@ from leadcore.criteria.ast import (
     Operator,
     Value,
 )
-from leadcore.criteria.build import expand_groups, validate
+from leadcore.criteria.build import NEGATIVE_OF, expand_groups, validate
 from leadcore.criteria.fields import Entity, field
 
 __all__ = ["INVERSE", "NULLABLE_UNSOUND", "inverse", "normalize"]
 
-_PAIRS = (
-    (Operator.IN, Operator.NOT_IN),
-    (Operator.CURRENT_ASSOCIATE, Operator.NOT_CURRENT_ASSOCIATE),
-    (Operator.EQUALS, Operator.NOT_EQUALS),
-    (Operator.BEGINS, Operator.NOT_BEGINS),
-    (Operator.CONTAINS, Operator.NOT_CONTAINS),
-    (Operator.ENDS, Operator.NOT_ENDS),
-    (Operator.EQ, Operator.NE),
-    (Operator.BETWEEN, Operator.NOT_BETWEEN),
+_COMPARISON_PAIRS = (
     (Operator.GT, Operator.LE),
     (Operator.LT, Operator.GE),
     (Operator.IS_TRUE, Operator.IS_FALSE),
 )
+"""Pairs of operators that are each other's complement only where the value is never missing."""
+_PAIRS = (*((pos, neg) for neg, pos in NEGATIVE_OF.items()), *_COMPARISON_PAIRS)
 
 INVERSE: Mapping[Operator, Operator] = {
     **dict(_PAIRS),
@@ -72,16 +66,7 @@ INVERSE: Mapping[Operator, Operator] = {
 }
 """Operator -> the operator matching exactly the other rows (see :data:`NULLABLE_UNSOUND`)."""
 
-NULLABLE_UNSOUND: frozenset[Operator] = frozenset(
-    {
-        Operator.GT,
-        Operator.LE,
-        Operator.LT,
-        Operator.GE,
-        Operator.IS_TRUE,
-        Operator.IS_FALSE,
-    }
-)
+NULLABLE_UNSOUND: frozenset[Operator] = frozenset(op for pair in _COMPARISON_PAIRS for op in pair)
 """Operators whose :data:`INVERSE` is exact only on fields that are never missing.
 
 Both ``gt`` and ``le`` are false on a missing value, so ``~(x gt 5)`` (true on
@@ -195,8 +180,7 @@ class _Normalizer:
         if isinstance(node, Not):
             return node.child
         if isinstance(node, Condition):
-            flipped = self.leaf(node, negated=True)
-            return flipped
+            return self.leaf(node, negated=True)
         return None
 
     def combine(self, children: list[Criterion], *, conjunction: bool) -> Criterion:
