@@ -498,10 +498,18 @@ class InMemoryStore:
     def _rows_touched_by(self, pending: _Pending) -> dict[int, tuple[Person, Company | None]]:
         """Committed rows whose index keys a commit may change, by slot.
 
-        The changed persons and every member of a changed company.
+        The changed persons, and every member of a company whose category or
+        owner changed (the only company fields the person indexes key on): a
+        rename or a UTM copy does not re-key a company's 10,000 persons.
         """
         rows: dict[int, tuple[Person, Company | None]] = {}
-        for company_id in pending.companies:
+        for company_id, company in pending.companies.items():
+            committed = self._companies.get(company_id)
+            if committed is not None and (committed.category_id, committed.owner_id) == (
+                company.category_id,
+                company.owner_id,
+            ):
+                continue
             for slot in self._members.get(company_id, ()):
                 person = self._slot_person[slot]
                 rows[slot] = (person, self._company_of(person))
