@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
@@ -150,7 +151,11 @@ GOOD = cond("person.retired", "is_true")
         (doc({"type": "any_of", "children": [GOOD, GOOD, cond("person.shoe", "eq", 1)]}),
          "$.criteria.children[2].field", UnknownFieldError),
         (doc({"type": "not", "child": cond("person.id", "eq", "7")}),
-         "$.criteria.child.values", BadValueError),
+         "$.criteria.child.values[0]", BadValueError),
+        (doc({"type": "not", "child": cond("person.lead_status", "in", 1, 2, "x")}),
+         "$.criteria.child.values[2]", BadValueError),
+        (doc({"type": "not", "child": cond("person.lead_status", "in", 1, None)}),
+         "$.criteria.child.values[1]", BadValueError),
         (doc({"type": "not", "child": cond("person.id", "eq", 1, None)}),
          "$.criteria.child.values", BadValueError),
         (doc({"type": "not", "child": cond("person.registered", "on", {"date": "2026-13-01"})}),
@@ -181,9 +186,13 @@ GOOD = cond("person.retired", "is_true")
         (doc({"type": "groups", "groups": [{"criteria": [cond("person.id", "xx", 1)]}]}),
          "$.criteria.groups[0].criteria[0].operator", CriteriaParseError),
         (doc({"type": "groups", "groups": [{"criteria": [cond("person.id", "eq", "x")]}]}),
-         "$.criteria.groups[0].criteria[0].values", BadValueError),
+         "$.criteria.groups[0].criteria[0].values[0]", BadValueError),
         ({"version": 2, "criteria": GOOD}, "$.version", CriteriaParseError),
         ({"version": True, "criteria": GOOD}, "$.version", CriteriaParseError),
+        ({"version": 1.0, "criteria": GOOD}, "$.version", CriteriaParseError),
+        (doc({"type": "all_of", "children": "ab"}), "$.criteria.children", CriteriaParseError),
+        (doc({"type": "groups", "groups": {"criteria": []}}), "$.criteria.groups",
+         CriteriaParseError),
         ({"criteria": GOOD}, "$.version", CriteriaParseError),
         ({"version": 1}, "$.criteria", CriteriaParseError),
         ({"version": 1, "criteria": GOOD, "note": ""}, "$.note", CriteriaParseError),
@@ -198,6 +207,33 @@ def test_refusals_name_the_path(data: Any, position: str, error: type[Exception]
     assert info.value.position == position
     with pytest.raises(error):
         from_json(json.dumps(data))
+
+
+def test_a_nan_float_tag_is_refused_as_such() -> None:
+    with pytest.raises(CriteriaParseError) as info:
+        structure(doc(cond("person.id", "eq", {"float": "nan"})))
+    assert info.value.position == "$.criteria.values[0]"
+    assert info.value.expected == "inf or -inf"
+    assert structure(doc(cond("person.id", "eq", {"float": "-inf"}))) == condition(
+        "person.id", "eq", -math.inf
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ('{"version": 1, "criteria": {"type": "condition", "field": "person.id", '
+         '"operator": "in", "values": [1, NaN]}}', "$.criteria.values[1]"),
+        ('{"version": 1, "criteria": {"type": "condition", "field": "person.id", '
+         '"operator": "gt", "values": [-Infinity]}}', "$.criteria.values[0]"),
+        ('{"version": Infinity, "criteria": {"type": "never"}}', "$.version"),
+    ],
+)  # fmt: skip
+def test_non_json_number_tokens_are_refused(text: str, position: str) -> None:
+    with pytest.raises(CriteriaParseError) as info:
+        from_json(text)
+    assert info.value.position == position
+    assert "float" in info.value.expected
 
 
 def test_inactive_criteria_are_accepted_only_in_groups() -> None:

@@ -223,22 +223,26 @@ def _check(leaf: Condition, entity: Entity, *, allow_inactive: bool) -> Field:
             why=f"{op.value!r} takes {wanted} value(s), got {count}",
             fix=f"Pass {wanted} value(s)" + ("" if high == 0 else f": {_describe_kind(spec, op)}"),
         )
-    for value in leaf.values:
+    for index, value in enumerate(leaf.values):
         if value is None:
-            raise BadValueError(
+            err = BadValueError(
                 leaf.field,
                 op,
                 why="None inside a value list has no meaning (missing values are matched "
                 "by the negative operators, e.g. not_in)",
                 fix="Remove None from the values; use not_in/in on the remaining ids",
             )
-        if not _value_ok(spec, op, value):
-            raise BadValueError(
+        elif not _value_ok(spec, op, value):
+            err = BadValueError(
                 leaf.field,
                 op,
                 why=f"{value!r} ({type(value).__name__}) is not valid here",
                 fix=f"Pass {_describe_kind(spec, op)}",
             )
+        else:
+            continue
+        err.context["index"] = index  # which value, so the text and JSON forms can point at it
+        raise err
     return spec
 
 

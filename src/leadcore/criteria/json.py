@@ -143,7 +143,7 @@ def _structure_value(data: Any, _: object = None) -> Value:
                 return Period(text)
             if tag == "float":
                 number = float(text)
-                if not math.isfinite(number):
+                if math.isinf(number):  # NaN is never a criteria value
                     return number
         except ValueError:
             pass
@@ -151,7 +151,7 @@ def _structure_value(data: Any, _: object = None) -> Value:
             "date": "an ISO date (YYYY-MM-DD)",
             "datetime": "an ISO datetime",
             "period": "a period code (day, week, month, quarter, year)",
-            "float": "inf, -inf or nan",
+            "float": "inf or -inf",
         }.get(tag, _TAGGED_VALUE)
         raise _BadShape(expected, data)
     raise _BadShape(_TAGGED_VALUE, data)
@@ -217,6 +217,21 @@ def _structure_object(
     return check
 
 
+def _is_type(wanted: object) -> Callable[[Any], bool]:
+    return lambda t: bool(t == wanted)
+
+
+def _structure_list(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """``hook`` behind a check that the data is a JSON list (not text, an object or a number)."""
+
+    def check(data: Any, cls: Any) -> Any:
+        if not isinstance(data, list | tuple):
+            raise _BadShape("a list", data)
+        return hook(data, cls)
+
+    return check
+
+
 def _constant(node: Criterion) -> Callable[[Any, Any], Criterion]:
     """The singleton ``node``; any key beside "type" is refused."""
 
@@ -250,6 +265,10 @@ def _make_converter() -> cattrs.Converter:
         lambda t: t == tuple[Value, ...],
         _structure_values,
     )
+    for lists in (tuple[Criterion, ...], tuple[Condition, ...], tuple[Group, ...]):
+        conv.register_structure_hook_func(
+            _is_type(lists), _structure_list(conv.get_structure_hook(lists))
+        )
     objects: tuple[type, ...] = (Condition, AllOf, AnyOf, Not, Group, Groups)
     for cls in objects:
         hook = conv.get_structure_hook(cls)
@@ -282,8 +301,7 @@ def _structure_criterion(conv: cattrs.Converter) -> Callable[[Any, Any], Criteri
         if not isinstance(data, dict):
             raise _BadShape('a criteria node (an object with a "type")', data)
         tag = data.get("type")
-        cls = _BY_TAG.get(tag) if isinstance(tag, str) else None
-        if cls is None or not isinstance(tag, str):
+        if not isinstance(tag, str) or (cls := _BY_TAG.get(tag)) is None:
             err = _BadShape(f"a node type ({', '.join(TAGS.values())})", tag)
             err.__notes__ = [cattrs.AttributeValidationNote("type", "type", str)]
             raise ClassValidationError("bad node", [err], dict)
@@ -330,8 +348,6 @@ def _parse_error(exc: BaseException, source: str, path: str) -> CriteriaParseErr
         return CriteriaParseError(source, where, f"the key {leaf.args[0]!r}", "nothing")
     if isinstance(leaf, CriteriaParseError):
         return leaf
-    if isinstance(leaf, TypeError) and "iterable" in str(leaf):
-        return CriteriaParseError(source, where, "a list", str(leaf).split("'")[1])
     return CriteriaParseError(source, where, "a criteria node", str(leaf))
 
 
@@ -349,6 +365,28 @@ def _check_depth(data: Any, source: str) -> None:
             stack.extend((v, f"{path}.{k}", depth + 1) for k, v in item.items())
         elif isinstance(item, list):
             stack.extend((v, f"{path}[{i}]", depth) for i, v in enumerate(item))
+
+
+class _NonJsonConstant:
+    """Stands in for ``NaN``/``Infinity``/``-Infinity``: Python reads them, JSON has none."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+
+def _refuse_constants(data: Any, source: str) -> None:
+    """Refuse the first ``NaN``/``Infinity`` token of a document, at its JSON path."""
+    stack: list[tuple[Any, str]] = [(data, "$")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, _NonJsonConstant):
+            raise CriteriaParseError(
+                source, path, 'a JSON number (write {"float": "inf"} for infinity)', item.token
+            )
+        if isinstance(item, dict):
+            stack.extend((v, f"{path}.{k}") for k, v in reversed(item.items()))
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))
 
 
 def _leaves(criterion: Criterion, path: str) -> Iterator[tuple[Condition, str, bool]]:
@@ -375,6 +413,9 @@ def _validate(criterion: Criterion, entity: Entity, source: str) -> Criterion:
             raise locate(err, source, f"{path}.operator") from err
         except CriteriaError as err:
             where = "field" if err.context.get("operator") is None else "values"
+            index = err.context.get("index")
+            if isinstance(index, int):
+                where = f"values[{index}]"
             raise locate(err, source, f"{path}.{where}") from err
     return criterion
 
@@ -409,7 +450,7 @@ def structure(data: Any, *, entity: Entity = Entity.PERSON, source: str = "") ->
             source, "$", 'an object {"version": 1, "criteria": ...}', _found(data)
         )
     version = data.get("version")
-    if version != VERSION or isinstance(version, bool):
+    if type(version) is not int or version != VERSION:  # not 1.0, not true
         raise CriteriaParseError(source, "$.version", f"version {VERSION}", _found(version))
     extra = sorted(set(data) - {"version", "criteria"})
     if extra:
@@ -449,11 +490,12 @@ def from_json(text: str | bytes, *, entity: Entity = Entity.PERSON) -> Criterion
     """
     source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=_NonJsonConstant)
     except json.JSONDecodeError as err:
         raise CriteriaParseError(source, err.pos, "valid JSON", err.msg) from None
     except RecursionError:
         raise CriteriaParseError(
             source, "$", f"at most {MAX_DEPTH} levels of nesting", "deeper nesting"
         ) from None
+    _refuse_constants(data, source)
     return structure(data, entity=entity, source=source)
