@@ -19,6 +19,7 @@ from typing import Any
 import attrs
 
 from benchmarks import Result, Run, benchmark, median_time
+from leadcore import rules
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.criteria.ast import Criterion
@@ -37,6 +38,7 @@ from leadcore.model import (
     PersonId,
 )
 from leadcore.ports import Query, StoredLists
+from leadcore.rules import Actor
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 ASSOCIATES = 100
@@ -292,15 +294,25 @@ def company_move(run: Run) -> list[Result]:
     )
     size = run.size(10_000)
     times: list[float] = []
+    rules_times: list[float] = []
     history_before = _history_len(store)
     for company_id in data.big[: max(1, run.repeats)]:
+        with store.unit_of_work() as uow:  # the baseline: the pure rules engine alone
+            company, persons = uow.companies.get(company_id), uow.persons.of_company(company_id)
+        gc.collect()
+        start = time.perf_counter()
+        lists = rules.Lists(data.lists.categories, data.lists.statuses)
+        rules.change_company_category(company, persons, lists, lead, Actor(NOW, ME))
+        rules_times.append(time.perf_counter() - start)
         gc.collect()
         start = time.perf_counter()
         service.change_company_category(company_id, lead)
         times.append(time.perf_counter() - start)
     appended = _history_len(store) - history_before
     times.sort()
+    rules_times.sort()
     per_person = times[len(times) // 2] / size * 1e6
+    rules_per_person = rules_times[len(rules_times) // 2] / size * 1e6
     with store.unit_of_work() as uow:
         opened = uow.persons.count(
             Query(
@@ -314,8 +326,8 @@ def company_move(run: Run) -> list[Result]:
             size,
             per_person,
             "us/person",
-            None,
-            None,
+            rules_per_person,
+            per_person / rules_per_person,
             "value < 20",
             per_person < 20,
             {
@@ -324,6 +336,7 @@ def company_move(run: Run) -> list[Result]:
                 "history_appended": appended,
                 "persons_opened_in_first": opened,
                 "path": "LeadService.change_company_category (rules + unit of work + commit)",
+                "baseline_path": "rules.change_company_category alone on the same persons",
             },
         )
     ]
@@ -343,6 +356,8 @@ def bytes_per_person(run: Run) -> list[Result]:
         data = generate(run)
         n = len(data.persons)
         history = len(data.history)
+        gc.collect()
+        raw, _ = tracemalloc.get_traced_memory()
         store = build_store(data)
         del data
         gc.collect()
@@ -359,6 +374,7 @@ def bytes_per_person(run: Run) -> list[Result]:
     details: dict[str, Any] = {
         "method": "tracemalloc: bytes allocated and still held after generating the data "
         "and bulk-loading it (persons, companies, history, slots, members, indexes)",
+        "baseline": "the generated persons, companies and history alone, before the store",
         "history_entries": history,
         "bytes_per_person_without_history": round(without_history / n, 1),
         "index_bytes_per_person": round(index_bytes / n, 1),
@@ -370,8 +386,8 @@ def bytes_per_person(run: Run) -> list[Result]:
             n,
             round(value, 1),
             "bytes",
-            None,
-            None,
+            round(raw / n, 1),
+            value / (raw / n),
             "value < 800",
             value < 800,
             details,
