@@ -415,8 +415,9 @@ def test_refused_command_raises_its_typed_error_and_leaves_no_trace(name: str) -
     before = snapshot(world.store)
     with pytest.raises(error) as raised:
         command(world)
-    assert type(raised.value) is error or issubclass(type(raised.value), error)
-    assert str(raised.value)  # says what went wrong
+    assert isinstance(raised.value, LeadcoreError)
+    assert raised.value.what
+    assert raised.value.fix, f"{type(raised.value).__name__} does not say what to do"
     assert snapshot(world.store) == before
     assert world.published.events == []
 
