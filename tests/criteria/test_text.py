@@ -276,6 +276,9 @@ def test_strings_keep_quotes_escapes_and_unicode() -> None:
         ("groups { [person.id = 1 or person.id = 2] }", 24, "'and' or ']'"),
         ("groups [ ]", 7, "'{' after 'groups'"),
         ("foo", 0, "a criterion"),
+        ("person.id = 1e999", 12, "a number within the float range"),
+        ("person.id in (1, -1e999)", 17, "a number within the float range"),
+        ("person.owner in (#" + "9" * 5000 + ")", 17, "an integer of fewer digits"),
     ],
 )
 def test_errors_say_where_and_what_was_expected(text: str, position: int, expected: str) -> None:
@@ -305,6 +308,25 @@ def test_leaves_are_validated_with_typed_errors_at_their_position() -> None:
         parse("person.lead_status in (#1, null)")
     with pytest.raises(BadValueError):
         parse("person.first_name begins ()")  # inactive only inside a group
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("person.lead_status in (#1, #2, null)", 31),
+        ("person.id between 1 and 'x'", 24),
+        ("groups { [person.id between 1 and 'x'] }", 34),
+    ],
+)
+def test_a_bad_value_is_pointed_at_not_its_list(text: str, position: int) -> None:
+    with pytest.raises(BadValueError) as info:
+        parse(text)
+    assert isinstance(info.value, CriteriaParseError)
+    assert info.value.position == position
+
+
+def test_an_explicit_infinity_is_still_read() -> None:
+    assert parse("person.id = -inf") == leaf("person.id", Operator.EQ, float("-inf"))
 
 
 def test_the_entity_decides_the_fields() -> None:

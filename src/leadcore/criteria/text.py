@@ -24,6 +24,7 @@ leadcore.criteria.errors.CriteriaParseError: cannot read criteria at 25: expecte
 from __future__ import annotations
 
 import enum
+import math
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -315,6 +316,19 @@ def _read_string(source: str, start: int) -> tuple[str, int]:
     raise _error(source, len(source), f"the closing {quote} of the text at {start}", "end of text")
 
 
+def _number(source: str, pos: int, text: str) -> int | float:
+    """The number ``text`` stands for; refuses one too large to be what it says."""
+    if not any(c in text for c in ".eEn"):
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
+            raise _error(source, pos, "an integer of fewer digits", f"{len(text)} digits") from None
+    number = float(text)
+    if math.isinf(number) and "inf" not in text:
+        raise _error(source, pos, "a number within the float range (or inf)", repr(text))
+    return number
+
+
 def _tokens(source: str) -> list[_Token]:
     out: list[_Token] = []
     pos = 0
@@ -344,10 +358,9 @@ def _tokens(source: str) -> list[_Token]:
             except ValueError:
                 raise _error(source, pos, "a valid ISO date (YYYY-MM-DD)", repr(text)) from None
         elif kind == "id":
-            token = _Token(_Kind.ID, text, pos, int(text[1:]))
+            token = _Token(_Kind.ID, text, pos, _number(source, pos, text[1:]))
         elif kind == "number":
-            number: int | float = float(text) if any(c in text for c in ".eEn") else int(text)
-            token = _Token(_Kind.NUMBER, text, pos, number)
+            token = _Token(_Kind.NUMBER, text, pos, _number(source, pos, text))
         elif kind == "symbol":
             token = _Token(_Kind.SYMBOL, text, pos)
         elif kind == "punct":
@@ -435,6 +448,7 @@ class _Parser:
         self.tokens = _tokens(source)
         self.i = 0
         self.depth = 0
+        self.value_starts: list[int] = []  # where each value of the current leaf starts
 
     # -- helpers
     @property
@@ -576,6 +590,7 @@ class _Parser:
         op_tok = self.tok
         op = self.operator(f)
         values_tok = self.tok
+        self.value_starts = []
         values = self.values(f, op)
         leaf = Condition(f.key, op, values)
         try:
@@ -583,7 +598,11 @@ class _Parser:
         except OperatorNotAllowed as err:
             raise locate(err, self.source, op_tok.start) from err
         except CriteriaError as err:
-            raise locate(err, self.source, values_tok.start) from err
+            index = err.context.get("index")
+            at = values_tok.start
+            if isinstance(index, int) and index < len(self.value_starts):
+                at = self.value_starts[index]  # the bad value itself, not the list
+            raise locate(err, self.source, at) from err
         return leaf
 
     def operator(self, f: Field) -> Operator:
@@ -636,6 +655,7 @@ class _Parser:
 
     def period(self) -> Period:
         tok = self.tok
+        self.value_starts.append(tok.start)
         if tok.kind is _Kind.WORD and tok.text.casefold() in _PERIODS:
             self.advance()
             return _PERIODS[tok.text.casefold()]
@@ -643,6 +663,7 @@ class _Parser:
 
     def value(self, f: Field) -> Value:
         tok = self.tok
+        self.value_starts.append(tok.start)
         names = f.list_kind is not None
         if tok.kind is _Kind.WORD and tok.text.casefold() in _LITERAL_WORDS:
             self.advance()
