@@ -171,7 +171,8 @@ def test_every_operator_of_every_type_has_a_buildable_leaf() -> None:
 
 def test_validate_checks_trees_built_by_hand() -> None:
     good = Condition("person.retired", Operator.IS_TRUE)
-    assert validate(Not(good) & good | good) is not None
+    tree = Not(good) & good | good
+    assert validate(tree) is tree
     with pytest.raises(BadValueError):
         validate(good & Condition("person.id", Operator.BETWEEN, (1,)))
     with pytest.raises(BadValueError):
