@@ -85,7 +85,9 @@ Row: TypeAlias = tuple[Person, Company | None]
 ASSOCIATE_IDS: tuple[AssociateId, ...] = tuple(AssociateId(i) for i in range(1, 5))
 """The associate ids generated rows and criteria use (small, so they collide)."""
 
-_ALPHABET = "aAbB%_ßsSİiı é"
+_ALPHABET = "aAbB%_ßsSİiı é\"'\\\n\r\t\x01\x7f"
+"""Traps for case folding, wildcards, quoting and escaping (quotes, backslash, line
+breaks, control characters; no NUL, which SQL databases refuse in text)."""
 _ZONES = (
     UTC,
     timezone(timedelta(hours=14)),
@@ -97,7 +99,8 @@ _DAYS = 240  # up to mid-May 2026: a week start, quarter ends, a year end inside
 
 
 def hostile_texts(max_size: int = 5) -> st.SearchStrategy[str]:
-    """Short text from a tiny alphabet full of traps: case, ``%``, ``_``, ``ß``, ``İ``, ``ı``.
+    """Short text from a tiny alphabet full of traps: case, ``%``, ``_``, ``ß``, ``İ``, ``ı``,
+    quotes, backslash, newlines and control characters.
 
     >>> from hypothesis import find
     >>> find(hostile_texts(), lambda s: "%" in s and "_" in s) in ("%_", "_%")
@@ -108,6 +111,16 @@ def hostile_texts(max_size: int = 5) -> st.SearchStrategy[str]:
 
 def _names(prefix: str) -> st.SearchStrategy[str]:
     return hostile_texts(4).map(lambda s: f"{prefix}{s}")
+
+
+_NAME_TRAPS = st.one_of(st.just(""), st.just(""), hostile_texts(3))
+
+
+def _list_name(draw: st.DrawFn, prefix: str, n: int) -> str:
+    """``"<prefix><traps> <n>"``: sometimes with quotes, backslashes, line breaks and
+    control characters inside, and unique ignoring case because the traps hold no
+    digit and the name ends in `` <n>``."""
+    return f"{prefix}{draw(_NAME_TRAPS)} {n}"
 
 
 @st.composite
@@ -128,7 +141,7 @@ def category_lists(draw: st.DrawFn, max_size: int = 6) -> CategoryList:
         items.append(
             Category(
                 id=CategoryId(n),
-                name=f"Category {n}",
+                name=_list_name(draw, "Category", n),
                 group=group,
                 rank=n,
                 deleted=draw(st.booleans()),
@@ -149,7 +162,9 @@ def lead_status_lists(draw: st.DrawFn, max_size: int = 6) -> LeadStatusList:
     size = draw(st.integers(1, max_size))
     deleted = [False] + [draw(st.booleans()) for _ in range(size - 1)]
     items = tuple(
-        LeadStatus(LeadStatusId(n), key=f"s{n}", name=f"Status {n}", rank=n, deleted=gone)
+        LeadStatus(
+            LeadStatusId(n), key=f"s{n}", name=_list_name(draw, "Status", n), rank=n, deleted=gone
+        )
         for n, gone in enumerate(deleted, start=1)
     )
     return LeadStatusList(items, default_id=LeadStatusId(1))
