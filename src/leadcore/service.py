@@ -249,13 +249,13 @@ class LeadService:
             if query.current_associate is not None:
                 associate = query.current_associate
         build.validate(criteria, entity)
-        # One pass over the criteria's fields and the order's: features, then lead status.
-        keys = set(build.referenced_fields(criteria)) | {o.field for o in order}
-        for key in sorted(keys):
+        build.require_licence(criteria, self.licence, entity)
+        for key in sorted({o.field for o in order}):
             found = field(key, entity)
             if found.feature is not None:
-                self.licence.require(found.feature, f"using the field {key!r}")
-            if found.list_kind is ListKind.LEAD_STATUS:
+                self.licence.require(found.feature, f"sorting on {key!r}")
+        for key in sorted(set(build.referenced_fields(criteria)) | {o.field for o in order}):
+            if field(key, entity).list_kind is ListKind.LEAD_STATUS:
                 self._require_lead_status(f"using the field {key!r}")
         return Query(
             criteria,
