@@ -307,3 +307,18 @@ def test_concurrent_autosaves_leave_the_newest_state(tmp_path: Path) -> None:
     with InMemoryStore.load(path).unit_of_work() as uow:
         assert all(uow.settings.get(f"w{w}-{n}") == n for w in range(4) for n in range(5))
     assert _leftovers(tmp_path) == []
+
+
+def test_the_store_file_gets_normal_permissions_and_keeps_changed_ones(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    path = tmp_path / "leads.json"
+    store = InMemoryStore()
+    store.save(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+    path.chmod(0o640)
+    store.save(path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -214,10 +215,15 @@ def load(path: Path) -> Snapshot:
 
 
 def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    """Write ``chunks`` to ``path`` atomically: all of it, or the old file stays as it was."""
+    """Write ``chunks`` to ``path`` atomically: all of it, or the old file stays as it was.
+
+    The new file keeps the old one's permissions; a first file gets the ones the
+    process's umask gives a newly created file (``mkstemp`` alone would make it 0600).
+    """
     directory = path.parent if str(path.parent) else Path()
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        os.chmod(temporary, _mode_for(path))
         with os.fdopen(handle, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
@@ -229,6 +235,15 @@ def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
             os.unlink(temporary)
         raise
     _fsync_directory(directory)
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fsync_directory(directory: Path) -> None:
