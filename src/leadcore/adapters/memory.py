@@ -521,23 +521,34 @@ class InMemoryStore:
         return rows
 
     def _check_versions(self, pending: _Pending) -> None:
-        for company_id, base in pending.company_base.items():
-            stored = self._companies.get(company_id)
-            actual = _ABSENT if stored is None else stored.version
-            if actual != base:
-                raise ConflictError("company", company_id, base, actual)
-        for person_id, base in pending.person_base.items():
-            person = self._committed_person(person_id)
-            actual = _ABSENT if person is None else person.version
-            if actual != base:
-                raise ConflictError("person", person_id, base, actual)
+        _check_bases("company", pending.company_base, self._companies.get)
+        _check_bases("person", pending.person_base, self._committed_person)
         if pending.lists is not None and self._lists.version != pending.lists_base:
             raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
-        for selection_id, base in pending.selection_base.items():
-            saved = self._selections.get(selection_id)
-            actual = _ABSENT if saved is None else saved.version
-            if actual != base:
-                raise ConflictError("selection", selection_id, base, actual)
+        _check_bases("selection", pending.selection_base, self._selections.get)
+
+
+K = TypeVar("K")
+
+
+def _version_of(item: _Versioned | None) -> int:
+    return _ABSENT if item is None else item.version
+
+
+def _record_base(bases: dict[K, int], key: K, committed: Callable[[K], _Versioned | None]) -> None:
+    """Remember the committed version of ``key`` the first time a unit changes it."""
+    if key not in bases:
+        bases[key] = _version_of(committed(key))
+
+
+def _check_bases(
+    kind: str, bases: dict[K, int], committed: Callable[[K], _Versioned | None]
+) -> None:
+    """Refuse the commit when another unit committed a newer version meanwhile."""
+    for key, base in bases.items():
+        actual = _version_of(committed(key))
+        if actual != base:
+            raise ConflictError(kind, key, base, actual)
 
 
 class InMemoryUnitOfWork:
@@ -685,11 +696,7 @@ class _Companies:
                 raise ConflictError("company", company.id, company.version, current.version)
             stored = _bump(company, current.version + 1)
             pending = self._uow._pending
-            if company.id not in pending.company_base:
-                committed = self._uow._store._companies.get(company.id)
-                pending.company_base[company.id] = (
-                    _ABSENT if committed is None else committed.version
-                )
+            _record_base(pending.company_base, company.id, self._uow._store._companies.get)
             pending.companies[company.id] = stored
             return stored
 
@@ -782,11 +789,7 @@ class _Persons:
             pending = uow._pending
             stored: list[Person] = []
             for person, current in zip(batch, currents, strict=True):
-                if person.id not in pending.person_base:
-                    committed = uow._store._committed_person(person.id)
-                    pending.person_base[person.id] = (
-                        _ABSENT if committed is None else committed.version
-                    )
+                _record_base(pending.person_base, person.id, uow._store._committed_person)
                 new = _bump_person(person, current.version + 1)
                 pending.persons[person.id] = new
                 stored.append(new)
@@ -905,12 +908,8 @@ class _Selections:
         return self._uow._store._selections.get(selection_id)
 
     def _touch(self, selection_id: SelectionId) -> None:
-        pending = self._uow._pending
-        if selection_id not in pending.selection_base:
-            committed = self._uow._store._selections.get(selection_id)
-            pending.selection_base[selection_id] = (
-                _ABSENT if committed is None else committed.version
-            )
+        store = self._uow._store
+        _record_base(self._uow._pending.selection_base, selection_id, store._selections.get)
 
     def get(self, selection_id: SelectionId) -> Selection:
         """The stored selection; :class:`NotFoundError` when unknown."""
