@@ -11,7 +11,7 @@ exact complement of its positive twin on every row, missing values included.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -31,10 +31,7 @@ from leadcore.criteria.build import NEGATIVE_OF, PERIOD_OPERATORS, expand_groups
 from leadcore.criteria.fields import Entity, Field, ListKind, Reach, ValueType, field
 from leadcore.lists import CategoryList
 
-__all__ = ["NEGATIVE", "Wildcard", "compile_tree", "day_range", "reader_source"]
-
-NEGATIVE: Mapping[Operator, Operator] = NEGATIVE_OF
-"""Each negative operator and its positive twin (:data:`~leadcore.criteria.build.NEGATIVE_OF`)."""
+__all__ = ["Wildcard", "compile_tree", "day_range", "reader_source"]
 
 _MIN_ORD = date.min.toordinal()
 _MAX_ORD = date.max.toordinal()
@@ -281,7 +278,7 @@ class _Gen:
         raise TypeError(f"not a criteria node: {node!r}")
 
     def leaf(self, leaf: Condition) -> str:
-        positive = NEGATIVE.get(leaf.operator)
+        positive = NEGATIVE_OF.get(leaf.operator)
         if positive is not None:
             return f"(not {self._positive(Condition(leaf.field, positive, leaf.values))})"
         return self._positive(leaf)
