@@ -584,6 +584,7 @@ def test_in_memory_with_a_file_keeps_everything_and_continues_ids(tmp_path: Path
     dynamic = first.create_dynamic_selection("Ads", condition("person.first_touch.source",
                                                               "equals", "ads"))  # fmt: skip
     both = first.create_combined_selection("Both", static.id, dynamic.id, Operation.COMMON)
+    first.close()
 
     again = LeadService.in_memory(path=file, clock=FixedClock(START))
     assert again.get_person(ann.id) == first.get_person(ann.id)

@@ -84,10 +84,11 @@ def test_a_status_edit_cannot_land_after_the_company_moved_out(
     assert replay(history)[ann.id] == service.get_person(ann.id).lead_status_id == qualified
 
 
-def test_events_of_a_committed_change_are_published_when_the_file_write_fails(
+def test_a_change_that_cannot_be_written_is_not_committed_and_publishes_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    from leadcore.adapters import _memory_file
+    import os
+
     from leadcore.clock import RecordingPublisher
 
     events = RecordingPublisher()
@@ -98,9 +99,13 @@ def test_events_of_a_committed_change_are_published_when_the_file_write_fails(
 
     lead = service.lists().categories.by_name("Lead").id
     acme = service.add_company("Acme", category_id=lead)
-    monkeypatch.setattr(_memory_file, "write_atomic", full_disk)
+    monkeypatch.setattr(os, "fdatasync", full_disk)
     with pytest.raises(PersistenceError) as caught:
         service.add_person("Ann", company_id=acme.id)
-    assert caught.value.committed
-    assert [p.first_name for p in service.find_persons()] == ["Ann"]
+    assert not caught.value.committed
+    assert service.find_persons() == []
+    assert events.events == []
+    monkeypatch.undo()
+    assert service.add_person("Ann", company_id=acme.id).first_name == "Ann"
     assert [type(e).__name__ for e in events.events] == ["HistoryEntry"]
+    service.close()

@@ -134,6 +134,8 @@ class LeadService:
     licence: Licence = attrs.field(factory=Licence.full)
     associate: AssociateId | None = None
     source: StatusSource = StatusSource.USER
+    closer: Callable[[], None] | None = None
+    """Releases the storage (a file store's lock and files); called by :meth:`close`."""
 
     # --- construction -----------------------------------------------------------------------
 
@@ -148,22 +150,27 @@ class LeadService:
         associate: AssociateId | None = None,
         events: EventPublisher | None = None,
         path: str | os.PathLike[str] | None = None,
+        autosave: bool = True,
     ) -> LeadService:
         """A service over the in-memory store, with the lists of a new or existing database.
 
         ``clock`` defaults to the system clock, ``licence`` to every feature.
-        With ``path`` the store is kept in that JSON file (loaded when it
-        exists, rewritten atomically on every commit) and new ids continue
-        after the stored ones; ``database`` then only matters for a new file.
+        With ``path`` the store is kept in that file (see
+        :meth:`leadcore.adapters.memory.InMemoryStore.open` for what ``autosave``
+        promises after a crash): the service holds the file's lock until
+        :meth:`close`, and new ids continue after the stored ones; ``database``
+        then only matters for a new file.
 
         >>> service = LeadService.in_memory("existing")
         >>> service.upgrade_database().changed
         True
         >>> import pathlib, tempfile
         >>> file = pathlib.Path(tempfile.mkdtemp()) / "crm.json"
-        >>> LeadService.in_memory(path=file).add_company("Acme").id
+        >>> with LeadService.in_memory(path=file) as service:
+        ...     service.add_company("Acme").id
         1
-        >>> LeadService.in_memory(path=file).add_company("Bolt").id
+        >>> with LeadService.in_memory(path=file) as service:
+        ...     service.add_company("Bolt").id
         2
         """
         from leadcore.adapters.memory import InMemoryStore
@@ -174,7 +181,7 @@ class LeadService:
         if path is None:
             store = InMemoryStore(made, clock=chosen)
         else:
-            store = InMemoryStore.open(path, lists=made, clock=chosen)
+            store = InMemoryStore.open(path, lists=made, clock=chosen, autosave=autosave)
         used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
         return cls(
             store.unit_of_work,
@@ -184,7 +191,28 @@ class LeadService:
             policy=policy,
             licence=Licence.full() if licence is None else licence,
             associate=associate,
+            closer=store.close,
         )
+
+    def close(self) -> None:
+        """Release the storage: a file store finishes its compaction and frees its file.
+
+        Calling it again does nothing. Use the service as a context manager to close it.
+
+        >>> with LeadService.in_memory() as service:
+        ...     service.count_companies()
+        0
+        """
+        if self.closer is not None:
+            self.closer()
+
+    def __enter__(self) -> LeadService:
+        """The service itself; leaving the block closes it."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the service (see :meth:`close`)."""
+        self.close()
 
     def acting_as(
         self,

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -42,6 +44,7 @@ from leadcore.selections import (
     DynamicSelection,
     Members,
     Operation,
+    Selection,
     StaticSelection,
     Target,
 )
@@ -154,7 +157,8 @@ def test_round_trip_keeps_everything_exactly(tmp_path: Path) -> None:
     with loaded.unit_of_work() as uow:
         assert uow.persons.get(PersonId(1)).version == 2
         assert uow.persons.count(Query(condition("person.lead_status", "in", 2))) == 1
-    assert json.loads(path.read_text("utf-8"))["format"] == "leadcore-memory"
+    header = json.loads(path.read_text("utf-8").splitlines()[0])
+    assert (header["format"], header["version"]) == ("leadcore-memory", 2)
 
 
 @settings(max_examples=60)
@@ -171,7 +175,8 @@ def test_round_trip_of_generated_data(data: st.DataObject) -> None:
 
 
 def _leftovers(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.name != "crm.json")
+    """Temporary files left behind in ``folder``."""
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
 
 
 def test_failed_rename_leaves_the_previous_file(
@@ -216,18 +221,18 @@ def test_crash_in_the_middle_of_writing_leaves_the_previous_file(
     InMemoryStore.load(path).verify_indexes()
 
 
-def test_open_autosaves_every_commit(tmp_path: Path) -> None:
+def test_open_creates_the_file_and_journals_every_commit(tmp_path: Path) -> None:
     path = tmp_path / "crm.json"
-    store = InMemoryStore.open(path)
-    assert not path.exists()
-    with store.unit_of_work() as uow:
-        uow.companies.add(Company(CompanyId(1), "Acme", None, AT, AT))
-        uow.commit()
-    with InMemoryStore.open(path).unit_of_work() as uow:
+    with InMemoryStore.open(path) as store:
+        assert path.exists()  # the first snapshot is written at once
+        with store.unit_of_work() as uow:
+            uow.companies.add(Company(CompanyId(1), "Acme", None, AT, AT))
+            uow.commit()
+    with InMemoryStore.open(path) as store, store.unit_of_work() as uow:
         assert uow.companies.get(CompanyId(1)).name == "Acme"
 
 
-def test_failed_autosave_says_so_and_keeps_the_old_file(
+def test_failed_journal_write_commits_nothing_and_later_commits_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "crm.json"
@@ -235,23 +240,28 @@ def test_failed_autosave_says_so_and_keeps_the_old_file(
     with store.unit_of_work() as uow:
         uow.settings.set("n", 1)
         uow.commit()
-    before = path.read_bytes()
 
     def full_disk(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(os, "fsync", full_disk)
+    monkeypatch.setattr(os, "fdatasync", full_disk)
     with store.unit_of_work() as uow:
         uow.settings.set("n", 2)
         with pytest.raises(PersistenceError) as caught:
             uow.commit()
-    assert "not saved" in str(caught.value)
-    assert path.read_bytes() == before
-    assert _leftovers(tmp_path) == []
+    assert caught.value.committed is False
+    assert "nothing was committed" in str(caught.value)
+    assert "No space left" in str(caught.value)
+    with store.unit_of_work() as uow:
+        assert uow.settings.get("n") == 1  # not applied in memory either
     monkeypatch.undo()
-    store.save()
-    with InMemoryStore.load(path).unit_of_work() as uow:
-        assert uow.settings.get("n") == 2
+    with store.unit_of_work() as uow:
+        uow.settings.set("n", 3)
+        uow.commit()
+    store.close()
+    with InMemoryStore.open(path) as reopened, reopened.unit_of_work() as uow:
+        assert uow.settings.get("n") == 3
+    assert _leftovers(tmp_path) == []
 
 
 @pytest.mark.parametrize(
@@ -270,14 +280,79 @@ def test_bad_files_are_refused(tmp_path: Path, content: str, message: str) -> No
         InMemoryStore.load(path)
 
 
-def test_a_record_that_breaks_a_rule_is_refused(tmp_path: Path) -> None:
+def _rewrite_lines(path: Path, change: Callable[[list[Any]], None]) -> None:
+    """Change a snapshot's records and write it back with a matching checksum line."""
+    lines = [json.loads(line) for line in path.read_text("utf-8").splitlines()[:-1]]
+    change(lines)
+    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    trailer = {"end": "leadcore-memory", "bytes": len(body), "crc32": zlib.crc32(body)}
+    path.write_bytes(body + json.dumps(trailer).encode() + b"\n")
+
+
+def test_a_record_that_breaks_a_rule_is_refused_even_with_a_good_checksum(
+    tmp_path: Path,
+) -> None:
     path = _filled_store().save(tmp_path / "crm.json")
-    data = json.loads(path.read_text("utf-8"))
-    data["persons"][1]["first_name"] = ""
-    data["persons"][1]["last_name"] = ""
-    path.write_text(json.dumps(data), "utf-8")
+    _rewrite_lines(path, lambda lines: None)
+    InMemoryStore.load(path)  # the rewrite itself is faithful
+    last_person = -2  # the last line is the one history entry
+    _rewrite_lines(path, lambda lines: lines[last_person].update(first_name="", last_name=""))
     with pytest.raises(FileFormatError, match="record"):
         InMemoryStore.load(path)
+
+
+def test_duplicate_ids_and_unknown_companies_are_file_format_errors(tmp_path: Path) -> None:
+    path = _filled_store().save(tmp_path / "crm.json")
+    original = path.read_bytes()
+    persons = slice(-3, -1)  # two persons, then one history entry
+
+    def duplicate(lines: list[Any]) -> None:
+        lines[persons][1]["id"] = lines[persons][0]["id"]
+
+    _rewrite_lines(path, duplicate)
+    with pytest.raises(FileFormatError, match="appears twice"):
+        InMemoryStore.load(path)
+    path.write_bytes(original)
+
+    def orphan(lines: list[Any]) -> None:
+        lines[persons][0]["company_id"] = 99
+
+    _rewrite_lines(path, orphan)
+    with pytest.raises(FileFormatError, match="company 99"):
+        InMemoryStore.load(path)
+
+
+def test_a_changed_byte_is_caught_by_the_checksum(tmp_path: Path) -> None:
+    path = _filled_store().save(tmp_path / "crm.json")
+    data = bytearray(path.read_bytes())
+    spot = data.index(b"ann@acme.dk")
+    data[spot] = ord("b")  # still valid JSON and a valid record: only the checksum can tell
+    path.write_bytes(bytes(data))
+    with pytest.raises(FileFormatError, match="damaged"):
+        InMemoryStore.load(path)
+
+
+def test_version_1_files_are_read_and_rewritten_as_version_2(tmp_path: Path) -> None:
+    store = _filled_store()
+    snapshot = store._snapshot(bytes(16))
+    unstructure = _memory_file.converter.unstructure
+    document = {
+        "format": "leadcore-memory",
+        "version": 1,
+        "lists": unstructure(snapshot.lists),
+        "settings": snapshot.settings,
+        "selections": [unstructure(s, Selection) for s in snapshot.selections],
+        "companies": [unstructure(c) for c in snapshot.companies],
+        "persons": [unstructure(p) for p in snapshot.persons],
+        "history": [unstructure(h) for h in snapshot.history],
+    }
+    path = tmp_path / "crm.json"
+    path.write_text(json.dumps(document), "utf-8")
+    assert _state(InMemoryStore.load(path)) == _state(store)
+    with InMemoryStore.open(path) as opened:
+        assert _state(opened) == _state(store)
+    assert json.loads(path.read_text("utf-8").splitlines()[0])["version"] == 2
+    assert _state(InMemoryStore.load(path)) == _state(store)
 
 
 def test_missing_file_and_no_path(tmp_path: Path) -> None:
@@ -287,7 +362,7 @@ def test_missing_file_and_no_path(tmp_path: Path) -> None:
         InMemoryStore().save()
 
 
-def test_concurrent_autosaves_leave_the_newest_state(tmp_path: Path) -> None:
+def test_concurrent_commits_are_all_journaled(tmp_path: Path) -> None:
     import threading
 
     path = tmp_path / "crm.json"
@@ -304,6 +379,7 @@ def test_concurrent_autosaves_leave_the_newest_state(tmp_path: Path) -> None:
         worker.start()
     for worker in workers:
         worker.join()
+    store.close()
     with InMemoryStore.load(path).unit_of_work() as uow:
         assert all(uow.settings.get(f"w{w}-{n}") == n for w in range(4) for n in range(5))
     assert _leftovers(tmp_path) == []

@@ -1,17 +1,26 @@
-"""The file format of the in-memory adapter, and atomic writing (private).
+"""The snapshot format of the in-memory adapter, its commit records, and atomic writing (private).
 
-A store is saved as one JSON document made by a cattrs converter::
+A snapshot (version 2) is UTF-8 JSON lines made by one cattrs converter::
 
-    {"format": "leadcore-memory", "version": 1,
-     "lists": {...}, "companies": [...], "persons": [...], "history": [...],
-     "selections": [...], "settings": {...}}
+    {"format": "leadcore-memory", "version": 2, "seq": 41, "lineage": "9f0c...",
+     "counts": {"selections": 1, "companies": 2, "persons": 3, "history": 4}}
+    {lists}
+    {settings}
+    one line per selection, company, person and history entry, in that order
+    {"end": "leadcore-memory", "bytes": 1234, "crc32": 567}
 
-Times are ISO 8601 text, enums their stable codes, criteria the versioned
-document of :mod:`leadcore.criteria.json`, selections tagged by ``"kind"``.
+``seq`` counts the commits the snapshot holds; the journal
+(:mod:`._memory_journal`) holds the commits after it, each a *change record*
+(:func:`encode_change`). The last line's checksum covers every byte before it,
+and it is checked before any of the snapshot is used. Version 1 (one JSON
+document, no checksum) is still read. Times are ISO 8601 text, enums their
+stable codes, criteria the versioned document of :mod:`leadcore.criteria.json`,
+selections tagged by ``"kind"``.
 
 :func:`write_atomic` writes to a temporary file in the same directory, flushes
 and fsyncs it, then renames it over the target with :func:`os.replace`: a crash
-or an error at any point leaves the previous file as it was.
+or an error at any point leaves the previous file as it was, and
+:func:`remove_temporaries` clears what a crashed write left behind.
 """
 
 from __future__ import annotations
@@ -19,11 +28,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import stat
-import tempfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import attrs
 import cattrs
@@ -33,7 +43,7 @@ from leadcore.criteria import json as criteria_json
 from leadcore.errors import LeadcoreError
 from leadcore.history import HistoryEntry
 from leadcore.lists import CategoryList, LeadStatusList
-from leadcore.model import Category, Company, LeadStatus, LeadStatusId, Person
+from leadcore.model import Category, Company, LeadStatus, LeadStatusId, Person, SelectionId
 from leadcore.ports import StoredLists
 from leadcore.selections import (
     CombinedSelection,
@@ -43,10 +53,26 @@ from leadcore.selections import (
     StaticSelection,
 )
 
-__all__ = ["FORMAT", "VERSION", "FileFormatError", "Snapshot", "converter", "write_atomic"]
+__all__ = [
+    "FORMAT",
+    "READ_ERRORS",
+    "VERSION",
+    "Change",
+    "FileFormatError",
+    "Snapshot",
+    "converter",
+    "decode_change",
+    "dump",
+    "encode_change",
+    "fsync_directory",
+    "load",
+    "remove_temporaries",
+    "write_atomic",
+]
 
 FORMAT = "leadcore-memory"
-VERSION = 1
+VERSION = 2
+"""The snapshot version written; version 1 files are still read."""
 
 
 class FileFormatError(LeadcoreError):
@@ -55,7 +81,7 @@ class FileFormatError(LeadcoreError):
 
 @attrs.frozen
 class Snapshot:
-    """Everything a store file holds, as domain values."""
+    """Everything a snapshot holds, as domain values."""
 
     lists: StoredLists
     companies: list[Company]
@@ -63,6 +89,28 @@ class Snapshot:
     history: list[HistoryEntry]
     selections: list[Selection]
     settings: dict[str, Any]
+    seq: int = 0
+    """How many commits the snapshot holds (0 for a version 1 file)."""
+    lineage: bytes = bytes(16)
+    """Names the history of one store file; its journals carry the same lineage."""
+
+
+@attrs.frozen
+class Change:
+    """One commit as the journal records it: what it stored, nothing more.
+
+    ``bulk`` marks a bulk import (new records only, indexes built once).
+    """
+
+    seq: int
+    companies: list[Company] = attrs.Factory(list)
+    persons: list[Person] = attrs.Factory(list)
+    history: list[HistoryEntry] = attrs.Factory(list)
+    lists: StoredLists | None = None
+    selections: list[Selection] = attrs.Factory(list)
+    deleted_selections: list[SelectionId] = attrs.Factory(list)
+    settings: dict[str, Any] = attrs.Factory(dict)
+    bulk: bool = False
 
 
 _SELECTION_KINDS: dict[str, type[Any]] = {
@@ -147,41 +195,238 @@ converter = _make_converter()
 """The converter of the store file format."""
 
 
-def dump(snapshot: Snapshot) -> Iterable[bytes]:
-    """The JSON document of ``snapshot`` in chunks (one record per line)."""
+def dump(snapshot: Snapshot) -> Iterator[bytes]:
+    """The snapshot's lines, the checksum line last."""
     unstructure = converter.unstructure
-    yield f'{{"format": "{FORMAT}", "version": {VERSION},\n'.encode()
-    yield b'"lists": ' + _encode(unstructure(snapshot.lists)) + b",\n"
-    yield b'"settings": ' + _encode(snapshot.settings) + b",\n"
-    yield b'"selections": ' + _encode([unstructure(s, Selection) for s in snapshot.selections])
-    for name, rows in (
-        ("companies", snapshot.companies),
-        ("persons", snapshot.persons),
-        ("history", snapshot.history),
-    ):
-        yield f',\n"{name}": ['.encode()
-        for n, row in enumerate(rows):
-            yield (b",\n" if n else b"\n") + _encode(unstructure(row))
-        yield b"]"
-    yield b"}\n"
+    checksum = 0
+    size = 0
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "seq": snapshot.seq,
+        "lineage": snapshot.lineage.hex(),
+        "counts": {
+            "selections": len(snapshot.selections),
+            "companies": len(snapshot.companies),
+            "persons": len(snapshot.persons),
+            "history": len(snapshot.history),
+        },
+    }
+    lines: Iterable[Any] = (
+        [header, unstructure(snapshot.lists), snapshot.settings],
+        (unstructure(s, Selection) for s in snapshot.selections),
+        map(unstructure, snapshot.companies),
+        map(unstructure, snapshot.persons),
+        map(unstructure, snapshot.history),
+    )
+    for part in lines:
+        for record in part:
+            line = _encode(record) + b"\n"
+            checksum = zlib.crc32(line, checksum)
+            size += len(line)
+            yield line
+    yield _encode({"end": FORMAT, "bytes": size, "crc32": checksum}) + b"\n"
 
 
 def _encode(data: Any) -> bytes:
     return json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
 
 
+def encode_change(change: Change) -> bytes:
+    """The journal payload of ``change``: UTF-8 JSON holding only what it changed."""
+    unstructure = converter.unstructure
+    data: dict[str, Any] = {"seq": change.seq}
+    if change.bulk:
+        data["bulk"] = True
+    for name in ("companies", "persons", "history", "deleted_selections"):
+        rows = getattr(change, name)
+        if rows:
+            data[name] = [unstructure(row) for row in rows]
+    if change.selections:
+        data["selections"] = [unstructure(s, Selection) for s in change.selections]
+    if change.lists is not None:
+        data["lists"] = unstructure(change.lists)
+    if change.settings:
+        data["settings"] = change.settings
+    return _encode(data)
+
+
+def decode_change(payload: bytes) -> Change:
+    """The change a journal payload records; ``ValueError`` and friends when it is not one."""
+    data = _parse(payload)
+    if not isinstance(data, dict):
+        raise TypeError(f"a change record is a JSON object, not {type(data).__name__}")
+    structure = converter.structure
+    lists = data.get("lists")
+    return Change(
+        seq=_integer(data.get("seq")),
+        companies=structure(data.get("companies", []), list[Company]),
+        persons=structure(data.get("persons", []), list[Person]),
+        history=structure(data.get("history", []), list[HistoryEntry]),
+        lists=None if lists is None else structure(lists, StoredLists),
+        selections=[structure(s, Selection) for s in data.get("selections", [])],  # type: ignore[arg-type]
+        deleted_selections=structure(data.get("deleted_selections", []), list[SelectionId]),
+        settings=_object(data.get("settings", {})),
+        bulk=data.get("bulk", False) is True,
+    )
+
+
+def _parse(line: bytes) -> Any:
+    try:
+        return json.loads(line)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+
+
+def _integer(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError(f"expected a count (an integer >= 0), got {value!r}")
+    return value
+
+
+def _object(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise TypeError(f"expected a JSON object, got {type(value).__name__}")
+    return value
+
+
+READ_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    RecursionError,
+    cattrs.BaseValidationError,
+    LeadcoreError,
+)
+"""What structuring a bad record can raise; each becomes a :class:`FileFormatError`."""
+
+
 def load(path: Path) -> Snapshot:
-    """Read the store file at ``path``; :class:`FileFormatError` when it cannot be read."""
+    """Read the snapshot at ``path``; :class:`FileFormatError` when it cannot be read.
+
+    The checksum is verified before the snapshot is returned; ids must be unique
+    and each person's company must be in the snapshot.
+    """
     try:
         with path.open("rb") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError) as error:
+            first = handle.readline()
+            header = _version_2_header(first)
+            if header is None:
+                handle.seek(0)
+                snapshot = _load_version_1(handle, path)
+            else:
+                snapshot = _load_version_2(handle, first, header, path)
+    except OSError as error:
+        raise _unreadable(path, str(error)) from None
+    _check_references(snapshot, path)
+    return snapshot
+
+
+def _unreadable(path: Path, why: str, **context: Any) -> FileFormatError:
+    return FileFormatError(
+        f"cannot read the store file {str(path)!r}",
+        why=why,
+        fix="Check the path, or restore the file from a backup; do not edit store files by hand",
+        path=str(path),
+        **context,
+    )
+
+
+def _version_2_header(first: bytes) -> dict[str, Any] | None:
+    try:
+        header = _parse(first)
+    except ValueError:
+        return None
+    if isinstance(header, dict) and header.get("format") == FORMAT and header.get("version") == 2:
+        return header
+    return None
+
+
+def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path: Path) -> Snapshot:
+    checksum = zlib.crc32(first)
+    size = len(first)
+    line_number = 1
+
+    def records(count: int, what: str) -> Iterator[Any]:
+        nonlocal checksum, size, line_number
+        for _ in range(count):
+            line = handle.readline()
+            line_number += 1
+            if not line.endswith(b"\n"):
+                raise _unreadable(
+                    path,
+                    f"it ends in the middle of the {what} (line {line_number})",
+                    line=line_number,
+                )
+            checksum = zlib.crc32(line, checksum)
+            size += len(line)
+            try:
+                yield _parse(line)
+            except ValueError as error:
+                raise _unreadable(
+                    path, f"line {line_number} is not JSON: {error}", line=line_number
+                ) from None
+
+    def structured(count: int, what: str, kind: Any) -> list[Any]:
+        rows = []
+        for data in records(count, what):
+            try:
+                rows.append(converter.structure(data, kind))
+            except READ_ERRORS as error:
+                raise _bad_record(path, error, line=line_number) from None
+        return rows
+
+    try:
+        counts = _object(header["counts"])
+        seq = _integer(header["seq"])
+        lineage = bytes.fromhex(header["lineage"])
+        if len(lineage) != 16:
+            raise ValueError("a lineage is 16 bytes")
+        wanted = {
+            name: _integer(counts[name])
+            for name in ("selections", "companies", "persons", "history")
+        }
+    except READ_ERRORS as error:
+        raise _bad_record(path, error, line=1) from None
+    lists = structured(1, "lists", StoredLists)[0]
+    settings = _object(next(records(1, "settings")))
+    selections = structured(wanted["selections"], "selections", Selection)
+    companies = structured(wanted["companies"], "companies", Company)
+    persons = structured(wanted["persons"], "persons", Person)
+    history = structured(wanted["history"], "history", HistoryEntry)
+    expected = {"end": FORMAT, "bytes": size, "crc32": checksum}
+    trailer = handle.readline()
+    try:
+        found = _parse(trailer)
+    except ValueError:
+        found = None
+    if found != expected or handle.read(1):
         raise FileFormatError(
-            f"cannot read the store file {str(path)!r}",
-            why=str(error),
-            fix="Check the path, or restore the file from a backup",
+            f"the store file {str(path)!r} is damaged",
+            why="its checksum line does not match its content (or it is cut short, or has "
+            "bytes after its end)",
+            fix="Restore the file from a backup; do not edit store files by hand",
             path=str(path),
-        ) from None
+        )
+    return Snapshot(lists, companies, persons, history, selections, settings, seq, lineage)
+
+
+def _bad_record(path: Path, error: BaseException, **context: Any) -> FileFormatError:
+    return FileFormatError(
+        f"the store file {str(path)!r} holds a record leadcore cannot read",
+        why=f"{type(error).__name__}: {error}",
+        fix="Restore the file from a backup; do not edit store files by hand",
+        path=str(path),
+        **context,
+    )
+
+
+def _load_version_1(handle: BinaryIO, path: Path) -> Snapshot:
+    try:
+        data = json.load(handle)
+    except (ValueError, RecursionError) as error:
+        raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise FileFormatError(
             f"{str(path)!r} is not a leadcore store file",
@@ -189,10 +434,10 @@ def load(path: Path) -> Snapshot:
             fix="Open a file written by InMemoryStore.save",
             path=str(path),
         )
-    if data.get("version") != VERSION:
+    if data.get("version") != 1:
         raise FileFormatError(
             f"the store file {str(path)!r} has version {data.get('version')!r}",
-            why=f"this leadcore reads version {VERSION}",
+            why=f"this leadcore reads versions 1 and {VERSION}",
             fix="Open it with the leadcore version that wrote it",
             path=str(path),
         )
@@ -203,30 +448,54 @@ def load(path: Path) -> Snapshot:
             persons=converter.structure(data["persons"], list[Person]),
             history=converter.structure(data["history"], list[HistoryEntry]),
             selections=[converter.structure(s, Selection) for s in data["selections"]],  # type: ignore[arg-type]
-            settings=dict(data["settings"]),
+            settings=_object(data["settings"]),
         )
-    except (KeyError, TypeError, ValueError, cattrs.BaseValidationError, LeadcoreError) as error:
-        raise FileFormatError(
-            f"the store file {str(path)!r} holds a record leadcore cannot read",
-            why=f"{type(error).__name__}: {error}",
-            fix="Restore the file from a backup; do not edit store files by hand",
-            path=str(path),
-        ) from None
+    except READ_ERRORS as error:
+        raise _bad_record(path, error) from None
 
 
-def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
-    """Write ``chunks`` to ``path`` atomically: all of it, or the old file stays as it was.
+def _check_references(snapshot: Snapshot, path: Path) -> None:
+    """Unique ids, and every person's company present (what the store's indexes rely on)."""
+    for kind, rows in (
+        ("company", snapshot.companies),
+        ("person", snapshot.persons),
+        ("selection", snapshot.selections),
+    ):
+        seen: set[int] = set()
+        for row in rows:
+            if row.id in seen:
+                raise _bad_record(path, ValueError(f"{kind} {row.id} appears twice"), id=row.id)
+            seen.add(row.id)
+    known = {c.id for c in snapshot.companies}
+    for person in snapshot.persons:
+        if person.company_id is not None and person.company_id not in known:
+            raise _bad_record(
+                path,
+                ValueError(
+                    f"person {person.id} belongs to company {person.company_id}, "
+                    "which is not in the file"
+                ),
+                id=person.id,
+            )
 
-    The new file keeps the old one's permissions; a first file gets the ones the
-    process's umask gives a newly created file (``mkstemp`` alone would make it 0600).
+
+def write_atomic(path: Path, chunks: Iterable[bytes]) -> int:
+    """Write ``chunks`` to ``path`` atomically (all of it, or the old file stays); bytes written.
+
+    The new file keeps the old one's permissions; a first file gets what the
+    process's umask gives a newly created file.
     """
     directory = path.parent if str(path.parent) else Path()
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    temporary = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    written = 0
     try:
-        os.chmod(temporary, _mode_for(path))
-        with os.fdopen(handle, "wb") as out:
+        with contextlib.suppress(FileNotFoundError):
+            os.fchmod(fd, stat.S_IMODE(path.stat().st_mode))
+        with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)
+                written += len(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, path)
@@ -234,19 +503,23 @@ def write_atomic(path: Path, chunks: Iterable[bytes]) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    _fsync_directory(directory)
+    fsync_directory(directory)
+    return written
 
 
-def _mode_for(path: Path) -> int:
-    try:
-        return stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+def remove_temporaries(path: Path) -> list[str]:
+    """Remove what crashed writes of ``path`` left behind; the names removed."""
+    directory = path.parent if str(path.parent) else Path()
+    removed = []
+    for leftover in directory.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+            removed.append(leftover.name)
+    return sorted(removed)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a rename or a new file in ``directory`` durable (where the platform allows)."""
     try:
         handle = os.open(directory, os.O_RDONLY)
     except OSError:  # some platforms cannot open directories

@@ -32,10 +32,14 @@ leadcore.errors.ConflictError: person 1 was changed by someone else (version 2, 
 from __future__ import annotations
 
 import copy
+import itertools
 import json
+import logging
 import operator
 import os
+import secrets
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -43,8 +47,10 @@ from typing import Any, Protocol, Self, TypeVar
 
 import attrs
 
-from leadcore.adapters import _memory_file
-from leadcore.adapters._memory_file import FileFormatError
+from leadcore.adapters import _memory_durable, _memory_file
+from leadcore.adapters._file_lock import FileLock
+from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
+from leadcore.adapters._memory_file import Change, FileFormatError
 from leadcore.adapters._memory_index import IndexChange, PersonIndexes
 from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
 from leadcore.clock import SystemClock
@@ -74,11 +80,15 @@ from leadcore.selections import Selection
 
 __all__ = [
     "FileFormatError",
+    "FileInUseError",
     "InMemoryStore",
     "InMemoryUnitOfWork",
     "IndexMismatch",
     "PersistenceError",
 ]
+
+
+_log = logging.getLogger("leadcore")
 
 
 class IndexMismatch(LeadcoreError):
@@ -175,12 +185,24 @@ class InMemoryStore:
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
         self._settings: dict[str, object] = {}
         self._indexes = PersonIndexes()
-        self._path: Path | None = None
-        self._autosave_enabled = False
-        self._save_lock = threading.Lock()
         self._generation = 0
-        """Counts the changes of the committed state (commits and bulk loads)."""
-        self._saved_generation = -1
+        """Counts the changes of the committed state (commits and bulk loads): the journal's seq."""
+        self._path: Path | None = None
+        self._files: StoreFiles | None = None
+        """The open snapshot and journals of a writable file store."""
+        self._journaled = False
+        """True when every commit is appended to the journal before it is applied."""
+        self._read_lock: FileLock | None = None
+        self._closed = False
+        self._finalizer: weakref.finalize[Any, Any] | None = None
+        self._compaction_lock = threading.Lock()
+        self._compactor: threading.Thread | None = None
+        self._compaction_failures = 0
+        self.compaction_error: BaseException | None = None
+        """The error of the last background compaction that failed (the journal still holds
+        every commit; the next compaction retries), or ``None``."""
+        self.dropped: list[str] = []
+        """What opening the file dropped: torn journal tails, journals of a replaced snapshot."""
 
     # --- public -------------------------------------------------------------------------
 
@@ -248,12 +270,43 @@ class InMemoryStore:
         >>> len(store), store.company_count
         (1, 1)
         """
-        self._import(
-            [c if c.version == 1 else _bump(c, 1) for c in companies],
-            [p if p.version == 1 else _bump_person(p, 1) for p in persons],
-            list(history),
-        )
-        self._autosave()
+        new_companies = [c if c.version == 1 else _bump(c, 1) for c in companies]
+        new_persons = [p if p.version == 1 else _bump_person(p, 1) for p in persons]
+        entries = list(history)
+        with self._lock:
+            self._check_import(new_companies, new_persons)
+            self._journal(
+                Change(
+                    self._generation + 1,
+                    companies=new_companies,
+                    persons=new_persons,
+                    history=entries,
+                    bulk=True,
+                )
+            )
+            self._import(new_companies, new_persons, entries)
+        self._compact_if_due()
+
+    def _check_import(self, new_companies: list[Company], new_persons: list[Person]) -> None:
+        """Refuse an import of taken or repeated ids, or of persons of unknown companies."""
+        company_ids: set[CompanyId] = set()
+        for company in new_companies:
+            if company.id in self._companies or company.id in company_ids:
+                raise ConflictError("company", company.id, _ABSENT, 1)
+            company_ids.add(company.id)
+        ids = [p.id for p in new_persons]
+        unique = set(ids)
+        if len(unique) != len(ids) or not unique.isdisjoint(self._slot_of):
+            seen: set[PersonId] = set()
+            for person_id in ids:
+                if person_id in seen or person_id in self._slot_of:
+                    raise ConflictError("person", person_id, _ABSENT, 1)
+                seen.add(person_id)
+        referenced = {p.company_id for p in new_persons}
+        referenced.discard(None)
+        unknown = referenced - company_ids - self._companies.keys()
+        if unknown:
+            raise NotFoundError("company", min(c for c in unknown if c is not None))
 
     def _import(
         self,
@@ -261,31 +314,14 @@ class InMemoryStore:
         new_persons: list[Person],
         entries: list[HistoryEntry],
     ) -> None:
+        """Store checked new records, building their index entries in one pass."""
         with self._lock:
-            company_ids: dict[CompanyId, Company] = {}
             for company in new_companies:
-                if company.id in self._companies or company.id in company_ids:
-                    raise ConflictError("company", company.id, _ABSENT, 1)
-                company_ids[company.id] = company
-            ids = [p.id for p in new_persons]
-            unique = set(ids)
-            if len(unique) != len(ids) or not unique.isdisjoint(self._slot_of):
-                seen: set[PersonId] = set()
-                for person_id in ids:
-                    if person_id in seen or person_id in self._slot_of:
-                        raise ConflictError("person", person_id, _ABSENT, 1)
-                    seen.add(person_id)
-            referenced = {p.company_id for p in new_persons}
-            referenced.discard(None)
-            unknown = referenced - company_ids.keys() - self._companies.keys()
-            if unknown:
-                raise NotFoundError("company", min(c for c in unknown if c is not None))
-            self._companies.update(company_ids)
-            for company_id in company_ids:
-                self._members[company_id] = []
+                self._companies[company.id] = company
+                self._members[company.id] = []
             start = len(self._slot_person)
             self._slot_person.extend(new_persons)
-            self._slot_of.update(zip(ids, range(start, start + len(ids)), strict=True))
+            self._slot_of.update(zip((p.id for p in new_persons), itertools.count(start)))
             members = self._members
             for slot, person in enumerate(new_persons, start):
                 if person.company_id is not None:
@@ -298,10 +334,13 @@ class InMemoryStore:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, clock: Clock | None = None) -> InMemoryStore:
-        """A store holding what the file at ``path`` holds (indexes rebuilt).
+        """A detached store holding what the file at ``path`` holds (indexes rebuilt).
 
-        Raises :class:`FileFormatError` when the file cannot be read. The store
-        remembers ``path`` for :meth:`save` but does not save on commit; see :meth:`open`.
+        The snapshot and its journal are read under a shared lock that is
+        released at once; commits to the returned store stay in memory, and
+        :meth:`save` writes them (to ``path`` by default, replacing the file).
+        Raises :class:`FileFormatError` when the file cannot be read, and
+        :class:`FileInUseError` while a writer has it open.
 
         >>> import tempfile, pathlib
         >>> path = InMemoryStore().save(pathlib.Path(tempfile.mkdtemp()) / "crm.json")
@@ -309,14 +348,50 @@ class InMemoryStore:
         True
         """
         location = Path(path)
-        snapshot = _memory_file.load(location)
-        store = cls(snapshot.lists, clock=clock)
-        store._import(snapshot.companies, snapshot.persons, snapshot.history)
-        store._selections = {s.id: s for s in snapshot.selections}
-        store._settings = snapshot.settings
+        held = _memory_durable.lock(location, exclusive=False)
+        try:
+            if not location.exists():
+                raise FileFormatError(
+                    f"there is no store file {str(location)!r}",
+                    why="load reads an existing file",
+                    fix="Check the path, or use InMemoryStore.open(path) to start a new store",
+                    path=str(location),
+                )
+            store, _ = cls._read(location, None, clock)
+        finally:
+            held.release()
         store._path = location
-        store._saved_generation = store._generation  # the file holds this state
         return store
+
+    @classmethod
+    def _read(
+        cls, location: Path, lists: StoredLists | None, clock: Clock | None
+    ) -> tuple[InMemoryStore, _memory_durable.Opened]:
+        """A store holding the snapshot at ``location`` and the commits of its journals."""
+        opened = _memory_durable.read(location)
+        snapshot = opened.snapshot
+        if snapshot is None:
+            store = cls(lists, clock=clock)
+        else:
+            store = cls(snapshot.lists, clock=clock)
+            store._import(snapshot.companies, snapshot.persons, snapshot.history)
+            store._selections = {s.id: s for s in snapshot.selections}
+            store._settings = snapshot.settings
+            store._generation = snapshot.seq
+        for change in opened.changes:
+            try:
+                store._replay(change)
+            except (LeadcoreError, KeyError, ValueError) as error:
+                raise FileFormatError(
+                    f"commit {change.seq} of the journal of {str(location)!r} does not fit "
+                    "the state before it",
+                    why=f"{type(error).__name__}: {error}",
+                    fix="Restore the store's files from a backup; do not edit them by hand",
+                    path=str(location),
+                    seq=change.seq,
+                ) from None
+        store.dropped = opened.dropped
+        return store, opened
 
     @classmethod
     def open(
@@ -326,45 +401,79 @@ class InMemoryStore:
         lists: StoredLists | None = None,
         clock: Clock | None = None,
         autosave: bool = True,
+        read_only: bool = False,
     ) -> InMemoryStore:
-        """The store saved at ``path``, or a new one (with ``lists``) if there is no file.
+        """The store kept at ``path`` (a new one with ``lists`` if there is none yet).
 
-        With ``autosave`` every commit rewrites the file atomically, so a crash
-        never leaves a half-written file: it holds the state before or after the
-        commit. Saving a few million persons takes seconds; for bulk work pass
-        ``autosave=False`` and call :meth:`save` when done.
+        The store holds an exclusive lock on the file until :meth:`close`: a
+        second opener, in this process or another, gets :class:`FileInUseError`.
+
+        - ``autosave=True`` (the default): every commit is appended to the
+          journal and flushed to disk (``fdatasync``) before ``commit`` returns.
+          After a crash, reopening gives every acknowledged commit, in order,
+          and nothing that was not committed. The snapshot is rewritten in the
+          background once the journal outgrows half of it.
+        - ``autosave=False``: commits stay in memory until :meth:`save`; after
+          a crash, reopening gives the state of the last ``save``.
+        - ``read_only=True``: a shared lock (several readers, no writer);
+          commits are refused with :class:`PersistenceError`.
 
         >>> import tempfile, pathlib
         >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> store = InMemoryStore.open(folder / "crm.json")
-        >>> with store.unit_of_work() as uow:
-        ...     uow.settings.set("theme", "dark")
-        ...     uow.commit()
-        >>> with InMemoryStore.open(folder / "crm.json").unit_of_work() as uow:
-        ...     uow.settings.get("theme")
+        >>> with InMemoryStore.open(folder / "crm.json") as store:
+        ...     with store.unit_of_work() as uow:
+        ...         uow.settings.set("theme", "dark")
+        ...         uow.commit()
+        >>> with InMemoryStore.open(folder / "crm.json", read_only=True) as store:
+        ...     with store.unit_of_work() as uow:
+        ...         uow.settings.get("theme")
         'dark'
         """
         location = Path(path)
-        store = cls.load(location, clock=clock) if location.exists() else cls(lists, clock=clock)
-        store._path = location
-        store._autosave_enabled = autosave
+        held = _memory_durable.lock(location, exclusive=not read_only)
+        try:
+            store, opened = cls._read(location, lists, clock)
+            store._path = location
+            if read_only:
+                store._read_lock = held
+                store._finalizer = weakref.finalize(store, held.release)
+            else:
+                files = StoreFiles.start(location, held, opened, store._snapshot)
+                store._files = files
+                store._journaled = autosave
+                store._finalizer = weakref.finalize(store, files.close)
+        except BaseException:
+            held.release()
+            raise
         return store
 
     @property
     def path(self) -> Path | None:
-        """The file this store is saved to, if any.
+        """The file this store is kept in or was loaded from, if any.
 
         >>> InMemoryStore().path is None
         True
         """
         return self._path
 
-    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
-        """Write the committed state to ``path`` (default: the store's file) atomically.
+    @property
+    def read_only(self) -> bool:
+        """True for a store opened with ``read_only=True``.
 
-        The file is written to a temporary file in the same directory, flushed
-        to disk and renamed over the target: an error or a crash meanwhile
-        leaves the previous file intact. Returns the path written.
+        >>> InMemoryStore().read_only
+        False
+        """
+        return self._read_lock is not None
+
+    def save(self, path: str | os.PathLike[str] | None = None) -> Path:
+        """Write the committed state to ``path`` (default: the store's file) as a snapshot.
+
+        For the store's own open file this is a compaction: a new snapshot, the
+        journal emptied. Any other path (or the file of a store made by
+        :meth:`load`) is replaced by a snapshot of this state, under that
+        file's lock (:class:`FileInUseError` when a store has it open). The
+        write is atomic: an error or a crash meanwhile leaves the previous file
+        as it was. Returns the path written.
 
         >>> import tempfile, pathlib
         >>> InMemoryStore().save(pathlib.Path(tempfile.mkdtemp()) / "crm.json").name
@@ -377,24 +486,40 @@ class InMemoryStore:
                 why="it was neither opened from a file nor given a path",
                 fix="Pass a path: store.save('crm.json'), or use InMemoryStore.open(path)",
             )
-        with self._lock:  # records are immutable: copying the containers is a snapshot
-            snapshot = _memory_file.Snapshot(
-                lists=self._lists,
-                companies=sorted(self._companies.values(), key=lambda c: c.id),
-                persons=list(self._slot_person),
-                history=list(self._history),
-                selections=[self._selections[k] for k in sorted(self._selections)],
-                settings=copy.deepcopy(self._settings),
-            )
-            generation = self._generation
-        with self._save_lock:  # written outside the store lock: readers and commits go on
-            own_file = location == self._path
-            if own_file and generation < self._saved_generation:
-                return location  # a newer state is in the file already
-            _memory_file.write_atomic(location, _memory_file.dump(snapshot))
-            if own_file:
-                self._saved_generation = generation
+        if self._files is not None and location == self._path:
+            self._refuse_if_closed()
+            with self._compaction_lock:
+                self._compact()
+        else:
+            _memory_durable.replace(location, self._snapshot(secrets.token_bytes(16)))
         return location
+
+    def close(self) -> None:
+        """Wait for a running compaction, close the files and release the lock (idempotent).
+
+        Later commits raise :class:`PersistenceError`; what is in memory stays readable.
+
+        >>> InMemoryStore().close()
+        """
+        self._closed = True
+        compactor = self._compactor
+        if compactor is not None:
+            compactor.join()
+        if self._finalizer is not None:
+            self._finalizer()
+
+    def __enter__(self) -> Self:
+        """Use the store as a context manager that closes it."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the store."""
+        self.close()
 
     def verify_indexes(self) -> None:
         """Rebuild every index from the data and compare; :class:`IndexMismatch` if different.
@@ -440,26 +565,148 @@ class InMemoryStore:
         for entry in entries:
             self._history_of.setdefault(entry.person_id, []).append(entry)
 
-    def _autosave(self) -> None:
-        if self._path is None or not self._autosave_enabled:
+    def _snapshot(self, lineage: bytes) -> _memory_file.Snapshot:
+        """The committed state as a snapshot (records are immutable: containers are copied)."""
+        with self._lock:
+            return _memory_file.Snapshot(
+                lists=self._lists,
+                companies=sorted(self._companies.values(), key=_id_of),
+                persons=list(self._slot_person),
+                history=list(self._history),
+                selections=[self._selections[k] for k in sorted(self._selections)],
+                settings=copy.deepcopy(self._settings),
+                seq=self._generation,
+                lineage=lineage,
+            )
+
+    def _refuse_if_closed(self) -> None:
+        if self._closed or self._read_lock is not None:
+            how = "closed" if self._closed else "opened read-only"
+            raise PersistenceError(
+                f"the store kept in {str(self._path)!r} was {how}: nothing was committed",
+                committed=False,
+                why="a closed or read-only store does not write its file",
+                fix="Open the file again with InMemoryStore.open(path) to write to it",
+                path=str(self._path),
+            )
+
+    def _journal(self, change: Change) -> None:
+        """Append ``change`` durably before it is applied (callers hold the lock).
+
+        Raises :class:`PersistenceError` with ``committed=False`` when it cannot
+        be written: the change is then not applied, and later commits are unaffected.
+        """
+        self._refuse_if_closed()
+        files = self._files
+        if files is None or not self._journaled:
             return
         try:
-            self.save()
+            payload = _memory_file.encode_change(change)
+        except (TypeError, ValueError, RecursionError) as error:
+            raise PersistenceError(
+                "the change cannot be stored: nothing was committed",
+                committed=False,
+                why=f"a value cannot be written as JSON: {type(error).__name__}: {error}",
+                fix="Pass text that is valid Unicode and values of the documented types",
+                path=str(files.path),
+            ) from None
+        try:
+            files.append(change.seq, payload)
         except OSError as error:
             raise PersistenceError(
-                f"the change is committed in memory but not saved to {str(self._path)!r}",
-                committed=True,
-                why=f"writing the file failed: {error}",
-                fix="The previous file is intact; free space or fix permissions, then call "
-                "store.save() to write the current state",
-                path=str(self._path),
+                f"the change could not be written to {str(files.path)!r}: nothing was committed",
+                committed=False,
+                why=f"appending to the journal failed: {error}",
+                fix="Free space or fix permissions, then run the command again",
+                path=str(files.path),
             ) from error
+
+    def _compact_if_due(self) -> None:
+        """Start a background compaction when the journal has outgrown its share."""
+        files = self._files
+        if files is None or not self._journaled or self._closed:
+            return
+        if not files.compaction_due(self._compaction_failures):
+            return
+        with self._lock:
+            if self._compactor is not None and self._compactor.is_alive():
+                return
+            self._compactor = threading.Thread(
+                target=self._compact_in_background, name="leadcore-compaction", daemon=True
+            )
+            self._compactor.start()
+
+    def _compact_in_background(self) -> None:
+        if not self._compaction_lock.acquire(blocking=False):
+            return  # a save() is compacting
+        try:
+            self._compact()
+        except Exception as error:  # the journal still holds every commit: retry later
+            self.compaction_error = error
+            self._compaction_failures += 1
+            _log.error(
+                "compacting %s failed; the journal keeps every commit", self._path, exc_info=error
+            )
+        else:
+            self.compaction_error = None
+            self._compaction_failures = 0
+        finally:
+            self._compaction_lock.release()
+
+    def _compact(self) -> None:
+        """Write a snapshot and empty the journal it makes redundant (hold the compaction lock).
+
+        Only copying the references and switching journals happens under the
+        store lock; the snapshot is written outside it.
+        """
+        files = self._files
+        assert files is not None
+        with self._lock:
+            snapshot = self._snapshot(files.lineage)
+            files.switch()
+        files.finish(snapshot)
 
     # --- commit ----------------------------------------------------------------------------
 
     def _commit(self, pending: _Pending) -> None:
         with self._lock:
             self._check_versions(pending)
+            self._journal(
+                Change(
+                    self._generation + 1,
+                    companies=list(pending.companies.values()),
+                    persons=list(pending.persons.values()),
+                    history=pending.history,
+                    lists=pending.lists,
+                    selections=[s for s in pending.selections.values() if s is not None],
+                    deleted_selections=[k for k, s in pending.selections.items() if s is None],
+                    settings=pending.settings,
+                )
+            )
+            self._apply(pending)
+        self._compact_if_due()
+
+    def _replay(self, change: Change) -> None:
+        """Apply a commit read back from the journal (as it was applied when made)."""
+        if change.bulk:
+            self._check_import(change.companies, change.persons)
+            self._import(change.companies, change.persons, change.history)
+        else:
+            pending = _Pending(
+                companies={c.id: c for c in change.companies},
+                persons={p.id: p for p in change.persons},
+                lists=change.lists,
+                history=change.history,
+                settings=change.settings,
+            )
+            pending.selections.update((s.id, s) for s in change.selections)
+            pending.selections.update((k, None) for k in change.deleted_selections)
+            self._apply(pending)
+        self._generation = change.seq
+
+    def _apply(self, pending: _Pending) -> None:
+        """Apply a checked overlay to the committed state and its indexes."""
+        with self._lock:
             before = self._rows_touched_by(pending)
             for company in pending.companies.values():
                 self._members.setdefault(company.id, [])
@@ -618,7 +865,6 @@ class InMemoryUnitOfWork:
         pending, self._pending = self._pending, _Pending()
         if not pending.is_empty():
             self._store._commit(pending)
-            self._store._autosave()
 
     def rollback(self) -> None:
         """Drop every change made since the last commit.
