@@ -160,6 +160,8 @@ class StoreFiles:
         self._active = 0
         self.removed: list[str] = []
         """Temporary files of crashed writes removed when the files were opened."""
+        self.compact_share = COMPACT_SHARE
+        self.compact_min_bytes = COMPACT_MIN_BYTES
 
     @classmethod
     def start(
@@ -206,7 +208,7 @@ class StoreFiles:
         After ``failures`` failed compactions in a row the share doubles for each.
         """
         records = self._journals[self._active].size - HEADER_SIZE
-        threshold = max(COMPACT_MIN_BYTES, COMPACT_SHARE * self.snapshot_bytes)
+        threshold = max(self.compact_min_bytes, self.compact_share * self.snapshot_bytes)
         return records > threshold * (1 << min(failures, 16))
 
     def switch(self) -> None:

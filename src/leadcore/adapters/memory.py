@@ -202,7 +202,8 @@ class InMemoryStore:
         """The error of the last background compaction that failed (the journal still holds
         every commit; the next compaction retries), or ``None``."""
         self.dropped: list[str] = []
-        """What opening the file dropped: torn journal tails, journals of a replaced snapshot."""
+        """What opening the file dropped: torn journal tails, journals of a replaced
+        snapshot, temporary files of crashed writes."""
 
     # --- public -------------------------------------------------------------------------
 
@@ -441,6 +442,9 @@ class InMemoryStore:
                 files = StoreFiles.start(location, held, opened, store._snapshot)
                 store._files = files
                 store._journaled = autosave
+                store.dropped += [
+                    f"{name}: left by a crashed write, removed" for name in files.removed
+                ]
                 store._finalizer = weakref.finalize(store, files.close)
         except BaseException:
             held.release()
