@@ -23,10 +23,14 @@ reasons, persons with company given a category...). After every step:
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+import attrs
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
@@ -53,6 +57,7 @@ from leadcore.ports import Query, StoredLists
 from leadcore.rules import is_status_visible
 from leadcore.selections import CombinedSelection, DynamicSelection, Operation, StaticSelection
 from leadcore.service import LeadService
+from leadcore.testing.strategies import hostile_texts
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 CHANGE, HIDE, REVEAL = HistoryKind.CHANGE, HistoryKind.HIDE, HistoryKind.REVEAL
@@ -343,3 +348,47 @@ class RestorePreviousMachine(ServiceMachine):
 
 RestorePreviousMachine.TestCase.settings = settings(max_examples=min(settings().max_examples, 25))
 TestRestorePreviousMachine = RestorePreviousMachine.TestCase
+
+
+class FileStoreMachine(ServiceMachine):
+    """The same commands on a journaled file store that compacts often and is reopened.
+
+    Every state reached, hostile text included, must come back equal from the file.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="leadcore-machine-"))
+        self.store = self._open()
+        self.service = attrs.evolve(self.service, uow=self.store.unit_of_work)
+
+    def _open(self) -> InMemoryStore:
+        store = InMemoryStore.open(
+            self.folder / "crm.json", lists=StoredLists(*new_database()), clock=self.clock
+        )
+        assert store._files is not None
+        store._files.compact_min_bytes = 0
+        store._files.compact_share = 0.25
+        return store
+
+    @rule(name=hostile_texts(12) | st.sampled_from(["\ud800", "a\udfff b", "\x00", "Å" * 5000]))
+    def add_company_with_hostile_name(self, name: str) -> None:
+        self.attempt(lambda: self.service.add_company(name))
+
+    @rule()
+    def close_and_reopen(self) -> None:
+        before = self._state()
+        self.store.close()
+        assert self.store.compaction_error is None
+        self.store = self._open()
+        assert self.store.dropped == []
+        self.service = attrs.evolve(self.service, uow=self.store.unit_of_work)
+        assert self._state() == before, "the file did not give back the state"
+
+    def teardown(self) -> None:
+        self.store.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+FileStoreMachine.TestCase.settings = settings(max_examples=min(settings().max_examples, 25))
+TestFileStoreMachine = FileStoreMachine.TestCase
