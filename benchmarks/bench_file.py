@@ -49,7 +49,7 @@ def _service(store: InMemoryStore) -> LeadService:
 
 
 def _subset(data: Dataset, persons: int) -> Dataset:
-    """The last ``persons`` persons of ``data`` (the big companies come first) and their companies."""
+    """The last ``persons`` persons of ``data`` and their companies (the big ones come first)."""
     chosen = data.persons[-persons:]
     needed = {p.company_id for p in chosen}
     ids = {p.id for p in chosen}
