@@ -491,7 +491,7 @@ def write_atomic(path: Path, chunks: Iterable[bytes]) -> int:
     written = 0
     try:
         with contextlib.suppress(FileNotFoundError):
-            os.fchmod(fd, stat.S_IMODE(path.stat().st_mode))
+            os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
         with os.fdopen(fd, "wb") as out:
             for chunk in chunks:
                 out.write(chunk)

@@ -675,18 +675,20 @@ class InMemoryStore:
     def _commit(self, pending: _Pending) -> None:
         with self._lock:
             self._check_versions(pending)
-            self._journal(
-                Change(
-                    self._generation + 1,
-                    companies=list(pending.companies.values()),
-                    persons=list(pending.persons.values()),
-                    history=pending.history,
-                    lists=pending.lists,
-                    selections=[s for s in pending.selections.values() if s is not None],
-                    deleted_selections=[k for k, s in pending.selections.items() if s is None],
-                    settings=pending.settings,
+            self._refuse_if_closed()
+            if self._files is not None and self._journaled:
+                self._journal(
+                    Change(
+                        self._generation + 1,
+                        companies=list(pending.companies.values()),
+                        persons=list(pending.persons.values()),
+                        history=pending.history,
+                        lists=pending.lists,
+                        selections=[s for s in pending.selections.values() if s is not None],
+                        deleted_selections=[k for k, s in pending.selections.items() if s is None],
+                        settings=pending.settings,
+                    )
                 )
-            )
             self._apply(pending)
         self._compact_if_due()
 
