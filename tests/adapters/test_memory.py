@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -436,20 +437,20 @@ def test_verify_indexes_detects_a_lost_history_entry() -> None:
         store.verify_indexes()
 
 
-def test_the_storage_doc_examples_run() -> None:
+def test_the_storage_doc_examples_print_what_their_comments_say() -> None:
     import contextlib
     import io
     import re
-    from pathlib import Path
 
     doc = Path(__file__).resolve().parents[2] / "docs" / "storage.md"
     blocks = re.findall(r"```python\n(.*?)```", doc.read_text("utf-8"), re.S)
     assert blocks, "docs/storage.md lost its example"
     for block in blocks:
+        expected = [m.split(":")[0] for m in re.findall(r"^ *print\(.*\)  # (.*)$", block, re.M)]
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             exec(compile(block, str(doc), "exec"), {"__name__": "storage_doc"})
-        assert out.getvalue().strip() == "1"
+        assert out.getvalue().splitlines() == expected
 
 
 def test_threads_retrying_on_conflict_lose_no_update() -> None:
