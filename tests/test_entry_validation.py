@@ -334,6 +334,7 @@ BUILT: dict[str, tuple[Callable[[], object], str, str]] = {
     ),
     "a naive company update": (lambda: _company(updated=NAIVE), "company", "updated"),
     "a blank company name": (lambda: _company(name=" \t"), "company", "name"),
+    "blank person names": (lambda: _person(first_name=" ", last_name=""), "person", "first_name"),
     "a float company version": (lambda: _company(version=1.0), "company", "version"),
     "bytes in a UTM": (lambda: Utm(source=bad(b"ads")), "UTM data point", "source"),
     "a lone surrogate in a UTM": (lambda: Utm(campaign="\ud800"), "UTM data point", "campaign"),

@@ -350,6 +350,9 @@ class Person:
                 "a person needs a first or a last name",
                 why="both are empty",
                 fix="Pass first_name or last_name",
+                entity="person",
+                field="first_name",
+                id=self.id,
             )
 
     @property
