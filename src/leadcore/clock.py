@@ -18,19 +18,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from leadcore.errors import ValidationError
+from leadcore._checks import MOMENT, require
 from leadcore.history import DomainEvent
 
 __all__ = ["FixedClock", "RecordingPublisher", "SequentialIds", "SystemClock"]
 
 
 def _require_aware(moment: datetime) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValidationError(
-            f"the time {moment.isoformat()} has no timezone",
-            why="leadcore compares and stores timezone-aware times only",
-            fix="Pass a datetime with tzinfo, e.g. datetime(..., tzinfo=timezone.utc)",
-        )
+    require(moment, MOMENT, entity="clock", field="moment")
     return moment
 
 
@@ -56,7 +51,7 @@ class FixedClock:
     >>> FixedClock(datetime(2026, 3, 1))
     Traceback (most recent call last):
     ...
-    leadcore.errors.ValidationError: the time 2026-03-01T00:00:00 has no timezone: ...
+    leadcore.errors.ValidationError: a clock's moment must be a timezone-aware datetime: ...
     """
 
     def __init__(self, moment: datetime) -> None:

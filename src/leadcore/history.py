@@ -23,6 +23,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore._checks import ID, MOMENT, OPTIONAL_ID, OPTIONAL_TEXT, fields, member
 from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, PersonId
 
 __all__ = [
@@ -73,6 +74,18 @@ class HistoryEntry:
     source: StatusSource = StatusSource.USER
     reason: str | None = None
 
+    __attrs_post_init__ = fields(
+        "history entry",
+        person_id=ID,
+        kind=member(HistoryKind),
+        from_status=OPTIONAL_ID,
+        to_status=OPTIONAL_ID,
+        at=MOMENT,
+        by=OPTIONAL_ID,
+        source=member(StatusSource),
+        reason=OPTIONAL_TEXT,
+    )
+
 
 @attrs.frozen
 class CompanyCategoryChanged:
@@ -83,6 +96,15 @@ class CompanyCategoryChanged:
     to_category: CategoryId | None
     at: datetime
     by: AssociateId | None = None
+
+    __attrs_post_init__ = fields(
+        "company category change",
+        company_id=ID,
+        from_category=OPTIONAL_ID,
+        to_category=OPTIONAL_ID,
+        at=MOMENT,
+        by=OPTIONAL_ID,
+    )
 
 
 @attrs.frozen
@@ -95,6 +117,15 @@ class PersonCategoryChanged:
     at: datetime
     by: AssociateId | None = None
 
+    __attrs_post_init__ = fields(
+        "person category change",
+        person_id=ID,
+        from_category=OPTIONAL_ID,
+        to_category=OPTIONAL_ID,
+        at=MOMENT,
+        by=OPTIONAL_ID,
+    )
+
 
 @attrs.frozen
 class PersonMoved:
@@ -105,6 +136,15 @@ class PersonMoved:
     to_company: CompanyId | None
     at: datetime
     by: AssociateId | None = None
+
+    __attrs_post_init__ = fields(
+        "person move",
+        person_id=ID,
+        from_company=OPTIONAL_ID,
+        to_company=OPTIONAL_ID,
+        at=MOMENT,
+        by=OPTIONAL_ID,
+    )
 
 
 DomainEvent = HistoryEntry | CompanyCategoryChanged | PersonCategoryChanged | PersonMoved

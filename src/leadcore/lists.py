@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from typing import Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
+from leadcore._checks import NAME, OPTIONAL_ID, TEXT, Check, require, tuple_of
 from leadcore.errors import (
     DeletedItemError,
     DuplicateNameError,
@@ -73,9 +74,23 @@ class _ItemList(Generic[T]):
     items: tuple[T, ...] = ()
     _kind: str = attrs.field(default="item", kw_only=True, alias="kind")
     _by_id: dict[int, T] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _items_check: ClassVar[Check]
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_by_id", {i.id: i for i in self.items})
+        entity = f"{self._kind} list"
+        require(self.items, self._items_check, entity=entity, field="items")
+        by_id = {i.id: i for i in self.items}
+        if len(by_id) != len(self.items):
+            ids = [i.id for i in self.items]
+            raise ValidationError(
+                f"a {entity} holds an id twice",
+                why=f"its item ids are {ids}",
+                fix="Give every item its own id",
+                entity=entity,
+                field="items",
+                ids=sorted({i for i in ids if ids.count(i) > 1}),
+            )
+        object.__setattr__(self, "_by_id", by_id)
 
     def __iter__(self) -> Iterator[T]:
         return iter(sorted(self.items, key=lambda i: (i.rank, i.id)))
@@ -113,12 +128,7 @@ class _ItemList(Generic[T]):
         return tuple(i for i in self if not i.deleted)
 
     def _check_name(self, name: str, exclude: int | None = None) -> str:
-        if not isinstance(name, str):
-            raise ValidationError(
-                f"a {self._kind} name must be text",
-                why=f"got {name!r}",
-                fix="Pass the name as a string with at least one visible character",
-            )
+        require(name, TEXT, entity=self._kind, field="name")
         clean = name.strip()
         folded = clean.casefold()
         for item in self.items:
@@ -159,6 +169,7 @@ class CategoryList(_ItemList[Category]):
     """
 
     _kind: str = attrs.field(default="category", kw_only=True, alias="kind")
+    _items_check: ClassVar[Check] = tuple_of(Category, "a tuple of Category")
 
     def add(
         self,
@@ -232,9 +243,11 @@ class LeadStatusList(_ItemList[LeadStatus]):
 
     default_id: LeadStatusId | None = None
     _kind: str = attrs.field(default="lead status", kw_only=True, alias="kind")
+    _items_check: ClassVar[Check] = tuple_of(LeadStatus, "a tuple of LeadStatus")
 
     def __attrs_post_init__(self) -> None:
         super().__attrs_post_init__()
+        require(self.default_id, OPTIONAL_ID, entity="lead status list", field="default_id")
         if self.default_id is not None:
             default = self.get(self.default_id)
             if default.deleted:
@@ -274,6 +287,8 @@ class LeadStatusList(_ItemList[LeadStatus]):
         taken is refused, since keys are what integrations refer to.
         """
         clean = self._check_name(name)
+        if key is not None:
+            require(key, NAME, entity="lead status", field="key")
         taken = {i.key: i for i in self.items}
         if key is not None and key in taken:
             raise ListRuleError(

@@ -18,12 +18,27 @@ leadcore.errors.ValidationError: category 'Customer' cannot enable lead status: 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, NewType
 
 import attrs
 
+from leadcore._checks import (
+    FLAG,
+    ID,
+    MOMENT,
+    NAME,
+    OPTIONAL_ID,
+    OPTIONAL_TEXT,
+    RANK,
+    TEXT,
+    TEXT_SET,
+    VERSION,
+    fields,
+    instance,
+    member,
+    optional,
+)
 from leadcore.errors import ValidationError
 
 __all__ = [
@@ -107,16 +122,23 @@ _GROUP_TEXTS: dict[CategoryGroup, dict[Language, tuple[str, str]]] = {
 
 
 def _to_group(value: int) -> CategoryGroup:
-    """Convert a stored group code to :class:`CategoryGroup`, refusing unknown codes."""
-    try:
+    """Convert a stored group code to :class:`CategoryGroup`, refusing unknown codes
+    and anything but a member or a plain ``int`` (``True`` is no group code)."""
+    if type(value) is CategoryGroup:
+        return value
+    if type(value) is int and value in _GROUP_CODES:
         return CategoryGroup(value)
-    except ValueError:
-        raise ValidationError(
-            f"unknown category group {value!r}",
-            why="the category groups are fixed: "
-            + ", ".join(f"{g.value} {g.label()}" for g in CategoryGroup),
-            fix="Pass a CategoryGroup member or one of these codes",
-        ) from None
+    raise ValidationError(
+        f"unknown category group {value!r}",
+        why="the category groups are fixed: "
+        + ", ".join(f"{g.value} {g.label()}" for g in CategoryGroup),
+        fix="Pass a CategoryGroup member or one of these codes (an int, not a bool)",
+        entity="category",
+        field="group",
+    )
+
+
+_GROUP_CODES = frozenset(g.value for g in CategoryGroup)
 
 
 class Availability(enum.Enum):
@@ -125,30 +147,6 @@ class Availability(enum.Enum):
     NORMAL = "normal"
     AWAY = "away"
     BUSY = "busy"
-
-
-def _require_name(kind: str) -> Callable[[object, attrs.Attribute[str], str], None]:
-    def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise ValidationError(
-                f"a {kind} needs a non-empty {attribute.name}",
-                why=f"got {value!r}",
-                fix=f"Pass a {attribute.name} with at least one visible character",
-            )
-
-    return check
-
-
-def _require_text(kind: str) -> Callable[[object, attrs.Attribute[str], str], None]:
-    def check(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str):
-            raise ValidationError(
-                f"a {kind}'s {attribute.name} must be text",
-                why=f"got {value!r}",
-                fix=f"Pass {attribute.name} as a string (an empty string is allowed)",
-            )
-
-    return check
 
 
 @attrs.frozen
@@ -165,6 +163,18 @@ class Utm:
     term: str | None = None
     content: str | None = None
 
+    __attrs_post_init__ = fields(
+        "UTM data point",
+        source=OPTIONAL_TEXT,
+        medium=OPTIONAL_TEXT,
+        campaign=OPTIONAL_TEXT,
+        term=OPTIONAL_TEXT,
+        content=OPTIONAL_TEXT,
+    )
+
+
+_OPTIONAL_UTM = optional(instance(Utm, "a Utm"))
+
 
 @attrs.frozen
 class Category:
@@ -174,7 +184,7 @@ class Category:
     """
 
     id: CategoryId
-    name: str = attrs.field(validator=_require_name("category"))
+    name: str
     group: CategoryGroup = attrs.field(converter=_to_group)
     rank: int = 0
     tooltip: str = ""
@@ -182,6 +192,7 @@ class Category:
     enable_lead_status: bool = False
 
     def __attrs_post_init__(self) -> None:
+        _check_category(self)
         if self.enable_lead_status and self.group is not CategoryGroup.POTENTIAL_CUSTOMER:
             raise ValidationError(
                 f"category {self.name!r} cannot enable lead status",
@@ -209,10 +220,14 @@ class LeadStatus:
 
     id: LeadStatusId
     key: str
-    name: str = attrs.field(validator=_require_name("lead status"))
+    name: str
     rank: int = 0
     tooltip: str = ""
     deleted: bool = False
+
+    __attrs_post_init__ = fields(
+        "lead status", id=ID, key=NAME, name=NAME, rank=RANK, tooltip=TEXT, deleted=FLAG
+    )
 
     def label(self, language: Language = "en") -> str:
         """Display name: the shipped translation while the admin kept the default name."""
@@ -259,9 +274,13 @@ class Associate:
     """A user of the CRM; "my" in criteria means the current associate."""
 
     id: AssociateId
-    name: str = attrs.field(validator=_require_name("associate"))
+    name: str
     availability: Availability = Availability.NORMAL
     groups: frozenset[str] = frozenset()
+
+    __attrs_post_init__ = fields(
+        "associate", id=ID, name=NAME, availability=member(Availability), groups=TEXT_SET
+    )
 
 
 @attrs.frozen
@@ -275,13 +294,25 @@ class Company:
     """
 
     id: CompanyId
-    name: str = attrs.field(validator=_require_name("company"))
+    name: str
     category_id: CategoryId | None
     registered: datetime
     updated: datetime
     owner_id: AssociateId | None = None
     source_utm: Utm | None = None
     version: int = 0
+
+    __attrs_post_init__ = fields(
+        "company",
+        id=ID,
+        name=NAME,
+        category_id=OPTIONAL_ID,
+        registered=MOMENT,
+        updated=MOMENT,
+        owner_id=OPTIONAL_ID,
+        source_utm=_OPTIONAL_UTM,
+        version=VERSION,
+    )
 
 
 @attrs.frozen
@@ -299,8 +330,8 @@ class Person:
 
     id: PersonId
     company_id: CompanyId | None
-    first_name: str = attrs.field(validator=_require_text("person"))
-    last_name: str = attrs.field(validator=_require_text("person"))
+    first_name: str
+    last_name: str
     registered: datetime
     updated: datetime
     email: str = ""
@@ -313,14 +344,46 @@ class Person:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
+        _check_person(self)
         if not (self.first_name.strip() or self.last_name.strip()):
             raise ValidationError(
                 "a person needs a first or a last name",
                 why="both are empty",
                 fix="Pass first_name or last_name",
+                entity="person",
+                field="first_name",
+                id=self.id,
             )
 
     @property
     def full_name(self) -> str:
         """First and last name joined by a space."""
         return f"{self.first_name} {self.last_name}".strip()
+
+
+_check_category = fields(
+    "category",
+    id=ID,
+    name=NAME,
+    rank=RANK,
+    tooltip=TEXT,
+    deleted=FLAG,
+    enable_lead_status=FLAG,
+)
+_check_person = fields(
+    "person",
+    id=ID,
+    company_id=OPTIONAL_ID,
+    first_name=TEXT,
+    last_name=TEXT,
+    registered=MOMENT,
+    updated=MOMENT,
+    email=TEXT,
+    owner_id=OPTIONAL_ID,
+    lead_status_id=OPTIONAL_ID,
+    own_category_id=OPTIONAL_ID,
+    first_touch_utm=_OPTIONAL_UTM,
+    lead_creation_utm=_OPTIONAL_UTM,
+    retired=FLAG,
+    version=VERSION,
+)

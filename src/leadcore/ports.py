@@ -26,6 +26,7 @@ from typing import Protocol, Self
 
 import attrs
 
+from leadcore._checks import VERSION, fields, instance
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.history import DomainEvent, HistoryEntry
 from leadcore.lists import CategoryList, LeadStatusList
@@ -149,6 +150,13 @@ class StoredLists:
     categories: CategoryList
     statuses: LeadStatusList
     version: int = 0
+
+    __attrs_post_init__ = fields(
+        "stored lists",
+        categories=instance(CategoryList, "a CategoryList"),
+        statuses=instance(LeadStatusList, "a LeadStatusList"),
+        version=VERSION,
+    )
 
 
 class ListRepository(Protocol):

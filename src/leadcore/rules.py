@@ -34,6 +34,7 @@ from datetime import datetime
 
 import attrs
 
+from leadcore._checks import OPTIONAL_TEXT, require
 from leadcore.errors import (
     InheritedCategoryError,
     LastCategoryError,
@@ -354,6 +355,7 @@ def create_person(
         source = StatusSource.DEFAULT
     else:
         chosen = lists.statuses.assignable(status_id)
+        _check_reason(reason, person)
         policy.transitions.check(None, chosen, reason)
         source = actor.source
     created = attrs.evolve(person, lead_status_id=chosen.id)
@@ -406,6 +408,7 @@ def set_lead_status(
     if new.id == person.lead_status_id:
         return Outcome()
     current = None if person.lead_status_id is None else lists.statuses.get(person.lead_status_id)
+    _check_reason(reason, person)
     policy.transitions.check(current, new, reason)
     changed = attrs.evolve(person, lead_status_id=new.id, updated=actor.at)
     entry = HistoryEntry(
@@ -419,6 +422,11 @@ def set_lead_status(
         reason,
     )
     return Outcome(persons=(changed,), events=(entry,))
+
+
+def _check_reason(reason: str | None, person: Person) -> None:
+    """The reason is text (or None) before a transition policy reads it."""
+    require(reason, OPTIONAL_TEXT, entity="history entry", field="reason", person_id=person.id)
 
 
 # --- R3, R4, R5: category changes and moves -----------------------------------------------------

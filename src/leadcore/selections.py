@@ -31,7 +31,20 @@ from typing import Protocol, TypeAlias, TypeVar, Union
 
 import attrs
 
+from leadcore._checks import (
+    ID,
+    ID_SET,
+    NAME,
+    OPTIONAL_ID,
+    TEXT,
+    VERSION,
+    fields,
+    instance,
+    member,
+    require,
+)
 from leadcore.criteria.ast import Criterion
+from leadcore.criteria.build import iter_conditions
 from leadcore.criteria.fields import Entity
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.model import AssociateId, CompanyId, PersonId, SelectionId
@@ -145,15 +158,6 @@ class Members:
         return Operation.ONLY_FIRST.apply(self, other)
 
 
-def _require_name(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(
-            "a selection needs a non-empty name",
-            why=f"got {value!r}",
-            fix="Pass a name with at least one visible character",
-        )
-
-
 def _check_members_fit(target: Target, members: Members, name: str) -> None:
     if target is Target.PERSONS and members.companies:
         raise ValidationError(
@@ -180,7 +184,7 @@ class StaticSelection:
     """
 
     id: SelectionId
-    name: str = attrs.field(validator=_require_name)
+    name: str
     target: Target
     members: Members = Members()
     company_persons: CompanyPersons = CompanyPersons.ALL
@@ -188,6 +192,10 @@ class StaticSelection:
     version: int = 0
 
     def __attrs_post_init__(self) -> None:
+        _check_static(self)
+        for side in ("companies", "persons"):
+            ids = getattr(self.members, side)
+            require(ids, ID_SET, entity="static selection", field=f"members.{side}", id=self.id)
         _check_members_fit(self.target, self.members, self.name)
 
 
@@ -218,7 +226,7 @@ class DynamicSelection:
     """
 
     id: SelectionId
-    name: str = attrs.field(validator=_require_name)
+    name: str
     target: Target
     criteria: Criterion
     entity: Entity = attrs.field(
@@ -227,6 +235,13 @@ class DynamicSelection:
     company_persons: CompanyPersons = attrs.field(default=CompanyPersons.ALL, kw_only=True)
     owner_id: AssociateId | None = attrs.field(default=None, kw_only=True)
     version: int = attrs.field(default=0, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        _check_dynamic(self)
+        for condition in iter_conditions(self.criteria):
+            for value in condition.values:
+                if isinstance(value, str):
+                    require(value, TEXT, entity="dynamic selection", field="criteria", id=self.id)
 
 
 @attrs.frozen
@@ -240,7 +255,7 @@ class CombinedSelection:
     """
 
     id: SelectionId
-    name: str = attrs.field(validator=_require_name)
+    name: str
     target: Target
     first: SelectionId
     second: SelectionId
@@ -250,6 +265,7 @@ class CombinedSelection:
     version: int = attrs.field(default=0, kw_only=True)
 
     def __attrs_post_init__(self) -> None:
+        _check_combined(self)
         if self.id in (self.first, self.second):
             raise SelectionCycleError((self.id, self.id))
 
@@ -257,6 +273,26 @@ class CombinedSelection:
     def inputs(self) -> tuple[SelectionId, SelectionId]:
         """The ids of the two inputs, first then second."""
         return (self.first, self.second)
+
+
+_SELECTION = {
+    "id": ID,
+    "name": NAME,
+    "target": member(Target),
+    "company_persons": member(CompanyPersons),
+    "owner_id": OPTIONAL_ID,
+    "version": VERSION,
+}
+_check_static = fields("static selection", **_SELECTION, members=instance(Members, "a Members"))
+_check_dynamic = fields(
+    "dynamic selection",
+    **_SELECTION,
+    criteria=instance(Criterion, "a criterion (see leadcore.criteria.build)"),
+    entity=member(Entity),
+)
+_check_combined = fields(
+    "combined selection", **_SELECTION, first=ID, second=ID, operation=member(Operation)
+)
 
 
 Selection: TypeAlias = Union[StaticSelection, DynamicSelection, CombinedSelection]  # noqa: UP007

@@ -8,6 +8,7 @@ import pytest
 
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
+from leadcore.errors import ValidationError
 from leadcore.lists import new_database
 from leadcore.model import Person, PersonId
 
@@ -156,11 +157,13 @@ def test_the_day_of_a_datetime_is_taken_in_the_clock_timezone() -> None:
     assert registered_matches(MONDAY, evening, "on", date(2026, 1, 6))
 
 
-def test_naive_datetimes_count_as_local() -> None:
-    naive = datetime(2026, 1, 4, 23, 0)
-    assert registered_matches(MONDAY.astimezone(PLUS_14), naive, "on", date(2026, 1, 4))
-    assert registered_matches(datetime(2026, 1, 4, 12, 0), naive, "today")
+def test_a_naive_clock_reading_takes_stored_datetimes_as_local() -> None:
+    # A stored naive datetime cannot occur: the model refuses it at construction.
+    with pytest.raises(ValidationError, match="timezone-aware"):
+        registered_matches(MONDAY, datetime(2026, 1, 4, 23, 0), "on", date(2026, 1, 4))
     assert registered_matches(datetime(2026, 1, 4, 12, 0), utc(2026, 1, 4, 1, 0), "today")
+    assert registered_matches(datetime(2026, 1, 4, 12, 0), utc(2026, 1, 4, 23, 0), "today")
+    assert not registered_matches(datetime(2026, 1, 5, 12, 0), utc(2026, 1, 4, 23, 0), "today")
 
 
 def test_calendar_extremes_match_nothing_beyond_them() -> None:

@@ -68,7 +68,7 @@ def test_user_values_never_reach_the_generated_source() -> None:
 
 def test_a_predicate_is_compiled_once_and_reused() -> None:
     predicate = person_predicate(condition("person.lead_status", "in", 2), ENV)
-    rows = [(attrs.evolve(ANN, lead_status_id=LeadStatusId(n % 3)), ACME) for n in range(9)]
+    rows = [(attrs.evolve(ANN, lead_status_id=LeadStatusId(n % 3 + 1)), ACME) for n in range(9)]
     assert sum(predicate(p, c) for p, c in rows) == 3
 
 

@@ -69,8 +69,9 @@ __all__ = ["PersonMatch", "QueryContext", "order_and_page", "plan_persons"]
 PersonTest = Callable[[Person, Company | None], bool]
 
 _EPOCH = datetime.min.replace(tzinfo=UTC)
-_NOBODY = Person(PersonId(0), None, "-", "", _EPOCH, _EPOCH)
-"""The person passed to company-only predicates, which never read it."""
+_NOBODY = Person(PersonId(2**63 - 1), None, "-", "", _EPOCH, _EPOCH)
+"""The person passed to company-only predicates, which never read it (ids are
+positive, so it takes the largest 64-bit one rather than 0)."""
 
 
 @attrs.frozen

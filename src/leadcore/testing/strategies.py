@@ -73,6 +73,7 @@ __all__ = [
     "environments",
     "groups",
     "hostile_texts",
+    "hostile_values",
     "lead_status_lists",
     "person_rows",
     "persons",
@@ -107,6 +108,39 @@ def hostile_texts(max_size: int = 5) -> st.SearchStrategy[str]:
     True
     """
     return st.text(alphabet=_ALPHABET, max_size=max_size)
+
+
+_SURROGATES = "\ud800\udbff\udc00\udfff"
+"""Lone surrogates: ``str`` can hold them, UTF-8 (and so no file or database) cannot."""
+
+
+def hostile_values(max_size: int = 6) -> st.SearchStrategy[object]:
+    """What a hostile caller passes where leadcore wants text: the traps of
+    :func:`hostile_texts`, NUL, lone surrogates, any other character, text tens of
+    thousands of characters long, and values that are no text at all (``bytes``,
+    ints, bools, ``None``).
+
+    Each must either be refused with a typed error or be stored so that it reads
+    back from a file unchanged.
+
+    >>> from hypothesis import find
+    >>> find(hostile_values(), lambda v: isinstance(v, str) and "\\ud800" in v)
+    '\\ud800'
+    >>> find(hostile_values(), lambda v: isinstance(v, str) and len(v) > 10_000)[:3]
+    '000'
+    """
+    texts = st.one_of(
+        hostile_texts(max_size),
+        st.text(alphabet=_ALPHABET + "\x00" + _SURROGATES, max_size=max_size),
+        st.text(max_size=max_size),
+        st.builds(
+            str.__mul__,
+            st.text(alphabet="0 \x00ßİ\n", min_size=1, max_size=3),
+            st.integers(10_001, 40_000),
+        ),
+    )
+    others = st.one_of(st.binary(max_size=max_size), st.integers(), st.booleans(), st.none())
+    return st.one_of(texts, others)
 
 
 def _names(prefix: str) -> st.SearchStrategy[str]:
