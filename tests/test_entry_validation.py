@@ -242,12 +242,12 @@ def test_none_as_email_is_told_to_pass_an_empty_string() -> None:
 
 def test_a_store_file_still_opens_after_a_refused_owner(tmp_path: Path) -> None:
     path = tmp_path / "crm.json"
-    service = LeadService.in_memory(path=path)
-    service.add_company("Acme")
-    with pytest.raises(ValidationError):
-        service.add_company("Bolt", owner_id=bad("x"))
-    reopened = LeadService.in_memory(path=path)
-    assert [c.name for c in reopened.find_companies()] == ["Acme"]
+    with LeadService.in_memory(path=path) as service:
+        service.add_company("Acme")
+        with pytest.raises(ValidationError):
+            service.add_company("Bolt", owner_id=bad("x"))
+    with LeadService.in_memory(path=path) as reopened:
+        assert [c.name for c in reopened.find_companies()] == ["Acme"]
 
 
 def test_retired_is_a_bool_so_the_index_and_the_predicate_agree() -> None:

@@ -301,6 +301,29 @@ def test_a_record_that_breaks_a_rule_is_refused_even_with_a_good_checksum(
         InMemoryStore.load(path)
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "why"),
+    [
+        ("email", None, "expected str, got NoneType"),
+        ("first_name", 5, "expected str, got int"),
+        ("retired", 1, "expected bool, got int"),
+        ("id", "2", "expected int, got str"),
+        ("id", True, "expected int, got bool"),
+        ("registered", "2026-01-05T00:00:00", "timezone"),
+        ("last_name", "\ud800", "surrogate"),
+    ],
+)
+def test_a_hand_edited_value_is_refused_not_converted(
+    tmp_path: Path, field: str, value: object, why: str
+) -> None:
+    path = _filled_store().save(tmp_path / "crm.json")
+    last_person = -2
+    _rewrite_lines(path, lambda lines: lines[last_person].update({field: value}))
+    with pytest.raises(FileFormatError, match="record") as caught:
+        InMemoryStore.load(path)
+    assert why in str(caught.value)
+
+
 def test_duplicate_ids_and_unknown_companies_are_file_format_errors(tmp_path: Path) -> None:
     path = _filled_store().save(tmp_path / "crm.json")
     original = path.read_bytes()

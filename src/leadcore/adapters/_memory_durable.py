@@ -126,7 +126,7 @@ def read(path: Path) -> Opened:
         except _memory_file.READ_ERRORS as error:
             raise FileFormatError(
                 f"the journal {str(journal)!r} holds commit {seq} in a form leadcore cannot read",
-                why=f"{type(error).__name__}: {error}",
+                why=_memory_file.describe(error),
                 fix="Restore the store's files from a backup; do not edit them by hand",
                 path=str(journal),
                 seq=seq,

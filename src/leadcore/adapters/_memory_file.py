@@ -62,6 +62,7 @@ __all__ = [
     "Snapshot",
     "converter",
     "decode_change",
+    "describe",
     "dump",
     "encode_change",
     "fsync_directory",
@@ -120,8 +121,25 @@ _SELECTION_KINDS: dict[str, type[Any]] = {
 }
 
 
+def _exactly(kind: type[Any]) -> Any:
+    """A structure hook that takes values of exactly ``kind`` and converts nothing.
+
+    cattrs' defaults would turn ``null`` into ``"None"``, ``5`` into ``"5"`` and
+    ``1`` into ``True``: what a file holds must be what was stored.
+    """
+
+    def structure(value: Any, _: Any) -> Any:
+        if type(value) is not kind:
+            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
+        return value
+
+    return structure
+
+
 def _make_converter() -> cattrs.Converter:
     conv = make_converter()
+    for kind in (str, int, bool):
+        conv.register_structure_hook(kind, _exactly(kind))
 
     conv.register_unstructure_hook(
         CategoryList, lambda cats: {"items": [conv.unstructure(c) for c in cats.items]}
@@ -323,6 +341,17 @@ def load(path: Path) -> Snapshot:
     return snapshot
 
 
+def describe(error: BaseException) -> str:
+    """What is wrong with a record, naming the path of each bad value (cattrs' ``$.field``)."""
+    if isinstance(error, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(error, format_exception=_exception_text))
+    return f"{type(error).__name__}: {error}"
+
+
+def _exception_text(error: BaseException, _type: Any) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 def _unreadable(path: Path, why: str, **context: Any) -> FileFormatError:
     return FileFormatError(
         f"cannot read the store file {str(path)!r}",
@@ -415,7 +444,7 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
 def _bad_record(path: Path, error: BaseException, **context: Any) -> FileFormatError:
     return FileFormatError(
         f"the store file {str(path)!r} holds a record leadcore cannot read",
-        why=f"{type(error).__name__}: {error}",
+        why=describe(error),
         fix="Restore the file from a backup; do not edit store files by hand",
         path=str(path),
         **context,
