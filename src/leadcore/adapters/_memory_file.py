@@ -246,8 +246,12 @@ def dump(snapshot: Snapshot) -> Iterator[bytes]:
     yield _encode({"end": FORMAT, "bytes": size, "crc32": checksum}) + b"\n"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
+"""Built once: ``json.dumps`` with options builds a new encoder per call."""
+
+
 def _encode(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, allow_nan=False).encode()
+    return _ENCODER.encode(data).encode()
 
 
 def encode_change(change: Change) -> bytes:
@@ -290,8 +294,9 @@ def decode_change(payload: bytes) -> Change:
 
 
 def _parse(line: bytes) -> Any:
+    """One JSON value from UTF-8 ``line``; ``ValueError`` (not ``RecursionError``) when bad."""
     try:
-        return json.loads(line)
+        return json.loads(line.decode())
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
 
