@@ -280,11 +280,20 @@ def test_bad_files_are_refused(tmp_path: Path, content: str, message: str) -> No
         InMemoryStore.load(path)
 
 
+@attrs.frozen
+class _Raw:
+    """A line written as it is (JSON too deep for ``json.dumps``)."""
+
+    text: str
+
+
 def _rewrite_lines(path: Path, change: Callable[[list[Any]], None]) -> None:
     """Change a snapshot's records and write it back with a matching checksum line."""
     lines = [json.loads(line) for line in path.read_text("utf-8").splitlines()[:-1]]
     change(lines)
-    body = "".join(json.dumps(line) + "\n" for line in lines).encode()
+    body = "".join(
+        (line.text if isinstance(line, _Raw) else json.dumps(line)) + "\n" for line in lines
+    ).encode()
     trailer = {"end": "leadcore-memory", "bytes": len(body), "crc32": zlib.crc32(body)}
     path.write_bytes(body + json.dumps(trailer).encode() + b"\n")
 
@@ -322,6 +331,22 @@ def test_a_hand_edited_value_is_refused_not_converted(
     with pytest.raises(FileFormatError, match="record") as caught:
         InMemoryStore.load(path)
     assert why in str(caught.value)
+
+
+def test_deep_nesting_and_malformed_selections_are_file_format_errors(tmp_path: Path) -> None:
+    path = _filled_store().save(tmp_path / "crm.json")
+    original = path.read_bytes()
+    settings_line = 2
+    deep = _Raw('{"deep": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    _rewrite_lines(path, lambda lines: lines.__setitem__(settings_line, deep))
+    with pytest.raises(FileFormatError, match="nested too deeply"):
+        InMemoryStore.load(path)
+    first_selection = 3
+    for broken in ({"kind": "static"}, {"kind": "nope"}, [], {"kind": "dynamic", "criteria": 5}):
+        path.write_bytes(original)
+        _rewrite_lines(path, lambda lines, b=broken: lines.__setitem__(first_selection, b))
+        with pytest.raises(FileFormatError, match="record"):
+            InMemoryStore.load(path)
 
 
 def test_duplicate_ids_and_unknown_companies_are_file_format_errors(tmp_path: Path) -> None:
