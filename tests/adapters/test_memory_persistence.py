@@ -342,9 +342,19 @@ def test_deep_nesting_and_malformed_selections_are_file_format_errors(tmp_path: 
     with pytest.raises(FileFormatError, match="nested too deeply"):
         InMemoryStore.load(path)
     first_selection = 3
-    for broken in ({"kind": "static"}, {"kind": "nope"}, [], {"kind": "dynamic", "criteria": 5}):
+    broken: list[Any] = [
+        {"kind": "static"},
+        {"kind": "nope"},
+        [],
+        {"kind": "dynamic", "criteria": 5},
+    ]
+    for selection in broken:
+
+        def replace(lines: list[Any], selection: Any = selection) -> None:
+            lines[first_selection] = selection
+
         path.write_bytes(original)
-        _rewrite_lines(path, lambda lines, b=broken: lines.__setitem__(first_selection, b))
+        _rewrite_lines(path, replace)
         with pytest.raises(FileFormatError, match="record"):
             InMemoryStore.load(path)
 
