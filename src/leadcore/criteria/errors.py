@@ -86,15 +86,21 @@ class BadValueError(CriteriaError):
 
 
 class CriteriaTooDeep(CriteriaError):
-    """The tree nests and/or/not deeper than leadcore evaluates (Python's stack is finite)."""
+    """The tree nests and/or/not deeper than leadcore evaluates (Python's stack is finite).
 
-    def __init__(self, depth: int, limit: int) -> None:
+    ``context["path"]`` holds the child indices from the root down to the first
+    node that nests too deep (``0`` for the child of a ``not``), so that a reader
+    can point at it in its own input.
+    """
+
+    def __init__(self, depth: int, limit: int, path: tuple[int, ...] = ()) -> None:
         super().__init__(
             f"the criteria tree nests {depth} levels deep",
             why=f"at most {limit} levels of and/or/not are accepted",
             fix="Flatten the tree: all_of/any_of take any number of children",
             depth=depth,
             limit=limit,
+            path=path,
         )
 
 
