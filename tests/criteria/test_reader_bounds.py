@@ -6,11 +6,22 @@ text, a JSON path, or a row path of restriction rows.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from leadcore.criteria.ast import Condition, Operator
-from leadcore.criteria.build import MAX_INT, MAX_INT_DIGITS, MIN_INT, condition, read_int, validate
-from leadcore.criteria.errors import BadValueError
+from leadcore.criteria.ast import AnyOf, Condition, Operator
+from leadcore.criteria.build import (
+    MAX_INT,
+    MAX_INT_DIGITS,
+    MAX_NESTING,
+    MIN_INT,
+    condition,
+    read_int,
+    validate,
+)
+from leadcore.criteria.errors import BadValueError, CriteriaParseError, CriteriaTooDeep
+from leadcore.criteria.text import BadValueAt, TooDeepAt, parse
 
 # --- values that could never be stored -----------------------------------------------
 
@@ -37,3 +48,106 @@ def test_read_int_refuses_long_literals_before_converting() -> None:
     assert read_int("-" + "9" * MAX_INT_DIGITS) == -int("9" * MAX_INT_DIGITS)
     with pytest.raises(ValueError, match="more than 19 digits"):
         read_int("1" * (MAX_INT_DIGITS + 1))
+
+
+# --- the text form ---------------------------------------------------------------------
+
+LEAF_TEXT = "person.retired is true"
+
+
+def test_text_a_tree_too_deep_is_refused_where_its_first_too_deep_node_starts() -> None:
+    text = "not " * (MAX_NESTING + 1) + LEAF_TEXT
+    with pytest.raises(TooDeepAt) as info:
+        parse(text)
+    assert isinstance(info.value, CriteriaTooDeep)
+    assert isinstance(info.value, CriteriaParseError)
+    assert info.value.position == 4 * (MAX_NESTING + 1)  # the leaf at depth 65
+    assert info.value.context["depth"] == MAX_NESTING + 1
+    assert f"(at {info.value.position})" in str(info.value)
+    calls = "all(" * (MAX_NESTING + 1) + "always" + ")" * (MAX_NESTING + 1)
+    with pytest.raises(TooDeepAt) as info:
+        parse(calls)
+    assert info.value.position == 4 * MAX_NESTING  # the 65th all(
+
+
+def test_text_nesting_far_too_deep_is_refused_at_the_token_without_recursion() -> None:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(100)  # the parser must not need the stack to refuse deep input
+    try:
+        for text in ("(" * 10_000 + LEAF_TEXT, "not " * 10_000 + LEAF_TEXT):
+            with pytest.raises(CriteriaParseError, match="levels of nesting") as info:
+                parse(text)
+            assert isinstance(info.value.position, int)
+            assert 0 < info.value.position < 600
+        assert parse("not " * MAX_NESTING + LEAF_TEXT)
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("person.id = " + "9" * 5000, 12),
+        ("person.owner in (#1, #" + "9" * (MAX_INT_DIGITS + 1) + ")", 21),
+        ("person.id = -" + "1" * (MAX_INT_DIGITS + 1), 12),
+    ],
+    ids=["5000 digits", "20-digit id", "20-digit negative"],
+)
+def test_text_an_integer_of_too_many_digits_is_refused_at_its_offset(
+    text: str, position: int
+) -> None:
+    with pytest.raises(CriteriaParseError, match="fewer digits") as info:
+        parse(text)
+    assert info.value.position == position
+
+
+def test_text_an_integer_beyond_64_bits_is_a_bad_value_at_its_offset() -> None:
+    with pytest.raises(BadValueAt, match="64-bit range") as info:
+        parse(f"person.id between 1 and {MAX_INT + 1}")
+    assert info.value.position == 24
+    assert parse(f"person.id between {MIN_INT} and {MAX_INT}")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'person.first_name begins "ab\\ud800"',
+        'person.first_name begins "ab\ud800"',
+        'groups { [person.first_name begins "ab\\udfff"] }',
+    ],
+    ids=["escape", "raw", "in a group"],
+)
+def test_text_a_lone_surrogate_in_a_value_is_refused_at_the_value(text: str) -> None:
+    with pytest.raises(BadValueAt, match="lone surrogate") as info:
+        parse(text)
+    assert info.value.position == text.index('"ab')
+    assert "character 2" in str(info.value)
+
+
+def test_text_an_escaped_surrogate_pair_is_one_character() -> None:
+    smiley = condition("person.first_name", "begins", "\U0001f600")
+    assert parse('person.first_name begins "\\U0001F600"') == smiley
+
+
+def test_text_that_is_not_a_str_is_refused_at_offset_zero() -> None:
+    for text in (b"person.retired is true", None, 42):
+        with pytest.raises(CriteriaParseError, match="as a str") as info:
+            parse(text)  # type: ignore[arg-type]
+        assert info.value.position == 0
+
+
+def test_text_nul_characters_are_ordinary_characters_of_a_value() -> None:
+    for text in ('person.first_name begins "a\x00b"', 'person.first_name begins "a\\u0000b"'):
+        assert parse(text) == condition("person.first_name", "begins", "a\x00b")
+    with pytest.raises(CriteriaParseError) as info:
+        parse("person.retired is true\x00")
+    assert info.value.position == len(LEAF_TEXT)
+
+
+def test_text_long_input_is_read() -> None:
+    many = " or ".join([LEAF_TEXT] * 5000)
+    assert parse(many) == AnyOf((condition("person.retired", "is_true"),) * 5000)
+    long_value = "x" * 1_000_000
+    assert parse(f'person.first_name contains "{long_value}"') == condition(
+        "person.first_name", "contains", long_value
+    )
