@@ -21,6 +21,7 @@ from leadcore.criteria.build import (
     validate,
 )
 from leadcore.criteria.errors import BadValueError, CriteriaParseError, CriteriaTooDeep
+from leadcore.criteria.json import MAX_CONTAINERS, from_json, structure
 from leadcore.criteria.text import BadValueAt, TooDeepAt, parse
 
 # --- values that could never be stored -----------------------------------------------
@@ -151,3 +152,109 @@ def test_text_long_input_is_read() -> None:
     assert parse(f'person.first_name contains "{long_value}"') == condition(
         "person.first_name", "contains", long_value
     )
+
+
+# --- the JSON form ---------------------------------------------------------------------
+
+
+def _document(values: str) -> str:
+    return (
+        '{"version": 1, "criteria": {"type": "condition", "field": "person.id", '
+        f'"operator": "eq", "values": [{values}]}}}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "position", "expected"),
+    [
+        (b'{"version": 1, \xff}', 15, "UTF-8"),
+        ('{"version": 1}'.encode("utf-16"), 0, "UTF-8"),
+        ("[" * 100_000, 136, "levels of nesting"),
+        (_document("9" * 5000), "$.criteria.values[0]", "at most 19 digits"),
+        (_document("1" + "0" * 19), "$.criteria.values[0]", "at most 19 digits"),
+        (_document("-1e999"), "$.criteria.values[0]", "float range"),
+        (_document("Infinity"), "$.criteria.values[0]", "float range"),
+    ],
+    ids=["bad UTF-8", "UTF-16", "deep", "5000 digits", "20 digits", "overflow", "Infinity"],
+)
+def test_json_bad_text_is_refused_where_it_is(
+    text: str | bytes, position: int | str, expected: str
+) -> None:
+    with pytest.raises(CriteriaParseError) as info:
+        from_json(text)
+    assert info.value.position == position
+    assert expected in info.value.expected
+    assert f"at {position}" in str(info.value)
+
+
+def test_json_of_a_type_other_than_text_is_refused() -> None:
+    with pytest.raises(CriteriaParseError, match="str, or UTF-8 bytes") as info:
+        from_json(42)  # type: ignore[arg-type]
+    assert info.value.position == 0
+
+
+def test_json_a_value_beyond_64_bits_or_with_a_lone_surrogate_is_a_bad_value_at_its_path() -> None:
+    with pytest.raises(BadValueAt, match="64-bit range") as info:
+        from_json(_document(str(MAX_INT + 1)))
+    assert info.value.position == "$.criteria.values[0]"
+    with pytest.raises(BadValueAt, match="lone surrogate") as info:
+        from_json(
+            _document('"\\udc00"')
+            .replace("person.id", "person.first_name")
+            .replace('"eq"', '"begins"')
+        )
+    assert info.value.position == "$.criteria.values[0]"
+
+
+def test_json_a_tree_too_deep_is_refused_at_the_path_of_its_first_too_deep_node() -> None:
+    node: dict[str, object] = {"type": "always"}
+    for _ in range(MAX_NESTING + 1):
+        node = {"type": "not", "child": node}
+    with pytest.raises(TooDeepAt) as info:
+        structure({"version": 1, "criteria": node})
+    assert isinstance(info.value, CriteriaTooDeep)
+    assert info.value.position == "$.criteria" + ".child" * (MAX_NESTING + 1)  # the leaf
+
+
+def test_json_data_with_a_cycle_is_refused_at_the_path_where_it_closes() -> None:
+    cyclic: list[object] = []
+    cyclic.append(cyclic)
+    node: dict[str, object] = {"type": "not"}
+    node["child"] = node
+    cases = [
+        (cyclic, "$[0]", "$"),
+        ({"version": 1, "criteria": {"type": "all_of", "children": cyclic}}, None, None),
+        ({"version": 1, "criteria": node}, "$.criteria.child", "$.criteria"),
+    ]
+    for data, position, back_to in cases:
+        with pytest.raises(CriteriaParseError, match="cycle") as info:
+            structure(data)
+        if position is not None:
+            assert info.value.position == position
+            assert info.value.context["found"] == f"a cycle back to {back_to}"
+
+
+def test_json_shared_parts_are_read_as_copies_but_their_work_is_bounded() -> None:
+    leaf = {"type": "condition", "field": "person.retired", "operator": "is_true"}
+    shared = {"version": 1, "criteria": {"type": "any_of", "children": [leaf, leaf]}}
+    assert structure(shared) == AnyOf((condition("person.retired", "is_true"),) * 2)
+    node: dict[str, object] = {"type": "always"}
+    for _ in range(40):  # 2**40 nodes once unfolded
+        node = {"type": "all_of", "children": [node, node]}
+    with pytest.raises(CriteriaParseError, match=f"at most {MAX_CONTAINERS}"):
+        structure({"version": 1, "criteria": node})
+
+
+def test_json_plain_data_of_the_wrong_shape_is_refused_without_raw_errors() -> None:
+    deep: list[object] = []
+    for _ in range(100_000):
+        deep = [deep]
+    for data, position in [
+        (deep, "$" + "[0]" * 68),
+        ({"version": 10**5000, "criteria": {"type": "always"}}, "$.version"),
+        ({"version": 1, "criteria": {"type": "always"}, 1: 2, "a": 3}, "$"),
+        ("text", "$"),
+    ]:
+        with pytest.raises(CriteriaParseError) as info:
+            structure(data)
+        assert info.value.position == position
