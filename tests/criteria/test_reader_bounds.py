@@ -7,10 +7,11 @@ text, a JSON path, or a row path of restriction rows.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 
 import pytest
 
-from leadcore.criteria.ast import AnyOf, Condition, Operator
+from leadcore.criteria.ast import AllOf, AnyOf, Condition, Operator
 from leadcore.criteria.build import (
     MAX_INT,
     MAX_INT_DIGITS,
@@ -20,9 +21,25 @@ from leadcore.criteria.build import (
     read_int,
     validate,
 )
-from leadcore.criteria.errors import BadValueError, CriteriaParseError, CriteriaTooDeep
-from leadcore.criteria.json import MAX_CONTAINERS, from_json, structure
-from leadcore.criteria.text import BadValueAt, TooDeepAt, parse
+from leadcore.criteria.errors import (
+    BadValueError,
+    CriteriaError,
+    CriteriaParseError,
+    CriteriaTooDeep,
+)
+from leadcore.criteria.evaluate import Environment, person_predicate
+from leadcore.criteria.json import MAX_CONTAINERS, from_json, structure, to_json
+from leadcore.criteria.restrictions import (
+    MAX_PARENTHESES,
+    Link,
+    Restriction,
+    export_restrictions,
+    from_archive_infos,
+    import_restrictions,
+)
+from leadcore.criteria.text import BadValueAt, TooDeepAt, format, parse
+from leadcore.lists import new_database
+from leadcore.model import Person, PersonId
 
 # --- values that could never be stored -----------------------------------------------
 
@@ -258,3 +275,123 @@ def test_json_plain_data_of_the_wrong_shape_is_refused_without_raw_errors() -> N
         with pytest.raises(CriteriaParseError) as info:
             structure(data)
         assert info.value.position == position
+
+
+# --- SuperOffice restriction rows -------------------------------------------------------
+
+
+def _row(link: Link = Link.AND, open_parens: int = 0, close_parens: int = 0) -> Restriction:
+    return Restriction("retired", "set", ("1",), link, open_parens, close_parens)
+
+
+def test_restrictions_deep_parentheses_are_refused_at_the_row_without_recursion() -> None:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(120)
+    try:
+        nested = [_row(open_parens=MAX_PARENTHESES), _row(close_parens=MAX_PARENTHESES)]
+        leaf = condition("person.retired", "is_true")
+        assert import_restrictions(nested) == AllOf((leaf, leaf))
+        many = [_row(open_parens=2, link=Link.OR) for _ in range(40)]
+        with pytest.raises(CriteriaParseError, match="parentheses open") as info:
+            import_restrictions(many)
+        assert info.value.position == f"rows[{MAX_PARENTHESES // 2}].open_parens"
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_restrictions_a_tree_too_deep_is_refused_at_its_row() -> None:
+    rows = [_row(link=Link.AND)]
+    for i in range(1, MAX_PARENTHESES + 1):  # a and (b or (a and (b or ...
+        rows.append(_row(open_parens=1, link=Link.OR if i % 2 else Link.AND))
+    rows.append(_row(close_parens=MAX_PARENTHESES))
+    with pytest.raises(TooDeepAt) as info:
+        import_restrictions(rows)
+    assert isinstance(info.value, CriteriaTooDeep)
+    assert str(info.value.position).startswith("rows[")
+
+
+@pytest.mark.parametrize(
+    "count", [MAX_PARENTHESES + 1, 10**8, -(10**8), 10**5000], ids=["65", "1e8", "-1e8", "huge"]
+)
+def test_restrictions_a_parenthesis_count_beyond_the_limit_is_refused_before_allocating(
+    count: int,
+) -> None:
+    info = {"Name": "retired", "Operator": "set", "Values": ["1"], "InterParenthesis": count}
+    with pytest.raises(CriteriaParseError, match="an int from -64 to 64") as caught:
+        from_archive_infos([info, info])
+    assert caught.value.position == "rows[0].InterParenthesis"
+    with pytest.raises(CriteriaError, match="count of parentheses"):
+        Restriction("retired", "set", ("1",), open_parens=abs(count))
+
+
+@pytest.mark.parametrize("data", [5, None, "rows", {"Name": "retired"}, b"[]"])
+def test_restrictions_a_top_level_that_is_not_a_list_is_refused_at_rows(data: object) -> None:
+    with pytest.raises(CriteriaParseError) as info:
+        from_archive_infos(data)  # type: ignore[arg-type]
+    assert info.value.position == "rows"
+    with pytest.raises(CriteriaParseError) as info:
+        import_restrictions(data)  # type: ignore[arg-type]
+    assert info.value.position == "rows"
+    with pytest.raises(CriteriaParseError) as info:
+        import_restrictions([_row(), data])  # type: ignore[list-item]
+    assert info.value.position == "rows[1]"
+
+
+def test_restrictions_a_text_as_values_is_refused_not_split_into_characters() -> None:
+    with pytest.raises(CriteriaError, match="sequence of texts") as info:
+        Restriction("personId", "=", "12")
+    assert info.value.context["key"] == "values"
+    with pytest.raises(CriteriaError, match="must be a text") as info:
+        Restriction("personId", "=", [12])  # type: ignore[list-item]
+    assert info.value.context["key"] == "values[0]"
+    assert Restriction("personId", "=", ["12"]).values == ("12",)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("leadStatus", "9" * 5000, "at most 19 digits"),
+        ("personId", "1" * 20, "at most 19 digits"),
+        ("personId", "1e999", "finite number"),
+        ("personId", "inf", "finite number"),
+    ],
+)
+def test_restrictions_values_beyond_the_number_limits_are_refused_at_the_value(
+    name: str, text: str, expected: str
+) -> None:
+    operator = "oneOf" if name == "leadStatus" else "="
+    with pytest.raises(CriteriaParseError) as info:
+        import_restrictions([_row(), Restriction(name, operator, (text,))])
+    assert info.value.position == "rows[1].values[0]"
+    assert expected in info.value.expected
+
+
+def test_restrictions_a_lone_surrogate_or_an_int_beyond_64_bits_is_a_bad_value_at_the_row() -> None:
+    too_big = Restriction("personId", "=", (str(MAX_INT + 1),))
+    for row in (Restriction("firstName", "begins", ("\udfff",)), too_big):
+        with pytest.raises(BadValueAt) as info:
+            import_restrictions([_row(), row])
+        assert info.value.position == "rows[1]"
+
+
+# --- NUL characters ----------------------------------------------------------------------
+
+
+def test_nul_in_a_text_value_is_an_ordinary_character_in_memory() -> None:
+    """docs/criteria.md, "NUL characters": allowed, and matched literally."""
+    now = datetime(2026, 4, 1, tzinfo=UTC)
+    environment = Environment(new_database()[0], now)
+    person = Person(PersonId(1), None, "a\x00b", "x", now, now)
+    for op, value, matches in [
+        ("begins", "a\x00", True),
+        ("contains", "\x00", True),
+        ("equals", "a\x00b", True),
+        ("equals", "ab", False),
+        ("begins", "a\x00c", False),
+        ("contains", "%\x00%", True),
+    ]:
+        criterion = condition("person.first_name", op, value)
+        assert person_predicate(criterion, environment)(person, None) is matches, (op, value)
+        assert from_json(to_json(criterion)) == criterion
+        assert parse(format(criterion)) == criterion
+        assert import_restrictions(export_restrictions(criterion)) == criterion
