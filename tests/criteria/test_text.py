@@ -22,7 +22,7 @@ from leadcore.criteria.ast import (
     Operator,
     Period,
 )
-from leadcore.criteria.build import condition
+from leadcore.criteria.build import MAX_INT, MIN_INT, condition
 from leadcore.criteria.errors import (
     BadValueError,
     CriteriaParseError,
@@ -393,7 +393,7 @@ def test_round_trip_of_any_text(op: Operator, value: str, key: str) -> None:
     assert parsed.values[0] == value
 
 
-@given(st.floats(allow_nan=False) | st.integers())
+@given(st.floats(allow_nan=False) | st.integers(MIN_INT, MAX_INT))
 def test_round_trip_of_any_number(value: float) -> None:
     tree = leaf("person.id", Operator.GE, value)
     parsed = parse(format(tree))

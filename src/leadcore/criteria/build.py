@@ -24,6 +24,7 @@ leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: .
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
@@ -56,7 +57,10 @@ from leadcore.licence import Licence
 from leadcore.model import CategoryGroup
 
 __all__ = [
+    "MAX_INT",
+    "MAX_INT_DIGITS",
     "MAX_NESTING",
+    "MIN_INT",
     "NEGATIVE_OF",
     "NO_VALUE_OPERATORS",
     "PERIOD_OPERATORS",
@@ -66,6 +70,8 @@ __all__ = [
     "expected_values",
     "is_inactive",
     "iter_conditions",
+    "nodes_along",
+    "read_int",
     "referenced_fields",
     "require_licence",
     "validate",
@@ -119,6 +125,16 @@ MAX_NESTING = 64
 :func:`validate` accepts; every form honours it, so any valid tree can be
 evaluated, normalized, written and read back as text and JSON."""
 
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1
+"""The integers a criterion may hold (ids and numbers): a signed 64-bit integer, what
+SQL databases store. A larger id can never be stored, so it could never match."""
+
+MAX_INT_DIGITS = 19
+"""The most digits (after the sign and leading zeros) of an integer the readers
+convert: :data:`MAX_INT` has 19. Longer literals are refused before they are
+converted, whatever ``sys.set_int_max_str_digits`` says (see :func:`read_int`)."""
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TWO_VALUES = frozenset({Operator.BETWEEN, Operator.NOT_BETWEEN, Operator.DATE_BETWEEN})
 _ANY_COUNT = frozenset({Operator.IN, Operator.NOT_IN})
 _GROUP_CODES = frozenset(int(g) for g in CategoryGroup)
@@ -206,6 +222,44 @@ def _value_ok(spec: Field, op: Operator, value: Value) -> bool:
     return False
 
 
+def read_int(text: str) -> int:
+    """``int(text)``, refusing a literal of more than :data:`MAX_INT_DIGITS` digits with
+    :class:`ValueError` *before* converting it (converting a long literal is slow).
+
+    >>> read_int("-0042"), read_int(str(MAX_INT)) == MAX_INT
+    (-42, True)
+    >>> read_int("9" * 5000)
+    Traceback (most recent call last):
+    ...
+    ValueError: an integer of more than 19 digits
+    """
+    body = text.strip()
+    sign = body[:1] if body[:1] in ("+", "-") else ""
+    digits = body[len(sign) :].lstrip("0")
+    if len(digits) > MAX_INT_DIGITS:
+        raise ValueError(f"an integer of more than {MAX_INT_DIGITS} digits")
+    return int(sign + digits) if digits else int(body)
+
+
+def _unstorable(value: Value) -> tuple[str, str] | None:
+    """Why and what to do when ``value`` could not be stored (an int beyond 64 bits,
+    text with a lone surrogate); ``None`` when it can be. Never writes the value out."""
+    if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
+        return (
+            f"an integer of {value.bit_length()} bits is beyond the 64-bit range "
+            f"({MIN_INT} to {MAX_INT}) that ids and numbers are stored in",
+            "Pass an id or number within that range",
+        )
+    if isinstance(value, str) and (found := _SURROGATE.search(value)):
+        return (
+            f"character {found.start()} is a lone surrogate (U+{ord(found.group()):04X}), "
+            "which UTF-8 cannot encode, so the text could never be stored",
+            "Remove it, or write the character it was meant to be half of "
+            "(a \\uD83D\\uDE00 pair in JSON, \\U0001F600 in the text form)",
+        )
+    return None
+
+
 def _check(leaf: Condition, entity: Entity, *, allow_inactive: bool) -> Field:
     spec = field(leaf.field, entity)
     op = _operator(leaf.field, leaf.operator, spec)
@@ -232,6 +286,8 @@ def _check(leaf: Condition, entity: Entity, *, allow_inactive: bool) -> Field:
                 "by the negative operators, e.g. not_in)",
                 fix="Remove None from the values; use not_in/in on the remaining ids",
             )
+        elif (unstorable := _unstorable(value)) is not None:
+            err = BadValueError(leaf.field, op, why=unstorable[0], fix=unstorable[1])
         elif not _value_ok(spec, op, value):
             err = BadValueError(
                 leaf.field,
@@ -343,13 +399,14 @@ def validate(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion:
 
 
 def check_nesting(criterion: Criterion) -> None:
-    """Refuse a tree nested deeper than :data:`MAX_NESTING` with :class:`CriteriaTooDeep`.
+    """Refuse a tree nested deeper than :data:`MAX_NESTING` with :class:`CriteriaTooDeep`,
+    whose ``context["path"]`` leads to the first node too deep (see :func:`nodes_along`).
 
     >>> check_nesting(Condition("person.retired", Operator.IS_TRUE))
     """
-    depth = nesting_depth(criterion)
+    depth, path = _nesting(criterion, MAX_NESTING)
     if depth > MAX_NESTING:
-        raise CriteriaTooDeep(depth, MAX_NESTING)
+        raise CriteriaTooDeep(depth, MAX_NESTING, path)
 
 
 def nesting_depth(criterion: Criterion) -> int:
@@ -361,18 +418,54 @@ def nesting_depth(criterion: Criterion) -> int:
     >>> nesting_depth(leaf), nesting_depth(~(leaf & leaf)), nesting_depth(Groups(()))
     (0, 2, 3)
     """
-    deepest = 0
-    stack: list[tuple[Criterion, int]] = [(criterion, 0)]
+    return _nesting(criterion, None)[0]
+
+
+def _nesting(criterion: Criterion, limit: int | None) -> tuple[int, tuple[int, ...]]:
+    """The nesting depth and, given ``limit``, the child indices from the root to the
+    first (leftmost) node nesting deeper than ``limit``; ``()`` when none does."""
+    deepest, first = 0, -1
+    links: list[tuple[int, int]] = []  # per visited node: (its parent's visit, its index there)
+    stack: list[tuple[Criterion, int, int, int]] = [(criterion, 0, -1, 0)]
     while stack:
-        node, depth = stack.pop()
+        node, depth, parent, index = stack.pop()
+        visit = len(links)
+        if limit is not None:
+            links.append((parent, index))
+        if isinstance(node, Groups):
+            depth += 3
         deepest = max(deepest, depth)
+        if limit is not None and first < 0 and depth > limit:
+            first = visit
         if isinstance(node, AllOf | AnyOf):
-            stack.extend((child, depth + 1) for child in node.children)
+            last = len(node.children) - 1
+            stack.extend((node.children[i], depth + 1, visit, i) for i in range(last, -1, -1))
         elif isinstance(node, Not):
-            stack.append((node.child, depth + 1))
-        elif isinstance(node, Groups):
-            deepest = max(deepest, depth + 3)
-    return deepest
+            stack.append((node.child, depth + 1, visit, 0))
+    path: list[int] = []
+    while first > 0:
+        first, index = links[first]
+        path.append(index)
+    return deepest, tuple(reversed(path))
+
+
+def nodes_along(criterion: Criterion, path: tuple[int, ...]) -> tuple[Criterion, ...]:
+    """The nodes from ``criterion`` down ``path`` (child indices; ``0`` under a ``not``).
+
+    >>> leaf = Condition("person.retired", Operator.IS_TRUE)
+    >>> nodes_along(Not(AllOf((ALWAYS, leaf))), (0, 1))[-1] is leaf
+    True
+    """
+    nodes = [criterion]
+    for index in path:
+        node = nodes[-1]
+        if isinstance(node, AllOf | AnyOf):
+            nodes.append(node.children[index])
+        elif isinstance(node, Not):
+            nodes.append(node.child)
+        else:
+            raise ValueError(f"no child {index} below {type(node).__name__}")
+    return tuple(nodes)
 
 
 def referenced_fields(criterion: Criterion) -> frozenset[str]:

@@ -9,7 +9,8 @@ leadcore.criteria.errors.OperatorNotAllowed: operator 'in' cannot be used on fie
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sized
 
 from leadcore.criteria.ast import Operator
 from leadcore.errors import ValidationError
@@ -22,6 +23,7 @@ __all__ = [
     "OperatorNotAllowed",
     "UnknownFieldError",
     "UnknownOperatorError",
+    "found_text",
 ]
 
 
@@ -86,15 +88,21 @@ class BadValueError(CriteriaError):
 
 
 class CriteriaTooDeep(CriteriaError):
-    """The tree nests and/or/not deeper than leadcore evaluates (Python's stack is finite)."""
+    """The tree nests and/or/not deeper than leadcore evaluates (Python's stack is finite).
 
-    def __init__(self, depth: int, limit: int) -> None:
+    ``context["path"]`` holds the child indices from the root down to the first
+    node that nests too deep (``0`` for the child of a ``not``), so that a reader
+    can point at it in its own input.
+    """
+
+    def __init__(self, depth: int, limit: int, path: tuple[int, ...] = ()) -> None:
         super().__init__(
             f"the criteria tree nests {depth} levels deep",
             why=f"at most {limit} levels of and/or/not are accepted",
             fix="Flatten the tree: all_of/any_of take any number of children",
             depth=depth,
             limit=limit,
+            path=path,
         )
 
 
@@ -113,3 +121,28 @@ class CriteriaParseError(CriteriaError):
         )
         self.position = position
         self.expected = expected
+
+
+def found_text(value: object, limit: int = 60) -> str:
+    """``value`` for the *found* part of a parse error: JSON notation cut to ``limit``
+    characters, lone surrogates escaped (so the message can be printed), and never
+    failing on what a hostile input holds (a cyclic or very deep list, a huge int).
+
+    >>> found_text({"type": "x"}), found_text("y" * 100)[-6:], found_text(10**5000)
+    ('{"type": "x"}', 'yyy...', 'an integer of 16610 bits')
+    >>> cyclic: list[object] = []
+    >>> cyclic.append(cyclic)
+    >>> found_text(cyclic), found_text("\\ud800")
+    ('a list of 1 items', '"\\\\ud800"')
+    """
+    if isinstance(value, int) and value.bit_length() > 64:
+        return f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str):
+        value = value[: limit + 1]
+    try:
+        text = json.dumps(value, default=repr, ensure_ascii=False)
+    except (ValueError, TypeError, RecursionError):  # cyclic, too deep, a huge int inside
+        size = f" of {len(value)} items" if isinstance(value, Sized) else ""
+        text = f"a {type(value).__name__}{size}"
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[: limit - 3] + "..."

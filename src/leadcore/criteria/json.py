@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
@@ -59,12 +60,19 @@ from leadcore.criteria.ast import (
     Period,
     Value,
 )
-from leadcore.criteria.build import check_nesting, validate
-from leadcore.criteria.errors import CriteriaError, CriteriaParseError, OperatorNotAllowed
+from leadcore.criteria.build import MAX_INT_DIGITS, check_nesting, nodes_along, read_int, validate
+from leadcore.criteria.errors import (
+    CriteriaError,
+    CriteriaParseError,
+    CriteriaTooDeep,
+    OperatorNotAllowed,
+    found_text,
+)
 from leadcore.criteria.fields import Entity
 from leadcore.criteria.text import MAX_DEPTH, locate
 
 __all__ = [
+    "MAX_CONTAINERS",
     "VERSION",
     "converter",
     "from_json",
@@ -95,11 +103,6 @@ class _BadShape(Exception):
         super().__init__(expected)
         self.expected = expected
         self.found = found
-
-
-def _found(value: object) -> str:
-    text = json.dumps(value, default=repr, ensure_ascii=False)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 # ---------------------------------------------------------------------------
@@ -325,22 +328,20 @@ converter: cattrs.Converter = _make_converter()
 
 def _first_leaf(exc: BaseException, path: str) -> tuple[BaseException, str]:
     """The first leaf error of a cattrs error tree and its JSON path."""
-    if isinstance(exc, ClassValidationError | IterableValidationError):
-        for inner in exc.exceptions:
-            step = ""
-            for note in getattr(inner, "__notes__", ()):
-                if isinstance(note, cattrs.AttributeValidationNote):
-                    step = f".{note.name}"
-                elif isinstance(note, cattrs.IterableValidationNote):
-                    step = f"[{note.index}]"
-            return _first_leaf(inner, path + step)
+    while isinstance(exc, ClassValidationError | IterableValidationError) and exc.exceptions:
+        exc = exc.exceptions[0]
+        for note in getattr(exc, "__notes__", ()):
+            if isinstance(note, cattrs.AttributeValidationNote):
+                path += f".{note.name}"
+            elif isinstance(note, cattrs.IterableValidationNote):
+                path += f"[{note.index}]"
     return exc, path
 
 
 def _parse_error(exc: BaseException, source: str, path: str) -> CriteriaParseError:
     leaf, where = _first_leaf(exc, path)
     if isinstance(leaf, _BadShape):
-        return CriteriaParseError(source, where, leaf.expected, _found(leaf.found))
+        return CriteriaParseError(source, where, leaf.expected, found_text(leaf.found))
     if isinstance(leaf, ForbiddenExtraKeysError):
         extra = ", ".join(sorted(leaf.extra_fields))
         return CriteriaParseError(source, where, "only the keys of this node type", extra)
@@ -351,61 +352,132 @@ def _parse_error(exc: BaseException, source: str, path: str) -> CriteriaParseErr
     return CriteriaParseError(source, where, "a criteria node", str(leaf))
 
 
-def _check_depth(data: Any, source: str) -> None:
-    """Refuse trees deeper than :data:`MAX_DEPTH` nodes (objects counted; a group adds two)."""
-    limit = MAX_DEPTH + 2
-    stack: list[tuple[Any, str, int]] = [(data, "$.criteria", 0)]
-    while stack:
-        item, path, depth = stack.pop()
-        if depth > limit:
-            raise CriteriaParseError(
-                source, path, f"a tree at most {MAX_DEPTH} nodes deep", "deeper nesting"
-            )
-        if isinstance(item, dict):
-            stack.extend((v, f"{path}.{k}", depth + 1) for k, v in item.items())
-        elif isinstance(item, list):
-            stack.extend((v, f"{path}[{i}]", depth) for i, v in enumerate(item))
+MAX_CONTAINERS = 1_000_000
+"""The most lists and objects a document may hold (values in a list are not counted, so
+an ``in`` list of any length is one). Bounds the work of reading plain data that shares
+parts: shared parts are read once per place, and a few shared levels multiply that."""
+_DATA_DEPTH = MAX_DEPTH + 3
+"""Objects nested in a document (envelope included; a group adds two); a list in a list counts
+too. Deeper plain data is refused before it is structured (cattrs recurses on depth)."""
+_TEXT_DEPTH = 2 * MAX_DEPTH + 8
+"""Lists and objects nested in JSON text (a node may cost two, ``children`` and the node);
+deeper text is refused before ``json.loads`` (which recurses on depth) reads it."""
+_BRACKETS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 
 
-class _NonJsonConstant:
-    """Stands in for ``NaN``/``Infinity``/``-Infinity``: Python reads them, JSON has none."""
+class _Refused:
+    """Stands in for a token of JSON text that leadcore refuses at its path: ``NaN`` and
+    ``Infinity`` (JSON has none), an integer of too many digits, a number beyond floats."""
 
-    def __init__(self, token: str) -> None:
+    def __init__(self, token: str, expected: str) -> None:
         self.token = token
+        self.expected = expected
 
 
-def _refuse_constants(data: Any, source: str) -> None:
-    """Refuse the first ``NaN``/``Infinity`` token of a document, at its JSON path."""
-    stack: list[tuple[Any, str]] = [(data, "$")]
+_INFINITY = 'a JSON number within the float range (write {"float": "inf"} for infinity)'
+
+
+def _read_int(token: str) -> int | _Refused:
+    try:
+        return read_int(token)
+    except ValueError:
+        return _Refused(f"{len(token)} digits", f"an integer of at most {MAX_INT_DIGITS} digits")
+
+
+def _read_float(token: str) -> float | _Refused:
+    number = float(token)
+    return _Refused(token[:20], _INFINITY) if math.isinf(number) else number
+
+
+def _refuse_constant(token: str) -> _Refused:
+    return _Refused(token, _INFINITY)
+
+
+def _check_text_depth(text: str) -> None:
+    """Refuse text nesting lists and objects deeper than :data:`_TEXT_DEPTH`, at the offset."""
+    depth = 0
+    for match in _BRACKETS.finditer(text):
+        bracket = match.group()
+        if bracket in "[{":
+            depth += 1
+            if depth > _TEXT_DEPTH:
+                found = "deeper nesting"
+                raise CriteriaParseError(
+                    text, match.start(), f"at most {_TEXT_DEPTH} levels of nesting", found
+                )
+        elif bracket in "]}":
+            depth -= 1
+
+
+def _check_data(data: Any, source: str) -> None:
+    """One walk over plain data, without recursion, before anything else reads it: refuse
+    deeper nesting than :data:`_DATA_DEPTH`, more than :data:`MAX_CONTAINERS` lists and
+    objects, an object key that is not text, a cycle, and the tokens :func:`from_json`
+    marks as refused, each at its JSON path. A part used in two places is read twice."""
+    first_seen: dict[int, str] = {}
+    count = 0
+    stack: list[tuple[Any, str, int, bool]] = [(data, "$", 0, False)]
     while stack:
-        item, path = stack.pop()
-        if isinstance(item, _NonJsonConstant):
-            raise CriteriaParseError(
-                source, path, 'a JSON number (write {"float": "inf"} for infinity)', item.token
-            )
+        item, path, depth, in_list = stack.pop()
+        if isinstance(item, _Refused):
+            raise CriteriaParseError(source, path, item.expected, item.token)
         if isinstance(item, dict):
-            stack.extend((v, f"{path}.{k}") for k, v in reversed(item.items()))
-        elif isinstance(item, list):
-            stack.extend((v, f"{path}[{i}]") for i, v in reversed(list(enumerate(item))))
+            depth += 1
+            children = [(v, f"{path}.{k}", depth, False) for k, v in item.items()]
+            bad_key = next((k for k in item if not isinstance(k, str)), None)
+            if bad_key is not None:
+                raise CriteriaParseError(source, path, "object keys that are text", repr(bad_key))
+        elif isinstance(item, list | tuple):
+            depth += in_list
+            children = [(v, f"{path}[{i}]", depth, True) for i, v in enumerate(item)]
+        else:
+            continue
+        count += 1
+        if count > MAX_CONTAINERS:
+            expected = f"at most {MAX_CONTAINERS} lists and objects (a shared one counts each time)"
+            raise CriteriaParseError(source, path, expected, "more")
+        earlier = first_seen.setdefault(id(item), path)
+        below = path[len(earlier) : len(earlier) + 1] in (".", "[")
+        if earlier is not path and below and path.startswith(earlier):  # inside itself
+            expected = "a tree (no list or object inside itself)"
+            raise CriteriaParseError(source, path, expected, f"a cycle back to {earlier}")
+        if depth > _DATA_DEPTH:
+            expected = f"a tree at most {MAX_DEPTH} nodes deep"
+            raise CriteriaParseError(source, path, expected, "deeper nesting")
+        stack.extend(reversed(children))
 
 
 def _leaves(criterion: Criterion, path: str) -> Iterator[tuple[Condition, str, bool]]:
-    """Every leaf with its JSON path and whether it sits in a group."""
-    if isinstance(criterion, Condition):
-        yield criterion, path, False
-    elif isinstance(criterion, AllOf | AnyOf):
-        for i, child in enumerate(criterion.children):
-            yield from _leaves(child, f"{path}.children[{i}]")
-    elif isinstance(criterion, Not):
-        yield from _leaves(criterion.child, f"{path}.child")
-    elif isinstance(criterion, Groups):
-        for g, group in enumerate(criterion.groups):
-            for i, leaf in enumerate(group.criteria):
-                yield leaf, f"{path}.groups[{g}].criteria[{i}]", True
+    """Every leaf with its JSON path and whether it sits in a group (iterative)."""
+    stack: list[tuple[Criterion, str]] = [(criterion, path)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, Condition):
+            yield node, where, False
+        elif isinstance(node, AllOf | AnyOf):
+            last = len(node.children) - 1
+            stack.extend((node.children[i], f"{where}.children[{i}]") for i in range(last, -1, -1))
+        elif isinstance(node, Not):
+            stack.append((node.child, f"{where}.child"))
+        elif isinstance(node, Groups):
+            for g, group in enumerate(node.groups):
+                for i, leaf in enumerate(group.criteria):
+                    yield leaf, f"{where}.groups[{g}].criteria[{i}]", True
+
+
+def _json_path(criterion: Criterion, path: tuple[int, ...]) -> str:
+    """The JSON path of the node ``path`` (child indices, as in CriteriaTooDeep) leads to."""
+    steps = ["$.criteria"]
+    for node, index in zip(nodes_along(criterion, path), path, strict=False):
+        steps.append(f".children[{index}]" if isinstance(node, AllOf | AnyOf) else ".child")
+    return "".join(steps)
 
 
 def _validate(criterion: Criterion, entity: Entity, source: str) -> Criterion:
-    check_nesting(criterion)
+    try:
+        check_nesting(criterion)
+    except CriteriaTooDeep as err:
+        raise locate(err, source, _json_path(criterion, err.context["path"])) from err
     for leaf, path, in_group in _leaves(criterion, "$.criteria"):
         try:
             validate(Groups((Group((leaf,)),)) if in_group else leaf, entity)
@@ -445,19 +517,19 @@ def structure(data: Any, *, entity: Entity = Entity.PERSON, source: str = "") ->
     ...
     leadcore.criteria.errors.CriteriaParseError: cannot read criteria at $.version: ...
     """
+    _check_data(data, source)
     if not isinstance(data, dict):
         raise CriteriaParseError(
-            source, "$", 'an object {"version": 1, "criteria": ...}', _found(data)
+            source, "$", 'an object {"version": 1, "criteria": ...}', found_text(data)
         )
     version = data.get("version")
     if type(version) is not int or version != VERSION:  # not 1.0, not true
-        raise CriteriaParseError(source, "$.version", f"version {VERSION}", _found(version))
+        raise CriteriaParseError(source, "$.version", f"version {VERSION}", found_text(version))
     extra = sorted(set(data) - {"version", "criteria"})
     if extra:
         raise CriteriaParseError(source, f"$.{extra[0]}", "only version and criteria", extra[0])
     if "criteria" not in data:
         raise CriteriaParseError(source, "$.criteria", "the key 'criteria'", "nothing")
-    _check_depth(data["criteria"], source)
     try:
         tree: Criterion = converter.structure(data["criteria"], Criterion)  # type: ignore[arg-type]
     except (
@@ -467,6 +539,9 @@ def structure(data: Any, *, entity: Entity = Entity.PERSON, source: str = "") ->
         _BadShape,
     ) as exc:
         raise _parse_error(exc, source, "$.criteria") from None
+    except RecursionError:  # cattrs recurses; only a caller already deep in its stack gets here
+        expected = f"at most {MAX_DEPTH} levels of nesting (or a shallower call stack)"
+        raise CriteriaParseError(source, "$.criteria", expected, "deeper nesting") from None
     return _validate(tree, entity, source)
 
 
@@ -488,14 +563,29 @@ def from_json(text: str | bytes, *, entity: Entity = Entity.PERSON) -> Criterion
     ...
     leadcore.criteria.text.UnknownFieldAt: unknown field 'person.shoe' (at $.criteria.field): ...
     """
-    source = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+    if isinstance(text, bytes | bytearray):
+        try:
+            source = bytes(text).decode("utf-8")
+        except UnicodeDecodeError as err:
+            bad = found_text(bytes(text[err.start : err.start + 4]))
+            raise CriteriaParseError(
+                "", err.start, "UTF-8 text (the position is a byte offset)", bad
+            ) from None
+    elif isinstance(text, str):
+        source = text
+    else:
+        raise CriteriaParseError("", 0, "JSON text (str, or UTF-8 bytes)", type(text).__name__)
+    _check_text_depth(source)
     try:
-        data = json.loads(text, parse_constant=_NonJsonConstant)
+        data = json.loads(
+            source,
+            parse_constant=_refuse_constant,
+            parse_int=_read_int,
+            parse_float=_read_float,
+        )
     except json.JSONDecodeError as err:
         raise CriteriaParseError(source, err.pos, "valid JSON", err.msg) from None
-    except RecursionError:
-        raise CriteriaParseError(
-            source, "$", f"at most {MAX_DEPTH} levels of nesting", "deeper nesting"
-        ) from None
-    _refuse_constants(data, source)
+    except RecursionError:  # only a caller already deep in its stack gets here
+        expected = f"at most {_TEXT_DEPTH} levels of nesting (or a shallower call stack)"
+        raise CriteriaParseError(source, "$", expected, "deeper nesting") from None
     return structure(data, entity=entity, source=source)

@@ -34,7 +34,7 @@ from __future__ import annotations
 import enum
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 from typing import Any
@@ -57,16 +57,25 @@ from leadcore.criteria.ast import (
     all_of,
     any_of,
 )
-from leadcore.criteria.build import PERIOD_OPERATORS, is_inactive, validate
-from leadcore.criteria.errors import CriteriaError, CriteriaParseError
+from leadcore.criteria.build import (
+    MAX_INT_DIGITS,
+    MAX_NESTING,
+    PERIOD_OPERATORS,
+    check_nesting,
+    is_inactive,
+    nodes_along,
+    read_int,
+    validate,
+)
+from leadcore.criteria.errors import CriteriaError, CriteriaParseError, CriteriaTooDeep, found_text
 from leadcore.criteria.fields import Entity, Field, ValueType, field
 from leadcore.criteria.normalize import normalize
 from leadcore.criteria.text import format as format_text
 from leadcore.criteria.text import locate
-from leadcore.errors import ValidationError
 
 __all__ = [
     "COLUMNS",
+    "MAX_PARENTHESES",
     "Link",
     "Restriction",
     "RestrictionExportError",
@@ -77,10 +86,38 @@ __all__ = [
 ]
 
 
+MAX_PARENTHESES = MAX_NESTING
+"""The most parentheses open at once while rows are read, and so the most one row opens
+or closes (``abs(InterParenthesis)``): deeper parentheses could only hold a tree deeper
+than :data:`~leadcore.criteria.build.MAX_NESTING`, or redundant ones."""
+
+
+def _row_error(what: str, why: str, fix: str, key: str) -> CriteriaError:
+    return CriteriaError(what, why=why, fix=fix, key=key)
+
+
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
-    # Plain ``tuple`` as the converter leaves mypy's attrs plugin with an unsolved
-    # type variable at every call site; this named function gives it the type.
-    return tuple(values)
+    """The values as a tuple of str; one text is refused rather than split into characters.
+
+    (A named function rather than ``tuple``: it gives mypy's attrs plugin the type.)
+    """
+    if isinstance(values, str | bytes | bytearray | Mapping) or not isinstance(values, Iterable):
+        raise _row_error(
+            f"values must be a sequence of texts, got {type(values).__name__}",
+            why="a row holds a list of values; a single text would be split into characters",
+            fix='Pass a tuple or list of str, e.g. values=("12",)',
+            key="values",
+        )
+    out = tuple(values)
+    for index, value in enumerate(out):
+        if not isinstance(value, str):
+            raise _row_error(
+                f"values[{index}] must be a text, got {type(value).__name__}",
+                why="SuperOffice restriction values are strings",
+                fix=f"Write the value as text, e.g. {str(value)[:20]!r}",
+                key=f"values[{index}]",
+            )
+    return out
 
 
 class Link(enum.Enum):
@@ -90,13 +127,27 @@ class Link(enum.Enum):
     OR = "Or"
 
 
-def _not_negative(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValidationError(
-            f"{attribute.name} must be a count of parentheses, got {value!r}",
-            why="a row opens or closes zero or more parentheses",
-            fix=f"Pass an int >= 0 as {attribute.name}",
+def _parens(instance: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_PARENTHESES:
+        raise _row_error(
+            f"{attribute.name} must be a count of parentheses, got {found_text(value)}",
+            why=f"a row opens or closes 0 to {MAX_PARENTHESES} parentheses",
+            fix=f"Pass an int from 0 to {MAX_PARENTHESES} as {attribute.name}",
+            key=attribute.name,
         )
+
+
+def _of_type(kind: type) -> Callable[[object, attrs.Attribute[Any], object], None]:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, kind):
+            raise _row_error(
+                f"{attribute.name} must be a {kind.__name__}, got {type(value).__name__}",
+                why="a restriction row is read field by field",
+                fix=f"Pass a {kind.__name__} as {attribute.name}",
+                key=attribute.name,
+            )
+
+    return check
 
 
 @attrs.frozen
@@ -111,13 +162,13 @@ class Restriction:
     0
     """
 
-    name: str
-    operator: str
+    name: str = attrs.field(validator=_of_type(str))
+    operator: str = attrs.field(validator=_of_type(str))
     values: tuple[str, ...] = attrs.field(default=(), converter=_strings)
-    link: Link = Link.AND
-    open_parens: int = attrs.field(default=0, validator=_not_negative)
-    close_parens: int = attrs.field(default=0, validator=_not_negative)
-    is_active: bool = True
+    link: Link = attrs.field(default=Link.AND, validator=_of_type(Link))
+    open_parens: int = attrs.field(default=0, validator=_parens)
+    close_parens: int = attrs.field(default=0, validator=_parens)
+    is_active: bool = attrs.field(default=True, validator=_of_type(bool))
 
     def to_archive_info(self) -> dict[str, Any]:
         """The row in SuperOffice's ``ArchiveRestrictionInfo`` JSON shape.
@@ -145,12 +196,12 @@ class Restriction:
         """
 
         def bad(key: str, expected: str) -> CriteriaParseError:
-            return CriteriaParseError(
-                "", f"rows[{index}].{key}", expected, repr(data.get(key, "nothing"))
-            )
+            found = found_text(data[key]) if key in data else "nothing"
+            return CriteriaParseError("", f"rows[{index}].{key}", expected, found)
 
         if not isinstance(data, Mapping):
-            raise CriteriaParseError("", f"rows[{index}]", "an ArchiveRestrictionInfo object", "")
+            expected = "an ArchiveRestrictionInfo object"
+            raise CriteriaParseError("", f"rows[{index}]", expected, found_text(data))
         name, operator = data.get("Name"), data.get("Operator")
         if not isinstance(name, str):
             raise bad("Name", "a column name")
@@ -163,8 +214,8 @@ class Restriction:
         if not isinstance(link, str) or link.capitalize() not in ("And", "Or"):
             raise bad("InterOperator", "And or Or")
         parens = data.get("InterParenthesis", 0)
-        if not isinstance(parens, int) or isinstance(parens, bool):
-            raise bad("InterParenthesis", "an int")
+        if not isinstance(parens, int) or isinstance(parens, bool) or abs(parens) > MAX_PARENTHESES:
+            raise bad("InterParenthesis", f"an int from -{MAX_PARENTHESES} to {MAX_PARENTHESES}")
         active = data.get("IsActive", True)
         if not isinstance(active, bool):
             raise bad("IsActive", "true or false")
@@ -329,6 +380,7 @@ _TRUE, _FALSE = (
     frozenset({"0", "false", "[b:0]", "[i:0]"}),
 )
 _ENCODED_INT = re.compile(r"\[I:(-?\d+)\]", re.IGNORECASE)
+_INTEGER = re.compile(r"[+-]?\d+")
 _ENCODED_FLOAT = re.compile(r"\[F:([^\]]+)\]", re.IGNORECASE)
 
 # ---------------------------------------------------------------------------
@@ -450,12 +502,12 @@ def export_restrictions(
 
 
 def _bad(index: int, key: str, expected: str, found: object) -> CriteriaParseError:
-    return CriteriaParseError("", f"rows[{index}].{key}", expected, repr(found))
+    return CriteriaParseError("", f"rows[{index}].{key}", expected, found_text(found))
 
 
 def _int(text: str) -> int:
     m = _ENCODED_INT.fullmatch(text.strip())
-    return int(m.group(1) if m else text.strip())
+    return read_int(m.group(1) if m else text)
 
 
 def _number(text: str) -> int | float:
@@ -464,8 +516,10 @@ def _number(text: str) -> int | float:
     try:
         return _int(raw)
     except ValueError:
+        if _INTEGER.fullmatch(raw):
+            raise  # too many digits: not silently a float that drops them
         number = float(raw)
-        if math.isnan(number):
+        if not math.isfinite(number):  # SuperOffice numbers are finite (NaN, inf, 1e999)
             raise ValueError(raw) from None
         return number
 
@@ -499,9 +553,9 @@ def _values(row: Restriction, index: int, spec: Field, op: Operator) -> tuple[Va
                 out.append(text)
         except (ValueError, KeyError):
             expected = {
-                ValueType.LIST: "an id",
-                ValueType.ASSOCIATE: "an associate id",
-                ValueType.NUMBER: "a number",
+                ValueType.LIST: f"an id of at most {MAX_INT_DIGITS} digits",
+                ValueType.ASSOCIATE: f"an associate id of at most {MAX_INT_DIGITS} digits",
+                ValueType.NUMBER: f"a finite number (integers of at most {MAX_INT_DIGITS} digits)",
                 ValueType.DATE: "an ISO date (YYYY-MM-DD)",
             }.get(spec.value_type, "a value")
             if op in PERIOD_OPERATORS:
@@ -538,67 +592,76 @@ def _leaf(row: Restriction, index: int, entity: Entity) -> Criterion:
     return leaf
 
 
-class _RowParser:
-    """and/or with parentheses over the rows; ``and`` binds tighter than ``or``."""
+@attrs.define
+class _Frame:
+    """The rows inside one pair of parentheses (or all rows): or-ed conjunctions of and-ed
+    parts, each part with the row it starts at; ``None`` for an inactive part."""
 
-    def __init__(self, rows: Sequence[Restriction], entity: Entity) -> None:
-        self.rows = rows
-        self.entity = entity
-        # tokens: "(", ")", ("leaf", index), ("link", index)
-        self.tokens: list[tuple[str, int]] = []
-        for i, row in enumerate(rows):
-            self.tokens += [("(", i)] * row.open_parens
-            self.tokens.append(("leaf", i))
-            self.tokens += [(")", i)] * row.close_parens
-            if i < len(rows) - 1:
-                self.tokens.append(("link", i))
-        self.pos = 0
+    row: int  # where the parenthesis opened
+    ors: list[tuple[Criterion | None, int]] = attrs.Factory(list)
+    ands: list[tuple[Criterion | None, int]] = attrs.Factory(list)
 
-    def peek(self) -> tuple[str, int] | None:
-        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+    def close_conjunction(self, rows_of: dict[int, int]) -> None:
+        self.ors.append(_joined(all_of, self.ands, rows_of))
+        self.ands = []
 
-    def parse(self) -> Criterion:
-        if not self.tokens:
-            return ALWAYS
-        result = self.disjunction()
-        token = self.peek()
-        if token is not None:
-            raise _bad(token[1], "close_parens", "no more closing parentheses than opened", ")")
-        return ALWAYS if result is None else result
+    def result(self, rows_of: dict[int, int]) -> tuple[Criterion | None, int]:
+        self.close_conjunction(rows_of)
+        return _joined(any_of, self.ors, rows_of)
 
-    def disjunction(self) -> Criterion | None:
-        parts = [self.conjunction()]
-        while (t := self.peek()) and t[0] == "link" and self.rows[t[1]].link is Link.OR:
-            self.pos += 1
-            parts.append(self.conjunction())
-        active = [p for p in parts if p is not None]
-        return any_of(active) if active else None
 
-    def conjunction(self) -> Criterion | None:
-        parts = [self.atom()]
-        while (t := self.peek()) and t[0] == "link" and self.rows[t[1]].link is Link.AND:
-            self.pos += 1
-            parts.append(self.atom())
-        active = [p for p in parts if p is not None]
-        return all_of(active) if active else None
+def _joined(
+    join: Callable[[list[Criterion]], Criterion],
+    parts: list[tuple[Criterion | None, int]],
+    rows_of: dict[int, int],
+) -> tuple[Criterion | None, int]:
+    active = [(part, row) for part, row in parts if part is not None]
+    if not active:
+        return None, parts[0][1]
+    node = join([part for part, _ in active])
+    return _noted(node, active[0][1], rows_of), active[0][1]
 
-    def atom(self) -> Criterion | None:
-        token = self.peek()
-        if token is None:
-            raise _bad(len(self.rows) - 1, "open_parens", "a row after the link", "the end")
-        kind, index = token
-        self.pos += 1
-        if kind == "(":
-            inner = self.disjunction()
-            closing = self.peek()
-            if closing is None or closing[0] != ")":
-                raise _bad(index, "open_parens", "a matching closing parenthesis", "none")
-            self.pos += 1
-            return inner
-        if kind == "leaf":
-            row = self.rows[index]
-            return _leaf(row, index, self.entity) if row.is_active else None
-        raise _bad(index, "close_parens", "a row before the closing parenthesis", ")")
+
+def _noted(node: Criterion, row: int, rows_of: dict[int, int]) -> Criterion:
+    """``node``, noting the row it starts at (the singletons have no one row)."""
+    if node is not ALWAYS and node is not NEVER:
+        rows_of.setdefault(id(node), row)
+    return node
+
+
+def _parse_rows(rows: Sequence[Restriction], entity: Entity) -> Criterion:
+    """and/or with parentheses over the rows; ``and`` binds tighter than ``or``.
+
+    Iterative: each open parenthesis is a frame on an explicit stack, at most
+    :data:`MAX_PARENTHESES` deep; a count of parentheses is never expanded.
+    """
+    rows_of: dict[int, int] = {}  # id of each node built -> the row it starts at
+    frames = [_Frame(-1)]
+    for i, row in enumerate(rows):
+        if len(frames) - 1 + row.open_parens > MAX_PARENTHESES:
+            raise _bad(i, "open_parens", f"at most {MAX_PARENTHESES} parentheses open", "more")
+        frames.extend(_Frame(i) for _ in range(row.open_parens))
+        leaf = _noted(_leaf(row, i, entity), i, rows_of) if row.is_active else None
+        frames[-1].ands.append((leaf, i))
+        for _ in range(row.close_parens):
+            if len(frames) == 1:
+                raise _bad(i, "close_parens", "no more closing parentheses than opened", ")")
+            inner = frames.pop().result(rows_of)
+            frames[-1].ands.append(inner)
+        if i < len(rows) - 1 and row.link is Link.OR:
+            frames[-1].close_conjunction(rows_of)
+    if len(frames) > 1:
+        raise _bad(frames[-1].row, "open_parens", "a matching closing parenthesis", "none")
+    if not rows:
+        return ALWAYS
+    tree = frames[0].result(rows_of)[0] or ALWAYS
+    try:
+        check_nesting(tree)
+    except CriteriaTooDeep as err:
+        nodes = nodes_along(tree, err.context["path"])
+        row_index = next((rows_of[id(n)] for n in reversed(nodes) if id(n) in rows_of), 0)
+        raise locate(err, "", f"rows[{row_index}]") from err
+    return tree
 
 
 def import_restrictions(
@@ -621,7 +684,14 @@ def import_restrictions(
     ...
     leadcore.criteria.errors.CriteriaParseError: cannot read criteria at rows[0].name: ...
     """
-    return _RowParser(tuple(rows), entity).parse()
+    if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+        expected = "an iterable of Restriction rows"
+        raise CriteriaParseError("", "rows", expected, type(rows).__name__)
+    listed = tuple(rows)
+    for i, row in enumerate(listed):
+        if not isinstance(row, Restriction):
+            raise CriteriaParseError("", f"rows[{i}]", "a Restriction", type(row).__name__)
+    return _parse_rows(listed, entity)
 
 
 def to_archive_infos(rows: Iterable[Restriction]) -> list[dict[str, Any]]:
@@ -640,4 +710,7 @@ def from_archive_infos(data: Iterable[Mapping[str, Any]]) -> tuple[Restriction, 
     >>> import_restrictions(rows)
     Condition(field='person.retired', operator=<Operator.IS_FALSE: 'is_false'>, values=())
     """
+    if isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable):
+        expected = "a list of ArchiveRestrictionInfo objects"
+        raise CriteriaParseError("", "rows", expected, type(data).__name__)
     return tuple(Restriction.from_archive_info(item, i) for i, item in enumerate(data))

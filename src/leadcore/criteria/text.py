@@ -51,16 +51,20 @@ from leadcore.criteria.ast import (
     Value,
 )
 from leadcore.criteria.build import (
+    MAX_INT_DIGITS,
     MAX_NESTING,
     PERIOD_OPERATORS,
     check_nesting,
     expected_values,
+    nodes_along,
+    read_int,
     validate,
 )
 from leadcore.criteria.errors import (
     BadValueError,
     CriteriaError,
     CriteriaParseError,
+    CriteriaTooDeep,
     OperatorNotAllowed,
     UnknownFieldError,
 )
@@ -74,6 +78,7 @@ __all__ = [
     "OPERATOR_WORDS",
     "BadValueAt",
     "OperatorNotAllowedAt",
+    "TooDeepAt",
     "UnknownFieldAt",
     "format",
     "locate",
@@ -121,6 +126,12 @@ class BadValueAt(_Located, BadValueError):
     expected_text = "values of the field's type"
 
 
+class TooDeepAt(_Located, CriteriaTooDeep):
+    """A tree nested deeper than :data:`MAX_DEPTH`, with where its first too-deep node starts."""
+
+    expected_text = f"a tree at most {MAX_NESTING} levels deep"
+
+
 def locate(error: CriteriaError, source: str, position: int | str) -> CriteriaParseError:
     """``error`` as a parse error at ``position`` that is still its own typed error.
 
@@ -136,6 +147,8 @@ def locate(error: CriteriaError, source: str, position: int | str) -> CriteriaPa
         return OperatorNotAllowedAt(error, source, position)
     if isinstance(error, BadValueError):
         return BadValueAt(error, source, position)
+    if isinstance(error, CriteriaTooDeep):
+        return TooDeepAt(error, source, position)
     return _Located(error, source, position)
 
 
@@ -320,9 +333,10 @@ def _number(source: str, pos: int, text: str) -> int | float:
     """The number ``text`` stands for; refuses one too large to be what it says."""
     if not any(c in text for c in ".eEn"):
         try:
-            return int(text)
-        except ValueError:  # more digits than Python converts (sys.get_int_max_str_digits)
-            raise _error(source, pos, "an integer of fewer digits", f"{len(text)} digits") from None
+            return read_int(text)
+        except ValueError:
+            expected = f"an integer of fewer digits (at most {MAX_INT_DIGITS})"
+            raise _error(source, pos, expected, f"{len(text)} digits") from None
     number = float(text)
     if math.isinf(number) and "inf" not in text:
         raise _error(source, pos, "a number within the float range (or inf)", repr(text))
@@ -440,6 +454,29 @@ class _Lists:
 # ---------------------------------------------------------------------------
 
 
+@attrs.define
+class _Frame:
+    """One disjunction being read: the whole text, a ``(`` or an argument of ``all(``/``any(``."""
+
+    opener: _Token | None  # the '(' or the 'all'/'any' word; None for the whole text
+    arguments: list[Criterion] = attrs.Factory(list)  # the finished arguments of all(/any(
+    ors: list[Criterion] = attrs.Factory(list)  # the finished conjunctions
+    ands: list[Criterion] = attrs.Factory(list)  # the finished operands of this conjunction
+    nots: list[_Token] = attrs.Factory(list)  # the 'not's before the operand being read
+    operand_start: int = 0
+    and_start: int = 0
+    or_start: int = 0
+
+
+def _joined(node: type[AllOf] | type[AnyOf], parts: list[Criterion]) -> Criterion:
+    """The one part, or the and/or of several, as written (no flattening)."""
+    return parts[0] if len(parts) == 1 else node(tuple(parts))
+
+
+def _call(word: _Token, arguments: list[Criterion]) -> Criterion:
+    return (AllOf if word.text.casefold() == "all" else AnyOf)(tuple(arguments))
+
+
 class _Parser:
     def __init__(self, source: str, entity: Entity, lists: _Lists) -> None:
         self.source = source
@@ -449,6 +486,7 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.value_starts: list[int] = []  # where each value of the current leaf starts
+        self.starts: dict[int, int] = {}  # id of each node read -> where its text starts
 
     # -- helpers
     @property
@@ -477,48 +515,78 @@ class _Parser:
         return self.tok.kind is _Kind.PUNCT and self.tok.text == text
 
     # -- grammar
-    def parse(self) -> Criterion:
-        tree = self.disjunction()
-        if self.tok.kind is not _Kind.END:
-            raise self.fail("'and', 'or' or the end of the text")
-        return tree
-
-    def disjunction(self) -> Criterion:
-        children = [self.conjunction()]
-        while self.tok.is_word("or"):
-            self.advance()
-            children.append(self.conjunction())
-        return children[0] if len(children) == 1 else AnyOf(tuple(children))
-
-    def conjunction(self) -> Criterion:
-        children = [self.negation()]
-        while self.tok.is_word("and"):
-            self.advance()
-            children.append(self.negation())
-        return children[0] if len(children) == 1 else AllOf(tuple(children))
-
-    def negation(self) -> Criterion:
-        # every nesting (not, parentheses, all(/any() passes here: bound it
+    def enter(self) -> None:
+        """One more level of ``not``/parentheses/``all(``; bounded so that memory is."""
         self.depth += 1
-        try:
-            if self.depth > _TEXT_DEPTH:
-                raise self.fail(f"at most {_TEXT_DEPTH} levels of nesting")
-            if self.tok.is_word("not"):
-                self.advance()
-                return Not(self.negation())
-            return self.primary()
-        finally:
-            self.depth -= 1
+        if self.depth > _TEXT_DEPTH:
+            raise self.fail(f"at most {_TEXT_DEPTH} levels of nesting")
 
-    def primary(self) -> Criterion:
+    def at(self, node: Criterion, start: int) -> Criterion:
+        """``node``, noting where its text starts (the singletons have no one place)."""
+        if node is not ALWAYS and node is not NEVER:
+            self.starts.setdefault(id(node), start)
+        return node
+
+    def parse(self) -> Criterion:
+        """The whole text as a tree, read without recursion: ``(`` and ``all(``/``any(``
+        open a frame on an explicit stack, and the frame's end closes it."""
+        frames = [_Frame(None)]
+        while True:
+            frame = frames[-1]
+            frame.operand_start = self.tok.start
+            self.enter()
+            while self.tok.is_word("not"):
+                frame.nots.append(self.advance())
+                self.enter()
+            node = self.primary(frames)
+            while node is not None:  # an operand is complete: close what ends after it
+                frame = frames[-1]
+                self.depth -= 1 + len(frame.nots)
+                for not_token in reversed(frame.nots):
+                    node = self.at(Not(node), not_token.start)
+                frame.nots.clear()
+                if not frame.ands:
+                    frame.and_start = frame.operand_start
+                frame.ands.append(node)
+                if self.tok.is_word("and"):
+                    self.advance()
+                    break
+                frame.ors.append(self.at(_joined(AllOf, frame.ands), frame.and_start))
+                if len(frame.ors) == 1:
+                    frame.or_start = frame.and_start
+                frame.ands.clear()
+                if self.tok.is_word("or"):
+                    self.advance()
+                    break
+                result = self.at(_joined(AnyOf, frame.ors), frame.or_start)
+                frame.ors.clear()
+                opener = frame.opener
+                if opener is None:
+                    if self.tok.kind is not _Kind.END:
+                        raise self.fail("'and', 'or' or the end of the text")
+                    return result
+                if opener.text == "(":
+                    self.punct(")", "'and', 'or' or ')'")
+                    frames.pop()
+                    node = result
+                    continue
+                frame.arguments.append(result)
+                if self.at_punct(","):
+                    self.advance()
+                    break
+                self.punct(")", "',' or ')'")
+                frames.pop()
+                node = self.at(_call(opener, frame.arguments), opener.start)
+
+    def primary(self, frames: list[_Frame]) -> Criterion | None:
+        """A criterion that nests nothing, or ``None`` after opening a frame for one that does."""
         tok = self.tok
         if tok.kind is _Kind.PUNCT and tok.text == "(":
             self.advance()
-            inner = self.disjunction()
-            self.punct(")", "'and', 'or' or ')'")
-            return inner
+            frames.append(_Frame(tok))
+            return None
         if tok.kind is _Kind.WORD and "." in tok.text:
-            return self.condition(in_group=False)
+            return self.at(self.condition(in_group=False), tok.start)
         if tok.is_word("always"):
             self.advance()
             return ALWAYS
@@ -530,26 +598,19 @@ class _Parser:
             and self.peek().kind is _Kind.PUNCT
             and self.peek().text == "("
         ):
-            word = self.advance().text.casefold()
-            children = self.call_arguments()
-            return AllOf(children) if word == "all" else AnyOf(children)
+            self.advance()
+            self.advance()
+            if self.at_punct(")"):
+                self.advance()
+                return self.at(_call(tok, []), tok.start)
+            frames.append(_Frame(tok))
+            return None
         if tok.is_word("groups"):
-            return self.groups()
+            return self.at(self.groups(), tok.start)
         raise self.fail(
             "a criterion: a field key (like person.lead_status), 'not', '(', "
             "'always', 'never', 'all(', 'any(' or 'groups'"
         )
-
-    def call_arguments(self) -> tuple[Criterion, ...]:
-        self.punct("(")
-        children: list[Criterion] = []
-        if not self.at_punct(")"):
-            children.append(self.disjunction())
-            while self.at_punct(","):
-                self.advance()
-                children.append(self.disjunction())
-        self.punct(")", "',' or ')'")
-        return tuple(children)
 
     def groups(self) -> Groups:
         self.advance()
@@ -725,8 +786,17 @@ def parse(
     ...
     leadcore.criteria.text.UnknownFieldAt: unknown field 'person.shoe_size' (at 0): ...
     """
-    tree = _Parser(text, entity, _Lists(categories, statuses)).parse()
-    check_nesting(tree)
+    if not isinstance(text, str):
+        found = type(text).__name__
+        raise _error("", 0, "the criteria text as a str (decode bytes first)", found)
+    parser = _Parser(text, entity, _Lists(categories, statuses))
+    tree = parser.parse()
+    try:
+        check_nesting(tree)
+    except CriteriaTooDeep as err:
+        nodes = nodes_along(tree, err.context["path"])
+        start = next((parser.starts[id(n)] for n in reversed(nodes) if id(n) in parser.starts), 0)
+        raise locate(err, text, start) from err
     return tree
 
 
