@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import SequentialIds
-from leadcore.criteria.ast import ALWAYS
+from leadcore.criteria.ast import ALWAYS, Condition, Operator
 from leadcore.criteria.build import condition
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.history import (
@@ -212,7 +212,7 @@ REFUSED: dict[str, tuple[Command, str, str]] = {
     ),
     "a lone surrogate in saved criteria": (
         lambda w: w.service.create_dynamic_selection(
-            "B", condition("person.last_name", "begins", "\ud800")
+            "B", Condition("person.last_name", Operator.BEGINS, ("\ud800",))
         ),
         "dynamic selection",
         "criteria",

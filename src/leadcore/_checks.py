@@ -70,6 +70,7 @@ __all__ = [
     "member",
     "optional",
     "require",
+    "surrogate_at",
     "tuple_of",
 ]
 
@@ -158,7 +159,7 @@ def _shown(value: object) -> str:
     return text if len(text) <= 60 else f"{text[:50]}... ({len(text)} characters)"
 
 
-def _surrogate(text: str) -> int:
+def surrogate_at(text: str) -> int:
     """Index of the first character UTF-8 cannot encode, -1 if none."""
     try:
         text.encode("utf-8")
@@ -176,7 +177,7 @@ def _naive(value: datetime) -> bool:
 
 def _why(value: object) -> str:
     if isinstance(value, str):
-        at = _surrogate(value)
+        at = surrogate_at(value)
         if at >= 0:
             return (
                 f"it holds a lone surrogate (U+{ord(value[at]):04X} at index {at}), which is "
@@ -197,7 +198,7 @@ def _fix(value: object, field: str, check: Check) -> str:
         return check.none_fix.format(field=field)
     if isinstance(value, bytes | bytearray):
         return f"Decode {field} to str first, e.g. value.decode('utf-8')"
-    if isinstance(value, str) and _surrogate(value) >= 0:
+    if isinstance(value, str) and surrogate_at(value) >= 0:
         return (
             "Remove the surrogate; text decoded with errors='surrogateescape' or "
             "'surrogatepass' should be decoded with errors='replace' instead"

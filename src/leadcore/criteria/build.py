@@ -24,11 +24,11 @@ leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: .
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
 
+from leadcore._checks import surrogate_at
 from leadcore.criteria.ast import (
     ALWAYS,
     AllOf,
@@ -134,7 +134,6 @@ MAX_INT_DIGITS = 19
 convert: :data:`MAX_INT` has 19. Longer literals are refused before they are
 converted, whatever ``sys.set_int_max_str_digits`` says (see :func:`read_int`)."""
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _TWO_VALUES = frozenset({Operator.BETWEEN, Operator.NOT_BETWEEN, Operator.DATE_BETWEEN})
 _ANY_COUNT = frozenset({Operator.IN, Operator.NOT_IN})
 _GROUP_CODES = frozenset(int(g) for g in CategoryGroup)
@@ -250,9 +249,9 @@ def _unstorable(value: Value) -> tuple[str, str] | None:
             f"({MIN_INT} to {MAX_INT}) that ids and numbers are stored in",
             "Pass an id or number within that range",
         )
-    if isinstance(value, str) and (found := _SURROGATE.search(value)):
+    if isinstance(value, str) and (at := surrogate_at(value)) >= 0:
         return (
-            f"character {found.start()} is a lone surrogate (U+{ord(found.group()):04X}), "
+            f"character {at} is a lone surrogate (U+{ord(value[at]):04X}), "
             "which UTF-8 cannot encode, so the text could never be stored",
             "Remove it, or write the character it was meant to be half of "
             "(a \\uD83D\\uDE00 pair in JSON, \\U0001F600 in the text form)",
