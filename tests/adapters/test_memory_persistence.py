@@ -313,12 +313,15 @@ def test_a_record_that_breaks_a_rule_is_refused_even_with_a_good_checksum(
 @pytest.mark.parametrize(
     ("field", "value", "why"),
     [
-        ("email", None, "expected str, got NoneType"),
-        ("first_name", 5, "expected str, got int"),
-        ("retired", 1, "expected bool, got int"),
-        ("id", "2", "expected int, got str"),
-        ("id", True, "expected int, got bool"),
+        ("email", None, 'Pass "" for no email'),
+        ("first_name", 5, "must be text"),
+        ("retired", 1, "must be True or False"),
+        ("id", "2", "must be a positive int"),
+        ("id", True, "must be a positive int"),
         ("registered", "2026-01-05T00:00:00", "timezone"),
+        ("registered", 20260105, "ISO 8601 text"),
+        ("first_touch_utm", [], "JSON object"),
+        ("nickname", "Annie", "unexpected keyword"),
         ("last_name", "\ud800", "surrogate"),
     ],
 )

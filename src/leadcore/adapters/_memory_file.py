@@ -31,7 +31,8 @@ import os
 import secrets
 import stat
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -41,9 +42,17 @@ from cattrs.preconf.json import make_converter
 
 from leadcore.criteria import json as criteria_json
 from leadcore.errors import LeadcoreError
-from leadcore.history import HistoryEntry
+from leadcore.history import HistoryEntry, HistoryKind, StatusSource
 from leadcore.lists import CategoryList, LeadStatusList
-from leadcore.model import Category, Company, LeadStatus, LeadStatusId, Person, SelectionId
+from leadcore.model import (
+    Category,
+    Company,
+    LeadStatus,
+    LeadStatusId,
+    Person,
+    SelectionId,
+    Utm,
+)
 from leadcore.ports import StoredLists
 from leadcore.selections import (
     CombinedSelection,
@@ -136,10 +145,62 @@ def _exactly(kind: type[Any]) -> Any:
     return structure
 
 
+def _by_keywords(cls: type[Any], **convert: Callable[[Any], Any]) -> Any:
+    """A structure hook for the bulk records: ``cls(**row)``, ``convert`` applied first.
+
+    The classes check every field at construction (exact types, aware times),
+    so passing the JSON values straight through is as strict as cattrs'
+    per-field hooks, at a third of the cost. Unknown or missing keys are a
+    ``TypeError``.
+    """
+
+    changes = tuple(convert.items())
+
+    def structure(data: Any, _: Any) -> Any:
+        if type(data) is not dict:
+            raise TypeError(f"a {cls.__name__} is a JSON object, not {type(data).__name__}")
+        for name, change in changes:  # the parsed row is ours to change
+            value = data.get(name)
+            if value is not None:
+                data[name] = change(value)
+        return cls(**data)
+
+    return structure
+
+
+def _utm(data: Any) -> Utm:
+    if type(data) is not dict:
+        raise TypeError(f"a UTM data point is a JSON object, not {type(data).__name__}")
+    return Utm(**data)
+
+
+def _moment(text: Any) -> datetime:
+    if type(text) is not str:
+        raise TypeError(f"a time is ISO 8601 text, not {type(text).__name__}")
+    return datetime.fromisoformat(text)
+
+
 def _make_converter() -> cattrs.Converter:
     conv = make_converter()
     for kind in (str, int, bool):
         conv.register_structure_hook(kind, _exactly(kind))
+    conv.register_structure_hook(
+        Person,
+        _by_keywords(
+            Person,
+            registered=_moment,
+            updated=_moment,
+            first_touch_utm=_utm,
+            lead_creation_utm=_utm,
+        ),
+    )
+    conv.register_structure_hook(
+        Company, _by_keywords(Company, registered=_moment, updated=_moment, source_utm=_utm)
+    )
+    conv.register_structure_hook(
+        HistoryEntry,
+        _by_keywords(HistoryEntry, kind=HistoryKind, at=_moment, source=StatusSource),
+    )
 
     conv.register_unstructure_hook(
         CategoryList, lambda cats: {"items": [conv.unstructure(c) for c in cats.items]}
