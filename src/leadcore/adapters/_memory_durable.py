@@ -28,7 +28,7 @@ import attrs
 
 from leadcore.adapters import _memory_file, _memory_journal
 from leadcore.adapters._file_lock import FileLock
-from leadcore.adapters._memory_file import Change, FileFormatError, Snapshot
+from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError, Snapshot
 from leadcore.adapters._memory_journal import HEADER_SIZE, JournalScan, JournalWriter
 from leadcore.errors import LeadcoreError
 
@@ -117,7 +117,7 @@ def read(path: Path) -> Opened:
             raise _memory_journal.JournalCorrupt(
                 f"the commits after the snapshot {str(path)!r} have a gap",
                 why=f"commit {expected} is in no journal, while commit {seq} is",
-                fix="Restore the store's files from a backup; the files were left as they are",
+                fix=RESTORE,
                 path=str(path),
                 missing=expected,
             )
@@ -127,7 +127,7 @@ def read(path: Path) -> Opened:
             raise FileFormatError(
                 f"the journal {str(journal)!r} holds commit {seq} in a form leadcore cannot read",
                 why=_memory_file.describe(error),
-                fix="Restore the store's files from a backup; do not edit them by hand",
+                fix=RESTORE,
                 path=str(journal),
                 seq=seq,
             ) from None
@@ -135,7 +135,7 @@ def read(path: Path) -> Opened:
             raise FileFormatError(
                 f"the journal {str(journal)!r} holds a record whose seq does not match its frame",
                 why=f"the frame says {seq}, the record {change.seq}",
-                fix="Restore the store's files from a backup; do not edit them by hand",
+                fix=RESTORE,
                 path=str(journal),
                 seq=seq,
             )

@@ -65,6 +65,7 @@ from leadcore.selections import (
 __all__ = [
     "FORMAT",
     "READ_ERRORS",
+    "RESTORE",
     "VERSION",
     "Change",
     "FileFormatError",
@@ -83,6 +84,12 @@ __all__ = [
 FORMAT = "leadcore-memory"
 VERSION = 2
 """The snapshot version written; version 1 files are still read."""
+
+
+RESTORE = (
+    "Restore the store's files from a backup (they were left as they are); do not edit them by hand"
+)
+"""What to do about a damaged or unreadable store file."""
 
 
 class FileFormatError(LeadcoreError):
@@ -501,7 +508,7 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
             f"the store file {str(path)!r} is damaged",
             why="its checksum line does not match its content (or it is cut short, or has "
             "bytes after its end)",
-            fix="Restore the file from a backup; do not edit store files by hand",
+            fix=RESTORE,
             path=str(path),
         )
     return Snapshot(lists, companies, persons, history, selections, settings, seq, lineage)
@@ -511,7 +518,7 @@ def _bad_record(path: Path, error: BaseException, **context: Any) -> FileFormatE
     return FileFormatError(
         f"the store file {str(path)!r} holds a record leadcore cannot read",
         why=describe(error),
-        fix="Restore the file from a backup; do not edit store files by hand",
+        fix=RESTORE,
         path=str(path),
         **context,
     )

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import attrs
 
-from leadcore.adapters._memory_file import FileFormatError, fsync_directory
+from leadcore.adapters._memory_file import RESTORE, FileFormatError, fsync_directory
 
 __all__ = [
     "HEADER_SIZE",
@@ -96,7 +96,7 @@ def scan(path: Path) -> JournalScan:
         raise JournalCorrupt(
             f"{str(path)!r} is not a leadcore journal, or its header is damaged",
             why="the first bytes do not carry the journal's magic and checksum",
-            fix="Restore the store's files from a backup; do not edit them by hand",
+            fix=RESTORE,
             path=str(path),
             offset=0,
         )
@@ -110,7 +110,7 @@ def scan(path: Path) -> JournalScan:
                     f"the journal {str(path)!r} is damaged at byte {offset}",
                     why="a record there fails its checksum while later records are whole, "
                     "so the commits after it cannot be trusted",
-                    fix="Restore the store's files from a backup; the files were left as they are",
+                    fix=RESTORE,
                     path=str(path),
                     offset=offset,
                 )
@@ -121,7 +121,7 @@ def scan(path: Path) -> JournalScan:
             raise JournalCorrupt(
                 f"the journal {str(path)!r} skips from commit {records[-1][0]} to {seq}",
                 why=f"the record at byte {offset} is out of sequence",
-                fix="Restore the store's files from a backup; the files were left as they are",
+                fix=RESTORE,
                 path=str(path),
                 offset=offset,
             )

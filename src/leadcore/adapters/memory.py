@@ -50,7 +50,7 @@ import attrs
 from leadcore.adapters import _memory_durable, _memory_file
 from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
-from leadcore.adapters._memory_file import Change, FileFormatError
+from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError
 from leadcore.adapters._memory_index import IndexChange, PersonIndexes
 from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
 from leadcore.clock import SystemClock
@@ -387,7 +387,7 @@ class InMemoryStore:
                     f"commit {change.seq} of the journal of {str(location)!r} does not fit "
                     "the state before it",
                     why=f"{type(error).__name__}: {error}",
-                    fix="Restore the store's files from a backup; do not edit them by hand",
+                    fix=RESTORE,
                     path=str(location),
                     seq=change.seq,
                 ) from None
