@@ -333,3 +333,18 @@ def test_compaction_thresholds(tmp_path: Path) -> None:
         files.compact_min_bytes = journaled - 1
         assert files.compaction_due()
         assert not files.compaction_due(failures=1)  # each failure doubles the threshold
+
+
+def test_closing_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
+    tmp_path: Path,
+) -> None:
+    store = InMemoryStore.open(tmp_path / "crm.json")
+    assert store._files is not None
+    store._files.compact_min_bytes = 0
+    store._files.compact_share = 0.0
+    with store.unit_of_work() as uow:
+        uow.settings.set("n", 1)
+        uow.commit()  # starts a compaction, which waits for this unit's lock
+        store.close()  # joins it: it must give up instead of waiting forever
+    assert store._compactor is not None
+    assert not store._compactor.is_alive()

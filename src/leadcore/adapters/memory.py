@@ -665,9 +665,14 @@ class InMemoryStore:
         """
         files = self._files
         assert files is not None
-        with self._lock:
+        while not self._lock.acquire(timeout=0.05):
+            if self._closed:  # close() waits for this thread, maybe holding the lock
+                return
+        try:
             snapshot = self._snapshot(files.lineage)
             files.switch()
+        finally:
+            self._lock.release()
         files.finish(snapshot)
 
     # --- commit ----------------------------------------------------------------------------
