@@ -1,0 +1,194 @@
+"""The application service: one method per use case, each in one unit of work.
+
+:class:`LeadService` is the one entry point. Its use cases live in one module
+per area, each a mixin of it: :mod:`~leadcore.service.reading`,
+:mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records` and
+:mod:`~leadcore.service.selections`; :mod:`~leadcore.service._base` holds what
+they share.
+
+A command loads what it touches through the ports, asks the pure rules engine
+(:mod:`leadcore.rules`), saves the changed aggregates, appends the history and
+commits; the events are published after the commit. A refused command raises
+the typed error of the rule that refused it and changes nothing.
+
+Embedding leadcore takes one line, over the in-memory adapter:
+
+>>> from leadcore.service import LeadService
+>>> service = LeadService.in_memory()
+>>> lists = service.lists()
+>>> acme = service.add_company("Acme", category_id=lists.categories.by_name("Lead").id)
+>>> ann = service.add_person("Ann", "Ash", company_id=acme.id)
+>>> service.lead_status_view(ann.id, "da").label         # new leads start Open (R5)
+'Åben'
+>>> qualified = lists.statuses.by_key("qualified").id
+>>> service.set_lead_status(ann.id, qualified).lead_status_id == qualified
+True
+>>> customer = lists.categories.by_name("Customer").id
+>>> _ = service.change_company_category(acme.id, customer)
+>>> view = service.lead_status_view(ann.id)
+>>> view.label, view.visible, view.editable               # hidden, kept, read-only (R4)
+('Qualified', False, False)
+>>> [e.kind.value for e in service.person_history(ann.id)]
+['change', 'change', 'hide']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Literal
+
+import attrs
+
+from leadcore.history import StatusSource
+from leadcore.licence import Licence
+from leadcore.lists import existing_database, new_database
+from leadcore.model import AssociateId
+from leadcore.policies import LeadPolicy
+from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
+from leadcore.service.lists_admin import ListsArea
+from leadcore.service.reading import ReadingArea
+from leadcore.service.records import RecordsArea
+from leadcore.service.selections import SelectionsArea
+
+__all__ = ["LeadService"]
+
+_DEFAULT_POLICY = LeadPolicy()
+
+
+@attrs.frozen
+class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea):
+    """Every use case of lead management, over the ports.
+
+    ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.
+    ``associate`` (the acting user, recorded in history and used as "current
+    associate" in criteria), ``licence`` and ``source`` are set once here;
+    :meth:`acting_as` gives a service acting for someone else.
+
+    Use :meth:`in_memory` to embed leadcore without any storage setup, or build
+    it from its parts over any adapter:
+
+    >>> from datetime import datetime, timezone
+    >>> from leadcore.adapters.memory import InMemoryStore
+    >>> from leadcore.clock import FixedClock, SequentialIds
+    >>> clock = FixedClock(datetime(2026, 1, 5, tzinfo=timezone.utc))
+    >>> service = LeadService(InMemoryStore().unit_of_work, clock=clock, ids=SequentialIds(),
+    ...                       associate=AssociateId(7))
+    >>> service.add_company("Acme").registered == clock.now()
+    True
+    """
+
+    uow: Callable[[], UnitOfWork]
+    clock: Clock
+    ids: IdGenerator
+    events: EventPublisher | None = None
+    policy: LeadPolicy = _DEFAULT_POLICY
+    licence: Licence = attrs.field(factory=Licence.full)
+    associate: AssociateId | None = None
+    source: StatusSource = StatusSource.USER
+    closer: Callable[[], None] | None = None
+    """Releases the storage (a file store's lock and files); called by :meth:`close`."""
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def in_memory(
+        cls,
+        database: Literal["new", "existing"] = "new",
+        *,
+        licence: Licence | None = None,
+        clock: Clock | None = None,
+        policy: LeadPolicy = _DEFAULT_POLICY,
+        associate: AssociateId | None = None,
+        events: EventPublisher | None = None,
+        path: str | os.PathLike[str] | None = None,
+        autosave: bool = True,
+    ) -> LeadService:
+        """A service over the in-memory store, with the lists of a new or existing database.
+
+        ``clock`` defaults to the system clock, ``licence`` to every feature.
+        With ``path`` the store is kept in that file (see
+        :meth:`leadcore.adapters.memory.InMemoryStore.open` for what ``autosave``
+        promises after a crash): the service holds the file's lock until
+        :meth:`close`, and new ids continue after the stored ones; ``database``
+        then only matters for a new file.
+
+        >>> service = LeadService.in_memory("existing")
+        >>> service.upgrade_database().changed
+        True
+        >>> import pathlib, tempfile
+        >>> file = pathlib.Path(tempfile.mkdtemp()) / "crm.json"
+        >>> with LeadService.in_memory(path=file) as service:
+        ...     service.add_company("Acme").id
+        1
+        >>> with LeadService.in_memory(path=file) as service:
+        ...     service.add_company("Bolt").id
+        2
+        """
+        from leadcore.adapters.memory import InMemoryStore
+        from leadcore.clock import SequentialIds, SystemClock
+
+        made = StoredLists(*(new_database() if database == "new" else existing_database()))
+        chosen = SystemClock() if clock is None else clock
+        if path is None:
+            store = InMemoryStore(made, clock=chosen)
+        else:
+            store = InMemoryStore.open(path, lists=made, clock=chosen, autosave=autosave)
+        used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
+        return cls(
+            store.unit_of_work,
+            clock=chosen,
+            ids=SequentialIds(used),
+            events=events,
+            policy=policy,
+            licence=Licence.full() if licence is None else licence,
+            associate=associate,
+            closer=store.close,
+        )
+
+    def close(self) -> None:
+        """Release the storage: a file store finishes its compaction and frees its file.
+
+        Calling it again does nothing. Use the service as a context manager to close it.
+
+        >>> with LeadService.in_memory() as service:
+        ...     service.count_companies()
+        0
+        """
+        if self.closer is not None:
+            self.closer()
+
+    def __enter__(self) -> LeadService:
+        """The service itself; leaving the block closes it."""
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Close the service (see :meth:`close`)."""
+        self.close()
+
+    def acting_as(
+        self,
+        associate: AssociateId | None,
+        *,
+        licence: Licence | None = None,
+        source: StatusSource | None = None,
+        policy: LeadPolicy | None = None,
+    ) -> LeadService:
+        """The same service (same storage) acting for ``associate``.
+
+        ``licence``, ``source`` and ``policy`` replace the service's own when given.
+
+        >>> from leadcore.policies import RevealPolicy
+        >>> service = LeadService.in_memory()
+        >>> restoring = service.acting_as(
+        ...     AssociateId(7), policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
+        >>> restoring.associate, restoring.policy.reveal.value
+        (7, 'restore-previous')
+        """
+        return attrs.evolve(
+            self,
+            associate=associate,
+            licence=self.licence if licence is None else licence,
+            source=self.source if source is None else source,
+            policy=self.policy if policy is None else policy,
+        )
