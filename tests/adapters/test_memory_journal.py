@@ -348,3 +348,126 @@ def test_closing_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
         store.close()  # joins it: it must give up instead of waiting forever
     assert store._compactor is not None
     assert not store._compactor.is_alive()
+
+
+# --- regressions found in review --------------------------------------------------------
+
+
+def test_save_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
+    tmp_path: Path,
+) -> None:
+    store = InMemoryStore.open(tmp_path / "crm.json")
+    assert store._files is not None
+    store._files.compact_min_bytes = 0
+    store._files.compact_share = 0.0
+    with store.unit_of_work() as uow:
+        uow.settings.set("n", 1)
+        uow.commit()  # starts a compaction, which waits for this unit's lock
+        time.sleep(0.1)  # let it take the compaction lock
+        store.save()  # must make the waiting compaction yield, not wait for it
+    store.close()
+    assert _memory_file.load(tmp_path / "crm.json").settings["n"] == 1
+
+
+def test_close_waits_for_a_commit_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import threading
+
+    path = tmp_path / "crm.json"
+    store = InMemoryStore.open(path)
+    _commit(store, 1)
+    closer = threading.Thread(target=store.close)
+    real = os.fdatasync
+
+    def close_meanwhile(fd: int) -> None:
+        closer.start()  # another thread closes the store between write and fdatasync
+        closer.join(timeout=0.2)
+        assert closer.is_alive(), "close() did not wait for the commit"
+        real(fd)
+
+    monkeypatch.setattr(os, "fdatasync", close_meanwhile)
+    _commit(store, 2)  # acknowledged
+    monkeypatch.undo()
+    closer.join()
+    with InMemoryStore.open(path) as reopened:
+        assert _n(reopened) == 2
+
+
+def test_journals_holding_only_snapshot_commits_are_emptied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "crm.json"
+    store = InMemoryStore.open(path)
+    for n in range(1, 11):
+        _commit(store, n)
+
+    def failing_reset(self: _memory_journal.JournalWriter) -> None:
+        raise OSError(5, "EIO (simulated)")
+
+    monkeypatch.setattr(_memory_journal.JournalWriter, "reset", failing_reset)
+    with pytest.raises(OSError, match="EIO"):
+        store.save()  # the snapshot is in place; the old journal could not be emptied
+    monkeypatch.undo()
+    _commit(store, 11)
+    store.close()
+    with InMemoryStore.open(path, autosave=False) as store:
+        _commit(store, 12)
+        store.save()  # snapshot at 12: both journals hold only commits it has
+    with InMemoryStore.open(path) as store:
+        _commit(store, 13)
+    with InMemoryStore.open(path) as store:
+        assert _n(store) == 13
+
+
+def test_a_commit_failing_in_memory_after_its_record_was_written_breaks_the_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadcore.adapters._memory_index import PersonIndexes
+
+    path = tmp_path / "crm.json"
+    store = InMemoryStore.open(path)
+    _commit(store, 1)
+
+    def interrupted(self: PersonIndexes, changes: object) -> None:
+        raise KeyboardInterrupt("Ctrl-C while the commit is applied in memory")
+
+    monkeypatch.setattr(PersonIndexes, "apply", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        _commit(store, 2)
+    monkeypatch.undo()
+    with pytest.raises(PersistenceError, match="must be reopened") as caught:
+        _commit(store, 3)
+    assert not caught.value.committed
+    store.close()
+    with InMemoryStore.open(path) as reopened:
+        assert _n(reopened) == 2  # the journal held commit 2: it is there after reopening
+        _commit(reopened, 3)
+
+
+def test_a_journal_header_of_zeros_is_a_header_cut_short(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with InMemoryStore.open(path) as store:
+        _commit(store, 1)
+    (tmp_path / JOURNALS[1]).write_bytes(bytes(_memory_journal.HEADER_SIZE))
+    with InMemoryStore.open(path) as store:
+        assert _n(store) == 1
+        assert "cut short" in store.dropped[0]
+
+
+def test_opening_leaves_the_temporary_files_of_other_stores_alone(tmp_path: Path) -> None:
+    other = tmp_path / ".crm.json.bak.0a1b2c3d4e5f.tmp"
+    other.write_bytes(b"being written by a save of crm.json.bak")
+    InMemoryStore.open(tmp_path / "crm.json").close()
+    assert other.exists()
+
+
+def test_an_append_out_of_sequence_is_refused(tmp_path: Path) -> None:
+    writer = _memory_journal.JournalWriter.create(tmp_path / "j", bytes(16))
+    writer.append(1, b"{}")
+    with pytest.raises(ValueError, match="cannot follow"):
+        writer.append(3, b"{}")
+    writer.close()
+    with pytest.raises(OSError, match="cannot be appended"):
+        writer.append(2, b"{}")

@@ -10,10 +10,10 @@ For a store at ``crm.json``:
   for read-only openers.
 
 Compaction writes a new snapshot from references copied under the store lock
-and switches appends to the other journal at that moment (a truncation of an
-empty file). The snapshot is written outside the store lock; once it is in
-place, the journal appended to before the switch holds only commits the
-snapshot has, and is emptied. Opening replays the records after the snapshot's
+and switches appends to the other journal at that moment, if that one is
+empty (no disk access). The snapshot is written outside the store lock; once
+it is in place, every journal that holds only commits the snapshot has is
+emptied. Opening replays the records after the snapshot's
 ``seq`` from both journals in order, and refuses a gap.
 """
 
@@ -180,20 +180,31 @@ class StoreFiles:
         """
         removed = _memory_file.remove_temporaries(path)
         snapshot = opened.snapshot
-        if snapshot is None or snapshot.lineage == bytes(16):  # new, or a version 1 file
-            lineage = secrets.token_bytes(16)
-            written = _memory_file.write_atomic(path, _memory_file.dump(current(lineage)))
-            files = cls(path, held, lineage, written)
-            files._journals = [JournalWriter.create(p, lineage) for p in _journal_paths(path)]
-        else:
-            files = cls(path, held, snapshot.lineage, path.stat().st_size)
-            for index, (journal, scan) in enumerate(opened.journals):
-                if scan.lineage != snapshot.lineage:  # missing, cut short, or of another snapshot
-                    files._journals.append(JournalWriter.create(journal, snapshot.lineage))
-                    continue
-                files._journals.append(JournalWriter.reopen(journal, scan.good_size))
-                files._max_seq[index] = scan.records[-1][0] if scan.records else 0
-            files._active = 0 if files._max_seq[0] >= files._max_seq[1] else 1
+        files = cls(path, held, bytes(16), 0)
+        try:
+            if snapshot is None or snapshot.lineage == bytes(16):  # new, or a version 1 file
+                files.lineage = secrets.token_bytes(16)
+                files.snapshot_bytes = _memory_file.write_atomic(
+                    path, _memory_file.dump(current(files.lineage))
+                )
+                for journal in _journal_paths(path):
+                    files._journals.append(JournalWriter.create(journal, files.lineage))
+            else:
+                files.lineage = snapshot.lineage
+                files.snapshot_bytes = path.stat().st_size
+                for index, (journal, scan) in enumerate(opened.journals):
+                    last = scan.records[-1][0] if scan.records else 0
+                    if scan.lineage != snapshot.lineage or last <= snapshot.seq:
+                        # missing, cut short, of another snapshot, or only commits it holds
+                        files._journals.append(JournalWriter.create(journal, snapshot.lineage))
+                        continue
+                    files._journals.append(JournalWriter.reopen(journal, scan.good_size, last))
+                    files._max_seq[index] = last
+                files._active = 0 if files._max_seq[0] >= files._max_seq[1] else 1
+        except BaseException:
+            for writer in files._journals:
+                writer.close()
+            raise
         files.removed = removed
         return files
 
@@ -205,11 +216,12 @@ class StoreFiles:
     def compaction_due(self, failures: int = 0) -> bool:
         """True when the active journal has outgrown its share of the snapshot.
 
-        After ``failures`` failed compactions in a row the share doubles for each.
+        After ``failures`` failed compactions in a row the threshold doubles for each, up
+        to eight times (so a reopen never replays an unbounded journal).
         """
         records = self._journals[self._active].size - HEADER_SIZE
         threshold = max(self.compact_min_bytes, self.compact_share * self.snapshot_bytes)
-        return records > threshold * (1 << min(failures, 16))
+        return records > threshold * (1 << min(failures, 3))
 
     def switch(self) -> None:
         """Send later appends to the other journal if it is empty (call under the store lock)."""
@@ -217,13 +229,15 @@ class StoreFiles:
         if self._journals[other].size == HEADER_SIZE:
             self._active = other
 
-    def finish(self, snapshot: Snapshot) -> None:
-        """Write ``snapshot`` (taken when :meth:`switch` was called) and empty the old journal."""
+    def finish(self, snapshot: Snapshot, *, appending: bool) -> None:
+        """Write ``snapshot`` (taken when :meth:`switch` was called) and empty the journals
+        that hold only commits it has: the inactive one, and the active one too unless
+        commits are being appended to it (``appending``)."""
         self.snapshot_bytes = _memory_file.write_atomic(self.path, _memory_file.dump(snapshot))
-        inactive = 1 - self._active
-        if self._max_seq[inactive] <= snapshot.seq:
-            self._journals[inactive].reset()
-            self._max_seq[inactive] = 0
+        for index in (1 - self._active, self._active) if not appending else (1 - self._active,):
+            if self._max_seq[index] <= snapshot.seq:
+                self._journals[index].reset()
+                self._max_seq[index] = 0
 
     def close(self) -> None:
         """Close the journals and release the lock."""

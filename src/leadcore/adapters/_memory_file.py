@@ -26,8 +26,10 @@ or an error at any point leaves the previous file as it was, and
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import secrets
 import stat
 import zlib
@@ -401,7 +403,7 @@ def load(path: Path) -> Snapshot:
     """
     try:
         with path.open("rb") as handle:
-            first = handle.readline()
+            first = handle.readline(_HEADER_LIMIT)
             header = _version_2_header(first)
             if header is None:
                 handle.seek(0)
@@ -581,6 +583,13 @@ def _check_references(snapshot: Snapshot, path: Path) -> None:
             )
 
 
+_BINARY = getattr(os, "O_BINARY", 0)
+"""Windows opens files in text mode (\\n becomes \\r\\n) unless told otherwise."""
+
+_HEADER_LIMIT = 1 << 16
+"""A version 2 header line is far shorter; a longer first line is read as version 1."""
+
+
 def write_atomic(path: Path, chunks: Iterable[bytes]) -> int:
     """Write ``chunks`` to ``path`` atomically (all of it, or the old file stays); bytes written.
 
@@ -589,12 +598,18 @@ def write_atomic(path: Path, chunks: Iterable[bytes]) -> int:
     """
     directory = path.parent if str(path.parent) else Path()
     temporary = directory / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _BINARY, 0o666)
     written = 0
+    try:
+        out = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        os.unlink(temporary)
+        raise
     try:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(temporary, stat.S_IMODE(path.stat().st_mode))
-        with os.fdopen(fd, "wb") as out:
+        with out:
             for chunk in chunks:
                 out.write(chunk)
                 written += len(chunk)
@@ -613,7 +628,10 @@ def remove_temporaries(path: Path) -> list[str]:
     """Remove what crashed writes of ``path`` left behind; the names removed."""
     directory = path.parent if str(path.parent) else Path()
     removed = []
+    name = re.compile(rf"\.{re.escape(path.name)}\.[0-9a-f]{{12}}\.tmp")
     for leftover in directory.glob(f".{path.name}.*.tmp"):
+        if not name.fullmatch(leftover.name):
+            continue  # another store's (crm.json.bak's) temporary file
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
             removed.append(leftover.name)
@@ -624,11 +642,12 @@ def fsync_directory(directory: Path) -> None:
     """Make a rename or a new file in ``directory`` durable (where the platform allows)."""
     try:
         handle = os.open(directory, os.O_RDONLY)
-    except OSError:  # some platforms cannot open directories
+    except OSError:  # some platforms (Windows) cannot open directories
         return
     try:
         os.fsync(handle)
-    except OSError:
-        pass
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise  # a rename that may not be durable must not be built on
     finally:
         os.close(handle)

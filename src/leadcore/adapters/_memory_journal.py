@@ -28,7 +28,6 @@ allocated.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import struct
 import zlib
@@ -88,7 +87,7 @@ class JournalScan:
 def scan(path: Path) -> JournalScan:
     """Read every record of the journal at ``path``; :class:`JournalCorrupt` on damage."""
     data = path.read_bytes()
-    if len(data) < HEADER_SIZE:
+    if len(data) < HEADER_SIZE or not data.strip(b"\0"):
         torn = f"a journal header cut short at {len(data)} bytes" if data else None
         return JournalScan(None, [], 0, torn)
     magic, lineage, crc = _FILE_HEADER.unpack_from(data)
@@ -161,35 +160,58 @@ def _valid_record_after(data: bytes, offset: int) -> bool:
 class JournalWriter:
     """The open, appendable journal of a writable store."""
 
-    def __init__(self, path: Path, fd: int, size: int) -> None:
+    def __init__(self, path: Path, fd: int, size: int, last_seq: int = 0) -> None:
         self.path = path
         self._fd = fd
         self.size = size
         """Bytes of whole records plus the header: where the next append goes."""
+        self.last_seq = last_seq
+        """The seq of the last record, 0 when there is none."""
+        self._broken = False
 
     @classmethod
     def create(cls, path: Path, lineage: bytes) -> JournalWriter:
         """A new, empty journal for ``lineage`` at ``path`` (replacing any file there)."""
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC | _BINARY, 0o666)
         writer = cls(path, fd, 0)
-        writer._write_at(0, _file_header(lineage))
-        os.fsync(fd)
-        fsync_directory(path.parent)
+        try:
+            writer._write_at(0, _file_header(lineage))
+            os.fsync(fd)
+            fsync_directory(path.parent)
+        except BaseException:
+            writer.close()
+            raise
         writer.size = HEADER_SIZE
         return writer
 
     @classmethod
-    def reopen(cls, path: Path, size: int) -> JournalWriter:
-        """The journal at ``path``, cut back to ``size`` (dropping a torn tail)."""
-        fd = os.open(path, os.O_RDWR)
-        writer = cls(path, fd, size)
-        if os.fstat(fd).st_size != size:
-            os.ftruncate(fd, size)
-            os.fsync(fd)
+    def reopen(cls, path: Path, size: int, last_seq: int) -> JournalWriter:
+        """The journal at ``path`` ending with commit ``last_seq``, cut back to ``size``
+        (dropping a torn tail)."""
+        fd = os.open(path, os.O_RDWR | _BINARY)
+        writer = cls(path, fd, size, last_seq)
+        try:
+            if os.fstat(fd).st_size != size:
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+        except BaseException:
+            writer.close()
+            raise
         return writer
 
     def append(self, seq: int, payload: bytes) -> None:
-        """Write one record durably; on error the journal is cut back to where it was."""
+        """Write one record durably; on error the journal is cut back to where it was.
+
+        ``seq`` must follow the last record (a defect otherwise: ``ValueError``).
+        After a failed write that could not be cut back, every append raises ``OSError``.
+        """
+        if self._broken or self._fd < 0:
+            raise OSError(
+                f"the journal {self.path} cannot be appended to (closed, or a "
+                "failed write could not be undone)"
+            )
+        if self.last_seq and seq != self.last_seq + 1:
+            raise ValueError(f"commit {seq} cannot follow commit {self.last_seq} in {self.path}")
         try:
             self._write_at(self.size, frame(seq, payload))
             _sync_data(self._fd)
@@ -197,12 +219,14 @@ class JournalWriter:
             self._cut_back()
             raise
         self.size += _RECORD.size + len(payload)
+        self.last_seq = seq
 
     def reset(self) -> None:
         """Drop every record (the snapshot holds them all now), keeping the header."""
         os.ftruncate(self._fd, HEADER_SIZE)
         _sync_data(self._fd)
         self.size = HEADER_SIZE
+        self.last_seq = 0
 
     def close(self) -> None:
         """Close the file."""
@@ -217,8 +241,16 @@ class JournalWriter:
             view = view[os.write(self._fd, view) :]
 
     def _cut_back(self) -> None:
-        with contextlib.suppress(OSError):  # the next append writes over the tail anyway
+        """Remove a failed record durably, so that a crash cannot bring it back."""
+        try:
             os.ftruncate(self._fd, self.size)
+            os.fsync(self._fd)
+        except OSError:
+            self._broken = True
+
+
+_BINARY = getattr(os, "O_BINARY", 0)
+"""Windows opens files in text mode (\\n becomes \\r\\n) unless told otherwise."""
 
 
 def _sync_data(fd: int) -> None:

@@ -194,6 +194,10 @@ class InMemoryStore:
         """True when every commit is appended to the journal before it is applied."""
         self._read_lock: FileLock | None = None
         self._closed = False
+        self._broken: BaseException | None = None
+        """Set when applying a journaled commit failed half-way: memory no longer
+        matches the file, so every later write is refused until the store is reopened."""
+        self._saves_waiting = 0
         self._finalizer: weakref.finalize[Any, Any] | None = None
         self._compaction_lock = threading.Lock()
         self._compactor: threading.Thread | None = None
@@ -285,7 +289,7 @@ class InMemoryStore:
                     bulk=True,
                 )
             )
-            self._import(new_companies, new_persons, entries)
+            self._applying(self._import, new_companies, new_persons, entries)
         self._compact_if_due()
 
     def _check_import(self, new_companies: list[Company], new_persons: list[Person]) -> None:
@@ -492,8 +496,15 @@ class InMemoryStore:
             )
         if self._files is not None and location == self._path:
             self._refuse_if_closed()
-            with self._compaction_lock:
-                self._compact()
+            with self._lock:
+                self._saves_waiting += 1  # a background compaction waiting for the lock yields
+            try:
+                with self._compaction_lock:
+                    if not self._compact():
+                        self._refuse_if_closed()
+            finally:
+                with self._lock:
+                    self._saves_waiting -= 1
         else:
             _memory_durable.replace(location, self._snapshot(secrets.token_bytes(16)))
         return location
@@ -505,12 +516,14 @@ class InMemoryStore:
 
         >>> InMemoryStore().close()
         """
-        self._closed = True
-        compactor = self._compactor
+        with self._lock:  # a commit in progress finishes first; none starts after
+            self._closed = True
+            compactor = self._compactor
         if compactor is not None:
             compactor.join()
-        if self._finalizer is not None:
-            self._finalizer()
+        with self._compaction_lock:  # a save() writing its snapshot finishes first
+            if self._finalizer is not None:
+                self._finalizer()
 
     def __enter__(self) -> Self:
         """Use the store as a context manager that closes it."""
@@ -584,6 +597,15 @@ class InMemoryStore:
             )
 
     def _refuse_if_closed(self) -> None:
+        if self._broken is not None:
+            raise PersistenceError(
+                f"the store kept in {str(self._path)!r} must be reopened: nothing was committed",
+                committed=False,
+                why="an earlier commit was written to the journal but failed while being "
+                f"applied in memory ({type(self._broken).__name__}), so memory and file differ",
+                fix="Close the store and open the file again: the journal holds that commit",
+                path=str(self._path),
+            )
         if self._closed or self._read_lock is not None:
             how = "closed" if self._closed else "opened read-only"
             raise PersistenceError(
@@ -616,7 +638,7 @@ class InMemoryStore:
             ) from None
         try:
             files.append(change.seq, payload)
-        except OSError as error:
+        except (OSError, ValueError) as error:
             raise PersistenceError(
                 f"the change could not be written to {str(files.path)!r}: nothing was committed",
                 committed=False,
@@ -633,7 +655,7 @@ class InMemoryStore:
         if not files.compaction_due(self._compaction_failures):
             return
         with self._lock:
-            if self._compactor is not None and self._compactor.is_alive():
+            if self._closed or (self._compactor is not None and self._compactor.is_alive()):
                 return
             self._compactor = threading.Thread(
                 target=self._compact_in_background, name="leadcore-compaction", daemon=True
@@ -644,7 +666,7 @@ class InMemoryStore:
         if not self._compaction_lock.acquire(blocking=False):
             return  # a save() is compacting
         try:
-            self._compact()
+            self._compact(yielding=True)
         except Exception as error:  # the journal still holds every commit: retry later
             self.compaction_error = error
             self._compaction_failures += 1
@@ -657,23 +679,29 @@ class InMemoryStore:
         finally:
             self._compaction_lock.release()
 
-    def _compact(self) -> None:
+    def _compact(self, *, yielding: bool = False) -> bool:
         """Write a snapshot and empty the journal it makes redundant (hold the compaction lock).
 
         Only copying the references and switching journals happens under the
-        store lock; the snapshot is written outside it.
+        store lock; the snapshot is written outside it. Returns False, having
+        done nothing, when the store is closed, or (``yielding``: a background
+        compaction) when a :meth:`save` waits, since that caller may hold the
+        store lock while it waits for the compaction lock.
         """
         files = self._files
         assert files is not None
         while not self._lock.acquire(timeout=0.05):
-            if self._closed:  # close() waits for this thread, maybe holding the lock
-                return
+            if self._closed or (yielding and self._saves_waiting):
+                return False
         try:
+            if self._closed or self._broken is not None or (yielding and self._saves_waiting):
+                return False
             snapshot = self._snapshot(files.lineage)
             files.switch()
         finally:
             self._lock.release()
-        files.finish(snapshot)
+        files.finish(snapshot, appending=self._journaled)
+        return True
 
     # --- commit ----------------------------------------------------------------------------
 
@@ -694,8 +722,18 @@ class InMemoryStore:
                         settings=pending.settings,
                     )
                 )
-            self._apply(pending)
+            self._applying(self._apply, pending)
         self._compact_if_due()
+
+    def _applying(self, apply: Callable[..., None], *args: Any) -> None:
+        """Run ``apply`` for a change already journaled; if it fails half-way, the store
+        is marked broken (memory no longer matches the file) and refuses later writes."""
+        try:
+            apply(*args)
+        except BaseException as error:
+            if self._files is not None and self._journaled:
+                self._broken = error
+            raise
 
     def _replay(self, change: Change) -> None:
         """Apply a commit read back from the journal (as it was applied when made)."""
