@@ -216,6 +216,8 @@ class LeadStatus:
     >>> open_ = LeadStatus(LeadStatusId(1), "open", "Open")
     >>> open_.label("da"), LeadStatus(LeadStatusId(1), "open", "New").label("da")
     ('Åben', 'New')
+    >>> LeadStatus(LeadStatusId(1), "open", "Åben").label("en")   # a Danish database
+    'Open'
     """
 
     id: LeadStatusId
@@ -230,16 +232,17 @@ class LeadStatus:
     )
 
     def label(self, language: Language = "en") -> str:
-        """Display name: the shipped translation while the admin kept the default name."""
+        """Display name: the shipped translation while the admin kept the default name
+        (in the language the database was created in)."""
         texts = DEFAULT_STATUS_TEXTS.get(self.key)
-        if texts is not None and self.name == texts["en"][0]:
+        if texts is not None and any(self.name == shipped[0] for shipped in texts.values()):
             return texts[language][0]
         return self.name
 
     def description(self, language: Language = "en") -> str:
         """Tooltip text (R6): the shipped translation while the admin kept the default one."""
         texts = DEFAULT_STATUS_TEXTS.get(self.key)
-        if texts is not None and self.tooltip == texts["en"][1]:
+        if texts is not None and any(self.tooltip == shipped[1] for shipped in texts.values()):
             return texts[language][1]
         return self.tooltip
 
