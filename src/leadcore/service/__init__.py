@@ -2,9 +2,9 @@
 
 :class:`LeadService` is the one entry point. Its use cases live in one module
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
-:mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records` and
-:mod:`~leadcore.service.selections`; :mod:`~leadcore.service._base` holds what
-they share.
+:mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
+:mod:`~leadcore.service.selections` and :mod:`~leadcore.service.imports`;
+:mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
 (:mod:`leadcore.rules`), saves the changed aggregates, appends the history and
@@ -46,6 +46,7 @@ from leadcore.lists import existing_database, new_database
 from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
+from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
 from leadcore.service.records import RecordsArea
@@ -57,7 +58,7 @@ _DEFAULT_POLICY = LeadPolicy()
 
 
 @attrs.frozen
-class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea):
+class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea, ImportsArea):
     """Every use case of lead management, over the ports.
 
     ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.

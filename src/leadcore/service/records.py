@@ -132,7 +132,7 @@ class RecordsArea(ServiceBase):
             if outcome.history:
                 uow.history.append(outcome.history)
             command.events.extend(outcome.events)
-            _copy_utm_to_company(uow, company, first_touch_utm or lead_creation_utm, now)
+            copy_utm_to_company(uow, company, first_touch_utm or lead_creation_utm, now)
         return created
 
     def record_person_utm(
@@ -183,7 +183,7 @@ class RecordsArea(ServiceBase):
             )
             saved = uow.persons.save(changed)
             company = self._company_of(uow, person)
-            _copy_utm_to_company(uow, company, first_touch or lead_creation, now)
+            copy_utm_to_company(uow, company, first_touch or lead_creation, now)
         return saved
 
     def record_company_utm(self, company_id: CompanyId, source: Utm) -> Company:
@@ -351,10 +351,11 @@ def _utm_read_only(what: str, **context: object) -> ReadOnlyError:
     )
 
 
-def _copy_utm_to_company(
+def copy_utm_to_company(
     uow: UnitOfWork, company: Company | None, utm: Utm | None, now: datetime
-) -> None:
+) -> Company | None:
     """R12: a person's UTM (first touch, else lead creation) becomes the company's
-    source when the company has none yet."""
+    source when the company has none yet; returns the saved company, if changed."""
     if company is not None and company.source_utm is None and utm is not None:
-        uow.companies.save(attrs.evolve(company, source_utm=utm, updated=now))
+        return uow.companies.save(attrs.evolve(company, source_utm=utm, updated=now))
+    return None
