@@ -193,11 +193,11 @@ def main() -> None:
     except LeadcoreError as error:
         refused(error)
     print(f"  with Marketing Premium it finds: {demo.names(service.find_persons(utm))}")
-    source = service.get_company(acme.id).source_utm
-    assert source is not None
+    touch = service.get_company(acme.id).first_touch_utm
+    assert touch is not None
     print(
-        "  Acme had no company lead (source UTM), so Dan's first touch was copied: "
-        f"source={source.source}, campaign={source.campaign}"
+        "  Acme had no first touch yet, so Dan's was saved on the company as well "
+        f"(its source UTM stays its own): source={touch.source}, campaign={touch.campaign}"
     )
 
     # --- Tip 1: I cannot see the Lead status field ----------------------------------------

@@ -233,7 +233,7 @@ def test_a_persons_utm_reaches_its_company_as_add_person_does() -> None:
     )
     assert report.refused == ()
     company = svc.get_company(report.companies[0])  # type: ignore[arg-type]
-    assert company.source_utm == Utm(source="google")
+    assert (company.first_touch_utm, company.source_utm) == (Utm(source="google"), None)
 
 
 def test_persons_may_join_a_stored_company_and_an_unknown_on_error_is_refused() -> None:

@@ -290,6 +290,10 @@ class Associate:
 class Company:
     """A company (SuperOffice *contact*). ``version`` counts saves; adapters bump it.
 
+    ``source_utm`` is the company's own source; ``first_touch_utm`` and
+    ``lead_creation_utm`` are the data points of its persons, copied from the
+    first person that brings each (R12, as SuperOffice 11.6 saves them).
+
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
     >>> Company(CompanyId(1), "Acme", None, registered=at, updated=at).version
@@ -304,6 +308,8 @@ class Company:
     owner_id: AssociateId | None = None
     source_utm: Utm | None = None
     version: int = 0
+    first_touch_utm: Utm | None = None
+    lead_creation_utm: Utm | None = None
 
     __attrs_post_init__ = fields(
         "company",
@@ -315,6 +321,8 @@ class Company:
         owner_id=OPTIONAL_ID,
         source_utm=_OPTIONAL_UTM,
         version=VERSION,
+        first_touch_utm=_OPTIONAL_UTM,
+        lead_creation_utm=_OPTIONAL_UTM,
     )
 
 

@@ -121,9 +121,7 @@ class ImportsArea(ServiceBase):
                 history.extend(outcome.history)
                 command.events.extend(outcome.events)
                 person_ids.append(person.id)
-                changed = copy_utm_to_company(
-                    uow, company, person.first_touch_utm or person.lead_creation_utm, now
-                )
+                changed = copy_utm_to_company(uow, company, person, now)
                 if changed is not None and prow.company_key is not None:
                     by_key[prow.company_key] = changed
             if history:
