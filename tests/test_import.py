@@ -329,3 +329,32 @@ def test_a_person_without_registration_time_was_registered_at_its_first_change()
     row = PersonRow("Ann", category_id=lead, history=(StatusChange(st_["open"], EARLIER),))
     report = svc.import_records(persons=[row])
     assert svc.get_person(report.persons[0]).registered == EARLIER  # type: ignore[arg-type]
+
+
+def test_the_collector_is_paused_only_during_the_import() -> None:
+    import gc
+
+    svc = service()
+    seen: list[bool] = []
+
+    rows = [PersonRow("Ann"), PersonRow("", company_key="nope")]
+    original = svc.ids.next_id
+
+    def watch(kind: str) -> int:
+        seen.append(gc.isenabled())
+        return original(kind)
+
+    object.__setattr__(svc, "ids", type("Ids", (), {"next_id": staticmethod(watch)})())
+    assert gc.isenabled()
+    svc.import_records(persons=rows)
+    with pytest.raises(ImportStopped):
+        svc.import_records(persons=rows, on_error="stop")
+    assert len(seen) == 2
+    assert not any(seen)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        svc.import_records(persons=rows[:1])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
