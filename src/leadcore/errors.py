@@ -12,7 +12,10 @@ involved in ``context`` so callers can react without parsing the message.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadcore.importing.rows import RefusedRow
 
 __all__ = [
     "ConflictError",
@@ -194,7 +197,7 @@ class ImportStopped(LeadcoreError):
     ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`).
     """
 
-    def __init__(self, row: Any) -> None:
+    def __init__(self, row: RefusedRow) -> None:
         self.row = row
         super().__init__(
             f"the import stopped at {row.kind} row {row.index}: nothing was imported",
