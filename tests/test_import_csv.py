@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from leadcore.errors import CsvReadError
 from leadcore.importing import CsvRows, StatusChange, read_csv
@@ -167,3 +169,25 @@ def test_rows_read_import_with_their_history() -> None:
         (STATUSES.by_key("contacting").id, timedelta(days=9)),
         (STATUSES.by_key("qualified").id, timedelta(days=28)),
     ]
+
+
+HEADERS = [
+    b"first_name,last_name,company_key,status,status_at,registered,retired,owner_id\n",
+    b"key,name,category,registered\n",
+]
+
+
+@given(st.sampled_from(HEADERS), st.binary(max_size=200))
+def test_any_bytes_give_rows_or_a_csv_read_error_with_a_line(header: bytes, body: bytes) -> None:
+    as_companies = header.startswith(b"key,name")
+    refused: CsvReadError | None = None
+    try:
+        rows = read(companies=header + body) if as_companies else read(persons=header + body)
+    except CsvReadError as error:
+        refused = error
+    if refused is not None:
+        assert refused.line >= 1
+        assert str(refused).startswith(f"line {refused.line}: ")
+    else:
+        lines = rows.company_lines if as_companies else rows.person_lines
+        assert list(lines) == sorted(set(lines))
