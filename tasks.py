@@ -50,7 +50,7 @@ def ensure_venv() -> None:
 
 def demo() -> None:
     """Run the walk-through of the seed page on the embedded (in-memory) default."""
-    _run(PYTHON, "docs/examples/work_with_leads.py")
+    _run(PYTHON, "examples/work_with_leads.py")
 
 
 def test() -> None:

@@ -1,7 +1,8 @@
-"""The runnable walk-through (docs/examples/work_with_leads.py, what the demo runs).
+"""The runnable scripts of examples/: every one runs, and shows what it promises.
 
-The script runs in a subprocess, as ``python3 tasks.py demo`` runs it; each section of its
-output must show its key lines in the order given here.
+Each script runs in a subprocess, as a user (or ``python3 tasks.py demo``) runs it. The
+walk-through (examples/work_with_leads.py, what the demo runs) must show the key lines of
+each section in the order given here.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[1] / "docs" / "examples" / "work_with_leads.py"
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+SCRIPT = EXAMPLES / "work_with_leads.py"
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -222,3 +224,56 @@ def test_a_history_that_does_not_replay_fails_the_demo() -> None:
     assert done.returncode != 0
     assert "gives every stored status: False" in done.stdout
     assert "the history does not replay to the stored status of" in done.stderr
+
+
+# --- the other scripts of examples/ ------------------------------------------------------------
+
+EXPECTED = {
+    "work_with_leads.py": ["The status history", "gives every stored status: True"],
+    "embed_in_app.py": [
+        "Ann is now Contacting",
+        "Bob is now Qualified",
+        "columns: {'Open': 0, 'Contacting': 1, 'Qualified': 1,",
+        "closed; the file is complete: True",
+        "reopened, columns: {'Open': 0, 'Contacting': 1, 'Qualified': 1,",
+        "Ann's history (kind, by): [('change', 2), ('change', 1)]",
+    ],
+    "import_csv.py": [
+        "read 3 companies and 5 persons",
+        "imported 3 companies, 4 persons",
+        "refused: person row at line 6: the person row names company key 'initech'",
+        "Ann Ash (registered 2025-03-04): Contacting (visible)",
+        "2025-03-04 09:20 change -> Open [import]",
+        "2025-03-06 10:00 change -> Contacting [import]",
+        "Bob Birch (registered 2025-03-05): Open (visible)",
+        "2025-03-05 11:00 change -> Open [default]",
+        "2025-05-02 09:00 change -> Disqualified [import] (No budget this year)",
+        "Di Dahl (registered 2024-11-20): Qualified (hidden, kept)",
+        "hide -> Qualified [import]",
+        "Acme's source UTM stays its own: Utm(source='fair'",
+        "replaying the history gives every stored status: True",
+    ],
+    "own_adapter.py": [
+        "outbox: OutboxRecord(companies=(1,), persons=(), history_entries=0)",
+        "outbox: OutboxRecord(companies=(), persons=(1,), history_entries=1)",
+        "running the conformance kit on OutboxStore:",
+        "31 passed",
+    ],
+}
+
+
+def test_every_script_in_examples_is_run_by_the_suite() -> None:
+    assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - {"work_with_leads.py"}))
+def test_each_example_runs_and_shows_what_it_promises(name: str) -> None:
+    done = run(str(EXAMPLES / name))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stderr == ""
+    assert_in_order(done.stdout, EXPECTED[name], name)
+
+
+def test_the_demo_command_runs_the_walk_through() -> None:
+    tasks = (EXAMPLES.parent / "tasks.py").read_text(encoding="utf-8")
+    assert '"examples/work_with_leads.py"' in tasks

@@ -306,3 +306,31 @@ def test_a_given_status_key_that_is_taken_is_refused_not_renamed() -> None:
     assert hot.key == "open-leads"
     _, second = derived.add("Open-leads!")
     assert second.key == "open-leads-2"
+
+
+def test_a_danish_new_database_names_the_shipped_items_in_danish() -> None:
+    categories, statuses = new_database("da")
+    english, _ = new_database("en")
+    assert [c.name for c in categories][:4] == [
+        "Lead",
+        "Marketingkvalificeret lead",
+        "Salgsmulighed",
+        "Tabt salgsmulighed",
+    ]
+    assert [(c.group, c.enable_lead_status, c.rank) for c in categories] == [
+        (c.group, c.enable_lead_status, c.rank) for c in english
+    ]
+    assert [s.name for s in statuses] == [
+        "Åben",
+        "Kontakter",
+        "Kvalificeret",
+        "Diskvalificeret",
+        "Genoptag kontakt",
+    ]
+    open_ = statuses.default
+    assert (open_.label("en"), open_.description("en")) == (
+        "Open",
+        "No outreach has been made yet (the default for every new lead)",
+    )
+    renamed = statuses.rename(open_.id, "Ny").get(open_.id)
+    assert (renamed.label("en"), renamed.label("da")) == ("Ny", "Ny")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
 
 from leadcore.errors import RuleViolation, TransitionRefused
@@ -47,10 +48,12 @@ TABLE = TransitionTable(
 )
 
 
-def test_table_allows_listed_moves_and_any_first_status() -> None:
+def test_table_allows_listed_moves_and_only_listed_first_statuses() -> None:
     TABLE.check(status("open"), status("contacting"), None)
     TABLE.check(status("renurture"), status("contacting"), None)
-    TABLE.check(None, status("qualified"), None)
+    with pytest.raises(TransitionRefused, match="a new lead cannot start at 'Qualified'"):
+        TABLE.check(None, status("qualified"), None)
+    attrs.evolve(TABLE, first=frozenset({"qualified"})).check(None, status("qualified"), None)
 
 
 def test_table_refuses_unlisted_moves_naming_the_rule() -> None:

@@ -544,6 +544,21 @@ def test_r8_table_refuses_naming_the_rule_and_changes_nothing() -> None:
     assert out.persons[0].lead_status_id == CONTACTING
 
 
+def test_r8_table_judges_a_first_status_as_a_move_from_no_status() -> None:
+    acme = company(LEAD)
+    policy = LeadPolicy(TransitionTable({"open": frozenset({"contacting"})}))
+    with pytest.raises(TransitionRefused, match="a new lead cannot start at 'Qualified'"):
+        create_person(new_person(1, acme), acme, LISTS, ACTOR, status_id=QUALIFIED, policy=policy)
+    default = create_person(new_person(1, acme), acme, LISTS, ACTOR, policy=policy)
+    assert default.persons[0].lead_status_id == OPEN
+    listed = LeadPolicy(
+        TransitionTable({"open": frozenset({"contacting"})}, first=frozenset({"qualified"}))
+    )
+    out = create_person(new_person(1, acme), acme, LISTS, ACTOR, status_id=QUALIFIED, policy=listed)
+    assert out.persons[0].lead_status_id == QUALIFIED
+    assert (out.history[0].from_status, out.history[0].to_status) == (None, QUALIFIED)
+
+
 def test_r8_reason_required_and_recorded() -> None:
     acme = company(LEAD)
     ann = created(1, acme)

@@ -289,7 +289,9 @@ def test_next_category_is_the_first_active_one_ranked_after(
 STATUS_PAIRS = st.tuples(st.sampled_from(list(STATUSES)), st.sampled_from(list(STATUSES)))
 
 
-def allowed(policy: ForwardOnly | TransitionTable | AllOf, a: LeadStatus, b: LeadStatus) -> bool:
+def allowed(
+    policy: ForwardOnly | TransitionTable | AllOf, a: LeadStatus | None, b: LeadStatus
+) -> bool:
     try:
         policy.check(a, b, None)
     except TransitionRefused:
@@ -315,6 +317,8 @@ def test_table_allows_exactly_what_it_lists(
 ) -> None:
     current, new = pair
     assert allowed(TransitionTable(table), current, new) == (new.key in table.get(current.key, ()))
+    first = table.get(current.key, frozenset())
+    assert allowed(TransitionTable(table, first=first), None, new) == (new.key in first)
     assert allowed(AllOf((TransitionTable(table), ForwardOnly())), current, new) == (
         allowed(TransitionTable(table), current, new) and allowed(ForwardOnly(), current, new)
     )

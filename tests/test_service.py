@@ -277,7 +277,7 @@ def test_b2c_person_with_own_lead_category(s: Setup) -> None:
     assert eve.lead_status_id == s.status("open")
 
 
-def test_add_person_records_utm_and_copies_it_to_a_company_without_one(s: Setup) -> None:
+def test_add_person_records_utm_and_copies_both_data_points_to_its_company(s: Setup) -> None:
     acme = s.service.add_company("Acme", category_id=s.category("Lead"))
     touch, creation = Utm(source="google"), Utm(source="newsletter", campaign="may")
     ann = s.service.add_person(
@@ -285,15 +285,22 @@ def test_add_person_records_utm_and_copies_it_to_a_company_without_one(s: Setup)
     )
     assert (ann.first_touch_utm, ann.lead_creation_utm) == (touch, creation)
     company = s.service.get_company(acme.id)
-    assert (company.source_utm, company.version) == (touch, 2)
+    assert (company.first_touch_utm, company.lead_creation_utm) == (touch, creation)
+    assert (company.source_utm, company.version) == (None, 2)  # R12: the source stays its own
     s.service.add_person("Bob", company_id=acme.id, first_touch_utm=Utm(source="bing"))
-    assert s.service.get_company(acme.id).source_utm == touch  # kept, read-only
+    assert s.service.get_company(acme.id).first_touch_utm == touch  # kept, read-only
 
 
-def test_lead_creation_utm_is_copied_when_there_is_no_first_touch(s: Setup) -> None:
-    acme = s.service.add_company("Acme")
-    s.service.add_person("Ann", company_id=acme.id, lead_creation_utm=Utm(medium="email"))
-    assert s.service.get_company(acme.id).source_utm == Utm(medium="email")
+def test_lead_creation_reaches_the_company_even_when_it_has_a_first_touch(s: Setup) -> None:
+    acme = s.service.add_company("Acme", source_utm=Utm(source="fair"))
+    s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    s.service.add_person("Bo", company_id=acme.id, lead_creation_utm=Utm(medium="email"))
+    company = s.service.get_company(acme.id)
+    assert (company.source_utm, company.first_touch_utm, company.lead_creation_utm) == (
+        Utm(source="fair"),
+        Utm(source="ads"),
+        Utm(medium="email"),
+    )
 
 
 def test_record_utm_fills_only_empty_data_points(s: Setup) -> None:
@@ -301,18 +308,33 @@ def test_record_utm_fills_only_empty_data_points(s: Setup) -> None:
     ann = s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="x"))
     updated = s.service.record_person_utm(ann.id, lead_creation=Utm(source="y"))
     assert (updated.first_touch_utm, updated.lead_creation_utm) == (Utm(source="x"), Utm("y"))
+    assert s.service.get_company(acme.id).lead_creation_utm == Utm(source="y")
     bolt = s.service.add_company("Bolt")
     assert s.service.record_company_utm(bolt.id, Utm(term="crm")).source_utm == Utm(term="crm")
     bo = s.service.add_person("Bo", company_id=bolt.id)
     s.service.record_person_utm(bo.id, first_touch=Utm(source="z"))
-    assert s.service.get_company(bolt.id).source_utm == Utm(term="crm")
+    company = s.service.get_company(bolt.id)
+    assert (company.source_utm, company.first_touch_utm) == (Utm(term="crm"), Utm(source="z"))
 
 
-def test_record_person_utm_copies_to_a_company_without_source(s: Setup) -> None:
-    acme = s.service.add_company("Acme")
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    s.service.record_person_utm(ann.id, first_touch=Utm(source="ads"))
-    assert s.service.get_company(acme.id).source_utm == Utm(source="ads")
+def test_company_utm_criteria_tell_the_source_from_the_copied_data_points(s: Setup) -> None:
+    acme = s.service.add_company("Acme", source_utm=Utm(source="fair"))
+    s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    bolt = s.service.add_company("Bolt")
+    s.service.add_person("Bo", company_id=bolt.id, lead_creation_utm=Utm(source="ads"))
+
+    def names(key: str) -> list[str]:
+        found = s.service.find_companies(condition(key, "equals", "ads"))
+        return [c.name for c in found]
+
+    assert names("company.source.source") == []
+    assert names("company.first_touch.source") == ["Acme"]
+    assert names("company.lead_creation.source") == ["Bolt"]
+    from_persons = condition("company.first_touch.source", "equals", "ads")
+    assert [p.first_name for p in s.service.find_persons(from_persons)] == ["Ann"]
+    basic = s.service.acting_as(None, licence=Licence.of(Feature.LEAD_STATUS))
+    with pytest.raises(FeatureNotLicensed, match=r"company\.lead_creation\.source"):
+        basic.find_persons(condition("company.lead_creation.source", "equals", "ads"))
 
 
 def test_company_to_customer_hides_and_back_to_lead_reveals_open(s: Setup) -> None:

@@ -94,7 +94,9 @@ def build_world(policy: LeadPolicy | None = None) -> World:
     )
     cats = service.lists().categories
     statuses = service.lists().statuses
-    acme = service.add_company("Acme", category_id=cats.by_name("Lead").id)
+    acme = service.add_company(
+        "Acme", category_id=cats.by_name("Lead").id, source_utm=Utm(source="fair")
+    )
     bolt = service.add_company("Bolt", category_id=cats.by_name("Customer").id)
     omni = service.add_company("Omni", category_id=cats.by_name("Other").id)
     ann = service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))

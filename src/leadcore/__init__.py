@@ -11,9 +11,11 @@
 
 from leadcore.errors import (
     ConflictError,
+    CsvReadError,
     DeletedItemError,
     DuplicateNameError,
     FeatureNotLicensed,
+    ImportStopped,
     InheritedCategoryError,
     LastCategoryError,
     LeadcoreError,
@@ -108,6 +110,7 @@ __all__ = [
     "CompanyId",
     "CompanyPersons",
     "ConflictError",
+    "CsvReadError",
     "DeletedItemError",
     "DomainEvent",
     "DuplicateNameError",
@@ -117,6 +120,7 @@ __all__ = [
     "ForwardOnly",
     "HistoryEntry",
     "HistoryKind",
+    "ImportStopped",
     "InheritedCategoryError",
     "Language",
     "LastCategoryError",

@@ -12,13 +12,18 @@ involved in ``context`` so callers can react without parsing the message.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadcore.importing.rows import RefusedRow
 
 __all__ = [
     "ConflictError",
+    "CsvReadError",
     "DeletedItemError",
     "DuplicateNameError",
     "FeatureNotLicensed",
+    "ImportStopped",
     "InheritedCategoryError",
     "LastCategoryError",
     "LeadStatusNotEditable",
@@ -184,3 +189,29 @@ class PersistenceError(LeadcoreError):
     def __init__(self, what: str, *, committed: bool, why: str = "", fix: str = "", **context: Any):
         self.committed = committed
         super().__init__(what, why=why, fix=fix, committed=committed, **context)
+
+
+class ImportStopped(LeadcoreError):
+    """An import with ``on_error="stop"`` met a refused row: nothing was imported.
+
+    ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`).
+    """
+
+    def __init__(self, row: RefusedRow) -> None:
+        self.row = row
+        super().__init__(
+            f"the import stopped at {row.kind} row {row.index}: nothing was imported",
+            why=str(row.error),
+            fix="Correct that row and import again, or pass on_error='collect' to import "
+            "the good rows and get the refused ones reported",
+            kind=row.kind,
+            index=row.index,
+        )
+
+
+class CsvReadError(ValidationError):
+    """A CSV file for the import could not be read; ``line`` is the file's line number."""
+
+    def __init__(self, what: str, *, line: int, why: str = "", fix: str = "", **context: Any):
+        self.line = line
+        super().__init__(f"line {line}: {what}", why=why, fix=fix, line=line, **context)

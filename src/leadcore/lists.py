@@ -38,6 +38,7 @@ from leadcore.model import (
     Category,
     CategoryGroup,
     CategoryId,
+    Language,
     LeadStatus,
     LeadStatusId,
 )
@@ -374,26 +375,50 @@ LEAD_CATEGORIES: tuple[tuple[str, CategoryGroup, bool, str], ...] = (
 """The four categories a new database has and an existing one lacks, in rank order."""
 
 
-def default_statuses() -> LeadStatusList:
-    """The default lead-status list (Open is the default).
+_DANISH_CATEGORY_TEXTS: dict[str, tuple[str, str]] = {
+    "Lead": ("Lead", "Har vist interesse; endnu ikke kvalificeret"),
+    "Marketing qualified lead": (
+        "Marketingkvalificeret lead",
+        "Kvalificeret af marketing; klar til salg",
+    ),
+    "Opportunity": ("Salgsmulighed", "I en aktiv salgsproces"),
+    "Lost opportunity": ("Tabt salgsmulighed", "Salget blev tabt"),
+    "Customer": ("Kunde", "Køber hos os"),
+    "Prospect": ("Emne", "Kan komme til at købe hos os"),
+    "Partner": ("Partner", "Samarbejder med os"),
+    "Supplier": ("Leverandør", "Sælger til os"),
+    "Competitor": ("Konkurrent", "Konkurrerer med os"),
+    "Other": ("Andet", "Alt andet"),
+}
+"""Danish names and tooltips of the shipped categories, by English name."""
+
+
+def _category_text(name: str, tooltip: str, language: Language) -> tuple[str, str]:
+    return (name, tooltip) if language == "en" else _DANISH_CATEGORY_TEXTS[name]
+
+
+def default_statuses(language: Language = "en") -> LeadStatusList:
+    """The default lead-status list (Open is the default), named in ``language``.
 
     >>> [s.label("da") for s in default_statuses()]
     ['Åben', 'Kontakter', 'Kvalificeret', 'Diskvalificeret', 'Genoptag kontakt']
+    >>> [s.name for s in default_statuses("da")][:2]
+    ['Åben', 'Kontakter']
     """
     items = tuple(
         LeadStatus(
             id=LeadStatusId(n),
             key=key,
-            name=texts["en"][0],
+            name=texts[language][0],
             rank=n,
-            tooltip=texts["en"][1],
+            tooltip=texts[language][1],
         )
         for n, (key, texts) in enumerate(DEFAULT_STATUS_TEXTS.items(), start=1)
     )
     return LeadStatusList(items, default_id=LeadStatusId(1))
 
 
-def existing_database() -> tuple[CategoryList, LeadStatusList]:
+def existing_database(language: Language = "en") -> tuple[CategoryList, LeadStatusList]:
     """Lists of a database made before lead management: classic categories only.
 
     >>> [c.name for c in existing_database()[0]]
@@ -401,22 +426,29 @@ def existing_database() -> tuple[CategoryList, LeadStatusList]:
     """
     categories = CategoryList()
     for name, group, tooltip in _CLASSIC_CATEGORIES:
+        name, tooltip = _category_text(name, tooltip, language)
         categories, _ = categories.add(name, group, tooltip=tooltip)
-    return categories, default_statuses()
+    return categories, default_statuses(language)
 
 
-def new_database() -> tuple[CategoryList, LeadStatusList]:
-    """Lists of a new database: the four lead categories first, then the classic ones.
+def new_database(language: Language = "en") -> tuple[CategoryList, LeadStatusList]:
+    """Lists of a new database created in ``language`` ("en" or "da"): the four lead
+    categories first, then the classic ones, and the default statuses.
 
     >>> [c.name for c in new_database()[0] if c.lead_enabled]
     ['Lead', 'Marketing qualified lead']
+    >>> categories, statuses = new_database("da")
+    >>> [c.name for c in categories if c.lead_enabled], statuses.default.name
+    (['Lead', 'Marketingkvalificeret lead'], 'Åben')
     """
     categories = CategoryList()
     for name, group, enabled, tooltip in LEAD_CATEGORIES:
+        name, tooltip = _category_text(name, tooltip, language)
         categories, _ = categories.add(name, group, tooltip=tooltip, enable_lead_status=enabled)
     for name, group, tooltip in _CLASSIC_CATEGORIES:
+        name, tooltip = _category_text(name, tooltip, language)
         categories, _ = categories.add(name, group, tooltip=tooltip)
-    return categories, default_statuses()
+    return categories, default_statuses(language)
 
 
 @attrs.frozen

@@ -216,6 +216,8 @@ class LeadStatus:
     >>> open_ = LeadStatus(LeadStatusId(1), "open", "Open")
     >>> open_.label("da"), LeadStatus(LeadStatusId(1), "open", "New").label("da")
     ('Åben', 'New')
+    >>> LeadStatus(LeadStatusId(1), "open", "Åben").label("en")   # a Danish database
+    'Open'
     """
 
     id: LeadStatusId
@@ -230,16 +232,17 @@ class LeadStatus:
     )
 
     def label(self, language: Language = "en") -> str:
-        """Display name: the shipped translation while the admin kept the default name."""
+        """Display name: the shipped translation while the admin kept the default name
+        (in the language the database was created in)."""
         texts = DEFAULT_STATUS_TEXTS.get(self.key)
-        if texts is not None and self.name == texts["en"][0]:
+        if texts is not None and any(self.name == shipped[0] for shipped in texts.values()):
             return texts[language][0]
         return self.name
 
     def description(self, language: Language = "en") -> str:
         """Tooltip text (R6): the shipped translation while the admin kept the default one."""
         texts = DEFAULT_STATUS_TEXTS.get(self.key)
-        if texts is not None and self.tooltip == texts["en"][1]:
+        if texts is not None and any(self.tooltip == shipped[1] for shipped in texts.values()):
             return texts[language][1]
         return self.tooltip
 
@@ -287,6 +290,10 @@ class Associate:
 class Company:
     """A company (SuperOffice *contact*). ``version`` counts saves; adapters bump it.
 
+    ``source_utm`` is the company's own source; ``first_touch_utm`` and
+    ``lead_creation_utm`` are the data points of its persons, copied from the
+    first person that brings each (R12, as SuperOffice 11.6 saves them).
+
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
     >>> Company(CompanyId(1), "Acme", None, registered=at, updated=at).version
@@ -301,6 +308,8 @@ class Company:
     owner_id: AssociateId | None = None
     source_utm: Utm | None = None
     version: int = 0
+    first_touch_utm: Utm | None = None
+    lead_creation_utm: Utm | None = None
 
     __attrs_post_init__ = fields(
         "company",
@@ -312,6 +321,8 @@ class Company:
         owner_id=OPTIONAL_ID,
         source_utm=_OPTIONAL_UTM,
         version=VERSION,
+        first_touch_utm=_OPTIONAL_UTM,
+        lead_creation_utm=_OPTIONAL_UTM,
     )
 
 

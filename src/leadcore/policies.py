@@ -61,7 +61,10 @@ class Permissive:
 class TransitionTable:
     """Only the listed moves, by status key: ``{"open": {"contacting", ...}, ...}``.
 
-    A key missing from the table allows no move out of it; any first status is allowed.
+    A key missing from the table allows no move out of it. A first status chosen
+    at creation is judged as a move from "no status": ``first`` lists the keys a
+    new lead may be given (none by default; a person created without a status
+    still gets the default status, which no policy judges).
 
     >>> from leadcore.lists import default_statuses
     >>> s = default_statuses()
@@ -71,13 +74,29 @@ class TransitionTable:
     Traceback (most recent call last):
     ...
     leadcore.errors.TransitionRefused: [transition-table] moving from 'Open' to 'Qualified' ...
+    >>> table.check(None, s.by_key("qualified"), None)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.TransitionRefused: [transition-table] a new lead cannot start at ...
+    >>> TransitionTable({}, first=frozenset({"qualified"})).check(None, s.by_key("qualified"), None)
     """
 
     allowed: Mapping[str, frozenset[str]]
+    first: frozenset[str] = frozenset()
 
     def check(self, current: LeadStatus | None, new: LeadStatus, reason: str | None) -> None:
-        """Refuse moves the table does not list."""
+        """Refuse moves the table does not list, a first status included."""
         if current is None:
+            if new.key not in self.first:
+                raise TransitionRefused(
+                    "transition-table",
+                    f"a new lead cannot start at {new.name!r}",
+                    why="the transition table allows as a first status only: "
+                    f"{sorted(self.first) or 'nothing'}",
+                    fix="Create the person without status_id (it starts at the default "
+                    "status) and move it from there, or list the status in the table's first=",
+                    to_status=new.id,
+                )
             return
         targets = self.allowed.get(current.key, frozenset())
         if new.key not in targets:

@@ -70,6 +70,7 @@ __all__ = [
     "Lists",
     "Outcome",
     "change_company_category",
+    "copy_utm_to_company",
     "create_company",
     "create_person",
     "effective_category_id",
@@ -368,6 +369,34 @@ def create_person(
 def _category_name(person: Person, company: Company | None, lists: Lists) -> str | None:
     category_id = effective_category_id(person, company)
     return None if category_id is None else lists.categories.get(category_id).name
+
+
+def copy_utm_to_company(company: Company, person: Person, at: datetime) -> Company | None:
+    """R12: the person's first-touch and lead-creation data points, each copied to the
+    company when the company has none yet; ``None`` when nothing changes.
+
+    The company's own source UTM is never filled from a person (SuperOffice 11.6
+    keeps the three apart), and a data point the company holds is read-only.
+
+    >>> from datetime import timezone
+    >>> from leadcore.model import CompanyId, Utm
+    >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> acme = Company(CompanyId(1), "Acme", None, registered=at, updated=at)
+    >>> ann = Person(PersonId(1), acme.id, "Ann", "Ash", registered=at, updated=at,
+    ...              first_touch_utm=Utm(source="google"), lead_creation_utm=Utm(source="form"))
+    >>> copied = copy_utm_to_company(acme, ann, at)
+    >>> copied.first_touch_utm.source, copied.lead_creation_utm.source, copied.source_utm
+    ('google', 'form', None)
+    >>> copy_utm_to_company(copied, ann, at) is None
+    True
+    """
+    first_touch = company.first_touch_utm or person.first_touch_utm
+    lead_creation = company.lead_creation_utm or person.lead_creation_utm
+    if (first_touch, lead_creation) == (company.first_touch_utm, company.lead_creation_utm):
+        return None
+    return attrs.evolve(
+        company, first_touch_utm=first_touch, lead_creation_utm=lead_creation, updated=at
+    )
 
 
 # --- R4, R8: setting a status ----------------------------------------------------------------

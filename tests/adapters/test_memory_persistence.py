@@ -67,6 +67,7 @@ def _filled_store() -> InMemoryStore:
                 AT,
                 owner_id=AssociateId(3),
                 source_utm=Utm(source="fair", campaign="2026"),
+                first_touch_utm=Utm(source="ad", medium="cpc"),
             )
         )
         uow.persons.add(
@@ -308,6 +309,27 @@ def test_a_record_that_breaks_a_rule_is_refused_even_with_a_good_checksum(
     _rewrite_lines(path, lambda lines: lines[last_person].update(first_name="", last_name=""))
     with pytest.raises(FileFormatError, match="record"):
         InMemoryStore.load(path)
+
+
+def test_company_rows_written_before_the_company_data_points_existed_still_load(
+    tmp_path: Path,
+) -> None:
+    path = _filled_store().save(tmp_path / "crm.json")
+
+    def drop_data_points(lines: list[Any]) -> None:
+        companies = [line for line in lines if isinstance(line, dict) and "source_utm" in line]
+        assert companies
+        for line in companies:
+            del line["first_touch_utm"], line["lead_creation_utm"]
+
+    _rewrite_lines(path, drop_data_points)
+    with InMemoryStore.load(path).unit_of_work() as uow:
+        acme = uow.companies.get(CompanyId(1))
+    assert (acme.source_utm, acme.first_touch_utm, acme.lead_creation_utm) == (
+        Utm(source="fair", campaign="2026"),
+        None,
+        None,
+    )
 
 
 @pytest.mark.parametrize(

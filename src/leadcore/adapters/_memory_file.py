@@ -204,7 +204,15 @@ def _make_converter() -> cattrs.Converter:
         ),
     )
     conv.register_structure_hook(
-        Company, _by_keywords(Company, registered=_moment, updated=_moment, source_utm=_utm)
+        Company,
+        _by_keywords(
+            Company,
+            registered=_moment,
+            updated=_moment,
+            source_utm=_utm,
+            first_touch_utm=_utm,
+            lead_creation_utm=_utm,
+        ),
     )
     conv.register_structure_hook(
         HistoryEntry,

@@ -122,7 +122,8 @@ _PERSON_FIELDS = _fields_getter(Person)
 
 
 def _bump_person(person: Person, version: int) -> Person:
-    """:func:`_bump` for persons without :func:`attrs.evolve`'s overhead (cascades save many)."""
+    """:func:`_bump` for persons without :func:`attrs.evolve`'s overhead (cascades save
+    many, imports add many)."""
     getter, position = _PERSON_FIELDS
     values = list(getter(person))
     values[position] = version
@@ -1047,7 +1048,7 @@ class _Persons:
             if existing is not None:
                 raise ConflictError("person", person.id, _ABSENT, existing.version)
             _require_company(self._uow, person.company_id)
-            stored = _bump(person, 1)
+            stored = _bump_person(person, 1)
             pending = self._uow._pending
             pending.person_base.setdefault(person.id, _ABSENT)
             pending.persons[person.id] = stored

@@ -216,6 +216,10 @@ def _company_fields(entity: Entity) -> list[Field]:
               "Company updated", "Firma opdateret", attr="updated"),
         *_utm_fields("company.source", entity, company_attr, "source_utm", "Company lead",
                      "Firma lead"),
+        *_utm_fields("company.first_touch", entity, company_attr, "first_touch_utm",
+                     "Company first touch", "Firma første kontakt"),
+        *_utm_fields("company.lead_creation", entity, company_attr, "lead_creation_utm",
+                     "Company lead creation", "Firma leadoprettelse"),
     ]  # fmt: skip
 
 

@@ -254,6 +254,8 @@ def _company_columns(prefix: str) -> dict[str, str]:
         "company.registered": f"{prefix}registeredDate",
         "company.updated": f"{prefix}updatedDate",
         **{f"company.source.{p}": f"{prefix}contactSourceUtm/{p}" for p in _UTM_PARTS},
+        **{f"company.first_touch.{p}": f"{prefix}contactFirstTouchUtm/{p}" for p in _UTM_PARTS},
+        **{f"company.lead_creation.{p}": f"{prefix}contactLeadCreationUtm/{p}" for p in _UTM_PARTS},
     }
 
 

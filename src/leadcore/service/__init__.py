@@ -2,9 +2,9 @@
 
 :class:`LeadService` is the one entry point. Its use cases live in one module
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
-:mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records` and
-:mod:`~leadcore.service.selections`; :mod:`~leadcore.service._base` holds what
-they share.
+:mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
+:mod:`~leadcore.service.selections` and :mod:`~leadcore.service.imports`;
+:mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
 (:mod:`leadcore.rules`), saves the changed aggregates, appends the history and
@@ -43,9 +43,10 @@ import attrs
 from leadcore.history import StatusSource
 from leadcore.licence import Licence
 from leadcore.lists import existing_database, new_database
-from leadcore.model import AssociateId
+from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
+from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
 from leadcore.service.records import RecordsArea
@@ -57,7 +58,7 @@ _DEFAULT_POLICY = LeadPolicy()
 
 
 @attrs.frozen
-class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea):
+class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea, ImportsArea):
     """Every use case of lead management, over the ports.
 
     ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.
@@ -103,6 +104,7 @@ class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea):
         events: EventPublisher | None = None,
         path: str | os.PathLike[str] | None = None,
         autosave: bool = True,
+        language: Language = "en",
     ) -> LeadService:
         """A service over the in-memory store, with the lists of a new or existing database.
 
@@ -111,10 +113,15 @@ class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea):
         :meth:`leadcore.adapters.memory.InMemoryStore.open` for what ``autosave``
         promises after a crash): the service holds the file's lock until
         :meth:`close`, and new ids continue after the stored ones; ``database``
-        then only matters for a new file.
+        then only matters for a new file. ``language`` ("en" or "da") is the
+        language the database is created in: it names the shipped categories and
+        statuses (a Danish database has "Lead", "Marketingkvalificeret lead", "Åben").
 
         >>> service = LeadService.in_memory("existing")
         >>> service.upgrade_database().changed
+        True
+        >>> danish = LeadService.in_memory(language="da").lists()
+        >>> danish.categories.by_name("Marketingkvalificeret lead").lead_enabled
         True
         >>> import pathlib, tempfile
         >>> file = pathlib.Path(tempfile.mkdtemp()) / "crm.json"
@@ -128,7 +135,9 @@ class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea):
         from leadcore.adapters.memory import InMemoryStore
         from leadcore.clock import SequentialIds, SystemClock
 
-        made = StoredLists(*(new_database() if database == "new" else existing_database()))
+        made = StoredLists(
+            *(new_database(language) if database == "new" else existing_database(language))
+        )
         chosen = SystemClock() if clock is None else clock
         if path is None:
             store = InMemoryStore(made, clock=chosen)

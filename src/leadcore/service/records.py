@@ -84,18 +84,19 @@ class RecordsArea(ServiceBase):
         """Add a person; under a lead-enabled category it starts Open (or ``status_id``).
 
         ``category_id`` is the own category of a person without company (R3).
-        The UTM data points are recorded as given and read-only afterwards; a
-        company without a source UTM gets the first-touch one (else the
-        lead-creation one) copied (R12). Giving ``status_id`` needs the
-        lead-status feature and passes the transition policy.
+        The UTM data points are recorded as given and read-only afterwards; the
+        company gets each one it does not hold yet copied to its own first-touch
+        and lead-creation data points, beside its source (R12). Giving
+        ``status_id`` needs the lead-status feature and passes the transition policy.
 
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
         >>> acme = service.add_company("Acme", category_id=lead)
         >>> ann = service.add_person("Ann", company_id=acme.id,
         ...                          first_touch_utm=Utm(source="google"))
-        >>> service.get_company(acme.id).source_utm.source
-        'google'
+        >>> company = service.get_company(acme.id)
+        >>> company.first_touch_utm.source, company.source_utm
+        ('google', None)
         """
         if status_id is not None:
             self._require_lead_status("choosing the lead status of a new person")
@@ -132,7 +133,7 @@ class RecordsArea(ServiceBase):
             if outcome.history:
                 uow.history.append(outcome.history)
             command.events.extend(outcome.events)
-            _copy_utm_to_company(uow, company, first_touch_utm or lead_creation_utm, now)
+            copy_utm_to_company(uow, company, created, now)
         return created
 
     def record_person_utm(
@@ -145,7 +146,7 @@ class RecordsArea(ServiceBase):
         """Record a UTM data point the person does not have yet (R12).
 
         A data point already recorded is read-only: :class:`leadcore.errors.ReadOnlyError`.
-        The company gets it copied when it has no source UTM.
+        The company gets it copied when it holds none of that kind yet (R12).
 
         >>> service = LeadService.in_memory()
         >>> bo = service.add_person("Bo")
@@ -182,8 +183,7 @@ class RecordsArea(ServiceBase):
                 updated=now,
             )
             saved = uow.persons.save(changed)
-            company = self._company_of(uow, person)
-            _copy_utm_to_company(uow, company, first_touch or lead_creation, now)
+            copy_utm_to_company(uow, self._company_of(uow, person), saved, now)
         return saved
 
     def record_company_utm(self, company_id: CompanyId, source: Utm) -> Company:
@@ -351,10 +351,10 @@ def _utm_read_only(what: str, **context: object) -> ReadOnlyError:
     )
 
 
-def _copy_utm_to_company(
-    uow: UnitOfWork, company: Company | None, utm: Utm | None, now: datetime
-) -> None:
-    """R12: a person's UTM (first touch, else lead creation) becomes the company's
-    source when the company has none yet."""
-    if company is not None and company.source_utm is None and utm is not None:
-        uow.companies.save(attrs.evolve(company, source_utm=utm, updated=now))
+def copy_utm_to_company(
+    uow: UnitOfWork, company: Company | None, person: Person, now: datetime
+) -> Company | None:
+    """R12: save the person's data points on its company where it has none yet
+    (:func:`leadcore.rules.copy_utm_to_company`); returns the saved company, if changed."""
+    changed = None if company is None else rules.copy_utm_to_company(company, person, now)
+    return None if changed is None else uow.companies.save(changed)

@@ -290,6 +290,8 @@ def companies(draw: st.DrawFn, categories: CategoryList, company_id: int | None 
         updated=draw(stored_datetimes()),
         owner_id=draw(st.none() | st.sampled_from(ASSOCIATE_IDS)),
         source_utm=draw(_utms()),
+        first_touch_utm=draw(_utms()),
+        lead_creation_utm=draw(_utms()),
     )
 
 

@@ -2,7 +2,7 @@
 "Arbejd med leads i SuperOffice", run through leadcore's application service on the
 embedded default (the in-memory adapter).
 
-Run it with ``python3 tasks.py demo`` (or ``.venv/bin/python docs/examples/work_with_leads.py``).
+Run it with ``python3 tasks.py demo`` (or ``.venv/bin/python examples/work_with_leads.py``).
 It prints, in plain English, what a user would see and what leadcore does. The clock is a
 :class:`leadcore.clock.FixedClock` moved one minute per step, so the output is stable.
 """
@@ -10,8 +10,6 @@ It prints, in plain English, what a user would see and what leadcore does. The c
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-
-import attrs
 
 from leadcore.clock import FixedClock
 from leadcore.criteria import text
@@ -195,11 +193,11 @@ def main() -> None:
     except LeadcoreError as error:
         refused(error)
     print(f"  with Marketing Premium it finds: {demo.names(service.find_persons(utm))}")
-    source = service.get_company(acme.id).source_utm
-    assert source is not None
+    touch = service.get_company(acme.id).first_touch_utm
+    assert touch is not None
     print(
-        "  Acme had no company lead (source UTM), so Dan's first touch was copied: "
-        f"source={source.source}, campaign={source.campaign}"
+        "  Acme had no first touch yet, so Dan's was saved on the company as well "
+        f"(its source UTM stays its own): source={touch.source}, campaign={touch.campaign}"
     )
 
     # --- Tip 1: I cannot see the Lead status field ----------------------------------------
@@ -321,7 +319,9 @@ def main() -> None:
     demo.card(bob.id)
     print("Opt-in policy RESTORE_PREVIOUS brings the earlier value back instead of Open")
     print("(a service over the same store with LeadPolicy(reveal=RESTORE_PREVIOUS)):")
-    restoring = attrs.evolve(service, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
+    restoring = service.acting_as(
+        service.associate, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS)
+    )
     service.change_company_category(acme.id, demo.category("Customer"))
     restoring.change_company_category(acme.id, demo.category("Lead"))
     demo.card(bob.id)
