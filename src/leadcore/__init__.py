@@ -73,7 +73,7 @@ from leadcore.policies import (
     TransitionPolicy,
     TransitionTable,
 )
-from leadcore.ports import Order, Page, Query
+from leadcore.ports import GroupCount, GroupedCounts, Order, Page, PageResult, Query
 from leadcore.rules import Actor, LeadStatusView, Lists, Outcome
 from leadcore.selections import (
     CombinedSelection,
@@ -89,6 +89,7 @@ from leadcore.selections import (
     Target,
 )
 from leadcore.service import LeadService
+from leadcore.service.reading import PersonCard
 
 __version__ = "0.1.0"
 
@@ -115,6 +116,8 @@ __all__ = [
     "Feature",
     "FeatureNotLicensed",
     "ForwardOnly",
+    "GroupCount",
+    "GroupedCounts",
     "HistoryEntry",
     "HistoryKind",
     "InheritedCategoryError",
@@ -137,9 +140,11 @@ __all__ = [
     "Order",
     "Outcome",
     "Page",
+    "PageResult",
     "Permissive",
     "PersistenceError",
     "Person",
+    "PersonCard",
     "PersonCategoryChanged",
     "PersonId",
     "PersonMoved",

@@ -52,8 +52,15 @@ from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
 from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError
 from leadcore.adapters._memory_index import IndexChange, PersonIndexes
-from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
+from leadcore.adapters._memory_query import (
+    PersonMatch,
+    QueryContext,
+    count_person_groups,
+    order_and_page,
+    plan_persons,
+)
 from leadcore.clock import SystemClock
+from leadcore.criteria.evaluate import company_reader
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
     ConflictError,
@@ -68,13 +75,16 @@ from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
 from leadcore.ports import (
     Clock,
     CompanyRepository,
+    GroupedCounts,
     HistoryRepository,
     ListRepository,
+    PageResult,
     PersonRepository,
     Query,
     SelectionRepository,
     SettingsRepository,
     StoredLists,
+    group_field,
 )
 from leadcore.selections import Selection
 
@@ -180,6 +190,9 @@ class InMemoryStore:
         self._members: dict[CompanyId, list[int]] = {}
         self._slot_person: list[Person] = []
         self._slot_of: dict[PersonId, int] = {}
+        self._id_ordered = True
+        """True while slot order is id order: id-ordered finds and pages then read the
+        bitsets in slot order and sort nothing."""
         self._selections: dict[SelectionId, Selection] = {}
         self._history: list[HistoryEntry] = []
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
@@ -321,6 +334,10 @@ class InMemoryStore:
                 self._companies[company.id] = company
                 self._members[company.id] = []
             start = len(self._slot_person)
+            if self._id_ordered and new_persons:
+                ids = [p.id for p in new_persons]
+                last = self._slot_person[-1].id if self._slot_person else 0
+                self._id_ordered = last < ids[0] and all(map(operator.lt, ids, ids[1:]))
             self._slot_person.extend(new_persons)
             self._slot_of.update(zip((p.id for p in new_persons), itertools.count(start)))
             members = self._members
@@ -736,6 +753,8 @@ class InMemoryStore:
             for person in pending.persons.values():
                 if person.id not in self._slot_of:
                     slot = len(self._slot_person)
+                    if slot and self._slot_person[-1].id > person.id:
+                        self._id_ordered = False
                     self._slot_person.append(person)
                     self._slot_of[person.id] = slot
                     if person.company_id is not None:
@@ -973,6 +992,47 @@ class _Companies:
             test = self._uow._context(query).company_test(query.criteria)
             return sum(1 for c in self._all() if test(c))
 
+    def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
+        """The companies as this unit sees them, in the order given."""
+        uow = self._uow
+        found: list[Company] = []
+        with uow._store._lock:
+            for company_id in company_ids:
+                company = uow._company(company_id)
+                if company is None:
+                    raise NotFoundError("company", company_id)
+                found.append(company)
+        return found
+
+    def find_page(self, query: Query) -> PageResult[Company]:
+        """One page of :meth:`find` and the total number of matches."""
+        with self._uow._store._lock:
+            context = self._uow._context(query)
+            test = context.company_test(query.criteria)
+            rows = [c for c in self._all() if test(c)]
+            total = len(rows)
+            page = order_and_page(
+                rows, query.order, query.page, context, Entity.COMPANY, _company_row, _id_of
+            )
+            return PageResult(tuple(page), total, query.page)
+
+    def count_by(
+        self, query: Query, field_key: str, *, visible_only: bool = False
+    ) -> GroupedCounts:
+        """Matching companies per value of a company list or owner field (one scan)."""
+        group_field(field_key, Entity.COMPANY, visible_only=visible_only)
+        with self._uow._store._lock:
+            context = self._uow._context(query)
+            test = context.company_test(query.criteria)
+            read = company_reader(field_key, context.categories)
+            counts: dict[int | None, int] = {}
+            for company in self._all():
+                if test(company):
+                    value = read(company)
+                    key = value if isinstance(value, int) else None
+                    counts[key] = counts.get(key, 0) + 1
+            return GroupedCounts.build(field_key, counts, self._uow._current_lists())
+
     def _all(self) -> Iterator[Company]:
         pending = self._uow._pending.companies
         for company_id, company in self._uow._store._companies.items():
@@ -1069,14 +1129,17 @@ class _Persons:
             )
 
     def find(self, query: Query) -> list[Person]:
-        """Persons matching ``query.criteria``, ordered and paged."""
+        """Persons matching ``query.criteria``, ordered and paged.
+
+        Ordered by id only (no ``order``), the page is read straight from the
+        bitset: only the first ``offset + limit`` members become rows.
+        """
         uow = self._uow
         with uow._store._lock:
             context = uow._context(query)
-            persons = plan_persons(self._source(), query.criteria, context).persons()
-            return order_and_page(
-                persons, query.order, query.page, context, Entity.PERSON, self._row, _id_of
-            )
+            source = self._source()
+            match = plan_persons(source, query.criteria, context)
+            return self._page(source, match, query, context)
 
     def count(self, query: Query) -> int:
         """How many persons match ``query.criteria``."""
@@ -1084,6 +1147,57 @@ class _Persons:
         with uow._store._lock:
             context = uow._context(query)
             return plan_persons(self._source(), query.criteria, context).count()
+
+    def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
+        """The persons as this unit sees them, in the order given."""
+        uow = self._uow
+        found: list[Person] = []
+        with uow._store._lock:
+            for person_id in person_ids:
+                person = uow._person(person_id)
+                if person is None:
+                    raise NotFoundError("person", person_id)
+                found.append(person)
+        return found
+
+    def find_page(self, query: Query) -> PageResult[Person]:
+        """One page of :meth:`find`; the total is the match bitset's ``bit_count()``."""
+        uow = self._uow
+        with uow._store._lock:
+            context = uow._context(query)
+            source = self._source()
+            match = plan_persons(source, query.criteria, context)
+            items = self._page(source, match, query, context)
+            return PageResult(tuple(items), match.count(), query.page)
+
+    def find_with_companies(self, query: Query) -> list[tuple[Person, Company | None]]:
+        """:meth:`find`, each person with its company as this unit sees it."""
+        with self._uow._store._lock:
+            return [(p, self._row(p)[1]) for p in self.find(query)]
+
+    def count_by(
+        self, query: Query, field_key: str, *, visible_only: bool = False
+    ) -> GroupedCounts:
+        """Matching persons per value of a list or owner field, from the indexes."""
+        group_field(field_key, Entity.PERSON, visible_only=visible_only)
+        uow = self._uow
+        with uow._store._lock:
+            context = uow._context(query)
+            source = self._source()
+            match = plan_persons(source, query.criteria, context)
+            counts, hidden = count_person_groups(
+                source, match, field_key, context, visible_only=visible_only
+            )
+            return GroupedCounts.build(field_key, counts, uow._current_lists(), hidden)
+
+    def _page(
+        self, source: _PersonSource, match: PersonMatch, query: Query, context: QueryContext
+    ) -> list[Person]:
+        if not query.order and source.id_ordered:
+            return match.id_page(query.page)
+        return order_and_page(
+            match.persons(), query.order, query.page, context, Entity.PERSON, self._row, _id_of
+        )
 
     def _row(self, person: Person) -> tuple[Person | None, Company | None]:
         company = None if person.company_id is None else self._uow._company(person.company_id)
@@ -1100,6 +1214,7 @@ class _PersonSource:
         self.uow = uow
         store = uow._store
         self.slot_person = store._slot_person
+        self.id_ordered = store._id_ordered
         self.indexes = store._indexes
         self.companies = store._companies
         """The committed companies (for company-level evaluation)."""
