@@ -77,3 +77,26 @@ def test_a_lower_id_added_later_switches_to_sorting() -> None:
     assert not store._id_ordered
     with store.unit_of_work() as uow:
         assert [p.id for p in uow.persons.find(Query(now=AT, page=Page(0, 1)))] == [1]
+
+
+@given(st.data())
+def test_the_version_copy_equals_a_checked_construction(data: st.DataObject) -> None:
+    from leadcore.adapters.memory import _bump, _bump_person
+    from leadcore.lists import new_database
+    from leadcore.testing import strategies
+
+    categories, statuses = new_database()
+    person = data.draw(strategies.persons(categories, statuses))
+    company = data.draw(strategies.companies(categories))
+    version = data.draw(st.integers(1, 2**31))
+    assert _bump_person(person, version) == attrs.evolve(person, version=version)
+    assert _bump(company, version) == attrs.evolve(company, version=version)
+    assert type(_bump(company, version)) is Company
+
+
+def test_collection_is_paused_only_during_a_bulk_load() -> None:
+    import gc
+
+    assert gc.isenabled()
+    _store()
+    assert gc.isenabled()
