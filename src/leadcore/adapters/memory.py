@@ -1067,15 +1067,7 @@ class _Companies:
 
     def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
         """The companies as this unit sees them, in the order given."""
-        uow = self._uow
-        found: list[Company] = []
-        with uow._store._lock:
-            for company_id in company_ids:
-                company = uow._company(company_id)
-                if company is None:
-                    raise NotFoundError("company", company_id)
-                found.append(company)
-        return found
+        return _get_many(self._uow, "company", company_ids, self._uow._company)
 
     def find_page(self, query: Query) -> PageResult[Company]:
         """One page of :meth:`find` and the total number of matches."""
@@ -1113,6 +1105,23 @@ class _Companies:
         for company_id, company in pending.items():
             if company_id not in self._uow._store._companies:
                 yield company
+
+
+R = TypeVar("R")
+
+
+def _get_many(
+    uow: InMemoryUnitOfWork, kind: str, ids: Iterable[K], lookup: Callable[[K], R | None]
+) -> list[R]:
+    """``lookup`` of each id in order; :class:`NotFoundError` for the first unknown one."""
+    found: list[R] = []
+    with uow._store._lock:
+        for key in ids:
+            item = lookup(key)
+            if item is None:
+                raise NotFoundError(kind, key)
+            found.append(item)
+    return found
 
 
 def _company_row(company: Company) -> tuple[Person | None, Company | None]:
@@ -1223,15 +1232,7 @@ class _Persons:
 
     def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
         """The persons as this unit sees them, in the order given."""
-        uow = self._uow
-        found: list[Person] = []
-        with uow._store._lock:
-            for person_id in person_ids:
-                person = uow._person(person_id)
-                if person is None:
-                    raise NotFoundError("person", person_id)
-                found.append(person)
-        return found
+        return _get_many(self._uow, "person", person_ids, self._uow._person)
 
     def find_page(self, query: Query) -> PageResult[Person]:
         """One page of :meth:`find`; the total is the match bitset's ``bit_count()``."""

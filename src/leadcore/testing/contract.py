@@ -638,6 +638,16 @@ def _environment(lists: StoredLists) -> Environment:
     return Environment(lists.categories, _NOW, current_associate=_ASSOCIATES[0])
 
 
+def _save_or_add(uow: UnitOfWork, stored: Sequence[Person], changes: Sequence[Person]) -> None:
+    """Save ``changes`` of the ``stored`` persons (all at version 1) and add the others."""
+    known = {p.id for p in stored}
+    for person in changes:
+        if person.id in known:
+            uow.persons.save(attrs.evolve(person, version=1))
+        else:
+            uow.persons.add(person)
+
+
 class QueryContract(AdapterBase):
     """find/count agree with the compiled predicate; order and paging."""
 
@@ -697,12 +707,7 @@ class QueryContract(AdapterBase):
                 uow.companies.save(attrs.evolve(company, version=1))
             current = {c.id: c for c in companies}
             current.update({c.id: c for c in changed_companies})
-            known = {p.id for p in persons}
-            for person in later:
-                if person.id in known:
-                    uow.persons.save(attrs.evolve(person, version=1))
-                else:
-                    uow.persons.add(person)
+            _save_or_add(uow, persons, later)
             final = {p.id: p for p in persons}
             final.update({p.id: p for p in later})
             expected = self._expected(list(final.values()), list(current.values()), criteria)
@@ -856,12 +861,7 @@ class ReadsContract(AdapterBase):
         factory = self.seeded(companies, persons)
         changed = data.draw(person_rows(companies, max_size=12), label="unit's own changes")
         with factory() as uow:
-            known = {p.id for p in persons}
-            for person in changed:
-                if person.id in known:
-                    uow.persons.save(attrs.evolve(person, version=1))
-                else:
-                    uow.persons.add(person)
+            _save_or_add(uow, persons, changed)
             whole = uow.persons.find(_query(criteria, order=order))
             total = uow.persons.count(_query(criteria))
             assert len(whole) == total
