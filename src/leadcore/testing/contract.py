@@ -66,6 +66,7 @@ from leadcore.testing.strategies import Scenario, scenarios
 
 __all__ = [
     "AT",
+    "PERSON_GROUP_FIELDS",
     "AdapterContract",
     "ConflictContract",
     "CrudContract",
@@ -77,6 +78,7 @@ __all__ = [
     "SelectionContract",
     "SettingsContract",
     "UnitOfWorkFactory",
+    "check_grouped_counts",
     "company_rows",
     "contract_criteria",
     "person_rows",
