@@ -100,3 +100,17 @@ def test_collection_is_paused_only_during_a_bulk_load() -> None:
     assert gc.isenabled()
     _store()
     assert gc.isenabled()
+
+
+def test_verify_indexes_catches_slots_out_of_id_order() -> None:
+    import pytest
+
+    from leadcore.adapters.memory import IndexMismatch
+
+    store = InMemoryStore()
+    store.load_bulk([], [Person(PersonId(n), None, "P", "", AT, AT) for n in (1, 2)])
+    store.verify_indexes()
+    store._slot_person.reverse()
+    store._slot_of = {p.id: slot for slot, p in enumerate(store._slot_person)}
+    with pytest.raises(IndexMismatch, match="id order"):
+        store.verify_indexes()

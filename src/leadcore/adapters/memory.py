@@ -632,6 +632,9 @@ class InMemoryStore:
                     members[person.company_id].append(slot)
             if {c: sorted(s) for c, s in self._members.items()} != members:
                 differences.append("company members")
+            ids = [p.id for p in self._slot_person]
+            if self._id_ordered and any(map(operator.ge, ids, ids[1:])):
+                differences.append("slots marked in id order are not")
             history: dict[PersonId, list[HistoryEntry]] = {}
             for entry in self._history:
                 history.setdefault(entry.person_id, []).append(entry)
