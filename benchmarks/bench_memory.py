@@ -727,6 +727,16 @@ def bytes_per_person(run: Run) -> list[Result]:
         "index_bytes_per_person": round(index_bytes / n, 1),
         "companies": store.company_count,
     }
+    del store
+    gc.collect()
+    peer = shared_sqlite(run)
+    pages = peer.execute("PRAGMA page_count").fetchone()[0]
+    page_size = peer.execute("PRAGMA page_size").fetchone()[0]
+    details["sqlite_bytes_per_person"] = round(pages * page_size / n, 1)
+    details["sqlite"] = (
+        "the same persons and companies (no history) in SQLite's in-memory database with "
+        "its 6 indexes: page_count * page_size"
+    )
     return [
         Result(
             "memory.bytes_per_person",
