@@ -34,8 +34,10 @@ from leadcore.lists import new_database
 from leadcore.model import Company, CompanyId, Person, PersonId
 from leadcore.ports import (
     CompanyRepository,
+    GroupedCounts,
     HistoryRepository,
     ListRepository,
+    PageResult,
     PersonRepository,
     Query,
     SelectionRepository,
@@ -84,11 +86,22 @@ class _Companies:
         self._written.companies[stored.id] = None
         return stored
 
+    def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
+        return self._inner.get_many(company_ids)
+
     def find(self, query: Query) -> list[Company]:
         return self._inner.find(query)
 
+    def find_page(self, query: Query) -> PageResult[Company]:
+        return self._inner.find_page(query)
+
     def count(self, query: Query) -> int:
         return self._inner.count(query)
+
+    def count_by(
+        self, query: Query, field_key: str, *, visible_only: bool = False
+    ) -> GroupedCounts:
+        return self._inner.count_by(query, field_key, visible_only=visible_only)
 
 
 class _Persons:
@@ -116,11 +129,25 @@ class _Persons:
     def of_company(self, company_id: CompanyId) -> list[Person]:
         return self._inner.of_company(company_id)
 
+    def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
+        return self._inner.get_many(person_ids)
+
     def find(self, query: Query) -> list[Person]:
         return self._inner.find(query)
 
+    def find_page(self, query: Query) -> PageResult[Person]:
+        return self._inner.find_page(query)
+
+    def find_with_companies(self, query: Query) -> list[tuple[Person, Company | None]]:
+        return self._inner.find_with_companies(query)
+
     def count(self, query: Query) -> int:
         return self._inner.count(query)
+
+    def count_by(
+        self, query: Query, field_key: str, *, visible_only: bool = False
+    ) -> GroupedCounts:
+        return self._inner.count_by(query, field_key, visible_only=visible_only)
 
 
 class _History:

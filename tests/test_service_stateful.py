@@ -53,8 +53,8 @@ from leadcore.model import (
     SelectionId,
 )
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
-from leadcore.ports import Query, StoredLists
-from leadcore.rules import is_status_visible
+from leadcore.ports import Page, Query, StoredLists
+from leadcore.rules import effective_category_id, is_status_visible
 from leadcore.selections import CombinedSelection, DynamicSelection, Operation, StaticSelection
 from leadcore.service import LeadService
 from leadcore.testing.strategies import hostile_texts
@@ -334,6 +334,38 @@ class ServiceMachine(RuleBasedStateMachine):
             members = self.service.selection_members(selection_id)
             assert members.persons == expected(selection), "selection members"
             assert members.companies == frozenset()
+
+    @invariant()
+    def reads_agree_with_the_records(self) -> None:
+        """Grouped counts, pages and person cards agree with the records read plainly."""
+        with self.store.unit_of_work() as uow:
+            categories = uow.lists.load().categories
+            companies = {c.id: c for c in uow.companies.find(Query())}
+            persons: list[Person] = uow.persons.find(Query())
+        rows = [(p, None if p.company_id is None else companies[p.company_id]) for p in persons]
+        by_status: dict[object, int] = {}
+        visible: dict[object, int] = {}
+        hidden = 0
+        for person, company in rows:
+            status = person.lead_status_id
+            by_status[status] = by_status.get(status, 0) + 1
+            if status is not None and not is_status_visible(person, company, categories):
+                hidden += 1
+            else:
+                visible[status] = visible.get(status, 0) + 1
+        counts = self.service.count_persons_by("person.lead_status")
+        assert {k: v for k, v in counts.as_dict().items() if v} == by_status
+        shown = self.service.count_persons_by("person.lead_status", visible_only=True)
+        assert {k: v for k, v in shown.as_dict().items() if v} == visible
+        assert shown.hidden == hidden
+        pages = [self.service.find_persons_page(page=Page(n, 3)) for n in range(0, len(rows), 3)]
+        assert [p for page in pages for p in page] == persons
+        assert all(page.total == len(persons) for page in pages)
+        for person, company in rows[:3]:
+            card = self.service.person_card(person.id)
+            assert (card.person, card.company) == (person, company)
+            category = effective_category_id(person, company)
+            assert (card.category and card.category.id) == category
 
 
 ServiceMachine.TestCase.settings = settings(max_examples=min(settings().max_examples, 40))

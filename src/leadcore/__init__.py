@@ -75,7 +75,7 @@ from leadcore.policies import (
     TransitionPolicy,
     TransitionTable,
 )
-from leadcore.ports import Order, Page, Query
+from leadcore.ports import GroupCount, GroupedCounts, Order, Page, PageResult, Query
 from leadcore.rules import Actor, LeadStatusView, Lists, Outcome
 from leadcore.selections import (
     CombinedSelection,
@@ -91,6 +91,7 @@ from leadcore.selections import (
     Target,
 )
 from leadcore.service import LeadService
+from leadcore.service.reading import PersonCard
 
 __version__ = "0.1.0"
 
@@ -118,6 +119,8 @@ __all__ = [
     "Feature",
     "FeatureNotLicensed",
     "ForwardOnly",
+    "GroupCount",
+    "GroupedCounts",
     "HistoryEntry",
     "HistoryKind",
     "ImportStopped",
@@ -141,9 +144,11 @@ __all__ = [
     "Order",
     "Outcome",
     "Page",
+    "PageResult",
     "Permissive",
     "PersistenceError",
     "Person",
+    "PersonCard",
     "PersonCategoryChanged",
     "PersonId",
     "PersonMoved",

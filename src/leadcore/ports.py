@@ -22,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Generic, Protocol, Self, TypeVar
 
 import attrs
 
 from leadcore._checks import VERSION, fields, instance
 from leadcore.criteria.ast import ALWAYS, Criterion
+from leadcore.criteria.fields import Entity, ListKind, ValueType, field
+from leadcore.errors import ValidationError
 from leadcore.history import DomainEvent, HistoryEntry
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId, SelectionId
@@ -37,18 +39,24 @@ __all__ = [
     "Clock",
     "CompanyRepository",
     "EventPublisher",
+    "GroupCount",
+    "GroupedCounts",
     "HistoryRepository",
     "IdGenerator",
     "ListRepository",
     "Order",
     "Page",
+    "PageResult",
     "PersonRepository",
     "Query",
     "SelectionRepository",
     "SettingsRepository",
     "StoredLists",
     "UnitOfWork",
+    "group_field",
 ]
+
+T = TypeVar("T")
 
 
 class Clock(Protocol):
@@ -99,6 +107,141 @@ class Query:
     now: datetime | None = None
 
 
+@attrs.frozen
+class PageResult(Generic[T]):
+    """One page of a find: its ``items``, the ``total`` number of matches, the ``page`` asked for.
+
+    >>> result = PageResult(("a", "b"), total=7, page=Page(0, 2))
+    >>> list(result), len(result), result.total, result.has_more
+    (['a', 'b'], 2, 7, True)
+    """
+
+    items: tuple[T, ...]
+    total: int
+    page: Page
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    @property
+    def has_more(self) -> bool:
+        """True when matches follow this page."""
+        return self.page.offset + len(self.items) < self.total
+
+
+@attrs.frozen
+class GroupCount:
+    """One bucket of :class:`GroupedCounts`: a list item id, group code or associate id
+    (``None``: the records without a value) and how many records hold it."""
+
+    value: int | None
+    count: int
+
+
+@attrs.frozen
+class GroupedCounts:
+    """How many records match a criterion, per value of one list field.
+
+    ``buckets`` hold every non-deleted list item in rank order (zero counts
+    included, as a board shows its empty columns), then deleted or unknown
+    items that records still hold, then the ``None`` bucket (no value), always
+    last. Owner fields list only the associates that occur, by id. With
+    ``visible_only`` a lead status is counted only where it is visible (R1);
+    ``hidden`` is how many matching records hold a status that is hidden, and
+    they are in no bucket. ``total`` is the plain count of the criterion.
+
+    >>> counts = GroupedCounts("person.owner", (GroupCount(7, 2), GroupCount(None, 1)))
+    >>> counts.total, counts[7], counts[None], counts[8], counts.as_dict()
+    (3, 2, 1, 0, {7: 2, None: 1})
+    """
+
+    field: str
+    buckets: tuple[GroupCount, ...]
+    hidden: int = 0
+
+    @property
+    def total(self) -> int:
+        """Every matching record: the buckets plus the hidden ones."""
+        return sum(b.count for b in self.buckets) + self.hidden
+
+    def __getitem__(self, value: int | None) -> int:
+        """The count of ``value`` (0 when no bucket holds it)."""
+        for bucket in self.buckets:
+            if bucket.value == value:
+                return bucket.count
+        return 0
+
+    def as_dict(self) -> dict[int | None, int]:
+        """The buckets as a dict, in bucket order."""
+        return {b.value: b.count for b in self.buckets}
+
+    @classmethod
+    def build(
+        cls,
+        field_key: str,
+        counts: dict[int | None, int],
+        lists: StoredLists,
+        hidden: int = 0,
+    ) -> GroupedCounts:
+        """Order ``counts`` (value -> count) into buckets as the class describes.
+
+        >>> from leadcore.lists import new_database
+        >>> lists = StoredLists(*new_database())
+        >>> counts = GroupedCounts.build("person.lead_status", {2: 4, None: 1}, lists)
+        >>> [(b.value, b.count) for b in counts.buckets]
+        [(1, 0), (2, 4), (3, 0), (4, 0), (5, 0), (None, 1)]
+        """
+        kind = group_field(field_key, Entity.PERSON if field_key.startswith("person.") else
+                           Entity.COMPANY)  # fmt: skip
+        ordered: list[int] = []
+        if kind is ListKind.LEAD_STATUS or kind is ListKind.CATEGORY:
+            items = lists.statuses if kind is ListKind.LEAD_STATUS else lists.categories
+            ordered = [item.id for item in items.active()]
+            listed = set(ordered)
+            ordered += [i.id for i in items if i.id not in listed and counts.get(i.id)]
+        elif kind is ListKind.CATEGORY_GROUP:
+            ordered = [int(c.group) for c in lists.categories.active()]
+            ordered = sorted(set(ordered))
+        known = set(ordered)
+        ordered += sorted(v for v, n in counts.items() if v is not None and v not in known and n)
+        buckets = [GroupCount(v, counts.get(v, 0)) for v in ordered]
+        buckets.append(GroupCount(None, counts.get(None, 0)))
+        return cls(field_key, tuple(buckets), hidden)
+
+
+def group_field(field_key: str, entity: Entity, *, visible_only: bool = False) -> ListKind | None:
+    """The list a groupable field takes its values from (``None`` for an owner field).
+
+    Groupable: the list fields (lead status, category, category group) and the
+    owner fields of ``entity``; anything else is a :class:`ValidationError`, and
+    so is ``visible_only`` on a field other than ``person.lead_status``.
+
+    >>> group_field("person.category_group", Entity.PERSON)
+    <ListKind.CATEGORY_GROUP: 'category_group'>
+    """
+    found = field(field_key, entity)
+    if visible_only and field_key != "person.lead_status":
+        raise ValidationError(
+            f"visible_only counts by {field_key!r}",
+            why="only a lead status is hidden or visible (R1)",
+            fix="Pass visible_only=True only with 'person.lead_status'",
+            field=field_key,
+        )
+    if found.value_type is ValueType.LIST:
+        return found.list_kind
+    if found.value_type is ValueType.ASSOCIATE:
+        return None
+    raise ValidationError(
+        f"cannot count by {field_key!r}",
+        why="grouped counts are per value of a list field or an owner field",
+        fix="Count by a lead status, category, category group or owner field",
+        field=field_key,
+    )
+
+
 class CompanyRepository(Protocol):
     """Stores companies."""
 
@@ -116,6 +259,19 @@ class CompanyRepository(Protocol):
 
     def count(self, query: Query) -> int:
         """How many companies match ``query.criteria`` (order and page ignored)."""
+
+    def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
+        """The stored companies, in the order given; :class:`NotFoundError` names the first
+        unknown id (repeated ids give the company again)."""
+
+    def find_page(self, query: Query) -> PageResult[Company]:
+        """:meth:`find` with the total number of matches (counted, not materialized)."""
+
+    def count_by(
+        self, query: Query, field_key: str, *, visible_only: bool = False
+    ) -> GroupedCounts:
+        """How many companies match ``query.criteria`` per value of ``field_key``
+        (``company.category``, ``company.category_group``, ``company.owner``)."""
 
 
 class PersonRepository(Protocol):
@@ -141,6 +297,27 @@ class PersonRepository(Protocol):
 
     def count(self, query: Query) -> int:
         """How many persons match ``query.criteria`` (order and page ignored)."""
+
+    def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
+        """The stored persons, in the order given; :class:`NotFoundError` names the first
+        unknown id (repeated ids give the person again)."""
+
+    def find_page(self, query: Query) -> PageResult[Person]:
+        """:meth:`find` with the total number of matches (counted, not materialized)."""
+
+    def find_with_companies(self, query: Query) -> list[tuple[Person, Company | None]]:
+        """:meth:`find`, each person with its company (``None`` without one)."""
+
+    def count_by(
+        self, query: Query, field_key: str, *, visible_only: bool = False
+    ) -> GroupedCounts:
+        """How many persons match ``query.criteria`` per value of a list or owner field.
+
+        ``field_key``: ``person.lead_status``, ``person.category``,
+        ``person.category_group``, ``person.owner`` or their ``company.*``
+        counterparts (persons without company in the ``None`` bucket).
+        ``visible_only`` (lead status only): see :class:`GroupedCounts`.
+        """
 
 
 @attrs.frozen

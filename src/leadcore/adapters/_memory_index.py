@@ -28,6 +28,7 @@ __all__ = [
     "PersonIndexes",
     "PersonKeys",
     "bits_of",
+    "first_bits",
     "iter_bits",
     "person_keys",
 ]
@@ -83,6 +84,29 @@ def iter_bits(bits: int) -> Iterator[int]:
         flags = text.encode("ascii").translate(_BIT_CHARS)
         return compress(range(len(flags)), flags)
     return _find_ones(text)
+
+
+def first_bits(bits: int, count: int) -> list[int]:
+    """The ``count`` lowest set bit positions of ``bits`` (non-negative), ascending.
+
+    Reads only the low end: ``bits & mask`` with a small mask costs the mask's
+    size, so the window grows (x4) until it holds ``count`` members or all of them.
+
+    >>> first_bits(bits_of([3, 90, 5000, 70000]), 3)
+    [3, 90, 5000]
+    """
+    if count <= 0 or bits <= 0:
+        return []
+    width = max(64, 64 * count)
+    length = bits.bit_length()
+    while True:
+        low = bits & ((1 << width) - 1) if width < length else bits
+        if low is bits or low.bit_count() >= count:
+            break
+        width *= 4
+    found = list(iter_bits(low))
+    del found[count:]
+    return found
 
 
 def _find_ones(text: str) -> Iterator[int]:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from itertools import islice
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -32,6 +33,7 @@ from leadcore.adapters._memory_index import (
     RETIRED,
     PersonIndexes,
     bits_of,
+    first_bits,
     iter_bits,
 )
 from leadcore.criteria.ast import (
@@ -64,7 +66,14 @@ from leadcore.ports import Order, Page
 if TYPE_CHECKING:
     from leadcore.adapters.memory import _PersonSource
 
-__all__ = ["PersonMatch", "QueryContext", "order_and_page", "plan_persons"]
+__all__ = [
+    "PersonMatch",
+    "QueryContext",
+    "check_page",
+    "count_person_groups",
+    "order_and_page",
+    "plan_persons",
+]
 
 PersonTest = Callable[[Person, Company | None], bool]
 
@@ -112,10 +121,30 @@ class PersonMatch:
 
     def persons(self) -> list[Person]:
         """Every matching person (committed ones by slot, then the overlay's)."""
-        slot_person = self.slot_person
-        found = [slot_person[slot] for slot in iter_bits(self.bits)]
+        found = list(map(self.slot_person.__getitem__, iter_bits(self.bits)))
         found.extend(self.extra)
         return found
+
+    def id_page(self, page: Page) -> list[Person]:
+        """The matching persons ordered by id, paged, when slot order is id order.
+
+        Only the first ``offset + limit`` committed members are read from the
+        bitset; the overlay's rows are merged in by id. No row is sorted.
+        """
+        check_page(page)
+        end = None if page.limit is None else page.offset + page.limit
+        slots = iter_bits(self.bits) if end is None else first_bits(self.bits, end)
+        committed = map(self.slot_person.__getitem__, slots)
+        if self.extra:
+            extra = sorted(self.extra, key=_person_id)
+            rows = list(islice(heapq.merge(committed, extra, key=_person_id), end))
+        else:
+            rows = list(committed)
+        return rows[page.offset :] if page.offset else rows
+
+
+def _person_id(person: Person) -> int:
+    return person.id
 
 
 def plan_persons(source: _PersonSource, criterion: Criterion, context: QueryContext) -> PersonMatch:
@@ -394,12 +423,7 @@ def order_and_page(
     id_of: Callable[[R], int],
 ) -> list[R]:
     """Sort ``rows`` by ``order`` (id as the last key; missing values last), then page."""
-    if page.offset < 0 or (page.limit is not None and page.limit < 0):
-        raise ValidationError(
-            f"bad page offset={page.offset} limit={page.limit}",
-            why="offset and limit cannot be negative",
-            fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
-        )
+    check_page(page)
     end = None if page.limit is None else page.offset + page.limit
     if not order and end is not None:
         return heapq.nsmallest(end, rows, key=id_of)[page.offset :]
@@ -412,6 +436,93 @@ def order_and_page(
         rows = [row for _, row in present]
         rows.extend(row for value, row in keyed if value is None)
     return rows[page.offset : end]
+
+
+def check_page(page: Page) -> None:
+    """Refuse a negative offset or limit (:class:`ValidationError`)."""
+    if page.offset < 0 or (page.limit is not None and page.limit < 0):
+        raise ValidationError(
+            f"bad page offset={page.offset} limit={page.limit}",
+            why="offset and limit cannot be negative",
+            fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
+        )
+
+
+# --- grouped counts ----------------------------------------------------------------------
+
+_GROUP_INDEX = {
+    "person.lead_status": (LEAD_STATUS, False),
+    "person.category": (CATEGORY, False),
+    "person.category_group": (CATEGORY, False),
+    "person.owner": (OWNER, False),
+    "company.category": (CATEGORY, True),
+    "company.category_group": (CATEGORY, True),
+    "company.owner": (COMPANY_OWNER, False),
+}
+"""Per groupable person field: the index it is read from, and whether only persons
+with a company hold a value (the others go to the ``None`` bucket)."""
+
+
+def count_person_groups(
+    source: _PersonSource,
+    match: PersonMatch,
+    field_key: str,
+    context: QueryContext,
+    *,
+    visible_only: bool = False,
+) -> tuple[dict[int | None, int], int]:
+    """Counts of ``match`` per value of ``field_key``, and how many hold a hidden status.
+
+    Committed rows: one ``(matches & bits).bit_count()`` per key of the field's
+    index, keys mapped to values (a category to its group for group fields).
+    The overlay's rows are read one by one.
+    """
+    indexes = source.indexes
+    index, company_only = _GROUP_INDEX[field_key]
+    categories = context.categories
+    grouped = field_key.endswith("category_group")
+    counts: dict[int | None, int] = {}
+    hidden = 0
+    within = match.bits
+    enabled = [c.id for c in categories.items if c.lead_enabled]
+    if visible_only:
+        no_status = indexes.get(LEAD_STATUS, None)
+        visible = indexes.union(CATEGORY, enabled)
+        counts[None] = (within & no_status).bit_count()
+        hidden = (within & ~visible & ~no_status).bit_count()
+        within &= visible & ~no_status
+    elif company_only:
+        has_company = indexes.get(HAS_COMPANY, True)
+        counts[None] = (within & ~has_company).bit_count()
+        within &= has_company
+    for key, bits in indexes.maps[index].items():
+        count = (within & bits).bit_count()
+        if count:
+            value = _group_code(key, categories) if grouped else key
+            counts[value] = counts.get(value, 0) + count
+    if match.extra:
+        read = person_reader(field_key, categories)
+        category_of = person_reader("person.category", categories)
+        lead_enabled = set(enabled)
+        for person in match.extra:
+            company = source.company(person)
+            value = read(person, company)
+            if (
+                visible_only
+                and value is not None
+                and category_of(person, company) not in (lead_enabled)
+            ):
+                hidden += 1
+                continue
+            key = value if isinstance(value, int) else None
+            counts[key] = counts.get(key, 0) + 1
+    return counts, hidden
+
+
+def _group_code(category_id: Any, categories: CategoryList) -> int | None:
+    if category_id is None or category_id not in categories:
+        return None
+    return int(categories.get(category_id).group)
 
 
 SortGetter = Callable[[Person | None, Company | None], Any]
