@@ -10,10 +10,12 @@
 """
 
 from leadcore.errors import (
+    CompanyHasPersons,
     ConflictError,
     DeletedItemError,
     DuplicateNameError,
     FeatureNotLicensed,
+    InactiveOwnerError,
     InheritedCategoryError,
     LastCategoryError,
     LeadcoreError,
@@ -105,6 +107,7 @@ __all__ = [
     "CombinedSelection",
     "Company",
     "CompanyCategoryChanged",
+    "CompanyHasPersons",
     "CompanyId",
     "CompanyPersons",
     "ConflictError",
@@ -117,6 +120,7 @@ __all__ = [
     "ForwardOnly",
     "HistoryEntry",
     "HistoryKind",
+    "InactiveOwnerError",
     "InheritedCategoryError",
     "Language",
     "LastCategoryError",

@@ -107,16 +107,41 @@ def _group(keys: Iterable[Any], start: int) -> dict[Any, list[int]]:
 class PersonIndexes:
     """The person bitset indexes of one store; ``maps[i]`` is index ``INDEX_NAMES[i]``."""
 
-    __slots__ = ("maps", "size")
+    __slots__ = ("dead", "maps", "size")
 
     def __init__(self) -> None:
         self.maps: tuple[dict[Any, int], ...] = tuple({} for _ in INDEX_NAMES)
         self.size = 0
+        self.dead = 0
+        """The slots of deleted persons (tombstones): in no index, never in :attr:`all`."""
 
     @property
     def all(self) -> int:
-        """Every slot."""
-        return (1 << self.size) - 1
+        """Every live slot (deleted persons' slots excluded)."""
+        return ((1 << self.size) - 1) & ~self.dead
+
+    def remove(self, rows: Iterable[tuple[int, Row]]) -> None:
+        """Clear the deleted ``(slot, row)`` from every index and mark the slots dead.
+
+        >>> from datetime import datetime, timezone
+        >>> from leadcore.model import Person, PersonId
+        >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        >>> indexes = PersonIndexes()
+        >>> ann = Person(PersonId(1), None, "Ann", "", at, at)
+        >>> indexes.add_bulk(0, [(ann, None), (ann, None)])
+        >>> indexes.remove([(0, (ann, None))])
+        >>> indexes.all, indexes.get(HAS_COMPANY, False)
+        (2, 2)
+        """
+        for slot, row in rows:
+            bit = 1 << slot
+            for found, key in zip(self.maps, person_keys(*row), strict=True):
+                bits = found.get(key, 0) & ~bit
+                if bits:
+                    found[key] = bits
+                else:
+                    found.pop(key, None)
+            self.dead |= bit
 
     def get(self, index: int, key: Any) -> int:
         """Slots whose key in ``index`` is ``key``."""
@@ -185,6 +210,8 @@ class PersonIndexes:
         found: list[str] = []
         if self.size != other.size:
             found.append(f"size {self.size} != {other.size}")
+        if self.dead != other.dead:
+            found.append("deleted slots")
         for name, mine, theirs in zip(INDEX_NAMES, self.maps, other.maps, strict=True):
             mine_set = {k: v for k, v in mine.items() if v}
             theirs_set = {k: v for k, v in theirs.items() if v}

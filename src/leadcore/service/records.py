@@ -1,5 +1,5 @@
-"""Companies and persons: adding them, categories (R3, R10), lead status (R1-R8)
-and UTM data points (R12).
+"""Companies and persons: adding, editing, retiring and deleting them, categories
+(R3, R10), lead status (R1-R8) and UTM data points (R12).
 
 An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 ``from leadcore import LeadService``.
@@ -7,12 +7,15 @@ An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Literal
 
 import attrs
 
 from leadcore import rules
-from leadcore.errors import ReadOnlyError, ValidationError
+from leadcore.errors import CompanyHasPersons, ReadOnlyError, ValidationError
+from leadcore.history import CompanyDeleted, PersonDeleted
 from leadcore.model import (
     AssociateId,
     CategoryId,
@@ -21,14 +24,32 @@ from leadcore.model import (
     LeadStatusId,
     Person,
     PersonId,
+    SelectionId,
     Utm,
 )
 from leadcore.ports import (
     UnitOfWork,
 )
-from leadcore.service._base import ServiceBase
+from leadcore.selections import Members, StaticSelection
+from leadcore.service._base import NOT_GIVEN, ServiceBase, Unchanged
+from leadcore.service._core import Command
 
-__all__ = ["RecordsArea"]
+__all__ = ["Deletion", "RecordsArea"]
+
+
+@attrs.frozen
+class Deletion:
+    """What a delete command did: the records deleted or moved, and the static
+    selections that lost members (each saved with a new version)."""
+
+    persons: tuple[PersonId, ...] = ()
+    """The persons deleted, by id."""
+    moved: tuple[PersonId, ...] = ()
+    """The persons moved away from a deleted company, by id."""
+    company: CompanyId | None = None
+    """The company deleted, if any."""
+    selections: tuple[SelectionId, ...] = ()
+    """The static selections that lost a deleted member, by id."""
 
 
 class RecordsArea(ServiceBase):
@@ -46,6 +67,9 @@ class RecordsArea(ServiceBase):
     ) -> Company:
         """Add a company, with its source UTM (read-only once recorded).
 
+        ``owner_id`` must be a known, active associate
+        (:class:`leadcore.errors.InactiveOwnerError` otherwise).
+
         >>> service = LeadService.in_memory()
         >>> service.add_company("Acme", source_utm=Utm(source="fair")).source_utm.source
         'fair'
@@ -62,6 +86,7 @@ class RecordsArea(ServiceBase):
                 owner_id=owner_id,
                 source_utm=source_utm,
             )
+            self._check_owner(command.uow, company.owner_id)
             outcome = rules.create_company(company, lists.categories)
             created = command.uow.companies.add(outcome.companies[0])
         return created
@@ -87,7 +112,8 @@ class RecordsArea(ServiceBase):
         The UTM data points are recorded as given and read-only afterwards; a
         company without a source UTM gets the first-touch one (else the
         lead-creation one) copied (R12). Giving ``status_id`` needs the
-        lead-status feature and passes the transition policy.
+        lead-status feature and passes the transition policy. ``owner_id``
+        must be a known, active associate.
 
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
@@ -119,6 +145,7 @@ class RecordsArea(ServiceBase):
                 lead_creation_utm=lead_creation_utm,
                 retired=retired,
             )
+            self._check_owner(uow, person.owner_id)
             outcome = rules.create_person(
                 person,
                 company,
@@ -340,6 +367,262 @@ class RecordsArea(ServiceBase):
             )
             command.apply(outcome)
         return command.persons.get(person_id, person)
+
+    def edit_person(
+        self,
+        person_id: PersonId,
+        *,
+        first_name: str | Unchanged = NOT_GIVEN,
+        last_name: str | Unchanged = NOT_GIVEN,
+        email: str | Unchanged = NOT_GIVEN,
+        owner_id: AssociateId | Unchanged | None = NOT_GIVEN,
+    ) -> Person:
+        """Change a person's names, e-mail or owner; a field not given stays as it is.
+
+        ``owner_id=None`` clears the owner; a new owner must be a known, active
+        associate. Changing nothing stores nothing (the version stays).
+
+        >>> service = LeadService.in_memory()
+        >>> ann = service.add_associate("Ann")
+        >>> bo = service.add_person("Bo", "Berg")
+        >>> bo = service.edit_person(bo.id, last_name="Birk", owner_id=ann.id)
+        >>> bo.full_name, bo.owner_id == ann.id, bo.version
+        ('Bo Birk', True, 2)
+        >>> service.edit_person(bo.id, owner_id=None).owner_id is None
+        True
+        """
+        changes = _given(first_name=first_name, last_name=last_name, email=email, owner_id=owner_id)
+        with self._command() as command:
+            uow = command.uow
+            person = uow.persons.get(person_id)
+            if "owner_id" in changes and changes["owner_id"] != person.owner_id:
+                self._check_owner(uow, owner_id)  # type: ignore[arg-type]
+            changed = attrs.evolve(person, **changes)
+            if changed == person:
+                return person
+            saved = uow.persons.save(attrs.evolve(changed, updated=self.clock.now()))
+        return saved
+
+    def retire_person(self, person_id: PersonId) -> Person:
+        """Mark a person retired (no longer at the company); its lead status is kept.
+
+        Retiring a retired person changes nothing.
+
+        >>> service = LeadService.in_memory()
+        >>> bo = service.add_person("Bo")
+        >>> service.retire_person(bo.id).retired
+        True
+        >>> from leadcore.criteria.build import condition
+        >>> service.count_persons(condition("person.retired", "is_true"))
+        1
+        """
+        return self._set_retired(person_id, retired=True)
+
+    def unretire_person(self, person_id: PersonId) -> Person:
+        """Make a retired person active again.
+
+        >>> service = LeadService.in_memory()
+        >>> bo = service.add_person("Bo", retired=True)
+        >>> service.unretire_person(bo.id).retired
+        False
+        """
+        return self._set_retired(person_id, retired=False)
+
+    def _set_retired(self, person_id: PersonId, *, retired: bool) -> Person:
+        with self._command() as command:
+            person = command.uow.persons.get(person_id)
+            if person.retired == retired:
+                return person
+            changed = attrs.evolve(person, retired=retired, updated=self.clock.now())
+            saved = command.uow.persons.save(changed)
+        return saved
+
+    def edit_company(
+        self,
+        company_id: CompanyId,
+        *,
+        name: str | Unchanged = NOT_GIVEN,
+        owner_id: AssociateId | Unchanged | None = NOT_GIVEN,
+    ) -> Company:
+        """Rename a company or change its owner; a field not given stays as it is.
+
+        ``owner_id=None`` clears the owner; a new owner must be a known, active
+        associate. Changing nothing stores nothing.
+
+        >>> service = LeadService.in_memory()
+        >>> acme = service.add_company("Acme")
+        >>> service.edit_company(acme.id, name="Acme Ltd").name
+        'Acme Ltd'
+        >>> service.edit_company(acme.id, owner_id=AssociateId(9))
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.InactiveOwnerError: associate 9 cannot be an owner: it is unknown; ...
+        """
+        changes = _given(name=name, owner_id=owner_id)
+        with self._command() as command:
+            uow = command.uow
+            company = uow.companies.get(company_id)
+            if "owner_id" in changes and changes["owner_id"] != company.owner_id:
+                self._check_owner(uow, owner_id)  # type: ignore[arg-type]
+            changed = attrs.evolve(company, **changes)
+            if changed == company:
+                return company
+            saved = uow.companies.save(attrs.evolve(changed, updated=self.clock.now()))
+        return saved
+
+    def delete_person(self, person_id: PersonId) -> Deletion:
+        """Delete a person: static selections lose it, its status history stays, and its
+        id is never handed out again. Publishes :class:`leadcore.history.PersonDeleted`.
+
+        >>> service = LeadService.in_memory()
+        >>> bo = service.add_person("Bo")
+        >>> service.delete_person(bo.id).persons == (bo.id,)
+        True
+        >>> service.get_person(bo.id)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.NotFoundError: unknown person id 1: ...
+        """
+        with self._command() as command:
+            uow = command.uow
+            person = uow.persons.get(person_id)
+            selections = _drop_members(uow, persons=(person_id,))
+            uow.persons.delete(person)
+            command.events.append(
+                PersonDeleted(
+                    person_id,
+                    person.company_id,
+                    self.clock.now(),
+                    self.associate,
+                    frozenset(selections),
+                )
+            )
+        return Deletion(persons=(person_id,), selections=selections)
+
+    def delete_company(
+        self,
+        company_id: CompanyId,
+        *,
+        persons: Literal["refuse", "move", "delete"] = "refuse",
+        move_to: CompanyId | None = None,
+    ) -> Deletion:
+        """Delete a company; static selections lose it and its id is never handed out again.
+
+        A company that still has persons is refused
+        (:class:`leadcore.errors.CompanyHasPersons`, naming how many) unless
+        ``persons="move"`` moves them to ``move_to`` (another company, or
+        ``None`` for no company: each keeps its category as its own), through
+        the rules as :meth:`move_person` would, or ``persons="delete"`` deletes
+        them as :meth:`delete_person` would.
+
+        >>> service = LeadService.in_memory()
+        >>> acme, bolt = service.add_company("Acme"), service.add_company("Bolt")
+        >>> bo = service.add_person("Bo", company_id=acme.id)
+        >>> service.delete_company(acme.id)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.CompanyHasPersons: company 1 still has 1 person(s): ...
+        >>> service.delete_company(acme.id, persons="move", move_to=bolt.id).moved == (bo.id,)
+        True
+        >>> service.get_person(bo.id).company_id == bolt.id
+        True
+        """
+        if persons not in ("refuse", "move", "delete"):
+            raise ValidationError(
+                f"unknown choice persons={persons!r}",
+                why="a company's persons can be refused, moved or deleted",
+                fix="Pass persons='refuse', 'move' or 'delete'",
+                company_id=company_id,
+            )
+        if move_to is not None and persons != "move":
+            raise ValidationError(
+                "move_to given without persons='move'",
+                why="move_to only says where the persons of a deleted company go",
+                fix="Pass persons='move' with move_to, or leave move_to out",
+                company_id=company_id,
+            )
+        with self._command() as command:
+            uow = command.uow
+            company = uow.companies.get(company_id)
+            if move_to == company_id:
+                raise ValidationError(
+                    f"cannot move the persons of company {company_id} to itself",
+                    why="it is the company being deleted",
+                    fix="Pass another company id, or None for no company",
+                    company_id=company_id,
+                )
+            members = uow.persons.of_company(company_id)
+            if members and persons == "refuse":
+                raise CompanyHasPersons(company_id, len(members))
+            moved: tuple[PersonId, ...] = ()
+            deleted: tuple[PersonId, ...] = ()
+            selections: set[SelectionId] = set()
+            if persons == "move" and members:
+                self._move_all(command, company, members, move_to)
+                moved = tuple(p.id for p in members)
+            elif members:
+                deleted = tuple(p.id for p in members)
+                now = self.clock.now()
+                for person in members:
+                    dropped = _drop_members(uow, persons=(person.id,))
+                    selections.update(dropped)
+                    uow.persons.delete(person)
+                    command.events.append(
+                        PersonDeleted(
+                            person.id, company_id, now, self.associate, frozenset(dropped)
+                        )
+                    )
+            dropped = _drop_members(uow, companies=(company_id,))
+            selections.update(dropped)
+            uow.companies.delete(uow.companies.get(company_id))
+            command.events.append(
+                CompanyDeleted(company_id, self.clock.now(), self.associate, frozenset(dropped))
+            )
+        return Deletion(
+            persons=deleted, moved=moved, company=company_id, selections=tuple(sorted(selections))
+        )
+
+    def _move_all(
+        self,
+        command: Command,
+        company: Company,
+        members: Iterable[Person],
+        move_to: CompanyId | None,
+    ) -> None:
+        uow = command.uow
+        to_company = None if move_to is None else uow.companies.get(move_to)
+        lists = self._lists(uow)
+        actor = self._actor()
+        for person in members:
+            outcome = rules.move_person(
+                person, company, to_company, lists, actor, policy=self.policy
+            )
+            command.apply(outcome)
+
+
+def _given(**values: object) -> dict[str, Any]:
+    """The keyword arguments that were given (not :data:`NOT_GIVEN`)."""
+    return {name: value for name, value in values.items() if value is not NOT_GIVEN}
+
+
+def _drop_members(
+    uow: UnitOfWork,
+    *,
+    persons: Iterable[PersonId] = (),
+    companies: Iterable[CompanyId] = (),
+) -> tuple[SelectionId, ...]:
+    """Remove deleted records from every static selection holding them; each such
+    selection is saved (its version goes up). Returns their ids."""
+    gone = Members(companies=frozenset(companies), persons=frozenset(persons))
+    changed: list[SelectionId] = []
+    for selection in uow.selections.all():
+        if not isinstance(selection, StaticSelection):
+            continue
+        kept = selection.members - gone
+        if kept != selection.members:
+            uow.selections.save(attrs.evolve(selection, members=kept))
+            changed.append(selection.id)
+    return tuple(changed)
 
 
 def _utm_read_only(what: str, **context: object) -> ReadOnlyError:
