@@ -30,10 +30,12 @@ from leadcore.errors import (
 )
 from leadcore.history import (
     CompanyCategoryChanged,
+    CompanyDeleted,
     DomainEvent,
     HistoryEntry,
     HistoryKind,
     PersonCategoryChanged,
+    PersonDeleted,
     PersonMoved,
     StatusSource,
     replay,
@@ -90,11 +92,12 @@ from leadcore.selections import (
     StaticSelection,
     Target,
 )
-from leadcore.service import LeadService
+from leadcore.service import NOT_GIVEN, Deletion, LeadService
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NOT_GIVEN",
     "Actor",
     "AllOf",
     "Associate",
@@ -107,11 +110,13 @@ __all__ = [
     "CombinedSelection",
     "Company",
     "CompanyCategoryChanged",
+    "CompanyDeleted",
     "CompanyHasPersons",
     "CompanyId",
     "CompanyPersons",
     "ConflictError",
     "DeletedItemError",
+    "Deletion",
     "DomainEvent",
     "DuplicateNameError",
     "DynamicSelection",
@@ -145,6 +150,7 @@ __all__ = [
     "PersistenceError",
     "Person",
     "PersonCategoryChanged",
+    "PersonDeleted",
     "PersonId",
     "PersonMoved",
     "Query",

@@ -50,10 +50,10 @@ from leadcore.service._base import NOT_GIVEN, NotGiven
 from leadcore.service.associates import AssociatesArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
-from leadcore.service.records import RecordsArea
+from leadcore.service.records import Deletion, RecordsArea
 from leadcore.service.selections import SelectionsArea
 
-__all__ = ["NOT_GIVEN", "LeadService", "NotGiven"]
+__all__ = ["NOT_GIVEN", "Deletion", "LeadService", "NotGiven"]
 
 _DEFAULT_POLICY = LeadPolicy()
 
