@@ -40,10 +40,10 @@ import os
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -1296,51 +1296,91 @@ class _Lists:
             return stored
 
 
-class _Selections:
+class _Keyed(Generic[K, V]):
+    """``get``, ``add``, ``save`` and ``all`` of versioned records kept by id in the
+    store and in the unit's overlay (selections, associates); ``None`` in the
+    overlay marks a deleted record."""
+
+    kind = ""
+
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def _current(self, selection_id: SelectionId) -> Selection | None:
-        pending = self._uow._pending.selections
-        if selection_id in pending:
-            return pending[selection_id]
-        return self._uow._store._selections.get(selection_id)
+    def _overlay(self) -> Mapping[K, V | None]:
+        raise NotImplementedError
 
-    def _touch(self, selection_id: SelectionId) -> None:
-        store = self._uow._store
-        _record_base(self._uow._pending.selection_base, selection_id, store._selections.get)
+    def _committed(self) -> Mapping[K, V]:
+        raise NotImplementedError
 
-    def get(self, selection_id: SelectionId) -> Selection:
-        """The stored selection; :class:`NotFoundError` when unknown."""
+    def _bases(self) -> dict[K, int]:
+        raise NotImplementedError
+
+    def _put(self, key: K, item: V) -> None:
+        raise NotImplementedError
+
+    def _current(self, key: K) -> V | None:
+        overlay = self._overlay()
+        if key in overlay:
+            return overlay[key]
+        return self._committed().get(key)
+
+    def _touch(self, key: K) -> None:
+        _record_base(self._bases(), key, self._committed().get)
+
+    def get(self, key: K) -> V:
+        """The stored record; :class:`NotFoundError` when unknown."""
         with self._uow._store._lock:
-            found = self._current(selection_id)
+            found = self._current(key)
         if found is None:
-            raise NotFoundError("selection", selection_id)
+            raise NotFoundError(self.kind, key)
         return found
 
-    def add(self, selection: Selection) -> Selection:
-        """Store a new selection with version 1."""
+    def add(self, item: V) -> V:
+        """Store a new record with version 1."""
         with self._uow._store._lock:
-            existing = self._current(selection.id)
+            existing = self._current(item.id)
             if existing is not None:
-                raise ConflictError("selection", selection.id, _ABSENT, existing.version)
-            self._touch(selection.id)
-            stored = _bump(selection, 1)
-            self._uow._pending.selections[selection.id] = stored
-            return stored
+                raise ConflictError(self.kind, item.id, _ABSENT, existing.version)
+            return self._store(item, 1)
 
-    def save(self, selection: Selection) -> Selection:
-        """Store a changed selection loaded at ``selection.version``; returns version + 1."""
+    def save(self, item: V) -> V:
+        """Store a changed record loaded at ``item.version``; returns version + 1."""
         with self._uow._store._lock:
-            current = self._current(selection.id)
+            current = self._current(item.id)
             if current is None:
-                raise NotFoundError("selection", selection.id)
-            if current.version != selection.version:
-                raise ConflictError("selection", selection.id, selection.version, current.version)
-            self._touch(selection.id)
-            stored = _bump(selection, current.version + 1)
-            self._uow._pending.selections[selection.id] = stored
-            return stored
+                raise NotFoundError(self.kind, item.id)
+            if current.version != item.version:
+                raise ConflictError(self.kind, item.id, item.version, current.version)
+            return self._store(item, current.version + 1)
+
+    def _store(self, item: V, version: int) -> V:
+        self._touch(item.id)
+        stored = _bump(item, version)
+        self._put(item.id, stored)
+        return stored
+
+    def all(self) -> list[V]:
+        """Every record as this unit sees it, by id."""
+        with self._uow._store._lock:
+            merged: dict[K, V | None] = dict(self._committed())
+            merged.update(self._overlay())
+        return [item for _, item in sorted(merged.items()) if item is not None]
+
+
+class _Selections(_Keyed[SelectionId, Selection]):
+    kind = "selection"
+
+    def _overlay(self) -> Mapping[SelectionId, Selection | None]:
+        return self._uow._pending.selections
+
+    def _committed(self) -> Mapping[SelectionId, Selection]:
+        return self._uow._store._selections
+
+    def _bases(self) -> dict[SelectionId, int]:
+        return self._uow._pending.selection_base
+
+    def _put(self, key: SelectionId, item: Selection) -> None:
+        self._uow._pending.selections[key] = item
 
     def delete(self, selection_id: SelectionId) -> None:
         """Remove a selection; :class:`NotFoundError` when unknown."""
@@ -1350,61 +1390,21 @@ class _Selections:
             self._touch(selection_id)
             self._uow._pending.selections[selection_id] = None
 
-    def all(self) -> list[Selection]:
-        """Every saved selection as this unit sees it, by id."""
-        with self._uow._store._lock:
-            merged: dict[SelectionId, Selection | None] = dict(self._uow._store._selections)
-            merged.update(self._uow._pending.selections)
-        return [s for _, s in sorted(merged.items()) if s is not None]
 
+class _Associates(_Keyed[AssociateId, Associate]):
+    kind = "associate"
 
-class _Associates:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+    def _overlay(self) -> Mapping[AssociateId, Associate | None]:
+        return self._uow._pending.associates
 
-    def _current(self, associate_id: AssociateId) -> Associate | None:
-        found = self._uow._pending.associates.get(associate_id)
-        return found if found is not None else self._uow._store._associates.get(associate_id)
+    def _committed(self) -> Mapping[AssociateId, Associate]:
+        return self._uow._store._associates
 
-    def get(self, associate_id: AssociateId) -> Associate:
-        """The stored associate; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            found = self._current(associate_id)
-        if found is None:
-            raise NotFoundError("associate", associate_id)
-        return found
+    def _bases(self) -> dict[AssociateId, int]:
+        return self._uow._pending.associate_base
 
-    def add(self, associate: Associate) -> Associate:
-        """Store a new associate with version 1."""
-        with self._uow._store._lock:
-            existing = self._current(associate.id)
-            if existing is not None:
-                raise ConflictError("associate", associate.id, _ABSENT, existing.version)
-            return self._store(associate, 1)
-
-    def save(self, associate: Associate) -> Associate:
-        """Store a changed associate loaded at ``associate.version``; returns version + 1."""
-        with self._uow._store._lock:
-            current = self._current(associate.id)
-            if current is None:
-                raise NotFoundError("associate", associate.id)
-            if current.version != associate.version:
-                raise ConflictError("associate", associate.id, associate.version, current.version)
-            return self._store(associate, current.version + 1)
-
-    def _store(self, associate: Associate, version: int) -> Associate:
-        pending = self._uow._pending
-        _record_base(pending.associate_base, associate.id, self._uow._store._associates.get)
-        stored = _bump(associate, version)
-        pending.associates[associate.id] = stored
-        return stored
-
-    def all(self) -> list[Associate]:
-        """Every associate as this unit sees it, by id."""
-        with self._uow._store._lock:
-            merged = dict(self._uow._store._associates)
-            merged.update(self._uow._pending.associates)
-        return [merged[k] for k in sorted(merged)]
+    def _put(self, key: AssociateId, item: Associate) -> None:
+        self._uow._pending.associates[key] = item
 
 
 class _History:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import attrs
 
@@ -35,6 +35,8 @@ from leadcore.service._base import NOT_GIVEN, ServiceBase, Unchanged
 from leadcore.service._core import Command
 
 __all__ = ["Deletion", "RecordsArea"]
+
+_Owned = TypeVar("_Owned", Company, Person)
 
 
 @attrs.frozen
@@ -392,16 +394,7 @@ class RecordsArea(ServiceBase):
         True
         """
         changes = _given(first_name=first_name, last_name=last_name, email=email, owner_id=owner_id)
-        with self._command() as command:
-            uow = command.uow
-            person = uow.persons.get(person_id)
-            if "owner_id" in changes and changes["owner_id"] != person.owner_id:
-                self._check_owner(uow, owner_id)  # type: ignore[arg-type]
-            changed = attrs.evolve(person, **changes)
-            if changed == person:
-                return person
-            saved = uow.persons.save(attrs.evolve(changed, updated=self.clock.now()))
-        return saved
+        return self._edit_person(person_id, changes)
 
     def retire_person(self, person_id: PersonId) -> Person:
         """Mark a person retired (no longer at the company); its lead status is kept.
@@ -416,7 +409,7 @@ class RecordsArea(ServiceBase):
         >>> service.count_persons(condition("person.retired", "is_true"))
         1
         """
-        return self._set_retired(person_id, retired=True)
+        return self._edit_person(person_id, {"retired": True})
 
     def unretire_person(self, person_id: PersonId) -> Person:
         """Make a retired person active again.
@@ -426,16 +419,27 @@ class RecordsArea(ServiceBase):
         >>> service.unretire_person(bo.id).retired
         False
         """
-        return self._set_retired(person_id, retired=False)
+        return self._edit_person(person_id, {"retired": False})
 
-    def _set_retired(self, person_id: PersonId, *, retired: bool) -> Person:
+    def _edit_person(self, person_id: PersonId, changes: dict[str, Any]) -> Person:
         with self._command() as command:
             person = command.uow.persons.get(person_id)
-            if person.retired == retired:
+            changed = self._edited(command.uow, person, changes)
+            if changed is None:
                 return person
-            changed = attrs.evolve(person, retired=retired, updated=self.clock.now())
             saved = command.uow.persons.save(changed)
         return saved
+
+    def _edited(self, uow: UnitOfWork, current: _Owned, changes: dict[str, Any]) -> _Owned | None:
+        """``current`` with ``changes`` and a new ``updated`` time, or None when nothing
+        changes; a new owner must be an active associate."""
+        owner = changes.get("owner_id", current.owner_id)
+        if owner != current.owner_id:
+            self._check_owner(uow, owner)
+        changed = attrs.evolve(current, **changes)
+        if changed == current:
+            return None
+        return attrs.evolve(changed, updated=self.clock.now())
 
     def edit_company(
         self,
@@ -460,14 +464,11 @@ class RecordsArea(ServiceBase):
         """
         changes = _given(name=name, owner_id=owner_id)
         with self._command() as command:
-            uow = command.uow
-            company = uow.companies.get(company_id)
-            if "owner_id" in changes and changes["owner_id"] != company.owner_id:
-                self._check_owner(uow, owner_id)  # type: ignore[arg-type]
-            changed = attrs.evolve(company, **changes)
-            if changed == company:
+            company = command.uow.companies.get(company_id)
+            changed = self._edited(command.uow, company, changes)
+            if changed is None:
                 return company
-            saved = uow.companies.save(attrs.evolve(changed, updated=self.clock.now()))
+            saved = command.uow.companies.save(changed)
         return saved
 
     def delete_person(self, person_id: PersonId) -> Deletion:
