@@ -118,7 +118,8 @@ class PersonIndexes:
     @property
     def all(self) -> int:
         """Every live slot (deleted persons' slots excluded)."""
-        return ((1 << self.size) - 1) & ~self.dead
+        every = (1 << self.size) - 1
+        return every & ~self.dead if self.dead else every
 
     def remove(self, rows: Iterable[tuple[int, Row]]) -> None:
         """Clear the deleted ``(slot, row)`` from every index and mark the slots dead.
