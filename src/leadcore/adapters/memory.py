@@ -1015,6 +1015,16 @@ class InMemoryUnitOfWork:
         )
 
 
+def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
+    return ValidationError(
+        f"{kind} {record_id} was deleted in this unit of work",
+        why="a deleted id is not stored again",
+        fix="Add the record under a new id",
+        kind=kind,
+        id=record_id,
+    )
+
+
 def _require_company(uow: InMemoryUnitOfWork, company_id: CompanyId | None) -> None:
     if company_id is not None and uow._company(company_id) is None:
         raise NotFoundError("company", company_id)
@@ -1038,6 +1048,8 @@ class _Companies:
             existing = self._uow._company(company.id)
             if existing is not None:
                 raise ConflictError("company", company.id, _ABSENT, existing.version)
+            if company.id in self._uow._pending.deleted_companies:
+                raise _deleted_in_unit("company", company.id)
             stored = _bump(company, 1)
             pending = self._uow._pending
             pending.company_base.setdefault(company.id, _ABSENT)
@@ -1129,7 +1141,7 @@ class _Persons:
             if existing is not None:
                 raise ConflictError("person", person.id, _ABSENT, existing.version)
             if person.id in self._uow._pending.deleted_persons:
-                raise ConflictError("person", person.id, _ABSENT, _ABSENT)
+                raise _deleted_in_unit("person", person.id)
             _require_company(self._uow, person.company_id)
             stored = _bump(person, 1)
             pending = self._uow._pending

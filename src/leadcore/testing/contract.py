@@ -841,6 +841,20 @@ class DeletionContract(AdapterBase):
             with pytest.raises(NotFoundError):
                 uow.persons.delete(_person(1, 1))
 
+    def test_an_id_deleted_in_the_unit_cannot_be_added_again_in_it(self) -> None:
+        factory = self.seeded([_company(1)], [_person(1)])
+        with factory() as uow:
+            uow.persons.delete(uow.persons.get(PersonId(1)))
+            uow.companies.delete(uow.companies.get(CompanyId(1)))
+            with pytest.raises((ValidationError, ConflictError)):
+                uow.persons.add(_person(1))
+            with pytest.raises((ValidationError, ConflictError)):
+                uow.companies.add(_company(1))
+            uow.commit()
+        with factory() as uow:
+            assert uow.persons.count(_query(ALWAYS)) == 0
+            assert uow.companies.count(_query(ALWAYS)) == 0
+
     def test_a_deletion_left_without_commit_is_rolled_back(self) -> None:
         factory = self.seeded([_company(1)], [_person(1, 1)])
         with factory() as uow:
