@@ -386,3 +386,12 @@ def test_deletions_are_replayed_from_the_journal(tmp_path: Path) -> None:
             assert [c.id for c in uow.companies.find(Query())] == [1, 2]
         assert (store.max_id("person"), store.max_id("company")) == (3, 3)
         store.verify_indexes()
+
+
+def test_a_journal_record_deleting_a_company_that_has_persons_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with InMemoryStore.open(path) as store:
+        _commit(store, 1)
+        store._journal(_memory_file.Change(store._generation + 1, deleted_companies=[CompanyId(1)]))
+    with pytest.raises(FileFormatError, match="does not fit"):
+        InMemoryStore.open(path)

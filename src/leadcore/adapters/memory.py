@@ -771,6 +771,7 @@ class InMemoryStore:
             )
             pending.selections.update((s.id, s) for s in change.selections)
             pending.selections.update((k, None) for k in change.deleted_selections)
+            self._check_deleted_companies(pending)
             self._apply(pending)
         self._generation = change.seq
 
@@ -869,6 +870,10 @@ class InMemoryStore:
             raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
         _check_bases("selection", pending.selection_base, self._selections.get)
         _check_bases("associate", pending.associate_base, self._associates.get)
+        self._check_deleted_companies(pending)
+
+    def _check_deleted_companies(self, pending: _Pending) -> None:
+        """Refuse deleting a company that would keep persons once ``pending`` is applied."""
         for company_id in pending.deleted_companies:
             left = [
                 slot
