@@ -134,15 +134,21 @@ class PersonIndexes:
         >>> indexes.all, indexes.get(HAS_COMPANY, False)
         (2, 2)
         """
+        gone: list[dict[Any, list[int]]] = [{} for _ in INDEX_NAMES]
+        slots: list[int] = []
         for slot, row in rows:
-            bit = 1 << slot
-            for found, key in zip(self.maps, person_keys(*row), strict=True):
-                bits = found.get(key, 0) & ~bit
+            slots.append(slot)
+            for index, key in enumerate(person_keys(*row)):
+                gone[index].setdefault(key, []).append(slot)
+        for found, keys in zip(self.maps, gone, strict=True):
+            for key, removed in keys.items():  # one mask per key, as in apply()
+                bits = found.get(key, 0) & ~bits_of(removed)
                 if bits:
                     found[key] = bits
                 else:
                     found.pop(key, None)
-            self.dead |= bit
+        if slots:
+            self.dead |= bits_of(slots)
 
     def get(self, index: int, key: Any) -> int:
         """Slots whose key in ``index`` is ``key``."""

@@ -823,6 +823,7 @@ class InMemoryStore:
     def _delete_persons(self, person_ids: Iterable[PersonId]) -> None:
         """Make the slots of deleted persons tombstones: out of every index and member list."""
         removed: list[tuple[int, tuple[Person, Company | None]]] = []
+        left: dict[CompanyId, set[int]] = {}
         for person_id in person_ids:
             self._note_deleted("person", person_id)
             slot = self._slot_of.pop(person_id, None)
@@ -830,8 +831,11 @@ class InMemoryStore:
                 continue
             person = self._slot_person[slot]
             if person.company_id is not None:
-                self._members[person.company_id].remove(slot)
+                left.setdefault(person.company_id, set()).add(slot)
             removed.append((slot, (person, self._company_of(person))))
+        for company_id, slots in left.items():  # one pass per company, not one per person
+            members = self._members[company_id]
+            members[:] = [slot for slot in members if slot not in slots]
         self._indexes.remove(removed)
 
     def _note_deleted(self, kind: str, record_id: int) -> None:

@@ -487,18 +487,14 @@ class RecordsArea(ServiceBase):
         with self._command() as command:
             uow = command.uow
             person = uow.persons.get(person_id)
-            selections = _drop_members(uow, persons=(person_id,))
+            lost = _drop_members(uow, persons=(person_id,))
             uow.persons.delete(person)
             command.events.append(
                 PersonDeleted(
-                    person_id,
-                    person.company_id,
-                    self.clock.now(),
-                    self.associate,
-                    frozenset(selections),
+                    person_id, person.company_id, self.clock.now(), self.associate, frozenset(lost)
                 )
             )
-        return Deletion(persons=(person_id,), selections=selections)
+        return Deletion(persons=(person_id,), selections=tuple(lost))
 
     def delete_company(
         self,
@@ -555,32 +551,26 @@ class RecordsArea(ServiceBase):
             members = uow.persons.of_company(company_id)
             if members and persons == "refuse":
                 raise CompanyHasPersons(company_id, len(members))
-            moved: tuple[PersonId, ...] = ()
-            deleted: tuple[PersonId, ...] = ()
-            selections: set[SelectionId] = set()
-            if persons == "move" and members:
+            moving = persons == "move"
+            if moving:
                 self._move_all(command, company, members, move_to)
-                moved = tuple(p.id for p in members)
-            elif members:
-                deleted = tuple(p.id for p in members)
-                now = self.clock.now()
-                for person in members:
-                    dropped = _drop_members(uow, persons=(person.id,))
-                    selections.update(dropped)
-                    uow.persons.delete(person)
-                    command.events.append(
-                        PersonDeleted(
-                            person.id, company_id, now, self.associate, frozenset(dropped)
-                        )
-                    )
-            dropped = _drop_members(uow, companies=(company_id,))
-            selections.update(dropped)
+            deleted = () if moving else tuple(p.id for p in members)
+            lost = _drop_members(uow, persons=deleted, companies=(company_id,))
+            now = self.clock.now()
+            for person_id in deleted:
+                uow.persons.delete(uow.persons.get(person_id))
+                held = frozenset(s for s, gone in lost.items() if person_id in gone.persons)
+                command.events.append(
+                    PersonDeleted(person_id, company_id, now, self.associate, held)
+                )
             uow.companies.delete(uow.companies.get(company_id))
-            command.events.append(
-                CompanyDeleted(company_id, self.clock.now(), self.associate, frozenset(dropped))
-            )
+            held = frozenset(s for s, gone in lost.items() if company_id in gone.companies)
+            command.events.append(CompanyDeleted(company_id, now, self.associate, held))
         return Deletion(
-            persons=deleted, moved=moved, company=company_id, selections=tuple(sorted(selections))
+            persons=deleted,
+            moved=tuple(p.id for p in members) if moving else (),
+            company=company_id,
+            selections=tuple(lost),
         )
 
     def _move_all(
@@ -611,19 +601,19 @@ def _drop_members(
     *,
     persons: Iterable[PersonId] = (),
     companies: Iterable[CompanyId] = (),
-) -> tuple[SelectionId, ...]:
+) -> dict[SelectionId, Members]:
     """Remove deleted records from every static selection holding them; each such
-    selection is saved (its version goes up). Returns their ids."""
+    selection is saved once (its version goes up). Returns what each lost, by id."""
     gone = Members(companies=frozenset(companies), persons=frozenset(persons))
-    changed: list[SelectionId] = []
+    lost: dict[SelectionId, Members] = {}
     for selection in uow.selections.all():
         if not isinstance(selection, StaticSelection):
             continue
         kept = selection.members - gone
         if kept != selection.members:
             uow.selections.save(attrs.evolve(selection, members=kept))
-            changed.append(selection.id)
-    return tuple(changed)
+            lost[selection.id] = selection.members - kept
+    return lost
 
 
 def _utm_read_only(what: str, **context: object) -> ReadOnlyError:
