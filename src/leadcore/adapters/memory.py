@@ -51,7 +51,7 @@ from leadcore.adapters import _memory_durable, _memory_file
 from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
 from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError
-from leadcore.adapters._memory_index import IndexChange, PersonIndexes, bits_of
+from leadcore.adapters._memory_index import IndexChange, PersonIndexes, bits_of, iter_bits
 from leadcore.adapters._memory_query import QueryContext, order_and_page, plan_persons
 from leadcore.clock import SystemClock
 from leadcore.criteria.fields import Entity
@@ -603,13 +603,16 @@ class InMemoryStore:
     def _live_slots(self) -> set[int]:
         """The slots of stored persons (a deleted person's slot is a tombstone)."""
         slot_person = self._slot_person
-        return {slot for person_id, slot in self._slot_of.items()
-                if slot_person[slot].id == person_id}  # fmt: skip
+        return {
+            slot for person_id, slot in self._slot_of.items() if slot_person[slot].id == person_id
+        }
 
     def _live_persons(self) -> list[Person]:
-        """The stored persons, by slot."""
-        slot_person = self._slot_person
-        return [slot_person[slot] for slot in sorted(self._slot_of.values())]
+        """The stored persons, by slot (a plain copy while nothing was deleted: it runs
+        under the store lock when a compaction takes its snapshot)."""
+        if not self._indexes.dead:
+            return list(self._slot_person)
+        return [self._slot_person[slot] for slot in iter_bits(self._indexes.all)]
 
     def _committed_person(self, person_id: PersonId) -> Person | None:
         slot = self._slot_of.get(person_id)
