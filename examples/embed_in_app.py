@@ -24,6 +24,7 @@ from leadcore.service import LeadService
 
 SALES = AssociateId(1)
 MARKETING = AssociateId(2)
+USERS = {SALES: "Sam Sales", MARKETING: "Mia Marketing"}
 
 
 class LeadDesk:
@@ -31,6 +32,9 @@ class LeadDesk:
 
     def __init__(self, path: Path, clock: FixedClock) -> None:
         self._service = LeadService.in_memory(path=path, clock=clock)
+        if not self._service.associates(include_retired=True):  # a new file: its users
+            for user, name in sorted(USERS.items()):
+                assert self._service.add_associate(name).id == user
 
     def __enter__(self) -> LeadDesk:
         return self

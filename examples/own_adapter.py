@@ -33,6 +33,7 @@ from leadcore.history import HistoryEntry
 from leadcore.lists import new_database
 from leadcore.model import Company, CompanyId, Person, PersonId
 from leadcore.ports import (
+    AssociateRepository,
     CompanyRepository,
     GroupedCounts,
     HistoryRepository,
@@ -86,6 +87,10 @@ class _Companies:
         self._written.companies[stored.id] = None
         return stored
 
+    def delete(self, company: Company) -> None:
+        self._inner.delete(company)
+        self._written.companies[company.id] = None
+
     def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
         return self._inner.get_many(company_ids)
 
@@ -125,6 +130,10 @@ class _Persons:
         stored = self._inner.save_many(persons)
         self._written.persons.update(dict.fromkeys(p.id for p in stored))
         return stored
+
+    def delete(self, person: Person) -> None:
+        self._inner.delete(person)
+        self._written.persons[person.id] = None
 
     def of_company(self, company_id: CompanyId) -> list[Person]:
         return self._inner.of_company(company_id)
@@ -172,6 +181,7 @@ class OutboxUnitOfWork:
 
     companies: CompanyRepository
     persons: PersonRepository
+    associates: AssociateRepository
     lists: ListRepository
     selections: SelectionRepository
     history: HistoryRepository
@@ -184,6 +194,7 @@ class OutboxUnitOfWork:
         self.persons = _Persons(inner.persons, self._written)
         self.history = _History(inner.history, self._written)
         self.lists, self.selections, self.settings = inner.lists, inner.selections, inner.settings
+        self.associates = inner.associates
 
     def __enter__(self) -> Self:
         self._inner.__enter__()

@@ -293,6 +293,8 @@ def test_dynamic_company_selection_and_companies_with_persons(w: World) -> None:
 
 def test_dynamic_selection_uses_the_reading_associate() -> None:
     w = world()
+    for number in range(5):
+        w.service.add_associate(f"Associate {number + 1}")
     owned = w.service.add_person("Ola", owner_id=AssociateId(5))
     mine = w.service.create_dynamic_selection(
         "Mine", condition("person.owner", "current_associate")

@@ -64,6 +64,11 @@ class Setup:
         with self.store.unit_of_work() as uow:
             return uow.persons.find(Query())
 
+    def staff(self, count: int) -> None:
+        """Associates 1 .. ``count``, so that they can own records."""
+        for number in range(count):
+            self.service.add_associate(f"Associate {number + 1}")
+
 
 def make(
     *,
@@ -229,6 +234,7 @@ def test_a_new_lead_enabled_category_needs_no_cascade(s: Setup) -> None:
 
 
 def test_add_company_records_source_utm(s: Setup) -> None:
+    s.staff(2)
     acme = s.service.add_company(
         "Acme", category_id=s.category("Customer"), owner_id=AssociateId(2),
         source_utm=Utm(source="fair", campaign="spring"),
@@ -505,6 +511,7 @@ def test_find_and_count_persons_and_companies(s: Setup) -> None:
 
 
 def test_find_uses_the_acting_associate_and_the_clock(s: Setup) -> None:
+    s.staff(8)
     s.service.add_person("Ann", owner_id=AssociateId(7))
     s.service.add_person("Bob", owner_id=AssociateId(8))
     mine = condition("person.owner", "current_associate")
@@ -619,6 +626,7 @@ def test_in_memory_with_a_file_keeps_everything_and_continues_ids(tmp_path: Path
 
 
 def test_find_and_count_take_a_whole_query(s: Setup) -> None:
+    s.staff(8)
     ann = s.service.add_person("Ann", owner_id=AssociateId(8))
     bob = s.service.add_person("Bob", owner_id=ME)
     mine = condition("person.owner", "current_associate")

@@ -22,10 +22,12 @@ from leadcore.criteria.build import condition
 from leadcore.criteria.errors import OperatorNotAllowed, UnknownFieldError
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
+    CompanyHasPersons,
     ConflictError,
     DeletedItemError,
     DuplicateNameError,
     FeatureNotLicensed,
+    InactiveOwnerError,
     InheritedCategoryError,
     LastCategoryError,
     LeadcoreError,
@@ -57,7 +59,8 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 @attrs.define
 class World:
     """Acme (Lead: Ann Qualified, Bob Open), Bolt (Customer: Cid), Omni (Other), Dan (B2C),
-    Eve (B2C, Lead); Re-nurture and Supplier deleted; one static selection."""
+    Eve (B2C, Lead); Re-nurture and Supplier deleted; one static selection; associates
+    Al (1) and Ria (2, retired)."""
 
     service: LeadService
     store: InMemoryStore
@@ -108,6 +111,8 @@ def build_world(policy: LeadPolicy | None = None) -> World:
     service.delete_lead_status(statuses.by_key("renurture").id)
     service.delete_category(cats.by_name("Supplier").id)
     service.create_static_selection("Acme people", persons=[ann.id, bob.id])
+    service.add_associate("Al")
+    service.retire_associate(service.add_associate("Ria").id)
     names = {"acme": acme.id, "bolt": bolt.id, "omni": omni.id, "ann": ann.id, "bob": bob.id}
     names |= {"cid": cid.id, "dan": dan.id, "eve": eve.id}
     published.clear()
@@ -123,6 +128,7 @@ def snapshot(store: InMemoryStore) -> tuple[object, ...]:
             uow.persons.find(Query()),
             list(uow.history),
             uow.selections.all(),
+            uow.associates.all(),
             [uow.persons.of_company(c.id) for c in uow.companies.find(Query())],
         )
 
@@ -397,6 +403,88 @@ REFUSALS: dict[str, tuple[Case, type[LeadcoreError]]] = {
     "order by an unknown field": (
         lambda w: w.service.find_persons(order=[Order("person.shoe_size")]),
         UnknownFieldError,
+    ),
+    # owners, edits, retiring, deleting
+    "unknown owner of a new company": (
+        lambda w: w.service.add_company("Nova", owner_id=AssociateId(99)),
+        InactiveOwnerError,
+    ),
+    "retired owner of a new person": (
+        lambda w: w.service.add_person("Fay", owner_id=AssociateId(2)),
+        InactiveOwnerError,
+    ),
+    "unknown owner given to a person": (
+        lambda w: w.service.edit_person(
+            w.person("ann"), first_name="Anna", owner_id=AssociateId(99)
+        ),
+        InactiveOwnerError,
+    ),
+    "retired owner given to a company": (
+        lambda w: w.service.edit_company(
+            w.company("acme"), name="Acme A/S", owner_id=AssociateId(2)
+        ),
+        InactiveOwnerError,
+    ),
+    "a person edited to no name": (
+        lambda w: w.service.edit_person(w.person("dan"), first_name=" "),
+        ValidationError,
+    ),
+    "a company renamed to nothing": (
+        lambda w: w.service.edit_company(w.company("acme"), name=""),
+        ValidationError,
+    ),
+    "edit of an unknown person": (
+        lambda w: w.service.edit_person(PersonId(999), last_name="X"),
+        NotFoundError,
+    ),
+    "edit of an unknown company": (
+        lambda w: w.service.edit_company(CompanyId(999), name="X"),
+        NotFoundError,
+    ),
+    "retiring an unknown person": (
+        lambda w: w.service.retire_person(PersonId(999)),
+        NotFoundError,
+    ),
+    "deleting an unknown person": (
+        lambda w: w.service.delete_person(PersonId(999)),
+        NotFoundError,
+    ),
+    "deleting a company that has persons": (
+        lambda w: w.service.delete_company(w.company("acme")),
+        CompanyHasPersons,
+    ),
+    "moving a deleted company's persons to itself": (
+        lambda w: w.service.delete_company(
+            w.company("acme"), persons="move", move_to=w.company("acme")
+        ),
+        ValidationError,
+    ),
+    "moving a deleted company's persons to an unknown company": (
+        lambda w: w.service.delete_company(
+            w.company("acme"), persons="move", move_to=CompanyId(999)
+        ),
+        NotFoundError,
+    ),
+    "move_to without moving": (
+        lambda w: w.service.delete_company(w.company("acme"), move_to=w.company("bolt")),
+        ValidationError,
+    ),
+    "an unknown choice for a deleted company's persons": (
+        lambda w: w.service.delete_company(w.company("acme"), persons="keep"),  # type: ignore[arg-type]
+        ValidationError,
+    ),
+    # associates
+    "renaming an unknown associate": (
+        lambda w: w.service.rename_associate(AssociateId(99), "X"),
+        NotFoundError,
+    ),
+    "an associate without a name": (
+        lambda w: w.service.add_associate(""),
+        ValidationError,
+    ),
+    "an availability that is not one": (
+        lambda w: w.service.set_associate_availability(AssociateId(1), "away"),  # type: ignore[arg-type]
+        ValidationError,
     ),
     # reads of unknown ids
     "view of an unknown person": (

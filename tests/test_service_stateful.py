@@ -17,6 +17,9 @@ reasons, persons with company given a category...). After every step:
   an independent model says; deleting one that a combined selection reads is
   refused;
 - the adapter's indexes equal indexes rebuilt from the data;
+- a deleted person or company is gone, its history stays, no static selection
+  holds it, and its id is never handed out again (after a reopen too); every
+  owner a command set is a known, active associate;
 - a refused command leaves no trace: lists, companies, persons (with versions),
   history, selections and published events are as before.
 """
@@ -39,11 +42,13 @@ from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, RecordingPublisher, SequentialIds
 from leadcore.criteria.ast import Condition
 from leadcore.criteria.build import condition
+from leadcore.criteria.fields import Entity
 from leadcore.errors import LeadcoreError
 from leadcore.history import HistoryEntry, HistoryKind, replay
 from leadcore.lists import new_database
 from leadcore.model import (
     AssociateId,
+    Availability,
     CategoryGroup,
     CategoryId,
     CompanyId,
@@ -81,6 +86,7 @@ class ServiceMachine(RuleBasedStateMachine):
     companies = Bundle("companies")
     persons = Bundle("persons")
     selections = Bundle("selections")
+    associates = Bundle("associates")
 
     def __init__(self) -> None:
         super().__init__()
@@ -97,6 +103,8 @@ class ServiceMachine(RuleBasedStateMachine):
         )
         self.previous: dict[PersonId, tuple[LeadStatusId | None, bool]] = {}
         self.previous_history: list[HistoryEntry] = []
+        self.deleted_persons: set[PersonId] = set()
+        self.deleted_companies: set[CompanyId] = set()
 
     # --- running a command ------------------------------------------------------------------
 
@@ -108,6 +116,7 @@ class ServiceMachine(RuleBasedStateMachine):
                 uow.persons.find(Query()),
                 list(uow.history),
                 uow.selections.all(),
+                uow.associates.all(),
                 len(self.published.events),
             )
 
@@ -126,6 +135,8 @@ class ServiceMachine(RuleBasedStateMachine):
     @rule(target=companies, category=maybe_category)
     def add_company(self, category: CategoryId | None) -> object:
         created = self.attempt(lambda: self.service.add_company("Co", category_id=category))
+        if created is not None:
+            assert created.id not in self.deleted_companies, "a deleted id was reused"
         return multiple() if created is None else created.id
 
     @rule(
@@ -152,6 +163,7 @@ class ServiceMachine(RuleBasedStateMachine):
                 )
             )
             if created is not None:
+                assert created.id not in self.deleted_persons, "a deleted id was reused"
                 added.append(created.id)
         return multiple(*added)
 
@@ -246,6 +258,96 @@ class ServiceMachine(RuleBasedStateMachine):
     def delete_selection(self, selection: SelectionId) -> None:
         self.attempt(lambda: self.service.delete_selection(selection))
 
+    # --- associates, editing, retiring, deleting ---------------------------------------------
+
+    @rule(target=associates, name=st.sampled_from(["Ann", "Bo", " "]))
+    def add_associate(self, name: str) -> object:
+        added = self.attempt(lambda: self.service.add_associate(name))
+        return multiple() if added is None else added.id
+
+    @rule(
+        associate=associates,
+        action=st.sampled_from(["rename", "away", "normal", "retire"]),
+    )
+    def administer_associate(self, associate: AssociateId, action: str) -> None:
+        service = self.service
+        commands: dict[str, Callable[[], object]] = {
+            "rename": lambda: service.rename_associate(associate, "Renamed"),
+            "away": lambda: service.set_associate_availability(associate, Availability.AWAY),
+            "normal": lambda: service.set_associate_availability(associate, Availability.NORMAL),
+            "retire": lambda: service.retire_associate(associate),
+        }
+        self.attempt(commands[action])
+
+    def _owner_ok(self, owner: AssociateId | None) -> bool:
+        """Whether ``owner`` may be set now: None, or a stored associate not retired."""
+        if owner is None:
+            return True
+        with self.store.unit_of_work() as uow:
+            known = {a.id: a for a in uow.associates.all()}
+        return owner in known and not known[owner].retired
+
+    @rule(
+        person=persons,
+        first=st.sampled_from(["Pat", "Kim", ""]),
+        owner=st.none() | associates | st.just(AssociateId(99)),
+        change_owner=st.booleans(),
+    )
+    def edit_person(
+        self, person: PersonId, first: str, owner: AssociateId | None, change_owner: bool
+    ) -> None:
+        allowed = self._owner_ok(owner)
+        with self.store.unit_of_work() as uow:
+            stored = uow.persons.find(Query(condition("person.id", "eq", person)))
+        before = stored[0].owner_id if stored else None
+        if change_owner:
+            edited = self.attempt(
+                lambda: self.service.edit_person(person, first_name=first, owner_id=owner)
+            )
+        else:
+            edited = self.attempt(lambda: self.service.edit_person(person, first_name=first))
+        if edited is not None and change_owner and owner not in (None, before):
+            assert allowed, "an unknown or retired associate became an owner"
+
+    @rule(company=companies, owner=st.none() | associates | st.just(AssociateId(99)))
+    def edit_company(self, company: CompanyId, owner: AssociateId | None) -> None:
+        allowed = self._owner_ok(owner)
+        with self.store.unit_of_work() as uow:
+            found = uow.companies.find(
+                Query(condition("company.id", "eq", company, entity=Entity.COMPANY))
+            )
+        before = found[0].owner_id if found else None
+        edited = self.attempt(lambda: self.service.edit_company(company, name="Co", owner_id=owner))
+        if edited is not None and owner not in (None, before):
+            assert allowed, "an unknown or retired associate became an owner"
+
+    @rule(person=persons, retired=st.booleans())
+    def retire_person(self, person: PersonId, retired: bool) -> None:
+        if retired:
+            self.attempt(lambda: self.service.retire_person(person))
+        else:
+            self.attempt(lambda: self.service.unretire_person(person))
+
+    @rule(person=persons)
+    def delete_person(self, person: PersonId) -> None:
+        if self.attempt(lambda: self.service.delete_person(person)) is not None:
+            self.deleted_persons.add(person)
+
+    @rule(
+        company=companies,
+        mode=st.sampled_from(["refuse", "move", "delete"]),
+        move_to=st.none() | companies,
+    )
+    def delete_company(self, company: CompanyId, mode: Any, move_to: CompanyId | None) -> None:
+        done = self.attempt(
+            lambda: self.service.delete_company(
+                company, persons=mode, move_to=move_to if mode == "move" else None
+            )
+        )
+        if done is not None:
+            self.deleted_companies.add(company)
+            self.deleted_persons.update(done.persons)
+
     @rule(hours=st.integers(1, 24 * 40))
     def time_passes(self, hours: int) -> None:
         self.clock.advance(timedelta(hours=hours))
@@ -290,8 +392,20 @@ class ServiceMachine(RuleBasedStateMachine):
 
         stored_status = {p.id: p.lead_status_id for p in persons}
         for person_id, status in replay(history).items():
+            if person_id in self.deleted_persons:
+                assert person_id not in stored_status, "a deleted person is gone"
+                continue  # its history stays
             assert stored_status[person_id] == status, "history replays to the stored status"
         replayed = replay(history)
+        assert not self.deleted_persons & stored_status.keys(), "a deleted person is gone"
+        assert not self.deleted_companies & companies.keys(), "a deleted company is gone"
+        assert self.store.max_id("person") >= max(self.deleted_persons, default=0)
+        assert self.store.max_id("company") >= max(self.deleted_companies, default=0)
+        with self.store.unit_of_work() as uow:
+            for selection in uow.selections.all():
+                if isinstance(selection, StaticSelection):
+                    assert selection.members.persons <= stored_status.keys()
+                    assert selection.members.companies <= companies.keys()
         assert all(s is None for p, s in stored_status.items() if p not in replayed)
         assert history[: len(self.previous_history)] == self.previous_history
         step = history[len(self.previous_history) :]
@@ -410,12 +524,14 @@ class FileStoreMachine(ServiceMachine):
     @rule()
     def close_and_reopen(self) -> None:
         before = self._state()
+        top = (self.store.max_id("person"), self.store.max_id("company"))
         self.store.close()
         assert self.store.compaction_error is None
         self.store = self._open()
         assert self.store.dropped == []
         self.service = attrs.evolve(self.service, uow=self.store.unit_of_work)
         assert self._state() == before, "the file did not give back the state"
+        assert (self.store.max_id("person"), self.store.max_id("company")) == top
 
     def teardown(self) -> None:
         self.store.close()

@@ -10,12 +10,14 @@
 """
 
 from leadcore.errors import (
+    CompanyHasPersons,
     ConflictError,
     CsvReadError,
     DeletedItemError,
     DuplicateNameError,
     FeatureNotLicensed,
     ImportStopped,
+    InactiveOwnerError,
     InheritedCategoryError,
     LastCategoryError,
     LeadcoreError,
@@ -30,10 +32,12 @@ from leadcore.errors import (
 )
 from leadcore.history import (
     CompanyCategoryChanged,
+    CompanyDeleted,
     DomainEvent,
     HistoryEntry,
     HistoryKind,
     PersonCategoryChanged,
+    PersonDeleted,
     PersonMoved,
     StatusSource,
     replay,
@@ -90,12 +94,13 @@ from leadcore.selections import (
     StaticSelection,
     Target,
 )
-from leadcore.service import LeadService
+from leadcore.service import NOT_GIVEN, Deletion, LeadService
 from leadcore.service.reading import PersonCard
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "NOT_GIVEN",
     "Actor",
     "AllOf",
     "Associate",
@@ -108,11 +113,14 @@ __all__ = [
     "CombinedSelection",
     "Company",
     "CompanyCategoryChanged",
+    "CompanyDeleted",
+    "CompanyHasPersons",
     "CompanyId",
     "CompanyPersons",
     "ConflictError",
     "CsvReadError",
     "DeletedItemError",
+    "Deletion",
     "DomainEvent",
     "DuplicateNameError",
     "DynamicSelection",
@@ -124,6 +132,7 @@ __all__ = [
     "HistoryEntry",
     "HistoryKind",
     "ImportStopped",
+    "InactiveOwnerError",
     "InheritedCategoryError",
     "Language",
     "LastCategoryError",
@@ -150,6 +159,7 @@ __all__ = [
     "Person",
     "PersonCard",
     "PersonCategoryChanged",
+    "PersonDeleted",
     "PersonId",
     "PersonMoved",
     "Query",

@@ -18,12 +18,14 @@ if TYPE_CHECKING:
     from leadcore.importing.rows import RefusedRow
 
 __all__ = [
+    "CompanyHasPersons",
     "ConflictError",
     "CsvReadError",
     "DeletedItemError",
     "DuplicateNameError",
     "FeatureNotLicensed",
     "ImportStopped",
+    "InactiveOwnerError",
     "InheritedCategoryError",
     "LastCategoryError",
     "LeadStatusNotEditable",
@@ -161,6 +163,38 @@ class FeatureNotLicensed(LeadcoreError, PermissionError):
 
 class ReadOnlyError(LeadcoreError):
     """A value is read-only once recorded (UTM data points)."""
+
+
+class InactiveOwnerError(ValidationError):
+    """An owner was set to an associate that is unknown or retired.
+
+    >>> str(InactiveOwnerError(7, "unknown"))[:44]
+    'associate 7 cannot be an owner: it is unknow'
+    """
+
+    def __init__(self, associate_id: int, state: str) -> None:
+        super().__init__(
+            f"associate {associate_id} cannot be an owner",
+            why=f"it is {state}; an owner must be a known, active associate",
+            fix="Add the associate first (add_associate), pick an active one, or pass "
+            "owner_id=None to clear the owner",
+            associate_id=associate_id,
+            state=state,
+        )
+
+
+class CompanyHasPersons(LeadcoreError):
+    """A company that still has persons cannot be deleted as it is."""
+
+    def __init__(self, company_id: int, count: int) -> None:
+        super().__init__(
+            f"company {company_id} still has {count} person(s)",
+            why="deleting it would leave them pointing at a company that no longer exists",
+            fix="Pass persons='move' (with move_to=another company id, or None for no "
+            "company) or persons='delete'",
+            company_id=company_id,
+            count=count,
+        )
 
 
 class ConflictError(LeadcoreError):

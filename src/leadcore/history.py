@@ -23,15 +23,32 @@ from datetime import datetime
 
 import attrs
 
-from leadcore._checks import ID, MOMENT, OPTIONAL_ID, OPTIONAL_TEXT, fields, member
-from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, PersonId
+from leadcore._checks import (
+    ID,
+    ID_SET,
+    MOMENT,
+    OPTIONAL_ID,
+    OPTIONAL_TEXT,
+    fields,
+    member,
+)
+from leadcore.model import (
+    AssociateId,
+    CategoryId,
+    CompanyId,
+    LeadStatusId,
+    PersonId,
+    SelectionId,
+)
 
 __all__ = [
     "CompanyCategoryChanged",
+    "CompanyDeleted",
     "DomainEvent",
     "HistoryEntry",
     "HistoryKind",
     "PersonCategoryChanged",
+    "PersonDeleted",
     "PersonMoved",
     "StatusSource",
     "replay",
@@ -147,7 +164,50 @@ class PersonMoved:
     )
 
 
-DomainEvent = HistoryEntry | CompanyCategoryChanged | PersonCategoryChanged | PersonMoved
+@attrs.frozen
+class PersonDeleted:
+    """A person was deleted; its history stays. ``selections`` are the static
+    selections it was a member of, which lost it (their versions went up)."""
+
+    person_id: PersonId
+    company_id: CompanyId | None
+    at: datetime
+    by: AssociateId | None = None
+    selections: frozenset[SelectionId] = frozenset()
+
+    __attrs_post_init__ = fields(
+        "person deletion",
+        person_id=ID,
+        company_id=OPTIONAL_ID,
+        at=MOMENT,
+        by=OPTIONAL_ID,
+        selections=ID_SET,
+    )
+
+
+@attrs.frozen
+class CompanyDeleted:
+    """A company was deleted (after its persons were moved or deleted, each with its
+    own event). ``selections`` are the static selections that lost it."""
+
+    company_id: CompanyId
+    at: datetime
+    by: AssociateId | None = None
+    selections: frozenset[SelectionId] = frozenset()
+
+    __attrs_post_init__ = fields(
+        "company deletion", company_id=ID, at=MOMENT, by=OPTIONAL_ID, selections=ID_SET
+    )
+
+
+DomainEvent = (
+    HistoryEntry
+    | CompanyCategoryChanged
+    | PersonCategoryChanged
+    | PersonMoved
+    | PersonDeleted
+    | CompanyDeleted
+)
 """Everything an operation of the rules engine can report."""
 
 

@@ -274,15 +274,30 @@ DEFAULT_STATUS_TEXTS: dict[str, dict[Language, tuple[str, str]]] = {
 
 @attrs.frozen
 class Associate:
-    """A user of the CRM; "my" in criteria means the current associate."""
+    """A user of the CRM; "my" in criteria means the current associate.
+
+    A retired associate stays stored (records may still name it as owner) but
+    cannot become the owner of anything. ``version`` counts saves; adapters bump it.
+
+    >>> Associate(AssociateId(1), "Ann").availability.value
+    'normal'
+    """
 
     id: AssociateId
     name: str
     availability: Availability = Availability.NORMAL
     groups: frozenset[str] = frozenset()
+    retired: bool = False
+    version: int = 0
 
     __attrs_post_init__ = fields(
-        "associate", id=ID, name=NAME, availability=member(Availability), groups=TEXT_SET
+        "associate",
+        id=ID,
+        name=NAME,
+        availability=member(Availability),
+        groups=TEXT_SET,
+        retired=FLAG,
+        version=VERSION,
     )
 
 

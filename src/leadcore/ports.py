@@ -32,10 +32,19 @@ from leadcore.criteria.fields import Entity, ListKind, ValueType, field
 from leadcore.errors import ValidationError
 from leadcore.history import DomainEvent, HistoryEntry
 from leadcore.lists import CategoryList, LeadStatusList
-from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId, SelectionId
+from leadcore.model import (
+    Associate,
+    AssociateId,
+    Company,
+    CompanyId,
+    Person,
+    PersonId,
+    SelectionId,
+)
 from leadcore.selections import Selection
 
 __all__ = [
+    "AssociateRepository",
     "Clock",
     "CompanyRepository",
     "EventPublisher",
@@ -254,6 +263,14 @@ class CompanyRepository(Protocol):
     def save(self, company: Company) -> Company:
         """Store a changed company loaded at ``company.version``; returns version + 1."""
 
+    def delete(self, company: Company) -> None:
+        """Remove a company loaded at ``company.version``; it must have no persons left.
+
+        A stale copy raises :class:`ConflictError`; a company that still has
+        persons raises :class:`leadcore.errors.CompanyHasPersons`. Its id is
+        never stored again (see :class:`IdGenerator`).
+        """
+
     def find(self, query: Query) -> list[Company]:
         """Companies matching ``query.criteria``, ordered and paged."""
 
@@ -288,6 +305,12 @@ class PersonRepository(Protocol):
 
     def save_many(self, persons: Iterable[Person]) -> list[Person]:
         """``save`` for many persons at once (a company's cascade); all or none."""
+
+    def delete(self, person: Person) -> None:
+        """Remove a person loaded at ``person.version`` (its history stays).
+
+        A stale copy raises :class:`ConflictError`.
+        """
 
     def of_company(self, company_id: CompanyId) -> list[Person]:
         """Every person of the company, by id."""
@@ -365,6 +388,22 @@ class SelectionRepository(Protocol):
         """Every saved selection, by id."""
 
 
+class AssociateRepository(Protocol):
+    """Stores the associates (the users), versioned like aggregates; never deleted, retired."""
+
+    def get(self, associate_id: AssociateId) -> Associate:
+        """The stored associate; :class:`NotFoundError` when unknown."""
+
+    def add(self, associate: Associate) -> Associate:
+        """Store a new associate; returns it with version 1."""
+
+    def save(self, associate: Associate) -> Associate:
+        """Store a changed associate loaded at ``associate.version``; returns version + 1."""
+
+    def all(self) -> list[Associate]:
+        """Every stored associate (retired ones included), by id."""
+
+
 class HistoryRepository(Protocol):
     """The append-only status history."""
 
@@ -403,6 +442,7 @@ class UnitOfWork(Protocol):
     selections: SelectionRepository
     history: HistoryRepository
     settings: SettingsRepository
+    associates: AssociateRepository
 
     def __enter__(self) -> Self:
         """Begin."""

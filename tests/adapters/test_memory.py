@@ -393,6 +393,38 @@ class StoreMachine(RuleBasedStateMachine):
             )
             self._finish(uow, commit)
 
+    @rule(person=persons, commit=st.booleans())
+    def delete_person(self, person: PersonId, commit: bool) -> None:
+        if person not in self.model_persons:
+            return
+        with self.store.unit_of_work() as uow:
+            uow.persons.delete(uow.persons.get(person))
+            inside = {p.id for p in uow.persons.find(Query(now=AT))}
+            assert inside == self.model_persons.keys() - {person}, "read your own deletion"
+            if commit:
+                del self.model_persons[person]
+            self._finish(uow, commit)
+
+    @rule(company=companies, delete_persons=st.booleans(), commit=st.booleans())
+    def delete_company(self, company: CompanyId, delete_persons: bool, commit: bool) -> None:
+        """Delete a company after deleting its persons or moving them out of it."""
+        if company not in self.model_companies:
+            return
+        with self.store.unit_of_work() as uow:
+            members = uow.persons.of_company(company)
+            for person in members:
+                if delete_persons:
+                    uow.persons.delete(person)
+                else:
+                    uow.persons.save(attrs.evolve(person, company_id=None))
+            uow.companies.delete(uow.companies.get(company))
+            if commit:
+                del self.model_companies[company]
+                if delete_persons:
+                    for person in members:
+                        del self.model_persons[person.id]
+            self._finish(uow, commit)
+
     @invariant()
     def indexes_match_a_rebuild(self) -> None:
         self.store.verify_indexes()

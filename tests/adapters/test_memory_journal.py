@@ -16,7 +16,15 @@ from leadcore.adapters.memory import (
     InMemoryStore,
     PersistenceError,
 )
-from leadcore.model import Company, CompanyId, Person, PersonId
+from leadcore.model import (
+    Associate,
+    AssociateId,
+    Availability,
+    Company,
+    CompanyId,
+    Person,
+    PersonId,
+)
 from leadcore.ports import Query
 from leadcore.testing.contract import AT
 
@@ -161,6 +169,8 @@ def test_compaction_writes_a_snapshot_and_empties_the_old_journal(tmp_path: Path
     store._files.compact_share = 0.0
     for n in range(1, 41):
         _commit(store, n)
+    assert store._compactor is not None
+    store._compactor.join()  # the last one started; close() would make a waiting one give up
     store.close()
     assert store.compaction_error is None
     snapshot = _memory_file.load(path)
@@ -471,3 +481,42 @@ def test_an_append_out_of_sequence_is_refused(tmp_path: Path) -> None:
     writer.close()
     with pytest.raises(OSError, match="cannot be appended"):
         writer.append(2, b"{}")
+
+
+def test_change_records_carry_associates_and_deletions() -> None:
+    change = _memory_file.Change(
+        7,
+        associates=[Associate(AssociateId(3), "Ann", Availability.AWAY, frozenset({"x"}))],
+        deleted_persons=[PersonId(4), PersonId(2)],
+        deleted_companies=[CompanyId(9)],
+    )
+    assert _memory_file.decode_change(_memory_file.encode_change(change)) == change
+    older = _memory_file.decode_change(b'{"seq": 3}')  # written before these existed
+    assert (older.associates, older.deleted_persons, older.deleted_companies) == ([], [], [])
+
+
+def test_deletions_are_replayed_from_the_journal(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with InMemoryStore.open(path) as store:
+        for n in range(1, 4):
+            _commit(store, n)
+        with store.unit_of_work() as uow:
+            uow.persons.delete(uow.persons.get(PersonId(3)))
+            uow.companies.delete(uow.companies.get(CompanyId(3)))
+            uow.persons.delete(uow.persons.get(PersonId(1)))
+            uow.commit()
+    with InMemoryStore.open(path) as store:
+        with store.unit_of_work() as uow:
+            assert [p.id for p in uow.persons.find(Query())] == [2]
+            assert [c.id for c in uow.companies.find(Query())] == [1, 2]
+        assert (store.max_id("person"), store.max_id("company")) == (3, 3)
+        store.verify_indexes()
+
+
+def test_a_journal_record_deleting_a_company_that_has_persons_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with InMemoryStore.open(path) as store:
+        _commit(store, 1)
+        store._journal(_memory_file.Change(store._generation + 1, deleted_companies=[CompanyId(1)]))
+    with pytest.raises(FileFormatError, match="does not fit"):
+        InMemoryStore.open(path)

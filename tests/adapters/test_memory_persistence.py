@@ -26,7 +26,9 @@ from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
 from leadcore.model import (
+    Associate,
     AssociateId,
+    Availability,
     CategoryGroup,
     CategoryId,
     Company,
@@ -481,3 +483,43 @@ def test_the_store_file_gets_normal_permissions_and_keeps_changed_ones(tmp_path:
     path.chmod(0o640)
     store.save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def _with_associates_and_deletions() -> InMemoryStore:
+    store = _filled_store()
+    with store.unit_of_work() as uow:
+        uow.associates.add(Associate(AssociateId(2), "Ann", Availability.AWAY, frozenset({"n"})))
+        uow.associates.add(Associate(AssociateId(1), "Bo", retired=True))
+        last = max(p.id for p in uow.persons.find(Query()))
+        uow.persons.delete(uow.persons.get(last))
+        uow.commit()
+    return store
+
+
+def test_associates_and_the_deleted_ids_round_trip(tmp_path: Path) -> None:
+    store = _with_associates_and_deletions()
+    path = store.save(tmp_path / "crm.json")
+    loaded = InMemoryStore.load(path)
+    with store.unit_of_work() as before, loaded.unit_of_work() as after:
+        assert after.associates.all() == before.associates.all()
+        assert after.persons.find(Query()) == before.persons.find(Query())
+    assert loaded.max_id("person") == store.max_id("person")
+    assert loaded.max_id("associate") == 2
+    loaded.verify_indexes()
+
+
+def test_a_snapshot_written_before_associates_and_deletions_still_loads(tmp_path: Path) -> None:
+    store = _filled_store()
+    path = store.save(tmp_path / "crm.json")
+
+    def older(lines: list[Any]) -> None:
+        header = lines[0]
+        del header["deleted_max"]
+        del header["counts"]["associates"]
+
+    _rewrite_lines(path, older)
+    loaded = InMemoryStore.load(path)
+    with loaded.unit_of_work() as uow:
+        assert uow.associates.all() == []
+        assert len(uow.persons.find(Query())) == len(store)
+    assert loaded.max_id("person") == store.max_id("person")

@@ -3,10 +3,16 @@
 A snapshot (version 2) is UTF-8 JSON lines made by one cattrs converter::
 
     {"format": "leadcore-memory", "version": 2, "seq": 41, "lineage": "9f0c...",
-     "counts": {"selections": 1, "companies": 2, "persons": 3, "history": 4}}
+     "counts": {"selections": 1, "companies": 2, "persons": 3, "history": 4,
+               "associates": 2},
+     "deleted_max": {"person": 9}}
     {lists}
     {settings}
-    one line per selection, company, person and history entry, in that order
+    one line per selection, associate, company, person and history entry, in that order
+
+``deleted_max`` is the highest deleted id of each kind, so that a reopened store
+never hands a deleted id out again. Files written before associates and
+deletions existed lack ``associates`` and ``deleted_max``: they read as none.
     {"end": "leadcore-memory", "bytes": 1234, "crc32": 567}
 
 ``seq`` counts the commits the snapshot holds; the journal
@@ -47,11 +53,15 @@ from leadcore.errors import LeadcoreError
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import (
+    Associate,
+    Availability,
     Category,
     Company,
+    CompanyId,
     LeadStatus,
     LeadStatusId,
     Person,
+    PersonId,
     SelectionId,
     Utm,
 )
@@ -112,6 +122,9 @@ class Snapshot:
     """How many commits the snapshot holds (0 for a version 1 file)."""
     lineage: bytes = bytes(16)
     """Names the history of one store file; its journals carry the same lineage."""
+    associates: list[Associate] = attrs.Factory(list)
+    deleted_max: dict[str, int] = attrs.Factory(dict)
+    """The highest deleted id per kind ("person", "company", "selection")."""
 
 
 @attrs.frozen
@@ -130,6 +143,9 @@ class Change:
     deleted_selections: list[SelectionId] = attrs.Factory(list)
     settings: dict[str, Any] = attrs.Factory(dict)
     bulk: bool = False
+    associates: list[Associate] = attrs.Factory(list)
+    deleted_persons: list[PersonId] = attrs.Factory(list)
+    deleted_companies: list[CompanyId] = attrs.Factory(list)
 
 
 _SELECTION_KINDS: dict[str, type[Any]] = {
@@ -183,6 +199,12 @@ def _utm(data: Any) -> Utm:
     return Utm(**data)
 
 
+def _text_set(data: Any) -> frozenset[Any]:
+    if type(data) is not list:
+        raise TypeError(f"a set of names is a JSON list, not {type(data).__name__}")
+    return frozenset(data)
+
+
 def _moment(text: Any) -> datetime:
     if type(text) is not str:
         raise TypeError(f"a time is ISO 8601 text, not {type(text).__name__}")
@@ -213,6 +235,20 @@ def _make_converter() -> cattrs.Converter:
             first_touch_utm=_utm,
             lead_creation_utm=_utm,
         ),
+    )
+    conv.register_structure_hook(
+        Associate, _by_keywords(Associate, availability=Availability, groups=_text_set)
+    )
+    conv.register_unstructure_hook(
+        Associate,
+        lambda a: {
+            "id": a.id,
+            "name": a.name,
+            "availability": a.availability.value,
+            "groups": sorted(a.groups),
+            "retired": a.retired,
+            "version": a.version,
+        },
     )
     conv.register_structure_hook(
         HistoryEntry,
@@ -306,11 +342,14 @@ def dump(snapshot: Snapshot) -> Iterator[bytes]:
             "companies": len(snapshot.companies),
             "persons": len(snapshot.persons),
             "history": len(snapshot.history),
+            "associates": len(snapshot.associates),
         },
+        "deleted_max": snapshot.deleted_max,
     }
     lines: Iterable[Any] = (
         [header, unstructure(snapshot.lists), snapshot.settings],
         (unstructure(s, Selection) for s in snapshot.selections),
+        map(unstructure, snapshot.associates),
         map(unstructure, snapshot.companies),
         map(unstructure, snapshot.persons),
         map(unstructure, snapshot.history),
@@ -338,7 +377,15 @@ def encode_change(change: Change) -> bytes:
     data: dict[str, Any] = {"seq": change.seq}
     if change.bulk:
         data["bulk"] = True
-    for name in ("companies", "persons", "history", "deleted_selections"):
+    for name in (
+        "companies",
+        "persons",
+        "history",
+        "deleted_selections",
+        "associates",
+        "deleted_persons",
+        "deleted_companies",
+    ):
         rows = getattr(change, name)
         if rows:
             data[name] = [unstructure(row) for row in rows]
@@ -368,6 +415,9 @@ def decode_change(payload: bytes) -> Change:
         deleted_selections=structure(data.get("deleted_selections", []), list[SelectionId]),
         settings=_object(data.get("settings", {})),
         bulk=data.get("bulk", False) is True,
+        associates=structure(data.get("associates", []), list[Associate]),
+        deleted_persons=structure(data.get("deleted_persons", []), list[PersonId]),
+        deleted_companies=structure(data.get("deleted_companies", []), list[CompanyId]),
     )
 
 
@@ -499,11 +549,16 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
             name: _integer(counts[name])
             for name in ("selections", "companies", "persons", "history")
         }
+        wanted["associates"] = _integer(counts.get("associates", 0))
+        deleted_max = {
+            str(kind): _integer(top) for kind, top in _object(header.get("deleted_max", {})).items()
+        }
     except READ_ERRORS as error:
         raise _bad_record(path, error, line=1) from None
     lists = structured(1, "lists", StoredLists)[0]
     settings = _object(next(records(1, "settings")))
     selections = structured(wanted["selections"], "selections", Selection)
+    associates = structured(wanted["associates"], "associates", Associate)
     companies = structured(wanted["companies"], "companies", Company)
     persons = structured(wanted["persons"], "persons", Person)
     history = structured(wanted["history"], "history", HistoryEntry)
@@ -521,7 +576,10 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
             fix=RESTORE,
             path=str(path),
         )
-    return Snapshot(lists, companies, persons, history, selections, settings, seq, lineage)
+    return Snapshot(
+        lists, companies, persons, history, selections, settings, seq, lineage,
+        associates, deleted_max,
+    )  # fmt: skip
 
 
 def _bad_record(path: Path, error: BaseException, **context: Any) -> FileFormatError:
@@ -572,6 +630,7 @@ def _check_references(snapshot: Snapshot, path: Path) -> None:
         ("company", snapshot.companies),
         ("person", snapshot.persons),
         ("selection", snapshot.selections),
+        ("associate", snapshot.associates),
     ):
         seen: set[int] = set()
         for row in rows:

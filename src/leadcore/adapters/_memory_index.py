@@ -131,16 +131,48 @@ def _group(keys: Iterable[Any], start: int) -> dict[Any, list[int]]:
 class PersonIndexes:
     """The person bitset indexes of one store; ``maps[i]`` is index ``INDEX_NAMES[i]``."""
 
-    __slots__ = ("maps", "size")
+    __slots__ = ("dead", "maps", "size")
 
     def __init__(self) -> None:
         self.maps: tuple[dict[Any, int], ...] = tuple({} for _ in INDEX_NAMES)
         self.size = 0
+        self.dead = 0
+        """The slots of deleted persons (tombstones): in no index, never in :attr:`all`."""
 
     @property
     def all(self) -> int:
-        """Every slot."""
-        return (1 << self.size) - 1
+        """Every live slot (deleted persons' slots excluded)."""
+        every = (1 << self.size) - 1
+        return every & ~self.dead if self.dead else every
+
+    def remove(self, rows: Iterable[tuple[int, Row]]) -> None:
+        """Clear the deleted ``(slot, row)`` from every index and mark the slots dead.
+
+        >>> from datetime import datetime, timezone
+        >>> from leadcore.model import Person, PersonId
+        >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        >>> indexes = PersonIndexes()
+        >>> ann = Person(PersonId(1), None, "Ann", "", at, at)
+        >>> indexes.add_bulk(0, [(ann, None), (ann, None)])
+        >>> indexes.remove([(0, (ann, None))])
+        >>> indexes.all, indexes.get(HAS_COMPANY, False)
+        (2, 2)
+        """
+        gone: list[dict[Any, list[int]]] = [{} for _ in INDEX_NAMES]
+        slots: list[int] = []
+        for slot, row in rows:
+            slots.append(slot)
+            for index, key in enumerate(person_keys(*row)):
+                gone[index].setdefault(key, []).append(slot)
+        for found, keys in zip(self.maps, gone, strict=True):
+            for key, removed in keys.items():  # one mask per key, as in apply()
+                bits = found.get(key, 0) & ~bits_of(removed)
+                if bits:
+                    found[key] = bits
+                else:
+                    found.pop(key, None)
+        if slots:
+            self.dead |= bits_of(slots)
 
     def get(self, index: int, key: Any) -> int:
         """Slots whose key in ``index`` is ``key``."""
@@ -209,6 +241,8 @@ class PersonIndexes:
         found: list[str] = []
         if self.size != other.size:
             found.append(f"size {self.size} != {other.size}")
+        if self.dead != other.dead:
+            found.append("deleted slots")
         for name, mine, theirs in zip(INDEX_NAMES, self.maps, other.maps, strict=True):
             mine_set = {k: v for k, v in mine.items() if v}
             theirs_set = {k: v for k, v in theirs.items() if v}

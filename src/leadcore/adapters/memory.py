@@ -42,10 +42,10 @@ import os
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, Generic, Protocol, Self, TypeVar
 
 import attrs
 
@@ -53,7 +53,7 @@ from leadcore.adapters import _memory_durable, _memory_file
 from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
 from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError
-from leadcore.adapters._memory_index import IndexChange, PersonIndexes
+from leadcore.adapters._memory_index import IndexChange, PersonIndexes, bits_of, iter_bits
 from leadcore.adapters._memory_query import (
     PersonMatch,
     QueryContext,
@@ -65,6 +65,7 @@ from leadcore.clock import SystemClock
 from leadcore.criteria.evaluate import company_reader
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
+    CompanyHasPersons,
     ConflictError,
     LeadcoreError,
     NotFoundError,
@@ -73,8 +74,17 @@ from leadcore.errors import (
 )
 from leadcore.history import HistoryEntry
 from leadcore.lists import new_database
-from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
+from leadcore.model import (
+    Associate,
+    AssociateId,
+    Company,
+    CompanyId,
+    Person,
+    PersonId,
+    SelectionId,
+)
 from leadcore.ports import (
+    AssociateRepository,
     Clock,
     CompanyRepository,
     GroupedCounts,
@@ -193,6 +203,12 @@ class _Pending:
     selection_base: dict[SelectionId, int] = attrs.Factory(dict)
     history: list[HistoryEntry] = attrs.Factory(list)
     settings: dict[str, object] = attrs.Factory(dict)
+    associates: dict[AssociateId, Associate] = attrs.Factory(dict)
+    associate_base: dict[AssociateId, int] = attrs.Factory(dict)
+    deleted_persons: dict[PersonId, None] = attrs.Factory(dict)
+    """Persons this unit deleted, in the order it deleted them (absent from ``persons``)."""
+    deleted_companies: dict[CompanyId, None] = attrs.Factory(dict)
+    """Companies this unit deleted (absent from ``companies``)."""
 
     def is_empty(self) -> bool:
         return not (
@@ -202,6 +218,9 @@ class _Pending:
             or self.selections
             or self.history
             or self.settings
+            or self.associates
+            or self.deleted_persons
+            or self.deleted_companies
         )
 
 
@@ -236,6 +255,9 @@ class InMemoryStore:
         self._history: list[HistoryEntry] = []
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
         self._settings: dict[str, object] = {}
+        self._associates: dict[AssociateId, Associate] = {}
+        self._deleted_max: dict[str, int] = {}
+        """The highest deleted id of each kind, so that :meth:`max_id` never hands one out again."""
         self._indexes = PersonIndexes()
         self._generation = 0
         """Counts the changes of the committed state (commits and bulk loads): the journal's seq."""
@@ -273,7 +295,7 @@ class InMemoryStore:
         >>> len(InMemoryStore())
         0
         """
-        return len(self._slot_person)
+        return len(self._slot_of)
 
     @property
     def company_count(self) -> int:
@@ -285,25 +307,32 @@ class InMemoryStore:
         return len(self._companies)
 
     def max_id(self, kind: str) -> int:
-        """The highest stored id of ``kind`` ("company", "person", "selection"), 0 if none.
+        """The highest id of ``kind`` ("company", "person", "selection", "associate")
+        ever stored, deleted ones included (kept in the file too); 0 if none.
 
-        Use it to start an id generator after loading data:
+        Use it to start an id generator after loading data, so that no id is
+        handed out twice, not even a deleted one:
 
         >>> InMemoryStore().max_id("person")
         0
         """
         with self._lock:
+            stored: Iterable[int]
             if kind == "company":
-                return max(self._companies, default=0)
-            if kind == "person":
-                return max(self._slot_of, default=0)
-            if kind == "selection":
-                return max(self._selections, default=0)
-        raise ValidationError(
-            f"unknown id kind {kind!r}",
-            fix="Use 'company', 'person' or 'selection'",
-            kind=kind,
-        )
+                stored = self._companies
+            elif kind == "person":
+                stored = self._slot_of
+            elif kind == "selection":
+                stored = self._selections
+            elif kind == "associate":
+                stored = self._associates
+            else:
+                raise ValidationError(
+                    f"unknown id kind {kind!r}",
+                    fix="Use 'company', 'person', 'selection' or 'associate'",
+                    kind=kind,
+                )
+            return max(max(stored, default=0), self._deleted_max.get(kind, 0))
 
     def load_bulk(
         self,
@@ -470,6 +499,8 @@ class InMemoryStore:
             store = cls(snapshot.lists, clock=clock)
             store._import(snapshot.companies, snapshot.persons, snapshot.history)
             store._selections = {s.id: s for s in snapshot.selections}
+            store._associates = {a.id: a for a in snapshot.associates}
+            store._deleted_max = dict(snapshot.deleted_max)
             store._settings = snapshot.settings
             store._generation = snapshot.seq
         for change in opened.changes:
@@ -634,13 +665,22 @@ class InMemoryStore:
         >>> InMemoryStore().verify_indexes()
         """
         with self._lock:
+            live = self._live_slots()
             rebuilt = PersonIndexes()
-            rebuilt.add_bulk(0, [(p, self._company_of(p)) for p in self._slot_person])
+            rebuilt.size = len(self._slot_person)
+            rebuilt.dead = ((1 << rebuilt.size) - 1) & ~bits_of(sorted(live))
+            rebuilt.apply(
+                (slot, None, (p, self._company_of(p)))
+                for slot, p in enumerate(self._slot_person)
+                if slot in live
+            )
             differences = self._indexes.differences(rebuilt)
+            if len(live) != len(self._slot_of):
+                differences.append("slots of persons")
             members: dict[CompanyId, list[int]] = {c: [] for c in self._companies}
             for slot, person in enumerate(self._slot_person):
-                if self._slot_of.get(person.id) != slot:
-                    differences.append(f"slot of person {person.id}")
+                if slot not in live:
+                    continue
                 if person.company_id is not None:
                     members[person.company_id].append(slot)
             if {c: sorted(s) for c, s in self._members.items()} != members:
@@ -666,6 +706,20 @@ class InMemoryStore:
     def _company_of(self, person: Person) -> Company | None:
         return None if person.company_id is None else self._companies[person.company_id]
 
+    def _live_slots(self) -> set[int]:
+        """The slots of stored persons (a deleted person's slot is a tombstone)."""
+        slot_person = self._slot_person
+        return {
+            slot for person_id, slot in self._slot_of.items() if slot_person[slot].id == person_id
+        }
+
+    def _live_persons(self) -> list[Person]:
+        """The stored persons, by slot (a plain copy while nothing was deleted: it runs
+        under the store lock when a compaction takes its snapshot)."""
+        if not self._indexes.dead:
+            return list(self._slot_person)
+        return [self._slot_person[slot] for slot in iter_bits(self._indexes.all)]
+
     def _committed_person(self, person_id: PersonId) -> Person | None:
         slot = self._slot_of.get(person_id)
         return None if slot is None else self._slot_person[slot]
@@ -681,10 +735,12 @@ class InMemoryStore:
             return _memory_file.Snapshot(
                 lists=self._lists,
                 companies=sorted(self._companies.values(), key=_id_of),
-                persons=list(self._slot_person),
+                persons=self._live_persons(),
                 history=list(self._history),
                 selections=[self._selections[k] for k in sorted(self._selections)],
                 settings=copy.deepcopy(self._settings),
+                associates=[self._associates[k] for k in sorted(self._associates)],
+                deleted_max=dict(self._deleted_max),
                 seq=self._generation,
                 lineage=lineage,
             )
@@ -787,7 +843,7 @@ class InMemoryStore:
             if self._closed or (yielding and self._saves_waiting):
                 return False
         try:
-            if self._closed or self._broken is not None or (yielding and self._saves_waiting):
+            if self._broken is not None or (yielding and self._saves_waiting):
                 return False
             snapshot = self._snapshot(files.lineage)
             files.switch()
@@ -813,6 +869,9 @@ class InMemoryStore:
                         selections=[s for s in pending.selections.values() if s is not None],
                         deleted_selections=[k for k, s in pending.selections.items() if s is None],
                         settings=pending.settings,
+                        associates=list(pending.associates.values()),
+                        deleted_persons=list(pending.deleted_persons),
+                        deleted_companies=list(pending.deleted_companies),
                     )
                 )
             self._applying(self._apply, pending)
@@ -840,9 +899,13 @@ class InMemoryStore:
                 lists=change.lists,
                 history=change.history,
                 settings=change.settings,
+                associates={a.id: a for a in change.associates},
+                deleted_persons=dict.fromkeys(change.deleted_persons),
+                deleted_companies=dict.fromkeys(change.deleted_companies),
             )
             pending.selections.update((s.id, s) for s in change.selections)
             pending.selections.update((k, None) for k in change.deleted_selections)
+            self._check_deleted_companies(pending)
             self._apply(pending)
         self._generation = change.seq
 
@@ -875,16 +938,45 @@ class InMemoryStore:
                         self._members[person.company_id].append(slot)
                     changes.append((slot, None, (person, self._company_of(person))))
             self._indexes.apply(changes)
+            self._delete_persons(pending.deleted_persons)
+            for company_id in pending.deleted_companies:
+                self._companies.pop(company_id, None)
+                self._members.pop(company_id, None)
+                self._note_deleted("company", company_id)
             if pending.lists is not None:
                 self._lists = pending.lists
             for selection_id, selection in pending.selections.items():
                 if selection is None:
                     self._selections.pop(selection_id, None)
+                    self._note_deleted("selection", selection_id)
                 else:
                     self._selections[selection_id] = selection
+            self._associates.update(pending.associates)
             self._append_history(pending.history)
             self._settings.update(pending.settings)
             self._generation += 1
+
+    def _delete_persons(self, person_ids: Iterable[PersonId]) -> None:
+        """Make the slots of deleted persons tombstones: out of every index and member list."""
+        removed: list[tuple[int, tuple[Person, Company | None]]] = []
+        left: dict[CompanyId, set[int]] = {}
+        for person_id in person_ids:
+            self._note_deleted("person", person_id)
+            slot = self._slot_of.pop(person_id, None)
+            if slot is None:  # added and deleted by the same unit
+                continue
+            person = self._slot_person[slot]
+            if person.company_id is not None:
+                left.setdefault(person.company_id, set()).add(slot)
+            removed.append((slot, (person, self._company_of(person))))
+        for company_id, slots in left.items():  # one pass per company, not one per person
+            members = self._members[company_id]
+            members[:] = [slot for slot in members if slot not in slots]
+        self._indexes.remove(removed)
+
+    def _note_deleted(self, kind: str, record_id: int) -> None:
+        if record_id > self._deleted_max.get(kind, 0):
+            self._deleted_max[kind] = record_id
 
     def _rows_touched_by(self, pending: _Pending) -> dict[int, tuple[Person, Company | None]]:
         """Committed rows whose index keys a commit may change, by slot.
@@ -917,6 +1009,20 @@ class InMemoryStore:
         if pending.lists is not None and self._lists.version != pending.lists_base:
             raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
         _check_bases("selection", pending.selection_base, self._selections.get)
+        _check_bases("associate", pending.associate_base, self._associates.get)
+        self._check_deleted_companies(pending)
+
+    def _check_deleted_companies(self, pending: _Pending) -> None:
+        """Refuse deleting a company that would keep persons once ``pending`` is applied."""
+        for company_id in pending.deleted_companies:
+            left = [
+                slot
+                for slot in self._members.get(company_id, ())
+                if (person := self._slot_person[slot]).id not in pending.deleted_persons
+                and pending.persons.get(person.id, person).company_id == company_id
+            ]
+            if left:
+                raise CompanyHasPersons(company_id, len(left))
 
 
 K = TypeVar("K")
@@ -960,6 +1066,7 @@ class InMemoryUnitOfWork:
         self.selections: SelectionRepository = _Selections(self)
         self.history: HistoryRepository = _History(self)
         self.settings: SettingsRepository = _Settings(self)
+        self.associates: AssociateRepository = _Associates(self)
 
     @property
     def store(self) -> InMemoryStore:
@@ -1024,15 +1131,21 @@ class InMemoryUnitOfWork:
     # --- merged reads ----------------------------------------------------------------------
 
     def _company(self, company_id: CompanyId) -> Company | None:
-        found = self._pending.companies.get(company_id)
+        pending = self._pending
+        found = pending.companies.get(company_id)
         if found is not None:
             return found
+        if company_id in pending.deleted_companies:
+            return None
         return self._store._companies.get(company_id)
 
     def _person(self, person_id: PersonId) -> Person | None:
-        found = self._pending.persons.get(person_id)
+        pending = self._pending
+        found = pending.persons.get(person_id)
         if found is not None:
             return found
+        if person_id in pending.deleted_persons:
+            return None
         return self._store._committed_person(person_id)
 
     def _current_lists(self) -> StoredLists:
@@ -1045,6 +1158,16 @@ class InMemoryUnitOfWork:
             now=query.now if query.now is not None else self._store.clock.now(),
             current_associate=query.current_associate,
         )
+
+
+def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
+    return ValidationError(
+        f"{kind} {record_id} was deleted in this unit of work",
+        why="a deleted id is not stored again",
+        fix="Add the record under a new id",
+        kind=kind,
+        id=record_id,
+    )
 
 
 def _require_company(uow: InMemoryUnitOfWork, company_id: CompanyId | None) -> None:
@@ -1070,6 +1193,8 @@ class _Companies:
             existing = self._uow._company(company.id)
             if existing is not None:
                 raise ConflictError("company", company.id, _ABSENT, existing.version)
+            if company.id in self._uow._pending.deleted_companies:
+                raise _deleted_in_unit("company", company.id)
             stored = _bump(company, 1)
             pending = self._uow._pending
             pending.company_base.setdefault(company.id, _ABSENT)
@@ -1089,6 +1214,23 @@ class _Companies:
             _record_base(pending.company_base, company.id, self._uow._store._companies.get)
             pending.companies[company.id] = stored
             return stored
+
+    def delete(self, company: Company) -> None:
+        """Remove a company loaded at ``company.version``; it must have no persons left."""
+        uow = self._uow
+        with uow._store._lock:
+            current = uow._company(company.id)
+            if current is None:
+                raise NotFoundError("company", company.id)
+            if current.version != company.version:
+                raise ConflictError("company", company.id, company.version, current.version)
+            left = uow.persons.of_company(company.id)
+            if left:
+                raise CompanyHasPersons(company.id, len(left))
+            pending = uow._pending
+            _record_base(pending.company_base, company.id, uow._store._companies.get)
+            pending.companies.pop(company.id, None)
+            pending.deleted_companies[company.id] = None
 
     def find(self, query: Query) -> list[Company]:
         """Companies matching ``query.criteria``, ordered and paged."""
@@ -1141,8 +1283,10 @@ class _Companies:
 
     def _all(self) -> Iterator[Company]:
         pending = self._uow._pending.companies
+        deleted = self._uow._pending.deleted_companies
         for company_id, company in self._uow._store._companies.items():
-            yield pending.get(company_id, company)
+            if company_id not in deleted:
+                yield pending.get(company_id, company)
         for company_id, company in pending.items():
             if company_id not in self._uow._store._companies:
                 yield company
@@ -1191,6 +1335,8 @@ class _Persons:
             existing = self._uow._person(person.id)
             if existing is not None:
                 raise ConflictError("person", person.id, _ABSENT, existing.version)
+            if person.id in self._uow._pending.deleted_persons:
+                raise _deleted_in_unit("person", person.id)
             _require_company(self._uow, person.company_id)
             stored = _bump_person(person, 1)
             pending = self._uow._pending
@@ -1235,16 +1381,32 @@ class _Persons:
                 stored.append(new)
             return stored
 
+    def delete(self, person: Person) -> None:
+        """Remove a person loaded at ``person.version``; its history stays."""
+        uow = self._uow
+        with uow._store._lock:
+            current = uow._person(person.id)
+            if current is None:
+                raise NotFoundError("person", person.id)
+            if current.version != person.version:
+                raise ConflictError("person", person.id, person.version, current.version)
+            pending = uow._pending
+            _record_base(pending.person_base, person.id, uow._store._committed_person)
+            pending.persons.pop(person.id, None)
+            pending.deleted_persons[person.id] = None
+
     def of_company(self, company_id: CompanyId) -> list[Person]:
         """Every person of the company as this unit sees it, by id."""
         uow = self._uow
         store = uow._store
         with store._lock:
             pending = uow._pending.persons
+            deleted = uow._pending.deleted_persons
             found: dict[PersonId, Person] = {}
             for slot in store._members.get(company_id, ()):
                 person = store._slot_person[slot]
-                found[person.id] = pending.get(person.id, person)
+                if person.id not in deleted:
+                    found[person.id] = pending.get(person.id, person)
             for person in pending.values():
                 found[person.id] = person
             return sorted(
@@ -1340,6 +1502,10 @@ class _PersonSource:
         for company_id in pending.companies:
             dirty.update(store._members.get(company_id, ()))
         self.overlay: list[Person] = []
+        for person_id in pending.deleted_persons:
+            slot = store._slot_of.get(person_id)
+            if slot is not None:
+                dirty.add(slot)
         for person in pending.persons.values():
             slot = store._slot_of.get(person.id)
             if slot is not None:
@@ -1347,7 +1513,7 @@ class _PersonSource:
             self.overlay.append(person)
         for slot in dirty:
             person = store._slot_person[slot]
-            if person.id not in pending.persons:
+            if person.id not in pending.persons and person.id not in pending.deleted_persons:
                 self.overlay.append(person)
         self.dirty_slots = dirty
 
@@ -1384,51 +1550,91 @@ class _Lists:
             return stored
 
 
-class _Selections:
+class _Keyed(Generic[K, V]):
+    """``get``, ``add``, ``save`` and ``all`` of versioned records kept by id in the
+    store and in the unit's overlay (selections, associates); ``None`` in the
+    overlay marks a deleted record."""
+
+    kind = ""
+
     def __init__(self, uow: InMemoryUnitOfWork) -> None:
         self._uow = uow
 
-    def _current(self, selection_id: SelectionId) -> Selection | None:
-        pending = self._uow._pending.selections
-        if selection_id in pending:
-            return pending[selection_id]
-        return self._uow._store._selections.get(selection_id)
+    def _overlay(self) -> Mapping[K, V | None]:
+        raise NotImplementedError
 
-    def _touch(self, selection_id: SelectionId) -> None:
-        store = self._uow._store
-        _record_base(self._uow._pending.selection_base, selection_id, store._selections.get)
+    def _committed(self) -> Mapping[K, V]:
+        raise NotImplementedError
 
-    def get(self, selection_id: SelectionId) -> Selection:
-        """The stored selection; :class:`NotFoundError` when unknown."""
+    def _bases(self) -> dict[K, int]:
+        raise NotImplementedError
+
+    def _put(self, key: K, item: V) -> None:
+        raise NotImplementedError
+
+    def _current(self, key: K) -> V | None:
+        overlay = self._overlay()
+        if key in overlay:
+            return overlay[key]
+        return self._committed().get(key)
+
+    def _touch(self, key: K) -> None:
+        _record_base(self._bases(), key, self._committed().get)
+
+    def get(self, key: K) -> V:
+        """The stored record; :class:`NotFoundError` when unknown."""
         with self._uow._store._lock:
-            found = self._current(selection_id)
+            found = self._current(key)
         if found is None:
-            raise NotFoundError("selection", selection_id)
+            raise NotFoundError(self.kind, key)
         return found
 
-    def add(self, selection: Selection) -> Selection:
-        """Store a new selection with version 1."""
+    def add(self, item: V) -> V:
+        """Store a new record with version 1."""
         with self._uow._store._lock:
-            existing = self._current(selection.id)
+            existing = self._current(item.id)
             if existing is not None:
-                raise ConflictError("selection", selection.id, _ABSENT, existing.version)
-            self._touch(selection.id)
-            stored = _bump(selection, 1)
-            self._uow._pending.selections[selection.id] = stored
-            return stored
+                raise ConflictError(self.kind, item.id, _ABSENT, existing.version)
+            return self._store(item, 1)
 
-    def save(self, selection: Selection) -> Selection:
-        """Store a changed selection loaded at ``selection.version``; returns version + 1."""
+    def save(self, item: V) -> V:
+        """Store a changed record loaded at ``item.version``; returns version + 1."""
         with self._uow._store._lock:
-            current = self._current(selection.id)
+            current = self._current(item.id)
             if current is None:
-                raise NotFoundError("selection", selection.id)
-            if current.version != selection.version:
-                raise ConflictError("selection", selection.id, selection.version, current.version)
-            self._touch(selection.id)
-            stored = _bump(selection, current.version + 1)
-            self._uow._pending.selections[selection.id] = stored
-            return stored
+                raise NotFoundError(self.kind, item.id)
+            if current.version != item.version:
+                raise ConflictError(self.kind, item.id, item.version, current.version)
+            return self._store(item, current.version + 1)
+
+    def _store(self, item: V, version: int) -> V:
+        self._touch(item.id)
+        stored = _bump(item, version)
+        self._put(item.id, stored)
+        return stored
+
+    def all(self) -> list[V]:
+        """Every record as this unit sees it, by id."""
+        with self._uow._store._lock:
+            merged: dict[K, V | None] = dict(self._committed())
+            merged.update(self._overlay())
+        return [item for _, item in sorted(merged.items()) if item is not None]
+
+
+class _Selections(_Keyed[SelectionId, Selection]):
+    kind = "selection"
+
+    def _overlay(self) -> Mapping[SelectionId, Selection | None]:
+        return self._uow._pending.selections
+
+    def _committed(self) -> Mapping[SelectionId, Selection]:
+        return self._uow._store._selections
+
+    def _bases(self) -> dict[SelectionId, int]:
+        return self._uow._pending.selection_base
+
+    def _put(self, key: SelectionId, item: Selection) -> None:
+        self._uow._pending.selections[key] = item
 
     def delete(self, selection_id: SelectionId) -> None:
         """Remove a selection; :class:`NotFoundError` when unknown."""
@@ -1438,12 +1644,21 @@ class _Selections:
             self._touch(selection_id)
             self._uow._pending.selections[selection_id] = None
 
-    def all(self) -> list[Selection]:
-        """Every saved selection as this unit sees it, by id."""
-        with self._uow._store._lock:
-            merged: dict[SelectionId, Selection | None] = dict(self._uow._store._selections)
-            merged.update(self._uow._pending.selections)
-        return [s for _, s in sorted(merged.items()) if s is not None]
+
+class _Associates(_Keyed[AssociateId, Associate]):
+    kind = "associate"
+
+    def _overlay(self) -> Mapping[AssociateId, Associate | None]:
+        return self._uow._pending.associates
+
+    def _committed(self) -> Mapping[AssociateId, Associate]:
+        return self._uow._store._associates
+
+    def _bases(self) -> dict[AssociateId, int]:
+        return self._uow._pending.associate_base
+
+    def _put(self, key: AssociateId, item: Associate) -> None:
+        self._uow._pending.associates[key] = item
 
 
 class _History:

@@ -3,7 +3,8 @@
 :class:`LeadService` is the one entry point. Its use cases live in one module
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
 :mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
-:mod:`~leadcore.service.selections` and :mod:`~leadcore.service.imports`;
+:mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections` and
+:mod:`~leadcore.service.imports`;
 :mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
@@ -46,24 +47,27 @@ from leadcore.lists import existing_database, new_database
 from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
+from leadcore.service._base import NOT_GIVEN, NotGiven
+from leadcore.service.associates import AssociatesArea
 from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
-from leadcore.service.records import RecordsArea
+from leadcore.service.records import Deletion, RecordsArea
 from leadcore.service.selections import SelectionsArea
 
-__all__ = ["LeadService"]
+__all__ = ["NOT_GIVEN", "Deletion", "LeadService", "NotGiven"]
 
 _DEFAULT_POLICY = LeadPolicy()
 
 
 @attrs.frozen
-class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea, ImportsArea):
+class LeadService(ReadingArea, ListsArea, RecordsArea, AssociatesArea, SelectionsArea, ImportsArea):
     """Every use case of lead management, over the ports.
 
     ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.
     ``associate`` (the acting user, recorded in history and used as "current
-    associate" in criteria), ``licence`` and ``source`` are set once here;
+    associate" in criteria; any id the application uses for its user, it need
+    not be a stored associate), ``licence`` and ``source`` are set once here;
     :meth:`acting_as` gives a service acting for someone else.
 
     Use :meth:`in_memory` to embed leadcore without any storage setup, or build
@@ -112,7 +116,8 @@ class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea, ImportsAr
         With ``path`` the store is kept in that file (see
         :meth:`leadcore.adapters.memory.InMemoryStore.open` for what ``autosave``
         promises after a crash): the service holds the file's lock until
-        :meth:`close`, and new ids continue after the stored ones; ``database``
+        :meth:`close`, and new ids continue after the highest ones ever stored
+        (deleted ones included, so no id is handed out twice); ``database``
         then only matters for a new file. ``language`` ("en" or "da") is the
         language the database is created in: it names the shipped categories and
         statuses (a Danish database has "Lead", "Marketingkvalificeret lead", "Åben").
@@ -143,7 +148,9 @@ class LeadService(ReadingArea, ListsArea, RecordsArea, SelectionsArea, ImportsAr
             store = InMemoryStore(made, clock=chosen)
         else:
             store = InMemoryStore.open(path, lists=made, clock=chosen, autosave=autosave)
-        used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
+        used = {
+            kind: store.max_id(kind) for kind in ("company", "person", "selection", "associate")
+        }
         return cls(
             store.unit_of_work,
             clock=chosen,

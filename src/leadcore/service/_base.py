@@ -7,13 +7,15 @@ Not public API.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
+from typing import Final, Literal
 
 from leadcore.criteria import build
 from leadcore.criteria.ast import Criterion
 from leadcore.criteria.fields import Entity, ListKind, field
-from leadcore.errors import ValidationError
+from leadcore.errors import InactiveOwnerError, NotFoundError, ValidationError
 from leadcore.history import StatusSource
 from leadcore.licence import Feature, Licence
 from leadcore.model import (
@@ -34,7 +36,20 @@ from leadcore.ports import (
 from leadcore.rules import Actor, Lists
 from leadcore.service._core import Command, run_command
 
-__all__ = ["ServiceBase"]
+__all__ = ["NOT_GIVEN", "NotGiven", "ServiceBase"]
+
+
+class NotGiven(enum.Enum):
+    """The type of :data:`NOT_GIVEN`."""
+
+    NOT_GIVEN = "not given"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+"""The default of an edit command's keyword arguments: "leave this field as it is"
+(so that ``None`` can mean "clear" where a field is optional, like an owner)."""
+
+Unchanged = Literal[NotGiven.NOT_GIVEN]
 
 
 class ServiceBase:
@@ -105,6 +120,18 @@ class ServiceBase:
     def _lists(uow: UnitOfWork) -> Lists:
         stored = uow.lists.load()
         return Lists(stored.categories, stored.statuses)
+
+    @staticmethod
+    def _check_owner(uow: UnitOfWork, owner_id: AssociateId | None) -> None:
+        """An owner being set must be a known, active associate (None clears it)."""
+        if owner_id is None:
+            return
+        try:
+            owner = uow.associates.get(owner_id)
+        except NotFoundError:
+            raise InactiveOwnerError(owner_id, "unknown") from None
+        if owner.retired:
+            raise InactiveOwnerError(owner_id, "retired")
 
     @staticmethod
     def _company_of(uow: UnitOfWork, person: Person) -> Company | None:

@@ -1,5 +1,5 @@
-"""Companies and persons: adding them, categories (R3, R10), lead status (R1-R8)
-and UTM data points (R12).
+"""Companies and persons: adding, editing, retiring and deleting them, categories
+(R3, R10), lead status (R1-R8) and UTM data points (R12).
 
 An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 ``from leadcore import LeadService``.
@@ -7,12 +7,15 @@ An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
+from typing import Any, Literal, TypeVar
 
 import attrs
 
 from leadcore import rules
-from leadcore.errors import ReadOnlyError, ValidationError
+from leadcore.errors import CompanyHasPersons, ReadOnlyError, ValidationError
+from leadcore.history import CompanyDeleted, PersonDeleted
 from leadcore.model import (
     AssociateId,
     CategoryId,
@@ -21,14 +24,34 @@ from leadcore.model import (
     LeadStatusId,
     Person,
     PersonId,
+    SelectionId,
     Utm,
 )
 from leadcore.ports import (
     UnitOfWork,
 )
-from leadcore.service._base import ServiceBase
+from leadcore.selections import Members, StaticSelection
+from leadcore.service._base import NOT_GIVEN, ServiceBase, Unchanged
+from leadcore.service._core import Command
 
-__all__ = ["RecordsArea"]
+__all__ = ["Deletion", "RecordsArea"]
+
+_Owned = TypeVar("_Owned", Company, Person)
+
+
+@attrs.frozen
+class Deletion:
+    """What a delete command did: the records deleted or moved, and the static
+    selections that lost members (each saved with a new version)."""
+
+    persons: tuple[PersonId, ...] = ()
+    """The persons deleted, by id."""
+    moved: tuple[PersonId, ...] = ()
+    """The persons moved away from a deleted company, by id."""
+    company: CompanyId | None = None
+    """The company deleted, if any."""
+    selections: tuple[SelectionId, ...] = ()
+    """The static selections that lost a deleted member, by id."""
 
 
 class RecordsArea(ServiceBase):
@@ -46,6 +69,9 @@ class RecordsArea(ServiceBase):
     ) -> Company:
         """Add a company, with its source UTM (read-only once recorded).
 
+        ``owner_id`` must be a known, active associate
+        (:class:`leadcore.errors.InactiveOwnerError` otherwise).
+
         >>> service = LeadService.in_memory()
         >>> service.add_company("Acme", source_utm=Utm(source="fair")).source_utm.source
         'fair'
@@ -62,6 +88,7 @@ class RecordsArea(ServiceBase):
                 owner_id=owner_id,
                 source_utm=source_utm,
             )
+            self._check_owner(command.uow, company.owner_id)
             outcome = rules.create_company(company, lists.categories)
             created = command.uow.companies.add(outcome.companies[0])
         return created
@@ -87,7 +114,8 @@ class RecordsArea(ServiceBase):
         The UTM data points are recorded as given and read-only afterwards; the
         company gets each one it does not hold yet copied to its own first-touch
         and lead-creation data points, beside its source (R12). Giving
-        ``status_id`` needs the lead-status feature and passes the transition policy.
+        ``status_id`` needs the lead-status feature and passes the transition policy. ``owner_id``
+        must be a known, active associate.
 
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
@@ -120,6 +148,7 @@ class RecordsArea(ServiceBase):
                 lead_creation_utm=lead_creation_utm,
                 retired=retired,
             )
+            self._check_owner(uow, person.owner_id)
             outcome = rules.create_person(
                 person,
                 company,
@@ -340,6 +369,251 @@ class RecordsArea(ServiceBase):
             )
             command.apply(outcome)
         return command.persons.get(person_id, person)
+
+    def edit_person(
+        self,
+        person_id: PersonId,
+        *,
+        first_name: str | Unchanged = NOT_GIVEN,
+        last_name: str | Unchanged = NOT_GIVEN,
+        email: str | Unchanged = NOT_GIVEN,
+        owner_id: AssociateId | Unchanged | None = NOT_GIVEN,
+    ) -> Person:
+        """Change a person's names, e-mail or owner; a field not given stays as it is.
+
+        ``owner_id=None`` clears the owner; a new owner must be a known, active
+        associate. Changing nothing stores nothing (the version stays).
+
+        >>> service = LeadService.in_memory()
+        >>> ann = service.add_associate("Ann")
+        >>> bo = service.add_person("Bo", "Berg")
+        >>> bo = service.edit_person(bo.id, last_name="Birk", owner_id=ann.id)
+        >>> bo.full_name, bo.owner_id == ann.id, bo.version
+        ('Bo Birk', True, 2)
+        >>> service.edit_person(bo.id, owner_id=None).owner_id is None
+        True
+        """
+        changes = _given(first_name=first_name, last_name=last_name, email=email, owner_id=owner_id)
+        return self._edit_person(person_id, changes)
+
+    def retire_person(self, person_id: PersonId) -> Person:
+        """Mark a person retired (no longer at the company); its lead status is kept.
+
+        Retiring a retired person changes nothing.
+
+        >>> service = LeadService.in_memory()
+        >>> bo = service.add_person("Bo")
+        >>> service.retire_person(bo.id).retired
+        True
+        >>> from leadcore.criteria.build import condition
+        >>> service.count_persons(condition("person.retired", "is_true"))
+        1
+        """
+        return self._edit_person(person_id, {"retired": True})
+
+    def unretire_person(self, person_id: PersonId) -> Person:
+        """Make a retired person active again.
+
+        >>> service = LeadService.in_memory()
+        >>> bo = service.add_person("Bo", retired=True)
+        >>> service.unretire_person(bo.id).retired
+        False
+        """
+        return self._edit_person(person_id, {"retired": False})
+
+    def _edit_person(self, person_id: PersonId, changes: dict[str, Any]) -> Person:
+        with self._command() as command:
+            person = command.uow.persons.get(person_id)
+            changed = self._edited(command.uow, person, changes)
+            if changed is None:
+                return person
+            saved = command.uow.persons.save(changed)
+        return saved
+
+    def _edited(self, uow: UnitOfWork, current: _Owned, changes: dict[str, Any]) -> _Owned | None:
+        """``current`` with ``changes`` and a new ``updated`` time, or None when nothing
+        changes; a new owner must be an active associate."""
+        owner = changes.get("owner_id", current.owner_id)
+        if owner != current.owner_id:
+            self._check_owner(uow, owner)
+        changed = attrs.evolve(current, **changes)
+        if changed == current:
+            return None
+        return attrs.evolve(changed, updated=self.clock.now())
+
+    def edit_company(
+        self,
+        company_id: CompanyId,
+        *,
+        name: str | Unchanged = NOT_GIVEN,
+        owner_id: AssociateId | Unchanged | None = NOT_GIVEN,
+    ) -> Company:
+        """Rename a company or change its owner; a field not given stays as it is.
+
+        ``owner_id=None`` clears the owner; a new owner must be a known, active
+        associate. Changing nothing stores nothing.
+
+        >>> service = LeadService.in_memory()
+        >>> acme = service.add_company("Acme")
+        >>> service.edit_company(acme.id, name="Acme Ltd").name
+        'Acme Ltd'
+        >>> service.edit_company(acme.id, owner_id=AssociateId(9))
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.InactiveOwnerError: associate 9 cannot be an owner: it is unknown; ...
+        """
+        changes = _given(name=name, owner_id=owner_id)
+        with self._command() as command:
+            company = command.uow.companies.get(company_id)
+            changed = self._edited(command.uow, company, changes)
+            if changed is None:
+                return company
+            saved = command.uow.companies.save(changed)
+        return saved
+
+    def delete_person(self, person_id: PersonId) -> Deletion:
+        """Delete a person: static selections lose it, its status history stays, and its
+        id is never handed out again. Publishes :class:`leadcore.history.PersonDeleted`.
+
+        >>> service = LeadService.in_memory()
+        >>> bo = service.add_person("Bo")
+        >>> service.delete_person(bo.id).persons == (bo.id,)
+        True
+        >>> service.get_person(bo.id)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.NotFoundError: unknown person id 1: ...
+        """
+        with self._command() as command:
+            uow = command.uow
+            person = uow.persons.get(person_id)
+            lost = _drop_members(uow, persons=(person_id,))
+            uow.persons.delete(person)
+            command.events.append(
+                PersonDeleted(
+                    person_id, person.company_id, self.clock.now(), self.associate, frozenset(lost)
+                )
+            )
+        return Deletion(persons=(person_id,), selections=tuple(lost))
+
+    def delete_company(
+        self,
+        company_id: CompanyId,
+        *,
+        persons: Literal["refuse", "move", "delete"] = "refuse",
+        move_to: CompanyId | None = None,
+    ) -> Deletion:
+        """Delete a company; static selections lose it and its id is never handed out again.
+
+        A company that still has persons is refused
+        (:class:`leadcore.errors.CompanyHasPersons`, naming how many) unless
+        ``persons="move"`` moves them to ``move_to`` (another company, or
+        ``None`` for no company: each keeps its category as its own), through
+        the rules as :meth:`move_person` would, or ``persons="delete"`` deletes
+        them as :meth:`delete_person` would.
+
+        >>> service = LeadService.in_memory()
+        >>> acme, bolt = service.add_company("Acme"), service.add_company("Bolt")
+        >>> bo = service.add_person("Bo", company_id=acme.id)
+        >>> service.delete_company(acme.id)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.CompanyHasPersons: company 1 still has 1 person(s): ...
+        >>> service.delete_company(acme.id, persons="move", move_to=bolt.id).moved == (bo.id,)
+        True
+        >>> service.get_person(bo.id).company_id == bolt.id
+        True
+        """
+        if persons not in ("refuse", "move", "delete"):
+            raise ValidationError(
+                f"unknown choice persons={persons!r}",
+                why="a company's persons can be refused, moved or deleted",
+                fix="Pass persons='refuse', 'move' or 'delete'",
+                company_id=company_id,
+            )
+        if move_to is not None and persons != "move":
+            raise ValidationError(
+                "move_to given without persons='move'",
+                why="move_to only says where the persons of a deleted company go",
+                fix="Pass persons='move' with move_to, or leave move_to out",
+                company_id=company_id,
+            )
+        with self._command() as command:
+            uow = command.uow
+            company = uow.companies.get(company_id)
+            if move_to == company_id:
+                raise ValidationError(
+                    f"cannot move the persons of company {company_id} to itself",
+                    why="it is the company being deleted",
+                    fix="Pass another company id, or None for no company",
+                    company_id=company_id,
+                )
+            members = uow.persons.of_company(company_id)
+            if members and persons == "refuse":
+                raise CompanyHasPersons(company_id, len(members))
+            moving = persons == "move"
+            if moving:
+                self._move_all(command, company, members, move_to)
+            deleted = () if moving else tuple(p.id for p in members)
+            lost = _drop_members(uow, persons=deleted, companies=(company_id,))
+            now = self.clock.now()
+            for person_id in deleted:
+                uow.persons.delete(uow.persons.get(person_id))
+                held = frozenset(s for s, gone in lost.items() if person_id in gone.persons)
+                command.events.append(
+                    PersonDeleted(person_id, company_id, now, self.associate, held)
+                )
+            uow.companies.delete(uow.companies.get(company_id))
+            held = frozenset(s for s, gone in lost.items() if company_id in gone.companies)
+            command.events.append(CompanyDeleted(company_id, now, self.associate, held))
+        return Deletion(
+            persons=deleted,
+            moved=tuple(p.id for p in members) if moving else (),
+            company=company_id,
+            selections=tuple(lost),
+        )
+
+    def _move_all(
+        self,
+        command: Command,
+        company: Company,
+        members: Iterable[Person],
+        move_to: CompanyId | None,
+    ) -> None:
+        uow = command.uow
+        to_company = None if move_to is None else uow.companies.get(move_to)
+        lists = self._lists(uow)
+        actor = self._actor()
+        for person in members:
+            outcome = rules.move_person(
+                person, company, to_company, lists, actor, policy=self.policy
+            )
+            command.apply(outcome)
+
+
+def _given(**values: object) -> dict[str, Any]:
+    """The keyword arguments that were given (not :data:`NOT_GIVEN`)."""
+    return {name: value for name, value in values.items() if value is not NOT_GIVEN}
+
+
+def _drop_members(
+    uow: UnitOfWork,
+    *,
+    persons: Iterable[PersonId] = (),
+    companies: Iterable[CompanyId] = (),
+) -> dict[SelectionId, Members]:
+    """Remove deleted records from every static selection holding them; each such
+    selection is saved once (its version goes up). Returns what each lost, by id."""
+    gone = Members(companies=frozenset(companies), persons=frozenset(persons))
+    lost: dict[SelectionId, Members] = {}
+    for selection in uow.selections.all():
+        if not isinstance(selection, StaticSelection):
+            continue
+        kept = selection.members - gone
+        if kept != selection.members:
+            uow.selections.save(attrs.evolve(selection, members=kept))
+            lost[selection.id] = selection.members - kept
+    return lost
 
 
 def _utm_read_only(what: str, **context: object) -> ReadOnlyError:

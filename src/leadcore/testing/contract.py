@@ -17,11 +17,13 @@ empty store.
 
 The classes cover CRUD, versions and conflicts, rollback (on exception, on
 leaving without commit, after a failed commit), history order, settings, lists,
-selections, and find/count agreeing with the compiled predicate on generated
-data and generated criteria (the kit's own, aimed at what adapters index, and
-the hostile scenarios of :mod:`leadcore.testing.strategies`), with order and paging;
-and the richer reads: batch gets, pages with totals, finds with companies and
-grouped counts (each bucket equal to the count of its value's criterion).
+selections, associates, deletion (read-your-writes, rollback, conflicts, a
+company with persons refused, finds after deletions), and find/count agreeing
+with the compiled predicate on generated data and generated criteria (the
+kit's own, aimed at what adapters index, and the hostile scenarios of
+:mod:`leadcore.testing.strategies`), with order and paging; and the richer
+reads: batch gets, pages with totals, finds with companies and grouped counts
+(each bucket equal to the count of its value's criterion).
 
 An adapter may detect a conflict when saving or when committing; the kit
 accepts both. Two open units never write the same row in the kit, so an adapter
@@ -47,11 +49,13 @@ from leadcore.criteria.ast import ALWAYS, Criterion, Group, Groups
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, company_predicate, person_predicate
 from leadcore.criteria.fields import Entity
-from leadcore.errors import ConflictError, NotFoundError, ValidationError
+from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError, ValidationError
 from leadcore.history import HistoryEntry, HistoryKind
 from leadcore.lists import new_database
 from leadcore.model import (
+    Associate,
     AssociateId,
+    Availability,
     CategoryId,
     Company,
     CompanyId,
@@ -68,8 +72,10 @@ __all__ = [
     "AT",
     "PERSON_GROUP_FIELDS",
     "AdapterContract",
+    "AssociateContract",
     "ConflictContract",
     "CrudContract",
+    "DeletionContract",
     "HistoryContract",
     "ListsContract",
     "QueryContract",
@@ -978,6 +984,167 @@ class ReadsContract(AdapterBase):
                 assert uow.companies.count(_query(criteria & leaf)) == bucket.count
 
 
+class AssociateContract(AdapterBase):
+    """Associates: add, get, save with versions, all; conflicts and rollback."""
+
+    def test_associates_are_added_saved_and_listed(self) -> None:
+        factory = self.factory()
+        with factory() as uow:
+            assert uow.associates.all() == []
+            ann = uow.associates.add(Associate(AssociateId(2), "Ann", groups=frozenset({"a"})))
+            uow.associates.add(Associate(AssociateId(1), "Bo"))
+            assert ann.version == 1
+            uow.commit()
+        with factory() as uow:
+            away = uow.associates.save(
+                attrs.evolve(uow.associates.get(AssociateId(2)), availability=Availability.AWAY)
+            )
+            assert away.version == 2
+            uow.commit()
+        with factory() as uow:
+            assert [a.id for a in uow.associates.all()] == [1, 2]
+            assert uow.associates.get(AssociateId(2)) == away
+            with pytest.raises(NotFoundError):
+                uow.associates.get(AssociateId(3))
+
+    def test_associate_conflicts_and_rollback(self) -> None:
+        factory = self.factory()
+        with factory() as uow:
+            ann = uow.associates.add(Associate(AssociateId(1), "Ann"))
+            uow.commit()
+        with factory() as uow:
+            with pytest.raises(ConflictError):
+                uow.associates.add(Associate(AssociateId(1), "Again"))
+            uow.associates.save(attrs.evolve(ann, name="Ann Able"))
+            with pytest.raises(ConflictError):
+                uow.associates.save(attrs.evolve(ann, name="Stale"))
+        with factory() as uow:  # left without commit
+            assert uow.associates.get(AssociateId(1)) == ann
+            with pytest.raises(NotFoundError):
+                uow.associates.save(Associate(AssociateId(9), "Nobody"))
+
+
+class DeletionContract(AdapterBase):
+    """Deleting persons and companies: versions, read-your-writes, rollback, finds."""
+
+    def test_deleted_records_are_gone_and_their_history_stays(self) -> None:
+        factory = self.seeded([_company(1), _company(2)], [_person(1, 1), _person(2, 1)])
+        entry = HistoryEntry(PersonId(1), HistoryKind.CHANGE, None, LeadStatusId(1), AT)
+        with factory() as uow:
+            uow.history.append([entry])
+            uow.commit()
+        with factory() as uow:
+            uow.persons.delete(uow.persons.get(PersonId(1)))
+            with pytest.raises(NotFoundError):
+                uow.persons.get(PersonId(1))
+            assert [p.id for p in uow.persons.of_company(CompanyId(1))] == [2]
+            uow.companies.delete(uow.companies.get(CompanyId(2)))
+            with pytest.raises(NotFoundError):
+                uow.companies.get(CompanyId(2))
+            assert [c.id for c in uow.companies.find(_query(ALWAYS))] == [1]
+            uow.commit()
+        with factory() as uow:
+            with pytest.raises(NotFoundError):
+                uow.persons.get(PersonId(1))
+            with pytest.raises(NotFoundError):
+                uow.companies.get(CompanyId(2))
+            assert [p.id for p in uow.persons.find(_query(ALWAYS))] == [2]
+            assert uow.persons.count(_query(condition("person.retired", "is_false"))) == 1
+            assert uow.history.for_person(PersonId(1)) == [entry]
+            with pytest.raises(NotFoundError):
+                uow.persons.delete(_person(1, 1))
+
+    def test_an_id_deleted_in_the_unit_cannot_be_added_again_in_it(self) -> None:
+        factory = self.seeded([_company(1)], [_person(1)])
+        with factory() as uow:
+            uow.persons.delete(uow.persons.get(PersonId(1)))
+            uow.companies.delete(uow.companies.get(CompanyId(1)))
+            with pytest.raises((ValidationError, ConflictError)):
+                uow.persons.add(_person(1))
+            with pytest.raises((ValidationError, ConflictError)):
+                uow.companies.add(_company(1))
+            uow.commit()
+        with factory() as uow:
+            assert uow.persons.count(_query(ALWAYS)) == 0
+            assert uow.companies.count(_query(ALWAYS)) == 0
+
+    def test_a_deletion_left_without_commit_is_rolled_back(self) -> None:
+        factory = self.seeded([_company(1)], [_person(1, 1)])
+        with factory() as uow:
+            uow.persons.delete(uow.persons.get(PersonId(1)))
+            uow.companies.delete(uow.companies.get(CompanyId(1)))
+        with factory() as uow:
+            assert uow.persons.get(PersonId(1)).version == 1
+            assert uow.companies.get(CompanyId(1)).version == 1
+            assert uow.persons.count(_query(ALWAYS)) == 1
+
+    def test_a_company_with_persons_cannot_be_deleted(self) -> None:
+        factory = self.seeded([_company(1)], [_person(1, 1)])
+        with factory() as uow:
+            with pytest.raises(CompanyHasPersons):
+                uow.companies.delete(uow.companies.get(CompanyId(1)))
+            moved = attrs.evolve(uow.persons.get(PersonId(1)), company_id=None)
+            uow.persons.save(moved)
+            uow.companies.delete(uow.companies.get(CompanyId(1)))
+            with pytest.raises(NotFoundError):
+                uow.persons.save(
+                    attrs.evolve(uow.persons.get(PersonId(1)), company_id=CompanyId(1))
+                )
+            uow.commit()
+        with factory() as uow:
+            assert uow.persons.get(PersonId(1)).company_id is None
+
+    def test_deleting_a_stale_copy_is_a_conflict(self) -> None:
+        factory = self.seeded([_company(1)], [_person(1, 1)])
+        with factory() as uow:
+            stale_person = uow.persons.get(PersonId(1))
+            stale_company = uow.companies.get(CompanyId(1))
+            uow.persons.save(attrs.evolve(stale_person, first_name="Ann"))
+            uow.companies.save(attrs.evolve(stale_company, name="Acme"))
+            uow.commit()
+        with factory() as uow:
+            with pytest.raises(ConflictError):
+                uow.persons.delete(stale_person)
+            with pytest.raises(ConflictError):
+                uow.companies.delete(attrs.evolve(stale_company, name="Acme"))
+        with factory() as uow:
+            assert uow.persons.get(PersonId(1)).version == 2
+
+    @settings(suppress_health_check=[HealthCheck.too_slow])
+    @given(data=st.data(), criteria=contract_criteria())
+    def test_find_and_count_agree_with_the_predicate_after_deletions(
+        self, data: st.DataObject, criteria: Criterion
+    ) -> None:
+        companies = data.draw(company_rows())
+        persons = data.draw(person_rows(companies))
+        factory = self.seeded(companies, persons)
+        ids = [p.id for p in persons]
+        committed = data.draw(st.sets(st.sampled_from(ids)) if ids else st.just(set[PersonId]()))
+        with factory() as uow:
+            for person_id in sorted(committed):
+                uow.persons.delete(uow.persons.get(person_id))
+            uow.commit()
+        left = [p for p in persons if p.id not in committed]
+        pending = data.draw(
+            st.sets(st.sampled_from([p.id for p in left])) if left else st.just(set[PersonId]())
+        )
+        test = person_predicate(criteria, _environment(_lists()))
+        by_id = {c.id: c for c in companies}
+
+        def expected(rows: Sequence[Person]) -> list[PersonId]:
+            return sorted(
+                p.id for p in rows if test(p, None if p.company_id is None else by_id[p.company_id])
+            )
+
+        with factory() as uow:
+            assert sorted(p.id for p in uow.persons.find(_query(criteria))) == expected(left)
+            for person_id in sorted(pending):
+                uow.persons.delete(uow.persons.get(person_id))
+            rest = [p for p in left if p.id not in pending]
+            assert sorted(p.id for p in uow.persons.find(_query(criteria))) == expected(rest)
+            assert uow.persons.count(_query(criteria)) == len(expected(rest))
+
+
 class AdapterContract(
     CrudContract,
     ConflictContract,
@@ -988,5 +1155,7 @@ class AdapterContract(
     SelectionContract,
     QueryContract,
     ReadsContract,
+    AssociateContract,
+    DeletionContract,
 ):
     """Every contract at once: subclass this as ``Test...`` and implement ``fresh_factory``."""
