@@ -27,6 +27,8 @@ FILES = Path(__file__).resolve().parent / "contacts"
 def main() -> int:
     clock = FixedClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
     service = LeadService.in_memory(clock=clock, associate=AssociateId(1))
+    for name in ("Sam Sales", "Mia Marketing"):  # the owners the files name: associates 1 and 2
+        service.add_associate(name)
     lists = service.lists()
     rows = read_csv(
         lists.categories,

@@ -19,7 +19,7 @@ from leadcore.errors import (
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource, replay
 from leadcore.importing import CompanyRow, PersonRow, StatusChange
 from leadcore.licence import Licence
-from leadcore.model import CategoryId, CompanyId, LeadStatusId, Utm
+from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, Utm
 from leadcore.service import LeadService
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -358,3 +358,21 @@ def test_the_collector_is_paused_only_during_the_import() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_owner_must_be_a_known_active_associate() -> None:
+    from leadcore.errors import InactiveOwnerError
+    from leadcore.importing import CompanyRow, PersonRow
+    from leadcore.service import LeadService
+
+    service = LeadService.in_memory()
+    known = service.add_associate("Ann").id
+    report = service.import_records(
+        [CompanyRow("a", "Acme", owner_id=known), CompanyRow("b", "Bolt", owner_id=AssociateId(9))],
+        [PersonRow("Bo", owner_id=AssociateId(9)), PersonRow("Cy", owner_id=known)],
+    )
+    assert [(r.kind, r.index, type(r.error)) for r in report.refused] == [
+        ("company", 1, InactiveOwnerError),
+        ("person", 0, InactiveOwnerError),
+    ]
+    assert (report.imported_companies, report.imported_persons) == (1, 1)

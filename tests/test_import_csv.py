@@ -159,6 +159,14 @@ def test_rows_read_import_with_their_history() -> None:
 
     service = LeadService.in_memory(clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
     rows = read(COMPANIES, PERSONS, HISTORY)
+    refused = service.import_records(rows.companies, rows.persons).refused
+    assert (refused[0].kind, type(refused[0].error).__name__) == (
+        "company",
+        "InactiveOwnerError",  # owner 3 is no associate yet; its persons then have no company
+    )
+    service = LeadService.in_memory(clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
+    for name in ("Ann", "Bo", "Cy"):  # associates 1, 2 and 3
+        service.add_associate(name)
     report = service.import_records(rows.companies, rows.persons)
     assert report.refused == ()
     ann = report.persons[0]

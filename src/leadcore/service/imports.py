@@ -122,6 +122,7 @@ class ImportsArea(ServiceBase):
             company_ids: list[CompanyId | None] = []
             for index, crow in enumerate(company_rows):
                 try:
+                    self._check_owner(uow, crow.owner_id)
                     new_company = self._import_company(crow, key_rows, index, lists, now)
                 except LeadcoreError as error:
                     refuse("company", index, error)
@@ -134,6 +135,7 @@ class ImportsArea(ServiceBase):
             history: list[HistoryEntry] = []
             for index, prow in enumerate(person_rows):
                 try:
+                    self._check_owner(uow, prow.owner_id)
                     company = self._company_for(uow, prow, by_key)
                     outcome = plan_person(
                         prow,
