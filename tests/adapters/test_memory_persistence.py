@@ -459,3 +459,23 @@ def test_the_store_file_gets_normal_permissions_and_keeps_changed_ones(tmp_path:
     path.chmod(0o640)
     store.save(path)
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+def test_the_time_of_the_latest_status_change_round_trips(tmp_path: Path) -> None:
+    changed = Person(
+        PersonId(1), None, "Ann", "Lee", AT, AT, lead_status_id=LeadStatusId(1), status_changed=AT
+    )
+    store = InMemoryStore()
+    store.load_bulk([], [changed, Person(PersonId(2), None, "Bo", "Ray", AT, AT)])
+    loaded = InMemoryStore.load(store.save(tmp_path / "crm.json"))
+    with loaded.unit_of_work() as uow:
+        assert uow.persons.get(PersonId(1)).status_changed == AT
+        assert uow.persons.get(PersonId(2)).status_changed is None
+        found = uow.persons.find(Query(condition("person.status_changed", "set")))
+        assert [p.id for p in found] == [PersonId(1)]
+
+
+def test_a_person_row_written_before_status_changed_existed_loads_without_it() -> None:
+    row = _memory_file.converter.unstructure(Person(PersonId(1), None, "Ann", "Lee", AT, AT))
+    del row["status_changed"]
+    assert _memory_file.converter.structure(row, Person).status_changed is None
