@@ -107,16 +107,7 @@ PERIOD_OPERATORS: frozenset[Operator] = frozenset(
 )
 """Relative date operators; the last value of each is a :class:`Period`."""
 
-COUNTED_OPERATORS: frozenset[Operator] = frozenset(
-    {
-        Operator.NEXT,
-        Operator.PREVIOUS,
-        Operator.THIS_AND_NEXT,
-        Operator.THIS_AND_PREVIOUS,
-        Operator.LAST,
-        Operator.OLDER_THAN,
-    }
-)
+COUNTED_OPERATORS: frozenset[Operator] = PERIOD_OPERATORS - {Operator.THIS}
 """Relative date operators that take a count of periods (an int >= 1) before the period:
 ``last``/``older_than`` always (``(30, Period.DAY)``), the others optionally (SuperOffice's
 "this and previous N periods"; ``(Period.WEEK,)`` is ``(1, Period.WEEK)``)."""
