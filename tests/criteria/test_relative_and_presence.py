@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from leadcore.criteria.ast import ALWAYS, NEVER, Condition, Criterion, Operator, Period
 from leadcore.criteria.build import condition
+from leadcore.criteria.describe import describe
 from leadcore.criteria.errors import BadValueError
 from leadcore.criteria.evaluate import Environment, company_predicate, person_predicate
 from leadcore.criteria.fields import Entity, fields_for
@@ -346,3 +347,13 @@ def test_the_clock_zone_decides_today() -> None:
     leaf = condition("person.status_changed", "last", 1, "day")
     assert matches(leaf, utc(2026, 3, 18, 10, 0), now)
     assert not matches(leaf, utc(2026, 3, 18, 9, 0), now.astimezone(east))
+
+
+def test_descriptions_of_unfilled_relative_rows_list_what_is_there() -> None:
+    """An inactive row of the Find screen (no values yet) is described, not a KeyError."""
+    assert describe(Condition("person.registered", Operator.LAST)) == (
+        "Registered is in the last (none)"
+    )
+    assert describe(Condition("person.registered", Operator.OLDER_THAN, (3,)), "da") == (
+        "Registreret er mere end 3"
+    )

@@ -253,7 +253,7 @@ class _Describer:
         period, this = ("", "")
         if c.values and isinstance(c.values[0], Period):
             period, this = _PERIODS[self.lang][c.values[0]]
-        needed = phrase.count("{0}") + phrase.count("{1}") + phrase.count("{period}")
+        needed = sum(phrase.count(p) for p in ("{0}", "{1}", "{period}", "{n}", "{periods}"))
         if "{list}" not in phrase and needed != len(shown):
             # a value count the phrase does not fit (an inactive criterion): list them
             text = phrase.split(" {")[0]
