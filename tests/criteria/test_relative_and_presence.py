@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from leadcore.criteria.ast import ALWAYS, NEVER, Condition, Criterion, Operator, Period
 from leadcore.criteria.build import condition
 from leadcore.criteria.describe import describe
-from leadcore.criteria.errors import BadValueError
+from leadcore.criteria.errors import BadValueError, CriteriaParseError
 from leadcore.criteria.evaluate import Environment, company_predicate, person_predicate
 from leadcore.criteria.fields import Entity, fields_for
 from leadcore.criteria.json import from_json, to_json
@@ -357,3 +357,29 @@ def test_descriptions_of_unfilled_relative_rows_list_what_is_there() -> None:
     assert describe(Condition("person.registered", Operator.OLDER_THAN, (3,)), "da") == (
         "Registreret er mere end 3"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("person.registered last days", 23),  # the count is missing: the values are pointed at
+        ("person.registered last 0 days", 23),  # a count below 1: the count itself
+        ("person.registered this 2 weeks", 23),  # "this" takes no count
+        ("person.registered has a value 3", 30),  # nothing may follow
+    ],
+)
+def test_text_refusals_point_at_the_count(text: str, position: int) -> None:
+    with pytest.raises(CriteriaParseError) as caught:
+        parse(text)
+    assert caught.value.position == position
+
+
+def test_json_refuses_a_count_below_one_at_its_path() -> None:
+    document = (
+        '{"version": 1, "criteria": {"type": "condition", "field": "person.registered",'
+        ' "operator": "last", "values": [0, {"period": "day"}]}}'
+    )
+    with pytest.raises(BadValueError) as caught:
+        from_json(document)
+    assert isinstance(caught.value, CriteriaParseError)
+    assert caught.value.position == "$.criteria.values[0]"
