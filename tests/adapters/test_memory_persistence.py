@@ -479,3 +479,13 @@ def test_a_person_row_written_before_status_changed_existed_loads_without_it() -
     row = _memory_file.converter.unstructure(Person(PersonId(1), None, "Ann", "Lee", AT, AT))
     del row["status_changed"]
     assert _memory_file.converter.structure(row, Person).status_changed is None
+
+
+def test_the_journal_replays_the_time_of_the_latest_status_change(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with InMemoryStore.open(path) as store, store.unit_of_work() as uow:
+        uow.persons.add(Person(PersonId(1), None, "Ann", "Lee", AT, AT, status_changed=AT))
+        uow.commit()
+    assert _memory_file.load(path).persons == []  # the person lives in the journal only
+    with InMemoryStore.open(path) as store, store.unit_of_work() as uow:
+        assert uow.persons.get(PersonId(1)).status_changed == AT
