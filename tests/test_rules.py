@@ -183,7 +183,9 @@ def test_r2_setting_a_status_changes_only_that_person_and_records_it() -> None:
     ann = created(1, acme)
     out = set_lead_status(ann, acme, LISTS, CONTACTING, Actor(LATER, BO), reason="Called")
     assert out.companies == ()
-    assert out.persons == (attrs.evolve(ann, lead_status_id=CONTACTING, updated=LATER),)
+    assert out.persons == (
+        attrs.evolve(ann, lead_status_id=CONTACTING, updated=LATER, status_changed=LATER),
+    )
     assert out.events == (
         HistoryEntry(
             ann.id,
@@ -288,7 +290,8 @@ def test_r4_company_leaving_the_lead_category_hides_and_keeps() -> None:
     acme, ann = _qualified_lead()
     out = change_company_category(acme, [ann], LISTS, CUSTOMER, ACTOR)
     assert out.companies == (attrs.evolve(acme, category_id=CUSTOMER, updated=AT),)
-    assert out.persons == ()
+    # only the time of the latest history entry changes: the status itself is kept
+    assert out.persons == (attrs.evolve(ann, status_changed=AT),)
     assert out.events == (
         CompanyCategoryChanged(acme.id, LEAD, CUSTOMER, AT, BO),
         HistoryEntry(ann.id, HistoryKind.HIDE, QUALIFIED, QUALIFIED, AT, BO),
@@ -314,7 +317,8 @@ def test_r4_admin_switching_the_flag_off_hides() -> None:
     acme, ann = _qualified_lead()
     after = CATEGORIES.set_lead_status_enabled(LEAD, False)
     out = recheck_visibility([(ann, acme)], CATEGORIES, after, STATUSES, ACTOR)
-    assert out.persons == ()
+    # only the time of the latest history entry changes: the status itself is kept
+    assert out.persons == (attrs.evolve(ann, status_changed=AT),)
     assert out.events == (HistoryEntry(ann.id, HistoryKind.HIDE, QUALIFIED, QUALIFIED, AT, BO),)
     assert not is_status_visible(ann, acme, after)
     with pytest.raises(LeadStatusNotEditable):
@@ -394,7 +398,9 @@ def _hidden_qualified() -> tuple[Company, Person]:
 def test_r5_company_moved_back_in_gets_open_and_history_keeps_the_old_value() -> None:
     acme, ann = _hidden_qualified()
     out = change_company_category(acme, [ann], LISTS, LEAD, Actor(LATER, BO))
-    assert out.persons == (attrs.evolve(ann, lead_status_id=OPEN, updated=LATER),)
+    assert out.persons == (
+        attrs.evolve(ann, lead_status_id=OPEN, updated=LATER, status_changed=LATER),
+    )
     assert out.history == (HistoryEntry(ann.id, HistoryKind.REVEAL, QUALIFIED, OPEN, LATER, BO),)
 
 
@@ -431,7 +437,8 @@ def test_r5_person_without_status_revealed_gets_open() -> None:
 def test_r5_restore_policy_brings_the_kept_value_back() -> None:
     acme, ann = _hidden_qualified()
     out = change_company_category(acme, [ann], LISTS, LEAD, ACTOR, policy=RESTORE)
-    assert out.persons == ()
+    # only the time of the latest history entry changes: the status itself is kept
+    assert out.persons == (attrs.evolve(ann, status_changed=AT),)
     assert out.history == (HistoryEntry(ann.id, HistoryKind.REVEAL, QUALIFIED, QUALIFIED, AT, BO),)
     moved = move_person(ann, acme, company(MQL, 2), LISTS, ACTOR, policy=RESTORE)
     assert moved.persons[0].lead_status_id == QUALIFIED

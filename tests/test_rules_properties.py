@@ -185,7 +185,11 @@ def test_company_category_change_hides_reveals_or_keeps(
         assert out.persons == ()
     elif was:
         assert [e.kind for e in out.history] == [HistoryKind.HIDE] * len(members)
-        assert out.persons == ()
+        # each hidden person keeps its status; only the time of its latest entry moves
+        assert [(p.id, p.lead_status_id) for p in out.persons] == [
+            (m.id, m.lead_status_id) for m in members
+        ]
+        assert all(p.status_changed == e.at for p, e in zip(out.persons, out.history, strict=True))
     else:
         assert [e.kind for e in out.history] == [HistoryKind.REVEAL] * len(members)
         for member in members:

@@ -504,8 +504,20 @@ class LeadWorld(RuleBasedStateMachine):
         self.check_visible_status_is_never_empty()
         self.check_history_replays_to_the_stored_statuses()
         self.check_hidden_values_change_only_by_a_reveal()
+        self.check_status_changed_is_the_latest_history_entry()
         self.seen = {pid: (self.visible(p), p.lead_status_id) for pid, p in self.persons.items()}
         self.seen_history = len(self.history)
+
+    def check_status_changed_is_the_latest_history_entry(self) -> None:
+        """``Person.status_changed`` is the greatest time of the person's history entries
+        (change, hide, reveal), ``None`` while it has none: what ``person.status_changed``
+        searches."""
+        latest: dict[int, datetime] = {}
+        for entry in self.history:
+            before = latest.get(entry.person_id)
+            latest[entry.person_id] = entry.at if before is None else max(before, entry.at)
+        for person in self.persons.values():
+            assert person.status_changed == latest.get(person.id), person
 
     def check_category_is_inherited(self) -> None:
         for person in self.persons.values():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 
 from leadcore.criteria.fields import field
@@ -166,7 +167,8 @@ def test_tip_status_hidden_after_company_category_change() -> None:
     ann = lead_person(1, acme, QUALIFIED)
     out = change_company_category(acme, [ann], LISTS, CUSTOMER, ACTOR)
     acme = out.companies[0]
-    assert out.persons == ()
+    # the value is kept: only the time of the person's latest history entry moves
+    assert out.persons == (attrs.evolve(ann, status_changed=AT),)
     assert out.history == (HistoryEntry(ann.id, HistoryKind.HIDE, QUALIFIED, QUALIFIED, AT),)
     view = lead_status_view(ann, acme, LISTS)
     assert (view.visible, view.editable, view.status_id) == (False, False, QUALIFIED)
@@ -259,7 +261,7 @@ def test_tip_restore_previous_policy_brings_the_earlier_value_back() -> None:
     acme, ann = _hidden_qualified()
     restore = LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS)
     out = change_company_category(acme, [ann], LISTS, LEAD, ACTOR, policy=restore)
-    assert out.persons == ()
+    assert out.persons == (attrs.evolve(ann, status_changed=AT),)  # the kept value, unchanged
     assert ann.lead_status_id == QUALIFIED
     assert out.history[0].kind is HistoryKind.REVEAL
     assert out.history[0].to_status == QUALIFIED

@@ -347,6 +347,10 @@ class Person:
 
     ``lead_status_id`` is the stored value, kept when hidden (R2, R4).
     ``own_category_id`` is used only while the person has no company (R3).
+    ``status_changed`` is the time of the latest entry of the person's status
+    history (a change, hide or reveal), ``None`` while it has none: the rules
+    set it whenever they append an entry, so it always equals the greatest
+    ``at`` of those entries (the criteria field ``person.status_changed``).
 
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -368,6 +372,7 @@ class Person:
     lead_creation_utm: Utm | None = None
     retired: bool = False
     version: int = 0
+    status_changed: datetime | None = None
 
     def __attrs_post_init__(self) -> None:
         _check_person(self)
@@ -412,4 +417,5 @@ _check_person = fields(
     lead_creation_utm=_OPTIONAL_UTM,
     retired=FLAG,
     version=VERSION,
+    status_changed=optional(MOMENT),
 )

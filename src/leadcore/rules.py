@@ -265,7 +265,7 @@ def _apply_visibility(
         entry = HistoryEntry(
             person.id, HistoryKind.HIDE, kept, kept, actor.at, actor.by, actor.source
         )
-        return person, entry
+        return attrs.evolve(person, status_changed=_latest(person, actor.at)), entry
     new = statuses.default.id
     if (
         policy.reveal is RevealPolicy.RESTORE_PREVIOUS
@@ -275,9 +275,19 @@ def _apply_visibility(
     ):
         new = kept
     entry = HistoryEntry(person.id, HistoryKind.REVEAL, kept, new, actor.at, actor.by, actor.source)
+    changed = _latest(person, actor.at)
     if new == kept:
-        return person, entry
-    return attrs.evolve(person, lead_status_id=new, updated=actor.at), entry
+        return attrs.evolve(person, status_changed=changed), entry
+    return attrs.evolve(person, lead_status_id=new, updated=actor.at, status_changed=changed), entry
+
+
+def _latest(person: Person, at: datetime) -> datetime:
+    """``person.status_changed`` once an entry at ``at`` is appended to its history: the
+    greatest time of its entries, so the field is the history's latest entry."""
+    before = person.status_changed
+    if before is None or at.tzinfo is None:  # a naive time is refused when the person is built
+        return at
+    return max(before, at)
 
 
 def _assignable_category(categories: CategoryList, category_id: CategoryId | None) -> None:
@@ -359,7 +369,9 @@ def create_person(
         _check_reason(reason, person)
         policy.transitions.check(None, chosen, reason)
         source = actor.source
-    created = attrs.evolve(person, lead_status_id=chosen.id)
+    created = attrs.evolve(
+        person, lead_status_id=chosen.id, status_changed=_latest(person, actor.at)
+    )
     entry = HistoryEntry(
         person.id, HistoryKind.CHANGE, None, chosen.id, actor.at, actor.by, source, reason
     )
@@ -439,7 +451,9 @@ def set_lead_status(
     current = None if person.lead_status_id is None else lists.statuses.get(person.lead_status_id)
     _check_reason(reason, person)
     policy.transitions.check(current, new, reason)
-    changed = attrs.evolve(person, lead_status_id=new.id, updated=actor.at)
+    changed = attrs.evolve(
+        person, lead_status_id=new.id, updated=actor.at, status_changed=_latest(person, actor.at)
+    )
     entry = HistoryEntry(
         person.id,
         HistoryKind.CHANGE,

@@ -523,3 +523,33 @@ def test_a_snapshot_written_before_associates_and_deletions_still_loads(tmp_path
         assert uow.associates.all() == []
         assert len(uow.persons.find(Query())) == len(store)
     assert loaded.max_id("person") == store.max_id("person")
+
+
+def test_the_time_of_the_latest_status_change_round_trips(tmp_path: Path) -> None:
+    changed = Person(
+        PersonId(1), None, "Ann", "Lee", AT, AT, lead_status_id=LeadStatusId(1), status_changed=AT
+    )
+    store = InMemoryStore()
+    store.load_bulk([], [changed, Person(PersonId(2), None, "Bo", "Ray", AT, AT)])
+    loaded = InMemoryStore.load(store.save(tmp_path / "crm.json"))
+    with loaded.unit_of_work() as uow:
+        assert uow.persons.get(PersonId(1)).status_changed == AT
+        assert uow.persons.get(PersonId(2)).status_changed is None
+        found = uow.persons.find(Query(condition("person.status_changed", "set")))
+        assert [p.id for p in found] == [PersonId(1)]
+
+
+def test_a_person_row_written_before_status_changed_existed_loads_without_it() -> None:
+    row = _memory_file.converter.unstructure(Person(PersonId(1), None, "Ann", "Lee", AT, AT))
+    del row["status_changed"]
+    assert _memory_file.converter.structure(row, Person).status_changed is None
+
+
+def test_the_journal_replays_the_time_of_the_latest_status_change(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with InMemoryStore.open(path) as store, store.unit_of_work() as uow:
+        uow.persons.add(Person(PersonId(1), None, "Ann", "Lee", AT, AT, status_changed=AT))
+        uow.commit()
+    assert _memory_file.load(path).persons == []  # the person lives in the journal only
+    with InMemoryStore.open(path) as store, store.unit_of_work() as uow:
+        assert uow.persons.get(PersonId(1)).status_changed == AT

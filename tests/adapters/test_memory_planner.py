@@ -80,6 +80,18 @@ def _ids(pool: Sequence[int]) -> st.SearchStrategy[list[int]]:
     return st.lists(st.sampled_from(pool), max_size=3)
 
 
+PRESENCE_FIELDS = (
+    "person.lead_status",
+    "person.category",
+    "person.category_group",
+    "person.owner",
+    "company.category",
+    "company.category_group",
+    "company.owner",
+)
+"""The list fields whose 'has a value' the indexes answer."""
+
+
 def indexed_leaves() -> st.SearchStrategy[Criterion]:
     """Leaves the indexes answer alone."""
     ops = st.sampled_from(["in", "not_in"])
@@ -103,7 +115,10 @@ def indexed_leaves() -> st.SearchStrategy[Criterion]:
         st.sampled_from(["person.owner", "company.owner"]),
         st.sampled_from(["current_associate", "not_current_associate"]),
     ).map(lambda t: condition(t[0], t[1]))
-    return st.one_of(lists, flags, me, st.sampled_from([ALWAYS, NEVER]))
+    presence = st.tuples(st.sampled_from(PRESENCE_FIELDS), st.sampled_from(["set", "not_set"])).map(
+        lambda t: condition(t[0], t[1])
+    )
+    return st.one_of(lists, flags, me, presence, st.sampled_from([ALWAYS, NEVER]))
 
 
 def trees(leaves: st.SearchStrategy[Criterion]) -> st.SearchStrategy[Criterion]:
@@ -163,6 +178,19 @@ def test_indexed_criteria_are_answered_without_the_predicate(
         with store.unit_of_work() as uow:
             assert uow.persons.count(_query(criterion, me)) == len(expected)
             assert [p.id for p in uow.persons.find(_query(criterion, me))] == expected
+
+
+@pytest.mark.parametrize("key", PRESENCE_FIELDS)
+@settings(suppress_health_check=[HealthCheck.too_slow], max_examples=30)
+@given(store=worlds())
+def test_has_a_value_is_answered_from_the_indexes(store: InMemoryStore, key: str) -> None:
+    for operator in ("set", "not_set"):
+        leaf = condition(key, operator)
+        expected = _scan(store, leaf, ME)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(_memory_query.QueryContext, "person_test", _refuse)
+            with store.unit_of_work() as uow:
+                assert [p.id for p in uow.persons.find(_query(leaf))] == expected
 
 
 def text_leaves() -> st.SearchStrategy[Criterion]:

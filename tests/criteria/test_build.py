@@ -72,7 +72,7 @@ def test_unknown_operator_code_is_refused_as_operator_not_allowed() -> None:
     with pytest.raises(UnknownOperatorError) as caught:
         condition("person.lead_status", "one_of", 1)
     assert isinstance(caught.value, OperatorNotAllowed)
-    assert caught.value.context["allowed"] == ["in", "not_in"]
+    assert caught.value.context["allowed"] == ["in", "not_in", "not_set", "set"]
 
 
 @pytest.mark.parametrize(
@@ -165,7 +165,10 @@ def test_every_operator_of_every_type_has_a_buildable_leaf() -> None:
         for op in operators:
             low, _ = expected_values(op)
             value = Period.MONTH if op in PERIOD_OPERATORS else samples.get(value_type)
-            leaf = condition(keys[value_type], op, *([value] * low))
+            values = [value] * low
+            if op in PERIOD_OPERATORS and low == 2:
+                values = [3, Period.MONTH]  # a count of periods first
+            leaf = condition(keys[value_type], op, *values)
             assert validate(leaf) is leaf
 
 

@@ -151,11 +151,14 @@ def _leaf(
         Operator.NOT_ENDS: Operator.ENDS,
         Operator.NE: Operator.EQ,
         Operator.NOT_BETWEEN: Operator.BETWEEN,
+        Operator.NOT_SET: Operator.SET,
     }
     if leaf.operator in negative:
         positive = Condition(leaf.field, negative[leaf.operator], leaf.values)
         return not _leaf(positive, entity, env, person, company)
     value = _read(leaf.field, entity, env, person, company)
+    if leaf.operator is Operator.SET:
+        return value is not None
     if value is None:
         return False
     op, vs = leaf.operator, leaf.values
@@ -205,16 +208,64 @@ def _leaf(
         return day == today
     if op is Operator.AFTER_TODAY:
         return day > today
-    period = vs[0]
+    period = vs[-1]
     assert isinstance(period, Period)
-    shifts = {
-        Operator.THIS: (0,),
-        Operator.NEXT: (1,),
-        Operator.PREVIOUS: (-1,),
-        Operator.THIS_AND_NEXT: (0, 1),
-        Operator.THIS_AND_PREVIOUS: (-1, 0),
+    n = vs[0] if len(vs) == 2 else 1
+    assert isinstance(n, int)
+    if op in (Operator.LAST, Operator.OLDER_THAN):
+        back = _back(today, period, n)
+        if op is Operator.LAST:
+            return day <= today and (back is None or back < day)
+        return back is not None and day <= back
+    if n == 1:
+        shifts = {
+            Operator.THIS: (0,),
+            Operator.NEXT: (1,),
+            Operator.PREVIOUS: (-1,),
+            Operator.THIS_AND_NEXT: (0, 1),
+            Operator.THIS_AND_PREVIOUS: (-1, 0),
+        }[op]
+        return _in_periods(day, today, period, shifts)
+    first, last = {
+        Operator.NEXT: (1, n),
+        Operator.PREVIOUS: (-n, -1),
+        Operator.THIS_AND_NEXT: (0, n),
+        Operator.THIS_AND_PREVIOUS: (-n, 0),
     }[op]
-    return _in_periods(day, today, period, shifts)
+    return _in_span(day, today, period, first, last)
+
+
+def _back(today: date, period: Period, n: int) -> date | None:
+    """The day ``n`` periods before ``today``; ``None`` before the calendar's start."""
+    try:
+        if period is Period.DAY:
+            return today - timedelta(days=n)
+        if period is Period.WEEK:
+            return today - timedelta(weeks=n)
+    except OverflowError:
+        return None
+    months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[period] * n
+    first = _add_months(today, -months)
+    if first is None:
+        return None
+    following = _add_months(first, 1)
+    last_day = date.max.day if following is None else (following - timedelta(days=1)).day
+    return first.replace(day=min(today.day, last_day))
+
+
+def _in_span(day: date, today: date, period: Period, first: int, last: int) -> bool:
+    """``day`` lies from the start of period ``first`` to the end of period ``last``."""
+    start = _period(today, period, first)[0]
+    if start is None:
+        if first > 0:
+            return False
+        start = date.min
+    end = _period(today, period, last)[1]
+    if end is None:
+        if last < 0:
+            return False
+        end = date.max
+    return start <= day <= end
 
 
 def reference(
@@ -262,6 +313,8 @@ _NO_VALUE = frozenset(
         Operator.BEFORE_TODAY,
         Operator.TODAY,
         Operator.AFTER_TODAY,
+        Operator.SET,
+        Operator.NOT_SET,
     }
 )
 

@@ -110,6 +110,21 @@ EXAMPLES: list[tuple[Condition, str, str]] = [
      "Registreret er i denne eller forrige uge"),
     (leaf("person.first_touch.source", Operator.EQUALS, "ads"),
      'First touch source is "ads"', 'Første kontakt kilde er "ads"'),
+    (leaf("person.registered", Operator.THIS_AND_PREVIOUS, 3, Period.MONTH),
+     "Registered is in this or the previous 3 months",
+     "Registreret er i denne eller de forrige 3 måneder"),
+    (leaf("person.registered", Operator.NEXT, 2, Period.WEEK),
+     "Registered is in the next 2 weeks", "Registreret er i de næste 2 uger"),
+    (leaf("person.status_changed", Operator.LAST, 30, Period.DAY),
+     "Lead status changed is in the last 30 days",
+     "Leadstatus ændret er i de seneste 30 dage"),
+    (leaf("person.updated", Operator.LAST, 1, Period.WEEK),
+     "Updated is in the last 1 week", "Opdateret er i de seneste 1 uge"),
+    (leaf("company.registered", Operator.OLDER_THAN, 2, Period.YEAR),
+     "Company registered is more than 2 years ago", "Firma registreret er mere end 2 år siden"),
+    (leaf("person.owner", Operator.SET), "Our contact has a value", "Vores kontakt har en værdi"),
+    (leaf("person.lead_status", Operator.NOT_SET),
+     "Lead status has no value", "Leadstatus har ingen værdi"),
 ]  # fmt: skip
 
 

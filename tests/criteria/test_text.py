@@ -103,7 +103,18 @@ OPERATOR_EXAMPLES: list[tuple[str, Condition]] = [
         "person.updated this and previous year",
         leaf("person.updated", Operator.THIS_AND_PREVIOUS, Period.YEAR),
     ),
-]
+    (
+        "person.updated this and previous 3 months",
+        leaf("person.updated", Operator.THIS_AND_PREVIOUS, 3, Period.MONTH),
+    ),
+    ("person.updated next 1 week", leaf("person.updated", Operator.NEXT, 1, Period.WEEK)),
+    ("person.status_changed last 30 days", leaf("person.status_changed", Operator.LAST, 30,
+                                                Period.DAY)),
+    ("company.registered older than 2 years", leaf("company.registered", Operator.OLDER_THAN, 2,
+                                                   Period.YEAR)),
+    ("person.owner has a value", leaf("person.owner", Operator.SET)),
+    ("person.email has no value", leaf("person.email", Operator.NOT_SET)),
+]  # fmt: skip
 
 
 def test_every_operator_has_words_and_an_example() -> None:

@@ -223,6 +223,7 @@ def _make_converter() -> cattrs.Converter:
             updated=_moment,
             first_touch_utm=_utm,
             lead_creation_utm=_utm,
+            status_changed=_moment,
         ),
     )
     conv.register_structure_hook(

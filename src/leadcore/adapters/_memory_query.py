@@ -237,6 +237,11 @@ class _Planner:
 
     def _leaf(self, leaf: Condition) -> int | None:
         op = leaf.operator
+        if op is Operator.SET or op is Operator.NOT_SET:
+            present = self._present(leaf.field)
+            if present is None or op is Operator.SET:
+                return present
+            return self.indexes.all & ~present
         negative = op in (Operator.NOT_IN, Operator.NOT_CURRENT_ASSOCIATE, Operator.IS_FALSE)
         positive = self._positive_leaf(leaf)
         if positive is None:
@@ -279,6 +284,24 @@ class _Planner:
             if name == "person.has_company":
                 return idx.get(HAS_COMPANY, True)
         return None
+
+    def _present(self, name: str) -> int | None:
+        """The slots where list field ``name`` has a value (``set``), from the indexes; ``None``
+        for a field they do not hold. A group is present when the category list knows the
+        category (docs/criteria.md §1)."""
+        idx = self.indexes
+        with_company = idx.get(HAS_COMPANY, True)
+        known = [c.id for c in self.context.categories.items]
+        present = {
+            "person.lead_status": lambda: idx.all & ~idx.get(LEAD_STATUS, None),
+            "person.category": lambda: idx.all & ~idx.get(CATEGORY, None),
+            "person.category_group": lambda: idx.union(CATEGORY, known),
+            "person.owner": lambda: idx.all & ~idx.get(OWNER, None),
+            "company.category": lambda: with_company & ~idx.get(CATEGORY, None),
+            "company.category_group": lambda: with_company & idx.union(CATEGORY, known),
+            "company.owner": lambda: idx.all & ~idx.get(COMPANY_OWNER, None),
+        }.get(name)
+        return None if present is None else present()
 
     def _categories_in_groups(self, codes: tuple[Any, ...]) -> list[Any]:
         wanted = set(codes)

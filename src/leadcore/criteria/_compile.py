@@ -11,6 +11,7 @@ exact complement of its positive twin on every row, missing values included.
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -27,7 +28,13 @@ from leadcore.criteria.ast import (
     Operator,
     Period,
 )
-from leadcore.criteria.build import NEGATIVE_OF, PERIOD_OPERATORS, expand_groups, nesting_depth
+from leadcore.criteria.build import (
+    NEGATIVE_OF,
+    PERIOD_OPERATORS,
+    expand_groups,
+    nesting_depth,
+    period_count,
+)
 from leadcore.criteria.fields import Entity, Field, ListKind, Reach, ValueType, field
 from leadcore.lists import CategoryList
 
@@ -85,27 +92,39 @@ def _month_start(year: int, month: int) -> int:
     return date(year, month, 1).toordinal()
 
 
-def _period_starts(today: date, period: Period) -> tuple[int, int, int, int]:
-    """Ordinals of the starts of the previous, this, next and the one after next period."""
+_MONTHS = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}
+
+
+def _period_start(today: date, period: Period, k: int) -> int:
+    """Ordinal of the first day of the period ``k`` periods after the current one
+    (``k`` < 0: before it); a clamped sentinel beyond the calendar."""
     t = today.toordinal()
     if period is Period.DAY:
-        return (t - 1, t, t + 1, t + 2)
+        return t + k
     if period is Period.WEEK:
-        start = t - today.weekday()
-        return (start - 7, start, start + 7, start + 14)
-    if period is Period.MONTH:
-        y, m = today.year, today.month
-    elif period is Period.QUARTER:
-        y, m = today.year, 3 * ((today.month - 1) // 3) + 1
-    else:
-        y, m = today.year, 1
-    step = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[period]
-    return (
-        _month_start(y, m - step),
-        _month_start(y, m),
-        _month_start(y, m + step),
-        _month_start(y, m + 2 * step),
-    )
+        return t - today.weekday() + 7 * k
+    first_month = {
+        Period.MONTH: today.month,
+        Period.QUARTER: 3 * ((today.month - 1) // 3) + 1,
+        Period.YEAR: 1,
+    }[period]
+    return _month_start(today.year, first_month + _MONTHS[period] * k)
+
+
+def _periods_back(today: date, period: Period, count: int) -> int:
+    """Ordinal of the day ``count`` periods before ``today`` (weeks are 7 days; a month back
+    from the 31st is the last day of a shorter month); a clamped sentinel beyond the calendar."""
+    t = today.toordinal()
+    if period is Period.DAY:
+        return t - count
+    if period is Period.WEEK:
+        return t - 7 * count
+    months = today.year * 12 + today.month - 1 - _MONTHS[period] * count
+    year, month = divmod(months, 12)
+    if year < date.min.year:
+        return _MIN_ORD - 1
+    last_day = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(today.day, last_day)).toordinal()
 
 
 def day_range(leaf: Condition, today: date) -> tuple[date | None, date | None] | None:
@@ -131,17 +150,20 @@ def day_range(leaf: Condition, today: date) -> tuple[date | None, date | None] |
         low, high = t, t + 1
     elif op is Operator.AFTER_TODAY:
         low = t + 1
+    elif op is Operator.LAST or op is Operator.OLDER_THAN:
+        count, period = period_count(values)
+        back = _periods_back(today, period, count)
+        low, high = (back + 1, t + 1) if op is Operator.LAST else (low, back + 1)
     elif op in PERIOD_OPERATORS:
-        period = values[0]
-        assert isinstance(period, Period)
-        prev, this, nxt, after = _period_starts(today, period)
+        count, period = period_count(values)
         low, high = {
-            Operator.THIS: (this, nxt),
-            Operator.NEXT: (nxt, after),
-            Operator.PREVIOUS: (prev, this),
-            Operator.THIS_AND_NEXT: (this, after),
-            Operator.THIS_AND_PREVIOUS: (prev, nxt),
+            Operator.THIS: (0, 1),
+            Operator.NEXT: (1, count + 1),
+            Operator.PREVIOUS: (-count, 0),
+            Operator.THIS_AND_NEXT: (0, count + 1),
+            Operator.THIS_AND_PREVIOUS: (-count, 1),
         }[op]
+        low, high = _period_start(today, period, low), _period_start(today, period, high)
     else:
         raise AssertionError(f"not a date operator: {op}")
     low, high = max(low, _MIN_ORD), min(high, _MAX_ORD + 1)
@@ -303,6 +325,8 @@ class _Gen:
             return _guarded(guard, f"{value} == {self.const(self.current_associate)}")
         if op is Operator.EQ:
             return _guarded(guard, f"{value} == {self.const(leaf.values[0])}")
+        if op is Operator.SET:
+            return _guarded(guard, self._present(spec, value))
         if op is Operator.IS_TRUE:
             return _guarded(guard, f"{value} is True")
         if op is Operator.IS_FALSE:
@@ -336,6 +360,14 @@ class _Gen:
         else:
             raise AssertionError(f"no code for {op} on {spec.key}")
         return _guarded(guard, f"{present} and {test}")
+
+    def _present(self, spec: Field, value: str) -> str:
+        """The test that the field read by ``value`` has a value (is not missing)."""
+        if spec.reach is Reach.EFFECTIVE_GROUP or spec.reach is Reach.COMPANY_GROUP:
+            # a category has a group only when the category list knows it
+            known = frozenset(c.id for c in self.categories.items)
+            return f"{value} in {self.const(known)}" if known else "False"
+        return f"{value} is not None"
 
     def _text(self, op: Operator, raw: str, x: str) -> str:
         folded = raw.casefold()

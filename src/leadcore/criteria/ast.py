@@ -88,10 +88,15 @@ class Operator(enum.Enum):
     PREVIOUS = "previous"
     THIS_AND_NEXT = "this_and_next"
     THIS_AND_PREVIOUS = "this_and_previous"
+    LAST = "last"
+    OLDER_THAN = "older_than"
+    # every type: whether the field has a value
+    SET = "set"
+    NOT_SET = "not_set"
 
 
 class Period(enum.Enum):
-    """The period of a relative date operator (THIS, NEXT, ...)."""
+    """The period of a relative date operator (THIS, NEXT, LAST, ...)."""
 
     DAY = "day"
     WEEK = "week"

@@ -57,6 +57,7 @@ from leadcore.licence import Licence
 from leadcore.model import CategoryGroup
 
 __all__ = [
+    "COUNTED_OPERATORS",
     "MAX_INT",
     "MAX_INT_DIGITS",
     "MAX_NESTING",
@@ -71,6 +72,7 @@ __all__ = [
     "is_inactive",
     "iter_conditions",
     "nodes_along",
+    "period_count",
     "read_int",
     "referenced_fields",
     "require_licence",
@@ -86,9 +88,11 @@ NO_VALUE_OPERATORS: frozenset[Operator] = frozenset(
         Operator.BEFORE_TODAY,
         Operator.TODAY,
         Operator.AFTER_TODAY,
+        Operator.SET,
+        Operator.NOT_SET,
     }
 )
-"""Operators that take no value (yes/no, current associate, today-style dates)."""
+"""Operators that take no value (yes/no, current associate, today-style dates, has a value)."""
 
 PERIOD_OPERATORS: frozenset[Operator] = frozenset(
     {
@@ -97,9 +101,18 @@ PERIOD_OPERATORS: frozenset[Operator] = frozenset(
         Operator.PREVIOUS,
         Operator.THIS_AND_NEXT,
         Operator.THIS_AND_PREVIOUS,
+        Operator.LAST,
+        Operator.OLDER_THAN,
     }
 )
-"""Relative date operators; each takes exactly one :class:`Period`."""
+"""Relative date operators; the last value of each is a :class:`Period`."""
+
+COUNTED_OPERATORS: frozenset[Operator] = PERIOD_OPERATORS - {Operator.THIS}
+"""Relative date operators that take a count of periods (an int >= 1) before the period:
+``last``/``older_than`` always (``(30, Period.DAY)``), the others optionally (SuperOffice's
+"this and previous N periods"; ``(Period.WEEK,)`` is ``(1, Period.WEEK)``)."""
+
+_COUNT_REQUIRED = frozenset({Operator.LAST, Operator.OLDER_THAN})
 
 NEGATIVE_OF: Mapping[Operator, Operator] = MappingProxyType(
     {
@@ -111,6 +124,7 @@ NEGATIVE_OF: Mapping[Operator, Operator] = MappingProxyType(
         Operator.NOT_ENDS: Operator.ENDS,
         Operator.NE: Operator.EQ,
         Operator.NOT_BETWEEN: Operator.BETWEEN,
+        Operator.NOT_SET: Operator.SET,
     }
 )
 """Each negative operator and the positive operator it is the exact complement of,
@@ -146,14 +160,31 @@ def expected_values(operator: Operator) -> tuple[int, int | None]:
     ((0, None), (2, 2))
     >>> expected_values(Operator.TODAY), expected_values(Operator.THIS)
     ((0, 0), (1, 1))
+    >>> expected_values(Operator.LAST), expected_values(Operator.THIS_AND_PREVIOUS)
+    ((2, 2), (1, 2))
     """
     if operator in _ANY_COUNT:
         return (0, None)
     if operator in NO_VALUE_OPERATORS:
         return (0, 0)
-    if operator in _TWO_VALUES:
+    if operator in _TWO_VALUES or operator in _COUNT_REQUIRED:
         return (2, 2)
+    if operator in COUNTED_OPERATORS:
+        return (1, 2)
     return (1, 1)
+
+
+def period_count(values: tuple[Value, ...]) -> tuple[int, Period]:
+    """The count and the period of a valid relative date leaf's values (count 1 when left out).
+
+    >>> period_count((Period.WEEK,)), period_count((3, Period.MONTH))
+    ((1, <Period.WEEK: 'week'>), (3, <Period.MONTH: 'month'>))
+    """
+    period = values[-1]
+    count = values[0] if len(values) == 2 else 1
+    assert isinstance(period, Period)
+    assert isinstance(count, int)
+    return count, period
 
 
 def is_inactive(leaf: Condition) -> bool:
@@ -185,6 +216,10 @@ def _operator(key: str, operator: Operator | str, spec: Field) -> Operator:
 
 
 def _describe_kind(spec: Field, op: Operator) -> str:
+    if op in _COUNT_REQUIRED:
+        return "a count of periods (an int >= 1) and a Period (day, week, month, quarter, year)"
+    if op in COUNTED_OPERATORS:
+        return "a Period (day, week, month, quarter, year), optionally after a count (an int >= 1)"
     if op in PERIOD_OPERATORS:
         return "a Period (day, week, month, quarter, year)"
     vt = spec.value_type
@@ -202,9 +237,11 @@ def _describe_kind(spec: Field, op: Operator) -> str:
     }[vt]
 
 
-def _value_ok(spec: Field, op: Operator, value: Value) -> bool:
+def _value_ok(spec: Field, op: Operator, value: Value, index: int, count: int) -> bool:
     if op in PERIOD_OPERATORS:
-        return isinstance(value, Period)
+        if index == count - 1:
+            return isinstance(value, Period)
+        return type(value) is int and value >= 1  # the count of periods
     vt = spec.value_type
     if vt in (ValueType.LIST, ValueType.ASSOCIATE):
         if not isinstance(value, int) or isinstance(value, bool):
@@ -287,7 +324,7 @@ def _check(leaf: Condition, entity: Entity, *, allow_inactive: bool) -> Field:
             )
         elif (unstorable := _unstorable(value)) is not None:
             err = BadValueError(leaf.field, op, why=unstorable[0], fix=unstorable[1])
-        elif not _value_ok(spec, op, value):
+        elif not _value_ok(spec, op, value, index, count):
             err = BadValueError(
                 leaf.field,
                 op,

@@ -38,7 +38,7 @@ from leadcore.criteria.ast import (
     Period,
     Value,
 )
-from leadcore.criteria.build import is_inactive
+from leadcore.criteria.build import PERIOD_OPERATORS, is_inactive
 from leadcore.criteria.errors import UnknownFieldError
 from leadcore.criteria.fields import Entity, Field, ListKind, ValueType, field
 from leadcore.errors import ValidationError
@@ -46,6 +46,14 @@ from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import CategoryGroup, Language
 
 __all__ = ["OPERATOR_PHRASES", "describe"]
+
+
+def _is_periods(values: tuple[Value, ...]) -> bool:
+    """Whether ``values`` are a period, or a count and a period (as the phrases need)."""
+    if not values or len(values) > 2 or not isinstance(values[-1], Period):
+        return False
+    return len(values) == 1 or type(values[0]) is int
+
 
 OPERATOR_PHRASES: Mapping[str, Mapping[Operator, str]] = MappingProxyType(
     {
@@ -84,6 +92,10 @@ OPERATOR_PHRASES: Mapping[str, Mapping[Operator, str]] = MappingProxyType(
             Operator.PREVIOUS: "is in the previous {period}",
             Operator.THIS_AND_NEXT: "is in this or the next {period}",
             Operator.THIS_AND_PREVIOUS: "is in this or the previous {period}",
+            Operator.LAST: "is in the last {n} {periods}",
+            Operator.OLDER_THAN: "is more than {n} {periods} ago",
+            Operator.SET: "has a value",
+            Operator.NOT_SET: "has no value",
         },
         "da": {
             Operator.IN: "er en af {list}",
@@ -120,10 +132,42 @@ OPERATOR_PHRASES: Mapping[str, Mapping[Operator, str]] = MappingProxyType(
             Operator.PREVIOUS: "er i forrige {period}",
             Operator.THIS_AND_NEXT: "er i {this} eller næste {period}",
             Operator.THIS_AND_PREVIOUS: "er i {this} eller forrige {period}",
+            Operator.LAST: "er i de seneste {n} {periods}",
+            Operator.OLDER_THAN: "er mere end {n} {periods} siden",
+            Operator.SET: "har en værdi",
+            Operator.NOT_SET: "har ingen værdi",
         },
     }
 )
-"""Operator phrases per language; ``{0}``/``{1}`` are values, ``{list}`` all of them."""
+"""Operator phrases per language; ``{0}``/``{1}`` are values, ``{list}`` all of them,
+``{n} {periods}`` a count of periods."""
+
+_COUNTED_PHRASES: Mapping[str, Mapping[Operator, str]] = {
+    "en": {
+        Operator.NEXT: "is in the next {n} {periods}",
+        Operator.PREVIOUS: "is in the previous {n} {periods}",
+        Operator.THIS_AND_NEXT: "is in this or the next {n} {periods}",
+        Operator.THIS_AND_PREVIOUS: "is in this or the previous {n} {periods}",
+    },
+    "da": {
+        Operator.NEXT: "er i de næste {n} {periods}",
+        Operator.PREVIOUS: "er i de forrige {n} {periods}",
+        Operator.THIS_AND_NEXT: "er i {this} eller de næste {n} {periods}",
+        Operator.THIS_AND_PREVIOUS: "er i {this} eller de forrige {n} {periods}",
+    },
+}
+"""The phrases of the period operators given a count of periods (``this_and_previous 3 week``)."""
+
+_PLURALS: Mapping[str, Mapping[Period, str]] = {
+    "en": {p: f"{p.value}s" for p in Period},
+    "da": {
+        Period.DAY: "dage",
+        Period.WEEK: "uger",
+        Period.MONTH: "måneder",
+        Period.QUARTER: "kvartaler",
+        Period.YEAR: "år",
+    },
+}
 
 _PERIODS: Mapping[str, Mapping[Period, tuple[str, str]]] = {
     "en": {p: (p.value, "this") for p in Period},
@@ -203,11 +247,13 @@ class _Describer:
         f = self.field(c.field)
         label = f.label(self.lang) if f is not None else c.field
         phrase = OPERATOR_PHRASES[self.lang][c.operator]
+        if c.operator in PERIOD_OPERATORS and _is_periods(c.values):
+            return f"{label} {self._periods(c)}"
         shown = [self.value(f, v) for v in c.values]
         period, this = ("", "")
         if c.values and isinstance(c.values[0], Period):
             period, this = _PERIODS[self.lang][c.values[0]]
-        needed = phrase.count("{0}") + phrase.count("{1}") + phrase.count("{period}")
+        needed = sum(phrase.count(p) for p in ("{0}", "{1}", "{period}", "{n}", "{periods}"))
         if "{list}" not in phrase and needed != len(shown):
             # a value count the phrase does not fit (an inactive criterion): list them
             text = phrase.split(" {")[0]
@@ -215,6 +261,18 @@ class _Describer:
         return f"{label} " + phrase.format(
             *shown, list=", ".join(shown) or self.words["none"], period=period, this=this
         )
+
+    def _periods(self, c: Condition) -> str:
+        """The phrase of a relative date leaf: ``is in the last 30 days``."""
+        period = c.values[-1]
+        assert isinstance(period, Period)
+        count = c.values[0] if len(c.values) == 2 else 1
+        name, this = _PERIODS[self.lang][period]
+        phrase = OPERATOR_PHRASES[self.lang][c.operator]
+        if len(c.values) == 2:
+            phrase = _COUNTED_PHRASES[self.lang].get(c.operator, phrase)
+        periods = name if count == 1 else _PLURALS[self.lang][period]
+        return phrase.format(period=name, this=this, n=count, periods=periods)
 
     def node(self, c: Criterion) -> str:
         if isinstance(c, Always):

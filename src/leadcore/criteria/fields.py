@@ -8,7 +8,7 @@ be missing, and the licence feature it needs.
 >>> f.value_type.name, f.nullable
 ('LIST', True)
 >>> sorted(op.value for op in f.operators)
-['in', 'not_in']
+['in', 'not_in', 'not_set', 'set']
 >>> field("person.shoe_size")
 Traceback (most recent call last):
 ...
@@ -109,10 +109,14 @@ _DATE_OPS = frozenset(
         Operator.PREVIOUS,
         Operator.THIS_AND_NEXT,
         Operator.THIS_AND_PREVIOUS,
+        Operator.LAST,
+        Operator.OLDER_THAN,
     }
 )
+_PRESENCE_OPS = frozenset({Operator.SET, Operator.NOT_SET})
+"""Whether a field has a value: offered on every field, whatever its type."""
 
-OPERATORS: Mapping[ValueType, frozenset[Operator]] = MappingProxyType(
+_OWN_OPERATORS: Mapping[ValueType, frozenset[Operator]] = MappingProxyType(
     {
         ValueType.LIST: frozenset({Operator.IN, Operator.NOT_IN}),
         ValueType.TEXT: _TEXT_OPS,
@@ -140,7 +144,10 @@ OPERATORS: Mapping[ValueType, frozenset[Operator]] = MappingProxyType(
         ValueType.DATE: _DATE_OPS,
     }
 )
-"""The operators each value type accepts (domain.md §3)."""
+OPERATORS: Mapping[ValueType, frozenset[Operator]] = MappingProxyType(
+    {vt: ops | _PRESENCE_OPS for vt, ops in _OWN_OPERATORS.items()}
+)
+"""The operators each value type accepts (domain.md §3), ``set``/``not_set`` on every type."""
 
 
 @attrs.frozen
@@ -244,6 +251,8 @@ _PERSON_FIELDS: list[Field] = [
           "Registreret", attr="registered"),
     Field("person.updated", _PERSON, _P, ValueType.DATE, False, "Updated", "Opdateret",
           attr="updated"),
+    Field("person.status_changed", _PERSON, _P, ValueType.DATE, True, "Lead status changed",
+          "Leadstatus ændret", attr="status_changed"),
     Field("person.retired", _PERSON, _P, ValueType.BOOL, False, "Retired", "Fratrådt",
           attr="retired"),
     Field("person.has_company", _PERSON, Reach.HAS_COMPANY, ValueType.BOOL, False,

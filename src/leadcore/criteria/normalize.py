@@ -13,6 +13,8 @@ semantics of ``docs/criteria.md``:
   ``in a & in b`` is ``in a∩b``, ``in a & not_in b`` is ``in a-b``,
   ``in a | not_in b`` is ``not_in b-a``; ``in ()`` is NEVER, ``not_in ()`` ALWAYS,
   an empty ``between`` range is NEVER and its ``not_between`` ALWAYS;
+* ``set`` on a field that is never missing is ALWAYS (``not_set`` NEVER); a count of
+  one period is left out (``this_and_previous 1 week`` is ``this_and_previous week``);
 * a leaf and its exact complement: ``x & ~x`` is NEVER, ``x | ~x`` ALWAYS;
 * value lists are sorted and deduplicated, children sorted by a deterministic key.
 
@@ -47,7 +49,13 @@ from leadcore.criteria.ast import (
     Operator,
     Value,
 )
-from leadcore.criteria.build import NEGATIVE_OF, expand_groups, validate
+from leadcore.criteria.build import (
+    COUNTED_OPERATORS,
+    NEGATIVE_OF,
+    expand_groups,
+    expected_values,
+    validate,
+)
 from leadcore.criteria.fields import Entity, field
 
 __all__ = ["INVERSE", "NULLABLE_UNSOUND", "inverse", "normalize"]
@@ -168,6 +176,10 @@ class _Normalizer:
             assert isinstance(high, int | float)
             if low > high:
                 return NEVER if op is Operator.BETWEEN else ALWAYS
+        if op in (Operator.SET, Operator.NOT_SET) and not field(leaf.field, self.entity).nullable:
+            return ALWAYS if op is Operator.SET else NEVER  # never missing: always a value
+        if op in COUNTED_OPERATORS and expected_values(op)[0] == 1 and values[:1] == (1,):
+            values = values[1:]  # the count may be left out: one period is the default
         if op is Operator.DATE_BETWEEN:
             first, last = values
             assert isinstance(first, date)

@@ -64,6 +64,7 @@ from leadcore.criteria.build import (
     check_nesting,
     is_inactive,
     nodes_along,
+    period_count,
     read_int,
     validate,
 )
@@ -273,6 +274,7 @@ COLUMNS: Mapping[Entity, Mapping[str, str]] = MappingProxyType(
                 "person.owner": "personAssociateId",
                 "person.registered": "personRegisteredDate",
                 "person.updated": "personUpdatedDate",
+                "person.status_changed": "personLeadStatusChangedDate",
                 "person.retired": "retired",
                 "person.has_company": "hasCompany",
                 **{f"person.first_touch.{p}": f"personFirstTouchUtm/{p}" for p in _UTM_PARTS},
@@ -369,7 +371,8 @@ _IMPORT: Mapping[ValueType, Mapping[str, Operator]] = {
 _COUNTED_PERIODS = frozenset(
     {Operator.NEXT, Operator.PREVIOUS, Operator.THIS_AND_NEXT, Operator.THIS_AND_PREVIOUS}
 )
-"""Period operators whose SuperOffice form also takes a count of periods (always 1 here)."""
+"""Period operators whose SuperOffice form also takes a count of periods (N in "this and
+previous N periods"); a count of 1 is read as the plain operator."""
 _PERIOD_NAMES: Mapping[str, Period] = {
     **dict.fromkeys(("day", "days", "1"), Period.DAY),
     **dict.fromkeys(("week", "weeks", "wk", "wks", "2"), Period.WEEK),
@@ -432,7 +435,8 @@ def _row(leaf: Condition, entity: Entity) -> Restriction:
     if leaf.operator in (Operator.IS_TRUE, Operator.IS_FALSE):
         values: tuple[str, ...] = ("1" if leaf.operator is Operator.IS_TRUE else "0",)
     elif leaf.operator in _COUNTED_PERIODS:
-        values = ("1", *(_value_text(v) for v in leaf.values))
+        count, period = period_count(leaf.values)
+        values = (str(count), period.value)
     else:
         values = tuple(_value_text(v) for v in leaf.values)
     return Restriction(COLUMNS[entity][leaf.field], name, values)
@@ -538,8 +542,14 @@ def _values(row: Restriction, index: int, spec: Field, op: Operator) -> tuple[Va
     out: list[Value] = []
     texts = row.values
     if op in _COUNTED_PERIODS and len(texts) == 2:
-        if texts[0].strip() != "1":
-            raise _bad(index, "values[0]", "1 (leadcore has one-period operators)", texts[0])
+        try:
+            count = _int(texts[0])
+        except ValueError:
+            count = 0
+        if count < 1:
+            raise _bad(index, "values[0]", "a count of periods (1 or more)", texts[0])
+        if count > 1:  # a count of one is the operator's default, left out
+            out.append(count)
         texts = texts[1:]
     for j, text in enumerate(texts):
         try:

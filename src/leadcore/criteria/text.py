@@ -171,7 +171,7 @@ class _Arity(enum.Enum):
     NONE = "none"  # nothing
     ONE = "one"  # v
     TWO = "two"  # v and v
-    PERIOD = "period"  # day | week | month | quarter | year
+    PERIOD = "period"  # [count] day | week | month | quarter | year
 
 
 OPERATOR_WORDS: Mapping[Operator, str] = MappingProxyType(
@@ -210,6 +210,10 @@ OPERATOR_WORDS: Mapping[Operator, str] = MappingProxyType(
         Operator.PREVIOUS: "previous",
         Operator.THIS_AND_NEXT: "this and next",
         Operator.THIS_AND_PREVIOUS: "this and previous",
+        Operator.LAST: "last",
+        Operator.OLDER_THAN: "older than",
+        Operator.SET: "has a value",
+        Operator.NOT_SET: "has no value",
     }
 )
 """The words of each operator in the text form (``between`` is the date one on date fields)."""
@@ -234,7 +238,7 @@ _PHRASES: tuple[tuple[tuple[str, ...], Operator], ...] = (
     (("!=",), Operator.NE),
 )
 
-_PERIODS = {p.value: p for p in Period}
+_PERIODS = {**{p.value: p for p in Period}, **{f"{p.value}s": p for p in Period}}
 _LITERAL_WORDS = {"true": True, "false": False, "null": None}
 
 
@@ -689,6 +693,9 @@ class _Parser:
         if arity is _Arity.NONE:
             return ()
         if arity is _Arity.PERIOD:
+            if self.tok.kind is _Kind.NUMBER:  # a count of periods: last 30 days
+                count = self.value(f)
+                return (count, self.period())
             return (self.period(),)
         first = self.value(f)
         if arity is _Arity.ONE:
@@ -881,7 +888,9 @@ class _Formatter:
             _Arity.NONE: len(values) == 0,
             _Arity.ONE: len(values) == 1,
             _Arity.TWO: len(values) == 2,
-            _Arity.PERIOD: len(values) == 1 and isinstance(values[0], Period),
+            _Arity.PERIOD: bool(values)
+            and isinstance(values[-1], Period)
+            and (len(values) == 1 or (len(values) == 2 and type(values[0]) is int)),
             _Arity.LIST: True,
         }[arity]
         if arity is _Arity.LIST or not canonical:
@@ -891,6 +900,10 @@ class _Formatter:
             return f"{c.field} {words}"
         if arity is _Arity.TWO:
             return f"{c.field} {words} {self.value(f, values[0])} and {self.value(f, values[1])}"
+        if arity is _Arity.PERIOD and len(values) == 2:
+            count, period = values
+            assert isinstance(period, Period)
+            return f"{c.field} {words} {count} {period.value}{'' if count == 1 else 's'}"
         return f"{c.field} {words} {self.value(f, values[0])}"
 
     def node(self, c: Criterion) -> str:

@@ -171,6 +171,7 @@ def person_rows(draw: st.DrawFn, companies: Sequence[Company], max_size: int = 1
                     draw(st.none() | st.sampled_from(_CATEGORY_IDS)) if company is None else None
                 ),
                 retired=draw(st.booleans()),
+                status_changed=draw(st.none() | st.sampled_from((AT - timedelta(days=40), AT))),
             )
         )
     return persons
@@ -210,7 +211,16 @@ def _person_leaves() -> st.SearchStrategy[Criterion]:
             lambda op: condition("person.registered", op)
         ),
     )
-    return st.one_of(list_leaf, flag_leaf, me_leaf, text_leaf, other_leaf)
+    presence_leaf = st.tuples(
+        st.sampled_from(("person.lead_status", "company.owner", "person.status_changed")),
+        st.sampled_from(("set", "not_set")),
+    ).map(lambda t: condition(t[0], t[1]))
+    relative_leaf = st.tuples(
+        st.sampled_from(("last", "older_than", "this_and_previous")), st.integers(1, 60)
+    ).map(lambda t: condition("person.status_changed", t[0], t[1], "day"))
+    return st.one_of(
+        list_leaf, flag_leaf, me_leaf, text_leaf, other_leaf, presence_leaf, relative_leaf
+    )
 
 
 def _tree(leaves: st.SearchStrategy[Criterion]) -> st.SearchStrategy[Criterion]:
@@ -237,7 +247,8 @@ def contract_criteria() -> st.SearchStrategy[Criterion]:
     """Person criteria the kit checks adapters with: and/or/not trees and group forms.
 
     Leaves cover list, associate ("me" included), yes/no, text, number and date
-    fields, on persons and through their company.
+    fields, on persons and through their company, "has a value" and the relative
+    operators on the time of the latest status change.
     """
     leaves = _person_leaves()
     return st.one_of(_tree(leaves), _groups(leaves))

@@ -334,6 +334,7 @@ def persons(
         first_touch_utm=draw(_utms()),
         lead_creation_utm=draw(_utms()),
         retired=draw(st.booleans()),
+        status_changed=draw(st.none() | stored_datetimes()),
     )
 
 
@@ -374,7 +375,12 @@ def _values(
     if high == 0:
         return ()
     if op in PERIOD_OPERATORS:
-        return (draw(st.sampled_from(Period)),)
+        period = draw(st.sampled_from(Period))
+        if high == 2 and (low == 2 or draw(st.booleans())):
+            # a count of periods: mostly small, sometimes past the calendar's edge
+            count = draw(st.integers(1, 40) | st.sampled_from((1, 400, 10**7)))
+            return (count, period)
+        return (period,)
     one: st.SearchStrategy[Value]
     vt = spec.value_type
     if vt is ValueType.LIST:
