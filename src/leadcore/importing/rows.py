@@ -257,7 +257,8 @@ def plan_person(
     if not rules.is_status_visible(person, company, lists.categories):
         hide = HistoryEntry(person_id, HistoryKind.HIDE, last, last, now, by, StatusSource.IMPORT)
         entries.append(hide)
-    stored = attrs.evolve(person, lead_status_id=last)
+    latest = max(entry.at for entry in entries)  # the history's latest entry (status_changed)
+    stored = attrs.evolve(person, lead_status_id=last, status_changed=latest)
     return rules.Outcome(persons=(stored,), events=tuple(entries))
 
 
