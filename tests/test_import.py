@@ -318,12 +318,12 @@ def test_an_import_then_a_history_replay_gives_the_stored_statuses(
     report = svc.import_records(company_rows, person_rows)
     imported = [p for p in report.persons if p is not None]
     stored = {pid: svc.get_person(pid).lead_status_id for pid in imported}
-    history = all_history(svc)
-    replayed = replay(history)
+    entries = all_history(svc)
+    replayed = replay(entries)
     assert {pid: replayed.get(pid) for pid in stored} == stored
     assert len(imported) + len(report.refused) == len(person_rows)
     for pid in imported:  # status_changed is the time of the history's latest entry
-        times = [e.at for e in history if e.person_id == pid]
+        times = [e.at for e in entries if e.person_id == pid]
         assert svc.get_person(pid).status_changed == (max(times) if times else None)
 
 
