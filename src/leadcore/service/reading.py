@@ -370,11 +370,21 @@ class ReadingArea(ServiceBase):
     def person_history(self, person_id: PersonId) -> list[HistoryEntry]:
         """The person's status history, oldest first. Needs the lead-status feature.
 
+        A deleted person's history is kept and still read here; an id that never
+        had a person or a history raises :class:`NotFoundError`.
+
         >>> service = LeadService.in_memory()
-        >>> service.person_history(service.add_person("Bo").id)
-        []
+        >>> lead = service.lists().categories.by_name("Lead").id
+        >>> bo = service.add_person("Bo", category_id=lead)
+        >>> [e.kind.value for e in service.person_history(bo.id)]
+        ['change']
+        >>> _ = service.delete_person(bo.id)
+        >>> [e.kind.value for e in service.person_history(bo.id)]
+        ['change']
         """
         self._require_lead_status("reading the lead-status history")
         with self.uow() as uow:
-            uow.persons.get(person_id)
-            return uow.history.for_person(person_id)
+            entries = uow.history.for_person(person_id)
+            if not entries:
+                uow.persons.get(person_id)  # NotFoundError for an id that never was
+            return entries
