@@ -81,7 +81,7 @@ def test_a_lower_id_added_later_switches_to_sorting() -> None:
 
 @given(st.data())
 def test_the_version_copy_equals_a_checked_construction(data: st.DataObject) -> None:
-    from leadcore.adapters.memory import _bump, _bump_person
+    from leadcore.adapters._memory_versions import _bump, _bump_person
     from leadcore.lists import new_database
     from leadcore.testing import strategies
 

@@ -64,7 +64,7 @@ from leadcore.model import AssociateId, Company, Person, PersonId
 from leadcore.ports import Order, Page
 
 if TYPE_CHECKING:
-    from leadcore.adapters.memory import _PersonSource
+    from leadcore.adapters._memory_repositories import _PersonSource
 
 __all__ = [
     "PersonMatch",

@@ -35,17 +35,16 @@ import contextlib
 import copy
 import gc
 import itertools
-import json
 import logging
 import operator
 import os
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Generic, Protocol, Self, TypeVar
+from typing import Any, Self
 
 import attrs
 
@@ -55,15 +54,25 @@ from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
 from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError
 from leadcore.adapters._memory_index import IndexChange, PersonIndexes, bits_of, iter_bits
 from leadcore.adapters._memory_query import (
-    PersonMatch,
     QueryContext,
-    count_person_groups,
-    order_and_page,
-    plan_persons,
+)
+from leadcore.adapters._memory_repositories import (
+    _Associates,
+    _Companies,
+    _History,
+    _id_of,
+    _Lists,
+    _Persons,
+    _Selections,
+    _Settings,
+)
+from leadcore.adapters._memory_versions import (
+    _ABSENT,
+    _bump,
+    _bump_person,
+    _check_bases,
 )
 from leadcore.clock import SystemClock
-from leadcore.criteria.evaluate import company_reader
-from leadcore.criteria.fields import Entity
 from leadcore.errors import (
     CompanyHasPersons,
     ConflictError,
@@ -87,16 +96,13 @@ from leadcore.ports import (
     AssociateRepository,
     Clock,
     CompanyRepository,
-    GroupedCounts,
     HistoryRepository,
     ListRepository,
-    PageResult,
     PersonRepository,
     Query,
     SelectionRepository,
     SettingsRepository,
     StoredLists,
-    group_field,
 )
 from leadcore.selections import Selection
 
@@ -115,58 +121,6 @@ _log = logging.getLogger("leadcore")
 
 class IndexMismatch(LeadcoreError):
     """The incremental indexes differ from indexes rebuilt from the data (a defect)."""
-
-
-class _Versioned(Protocol):
-    @property
-    def id(self) -> Any: ...
-    @property
-    def version(self) -> int: ...
-
-
-V = TypeVar("V", bound=_Versioned)
-
-_ABSENT = 0
-"""The base version recorded for an aggregate that did not exist when first touched."""
-
-
-def _bump(item: V, version: int) -> V:
-    """``item`` with another version (its other fields are valid already)."""
-    copier = _COPIERS.get(type(item))
-    if copier is not None:
-        copied: V = copier(item, version)
-        return copied
-    return attrs.evolve(item, version=version)  # type: ignore[misc]
-
-
-def _version_copier(cls: type[Any]) -> Callable[[Any, int], Any]:
-    """A function copying an instance of the frozen, slotted attrs class ``cls`` with
-    another ``version``, without running its construction checks again.
-
-    The instance was checked when it was built (by the rules' ``attrs.evolve`` or
-    the caller); the version is the only field that changes, an int the adapter
-    computed. So each new version of a record is *built* (checked) once: the copy
-    costs a third of a checked construction (1.2 against 3.5 µs for a person).
-    The copier is generated from ``attrs.fields(cls)``, as attrs generates ``__init__``.
-    """
-    names = [a.name for a in attrs.fields(cls)]
-    if "version" not in names or not set(names) <= set(getattr(cls, "__slots__", ())):
-        raise TypeError(f"{cls.__name__} is not a versioned, slotted attrs class")
-    lines = ["def copy(item, version):", "    new = _new(_cls)"]
-    lines += [f"    _set(new, {n!r}, item.{n})" for n in names if n != "version"]
-    lines += ["    _set(new, 'version', version)", "    return new"]
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_set": object.__setattr__}
-    exec("\n".join(lines), scope)  # built from the class's own field names only
-    copier: Callable[[Any, int], Any] = scope["copy"]
-    return copier
-
-
-_bump_person: Callable[[Person, int], Person] = _version_copier(Person)
-"""A person with another version (cascades save many: no ``attrs.evolve``, no re-check)."""
-_COPIERS: dict[type[Any], Callable[[Any, int], Any]] = {
-    Person: _bump_person,
-    Company: _version_copier(Company),
-}
 
 
 @contextlib.contextmanager
@@ -1025,29 +979,6 @@ class InMemoryStore:
                 raise CompanyHasPersons(company_id, len(left))
 
 
-K = TypeVar("K")
-
-
-def _version_of(item: _Versioned | None) -> int:
-    return _ABSENT if item is None else item.version
-
-
-def _record_base(bases: dict[K, int], key: K, committed: Callable[[K], _Versioned | None]) -> None:
-    """Remember the committed version of ``key`` the first time a unit changes it."""
-    if key not in bases:
-        bases[key] = _version_of(committed(key))
-
-
-def _check_bases(
-    kind: str, bases: dict[K, int], committed: Callable[[K], _Versioned | None]
-) -> None:
-    """Refuse the commit when another unit committed a newer version meanwhile."""
-    for key, base in bases.items():
-        actual = _version_of(committed(key))
-        if actual != base:
-            raise ConflictError(kind, key, base, actual)
-
-
 class InMemoryUnitOfWork:
     """One atomic unit of work on an :class:`InMemoryStore` (see the module example).
 
@@ -1158,559 +1089,3 @@ class InMemoryUnitOfWork:
             now=query.now if query.now is not None else self._store.clock.now(),
             current_associate=query.current_associate,
         )
-
-
-def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
-    return ValidationError(
-        f"{kind} {record_id} was deleted in this unit of work",
-        why="a deleted id is not stored again",
-        fix="Add the record under a new id",
-        kind=kind,
-        id=record_id,
-    )
-
-
-def _require_company(uow: InMemoryUnitOfWork, company_id: CompanyId | None) -> None:
-    if company_id is not None and uow._company(company_id) is None:
-        raise NotFoundError("company", company_id)
-
-
-class _Companies:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def get(self, company_id: CompanyId) -> Company:
-        """The company as this unit sees it; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            company = self._uow._company(company_id)
-        if company is None:
-            raise NotFoundError("company", company_id)
-        return company
-
-    def add(self, company: Company) -> Company:
-        """Store a new company with version 1."""
-        with self._uow._store._lock:
-            existing = self._uow._company(company.id)
-            if existing is not None:
-                raise ConflictError("company", company.id, _ABSENT, existing.version)
-            if company.id in self._uow._pending.deleted_companies:
-                raise _deleted_in_unit("company", company.id)
-            stored = _bump(company, 1)
-            pending = self._uow._pending
-            pending.company_base.setdefault(company.id, _ABSENT)
-            pending.companies[company.id] = stored
-            return stored
-
-    def save(self, company: Company) -> Company:
-        """Store a changed company loaded at ``company.version``; returns version + 1."""
-        with self._uow._store._lock:
-            current = self._uow._company(company.id)
-            if current is None:
-                raise NotFoundError("company", company.id)
-            if current.version != company.version:
-                raise ConflictError("company", company.id, company.version, current.version)
-            stored = _bump(company, current.version + 1)
-            pending = self._uow._pending
-            _record_base(pending.company_base, company.id, self._uow._store._companies.get)
-            pending.companies[company.id] = stored
-            return stored
-
-    def delete(self, company: Company) -> None:
-        """Remove a company loaded at ``company.version``; it must have no persons left."""
-        uow = self._uow
-        with uow._store._lock:
-            current = uow._company(company.id)
-            if current is None:
-                raise NotFoundError("company", company.id)
-            if current.version != company.version:
-                raise ConflictError("company", company.id, company.version, current.version)
-            left = uow.persons.of_company(company.id)
-            if left:
-                raise CompanyHasPersons(company.id, len(left))
-            pending = uow._pending
-            _record_base(pending.company_base, company.id, uow._store._companies.get)
-            pending.companies.pop(company.id, None)
-            pending.deleted_companies[company.id] = None
-
-    def find(self, query: Query) -> list[Company]:
-        """Companies matching ``query.criteria``, ordered and paged."""
-        with self._uow._store._lock:
-            context = self._uow._context(query)
-            test = context.company_test(query.criteria)
-            rows = [c for c in self._all() if test(c)]
-            return order_and_page(
-                rows, query.order, query.page, context, Entity.COMPANY, _company_row, _id_of
-            )
-
-    def count(self, query: Query) -> int:
-        """How many companies match ``query.criteria``."""
-        with self._uow._store._lock:
-            test = self._uow._context(query).company_test(query.criteria)
-            return sum(1 for c in self._all() if test(c))
-
-    def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
-        """The companies as this unit sees them, in the order given."""
-        return _get_many(self._uow, "company", company_ids, self._uow._company)
-
-    def find_page(self, query: Query) -> PageResult[Company]:
-        """One page of :meth:`find` and the total number of matches."""
-        with self._uow._store._lock:
-            context = self._uow._context(query)
-            test = context.company_test(query.criteria)
-            rows = [c for c in self._all() if test(c)]
-            total = len(rows)
-            page = order_and_page(
-                rows, query.order, query.page, context, Entity.COMPANY, _company_row, _id_of
-            )
-            return PageResult(tuple(page), total, query.page)
-
-    def count_by(
-        self, query: Query, field_key: str, *, visible_only: bool = False
-    ) -> GroupedCounts:
-        """Matching companies per value of a company list or owner field (one scan)."""
-        group_field(field_key, Entity.COMPANY, visible_only=visible_only)
-        with self._uow._store._lock:
-            context = self._uow._context(query)
-            test = context.company_test(query.criteria)
-            read = company_reader(field_key, context.categories)
-            counts: dict[int | None, int] = {}
-            for company in self._all():
-                if test(company):
-                    value = read(company)
-                    key = value if isinstance(value, int) else None
-                    counts[key] = counts.get(key, 0) + 1
-            return GroupedCounts.build(field_key, counts, self._uow._current_lists())
-
-    def _all(self) -> Iterator[Company]:
-        pending = self._uow._pending.companies
-        deleted = self._uow._pending.deleted_companies
-        for company_id, company in self._uow._store._companies.items():
-            if company_id not in deleted:
-                yield pending.get(company_id, company)
-        for company_id, company in pending.items():
-            if company_id not in self._uow._store._companies:
-                yield company
-
-
-R = TypeVar("R")
-
-
-def _get_many(
-    uow: InMemoryUnitOfWork, kind: str, ids: Iterable[K], lookup: Callable[[K], R | None]
-) -> list[R]:
-    """``lookup`` of each id in order; :class:`NotFoundError` for the first unknown one."""
-    found: list[R] = []
-    with uow._store._lock:
-        for key in ids:
-            item = lookup(key)
-            if item is None:
-                raise NotFoundError(kind, key)
-            found.append(item)
-    return found
-
-
-def _company_row(company: Company) -> tuple[Person | None, Company | None]:
-    return None, company
-
-
-def _id_of(item: Company | Person) -> int:
-    return item.id
-
-
-class _Persons:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def get(self, person_id: PersonId) -> Person:
-        """The person as this unit sees it; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            person = self._uow._person(person_id)
-        if person is None:
-            raise NotFoundError("person", person_id)
-        return person
-
-    def add(self, person: Person) -> Person:
-        """Store a new person with version 1; its company must exist."""
-        with self._uow._store._lock:
-            existing = self._uow._person(person.id)
-            if existing is not None:
-                raise ConflictError("person", person.id, _ABSENT, existing.version)
-            if person.id in self._uow._pending.deleted_persons:
-                raise _deleted_in_unit("person", person.id)
-            _require_company(self._uow, person.company_id)
-            stored = _bump_person(person, 1)
-            pending = self._uow._pending
-            pending.person_base.setdefault(person.id, _ABSENT)
-            pending.persons[person.id] = stored
-            return stored
-
-    def save(self, person: Person) -> Person:
-        """Store a changed person loaded at ``person.version``; returns version + 1."""
-        return self.save_many([person])[0]
-
-    def save_many(self, persons: Iterable[Person]) -> list[Person]:
-        """``save`` for many persons; checks all first, so it stores all or none."""
-        batch = list(persons)
-        uow = self._uow
-        with uow._store._lock:
-            seen: set[PersonId] = set()
-            currents: list[Person] = []
-            for person in batch:
-                if person.id in seen:
-                    raise ValidationError(
-                        f"person {person.id} appears twice in one save_many",
-                        why="each person can be saved once per call",
-                        fix="Pass each person once, with all its changes",
-                        person_id=person.id,
-                    )
-                seen.add(person.id)
-                current = uow._person(person.id)
-                if current is None:
-                    raise NotFoundError("person", person.id)
-                if current.version != person.version:
-                    raise ConflictError("person", person.id, person.version, current.version)
-                if person.company_id != current.company_id:
-                    _require_company(uow, person.company_id)
-                currents.append(current)
-            pending = uow._pending
-            stored: list[Person] = []
-            for person, current in zip(batch, currents, strict=True):
-                _record_base(pending.person_base, person.id, uow._store._committed_person)
-                new = _bump_person(person, current.version + 1)
-                pending.persons[person.id] = new
-                stored.append(new)
-            return stored
-
-    def delete(self, person: Person) -> None:
-        """Remove a person loaded at ``person.version``; its history stays."""
-        uow = self._uow
-        with uow._store._lock:
-            current = uow._person(person.id)
-            if current is None:
-                raise NotFoundError("person", person.id)
-            if current.version != person.version:
-                raise ConflictError("person", person.id, person.version, current.version)
-            pending = uow._pending
-            _record_base(pending.person_base, person.id, uow._store._committed_person)
-            pending.persons.pop(person.id, None)
-            pending.deleted_persons[person.id] = None
-
-    def of_company(self, company_id: CompanyId) -> list[Person]:
-        """Every person of the company as this unit sees it, by id."""
-        uow = self._uow
-        store = uow._store
-        with store._lock:
-            pending = uow._pending.persons
-            deleted = uow._pending.deleted_persons
-            found: dict[PersonId, Person] = {}
-            for slot in store._members.get(company_id, ()):
-                person = store._slot_person[slot]
-                if person.id not in deleted:
-                    found[person.id] = pending.get(person.id, person)
-            for person in pending.values():
-                found[person.id] = person
-            return sorted(
-                (p for p in found.values() if p.company_id == company_id), key=lambda p: p.id
-            )
-
-    def find(self, query: Query) -> list[Person]:
-        """Persons matching ``query.criteria``, ordered and paged.
-
-        Ordered by id only (no ``order``), the page is read straight from the
-        bitset: only the first ``offset + limit`` members become rows.
-        """
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
-            source = self._source()
-            match = plan_persons(source, query.criteria, context)
-            return self._page(source, match, query, context)
-
-    def count(self, query: Query) -> int:
-        """How many persons match ``query.criteria``."""
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
-            return plan_persons(self._source(), query.criteria, context).count()
-
-    def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
-        """The persons as this unit sees them, in the order given."""
-        return _get_many(self._uow, "person", person_ids, self._uow._person)
-
-    def find_page(self, query: Query) -> PageResult[Person]:
-        """One page of :meth:`find`; the total is the match bitset's ``bit_count()``."""
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
-            source = self._source()
-            match = plan_persons(source, query.criteria, context)
-            items = self._page(source, match, query, context)
-            return PageResult(tuple(items), match.count(), query.page)
-
-    def find_with_companies(self, query: Query) -> list[tuple[Person, Company | None]]:
-        """:meth:`find`, each person with its company as this unit sees it."""
-        with self._uow._store._lock:
-            return [(p, self._row(p)[1]) for p in self.find(query)]
-
-    def count_by(
-        self, query: Query, field_key: str, *, visible_only: bool = False
-    ) -> GroupedCounts:
-        """Matching persons per value of a list or owner field, from the indexes."""
-        group_field(field_key, Entity.PERSON, visible_only=visible_only)
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
-            source = self._source()
-            match = plan_persons(source, query.criteria, context)
-            counts, hidden = count_person_groups(
-                source, match, field_key, context, visible_only=visible_only
-            )
-            return GroupedCounts.build(field_key, counts, uow._current_lists(), hidden)
-
-    def _page(
-        self, source: _PersonSource, match: PersonMatch, query: Query, context: QueryContext
-    ) -> list[Person]:
-        if not query.order and source.id_ordered:
-            return match.id_page(query.page)
-        return order_and_page(
-            match.persons(), query.order, query.page, context, Entity.PERSON, self._row, _id_of
-        )
-
-    def _row(self, person: Person) -> tuple[Person | None, Company | None]:
-        company = None if person.company_id is None else self._uow._company(person.company_id)
-        return person, company
-
-    def _source(self) -> _PersonSource:
-        return _PersonSource(self._uow)
-
-
-class _PersonSource:
-    """The committed person rows plus a unit's overlay, as the query planner sees them."""
-
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self.uow = uow
-        store = uow._store
-        self.slot_person = store._slot_person
-        self.id_ordered = store._id_ordered
-        self.indexes = store._indexes
-        self.companies = store._companies
-        """The committed companies (for company-level evaluation)."""
-        self.members = store._members
-        """The committed slots of each company's persons."""
-        pending = uow._pending
-        dirty: set[int] = set()
-        for company_id in pending.companies:
-            dirty.update(store._members.get(company_id, ()))
-        self.overlay: list[Person] = []
-        for person_id in pending.deleted_persons:
-            slot = store._slot_of.get(person_id)
-            if slot is not None:
-                dirty.add(slot)
-        for person in pending.persons.values():
-            slot = store._slot_of.get(person.id)
-            if slot is not None:
-                dirty.add(slot)
-            self.overlay.append(person)
-        for slot in dirty:
-            person = store._slot_person[slot]
-            if person.id not in pending.persons and person.id not in pending.deleted_persons:
-                self.overlay.append(person)
-        self.dirty_slots = dirty
-
-    def company(self, person: Person) -> Company | None:
-        """The company of ``person`` as the unit sees it."""
-        return None if person.company_id is None else self.uow._company(person.company_id)
-
-    def committed_company(self, person: Person) -> Company | None:
-        """The committed company of a committed, clean ``person``."""
-        store = self.uow._store
-        return None if person.company_id is None else store._companies[person.company_id]
-
-
-class _Lists:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def load(self) -> StoredLists:
-        """The current lists as this unit sees them."""
-        with self._uow._store._lock:
-            return self._uow._current_lists()
-
-    def save(self, lists: StoredLists) -> StoredLists:
-        """Store lists loaded at ``lists.version``; returns version + 1."""
-        uow = self._uow
-        with uow._store._lock:
-            current = uow._current_lists()
-            if current.version != lists.version:
-                raise ConflictError("lists", "lists", lists.version, current.version)
-            if uow._pending.lists is None:
-                uow._pending.lists_base = uow._store._lists.version
-            stored = attrs.evolve(lists, version=current.version + 1)
-            uow._pending.lists = stored
-            return stored
-
-
-class _Keyed(Generic[K, V]):
-    """``get``, ``add``, ``save`` and ``all`` of versioned records kept by id in the
-    store and in the unit's overlay (selections, associates); ``None`` in the
-    overlay marks a deleted record."""
-
-    kind = ""
-
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def _overlay(self) -> Mapping[K, V | None]:
-        raise NotImplementedError
-
-    def _committed(self) -> Mapping[K, V]:
-        raise NotImplementedError
-
-    def _bases(self) -> dict[K, int]:
-        raise NotImplementedError
-
-    def _put(self, key: K, item: V) -> None:
-        raise NotImplementedError
-
-    def _current(self, key: K) -> V | None:
-        overlay = self._overlay()
-        if key in overlay:
-            return overlay[key]
-        return self._committed().get(key)
-
-    def _touch(self, key: K) -> None:
-        _record_base(self._bases(), key, self._committed().get)
-
-    def get(self, key: K) -> V:
-        """The stored record; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            found = self._current(key)
-        if found is None:
-            raise NotFoundError(self.kind, key)
-        return found
-
-    def add(self, item: V) -> V:
-        """Store a new record with version 1."""
-        with self._uow._store._lock:
-            existing = self._current(item.id)
-            if existing is not None:
-                raise ConflictError(self.kind, item.id, _ABSENT, existing.version)
-            return self._store(item, 1)
-
-    def save(self, item: V) -> V:
-        """Store a changed record loaded at ``item.version``; returns version + 1."""
-        with self._uow._store._lock:
-            current = self._current(item.id)
-            if current is None:
-                raise NotFoundError(self.kind, item.id)
-            if current.version != item.version:
-                raise ConflictError(self.kind, item.id, item.version, current.version)
-            return self._store(item, current.version + 1)
-
-    def _store(self, item: V, version: int) -> V:
-        self._touch(item.id)
-        stored = _bump(item, version)
-        self._put(item.id, stored)
-        return stored
-
-    def all(self) -> list[V]:
-        """Every record as this unit sees it, by id."""
-        with self._uow._store._lock:
-            merged: dict[K, V | None] = dict(self._committed())
-            merged.update(self._overlay())
-        return [item for _, item in sorted(merged.items()) if item is not None]
-
-
-class _Selections(_Keyed[SelectionId, Selection]):
-    kind = "selection"
-
-    def _overlay(self) -> Mapping[SelectionId, Selection | None]:
-        return self._uow._pending.selections
-
-    def _committed(self) -> Mapping[SelectionId, Selection]:
-        return self._uow._store._selections
-
-    def _bases(self) -> dict[SelectionId, int]:
-        return self._uow._pending.selection_base
-
-    def _put(self, key: SelectionId, item: Selection) -> None:
-        self._uow._pending.selections[key] = item
-
-    def delete(self, selection_id: SelectionId) -> None:
-        """Remove a selection; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            if self._current(selection_id) is None:
-                raise NotFoundError("selection", selection_id)
-            self._touch(selection_id)
-            self._uow._pending.selections[selection_id] = None
-
-
-class _Associates(_Keyed[AssociateId, Associate]):
-    kind = "associate"
-
-    def _overlay(self) -> Mapping[AssociateId, Associate | None]:
-        return self._uow._pending.associates
-
-    def _committed(self) -> Mapping[AssociateId, Associate]:
-        return self._uow._store._associates
-
-    def _bases(self) -> dict[AssociateId, int]:
-        return self._uow._pending.associate_base
-
-    def _put(self, key: AssociateId, item: Associate) -> None:
-        self._uow._pending.associates[key] = item
-
-
-class _History:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def append(self, entries: Sequence[HistoryEntry]) -> None:
-        """Append ``entries`` in order (stored on commit)."""
-        self._uow._pending.history.extend(entries)
-
-    def for_person(self, person_id: PersonId) -> list[HistoryEntry]:
-        """The person's entries, oldest first, this unit's own appended last."""
-        with self._uow._store._lock:
-            stored = list(self._uow._store._history_of.get(person_id, ()))
-        stored.extend(e for e in self._uow._pending.history if e.person_id == person_id)
-        return stored
-
-    def __iter__(self) -> Iterator[HistoryEntry]:
-        """Every entry, oldest first, this unit's own appended last."""
-        with self._uow._store._lock:
-            stored = list(self._uow._store._history)
-        stored.extend(self._uow._pending.history)
-        return iter(stored)
-
-    def __len__(self) -> int:
-        """How many entries there are, this unit's own included."""
-        return len(self._uow._store._history) + len(self._uow._pending.history)
-
-
-class _Settings:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    def get(self, key: str, default: object = None) -> object:
-        """A copy of the value stored under ``key``, or ``default``."""
-        pending = self._uow._pending.settings
-        if key in pending:
-            return copy.deepcopy(pending[key])
-        with self._uow._store._lock:
-            if key in self._uow._store._settings:
-                return copy.deepcopy(self._uow._store._settings[key])
-        return default
-
-    def set(self, key: str, value: object) -> None:
-        """Store a copy of ``value`` (JSON-able: None, bool, int, float, str, list, dict)."""
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ValidationError(
-                f"the setting {key!r} cannot be stored",
-                why=f"settings hold plain JSON values only ({error})",
-                fix="Store None, bool, int, float, str, or lists and dicts with str keys of those",
-                key=key,
-            ) from None
-        self._uow._pending.settings[key] = copy.deepcopy(value)
