@@ -509,13 +509,13 @@ class FileStoreMachine(ServiceMachine):
         self.service = attrs.evolve(self.service, uow=self.store.unit_of_work)
 
     def _open(self) -> InMemoryStore:
-        store = InMemoryStore.open(
-            self.folder / "crm.json", lists=StoredLists(*new_database()), clock=self.clock
+        return InMemoryStore.open(
+            self.folder / "crm.json",
+            lists=StoredLists(*new_database()),
+            clock=self.clock,
+            compact_share=0.25,
+            compact_min_bytes=0,
         )
-        assert store._files is not None
-        store._files.compact_min_bytes = 0
-        store._files.compact_share = 0.25
-        return store
 
     @rule(name=hostile_texts(12) | st.sampled_from(["\ud800", "a\udfff b", "\x00", "Å" * 5000]))
     def add_company_with_hostile_name(self, name: str) -> None:

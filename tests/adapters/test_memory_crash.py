@@ -52,9 +52,7 @@ from leadcore.testing.contract import AT
 """
     + inspect.getsource(commit_number)
     + """
-store = InMemoryStore.open(sys.argv[1])
-store._files.compact_min_bytes = 0
-store._files.compact_share = 0.3
+store = InMemoryStore.open(sys.argv[1], compact_share=0.3, compact_min_bytes=0)
 with store.unit_of_work() as uow:
     n = uow.settings.get("n", 0)
 print("ready", n, flush=True)

@@ -16,6 +16,7 @@ from leadcore.adapters.memory import (
     InMemoryStore,
     PersistenceError,
 )
+from leadcore.errors import ValidationError
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -163,10 +164,7 @@ def test_leftovers_of_a_crashed_snapshot_write_are_removed_on_open(tmp_path: Pat
 
 def test_compaction_writes_a_snapshot_and_empties_the_old_journal(tmp_path: Path) -> None:
     path = tmp_path / "crm.json"
-    store = InMemoryStore.open(path)
-    assert store._files is not None
-    store._files.compact_min_bytes = 0
-    store._files.compact_share = 0.0
+    store = InMemoryStore.open(path, compact_share=0.0, compact_min_bytes=0)
     for n in range(1, 41):
         _commit(store, n)
     assert store._compactor is not None
@@ -197,9 +195,7 @@ def test_a_failed_compaction_keeps_every_commit_and_is_retried(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "crm.json"
-    store = InMemoryStore.open(path)
-    assert store._files is not None
-    store._files.compact_min_bytes = 0
+    store = InMemoryStore.open(path, compact_min_bytes=0)
 
     def broken(*args: object) -> int:
         raise OSError(28, "No space left on device")
@@ -348,10 +344,7 @@ def test_compaction_thresholds(tmp_path: Path) -> None:
 def test_closing_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
     tmp_path: Path,
 ) -> None:
-    store = InMemoryStore.open(tmp_path / "crm.json")
-    assert store._files is not None
-    store._files.compact_min_bytes = 0
-    store._files.compact_share = 0.0
+    store = InMemoryStore.open(tmp_path / "crm.json", compact_share=0.0, compact_min_bytes=0)
     with store.unit_of_work() as uow:
         uow.settings.set("n", 1)
         uow.commit()  # starts a compaction, which waits for this unit's lock
@@ -366,10 +359,7 @@ def test_closing_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
 def test_save_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
     tmp_path: Path,
 ) -> None:
-    store = InMemoryStore.open(tmp_path / "crm.json")
-    assert store._files is not None
-    store._files.compact_min_bytes = 0
-    store._files.compact_share = 0.0
+    store = InMemoryStore.open(tmp_path / "crm.json", compact_share=0.0, compact_min_bytes=0)
     with store.unit_of_work() as uow:
         uow.settings.set("n", 1)
         uow.commit()  # starts a compaction, which waits for this unit's lock
@@ -520,3 +510,18 @@ def test_a_journal_record_deleting_a_company_that_has_persons_is_refused(tmp_pat
         store._journal(_memory_file.Change(store._generation + 1, deleted_companies=[CompanyId(1)]))
     with pytest.raises(FileFormatError, match="does not fit"):
         InMemoryStore.open(path)
+
+
+@pytest.mark.parametrize(
+    ("share", "min_bytes"), [(-0.1, 0), (float("inf"), 0), (0.5, -1), ("0.5", 0), (0.5, 1.5)]
+)
+def test_bad_compaction_thresholds_are_refused_before_the_file_is_touched(
+    tmp_path: Path, share: object, min_bytes: object
+) -> None:
+    with pytest.raises(ValidationError, match="compaction thresholds"):
+        InMemoryStore.open(
+            tmp_path / "crm.json",
+            compact_share=share,  # type: ignore[arg-type]
+            compact_min_bytes=min_bytes,  # type: ignore[arg-type]
+        )
+    assert list(tmp_path.iterdir()) == []

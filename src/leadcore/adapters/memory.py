@@ -481,6 +481,8 @@ class InMemoryStore:
         clock: Clock | None = None,
         autosave: bool = True,
         read_only: bool = False,
+        compact_share: float = _memory_durable.COMPACT_SHARE,
+        compact_min_bytes: int = _memory_durable.COMPACT_MIN_BYTES,
     ) -> InMemoryStore:
         """The store kept at ``path`` (a new one with ``lists`` if there is none yet).
 
@@ -491,7 +493,9 @@ class InMemoryStore:
           journal and flushed to disk (``fdatasync``) before ``commit`` returns.
           After a crash, reopening gives every acknowledged commit, in order,
           and nothing that was not committed. The snapshot is rewritten in the
-          background once the journal outgrows half of it.
+          background once the journal outgrows ``compact_share`` of it (half,
+          by default) and ``compact_min_bytes`` (1 MiB): a larger share writes
+          fewer snapshots, a smaller one replays a shorter journal on reopening.
         - ``autosave=False``: commits stay in memory until :meth:`save`; after
           a crash, reopening gives the state of the last ``save``.
         - ``read_only=True``: a shared lock (several readers, no writer);
@@ -509,6 +513,7 @@ class InMemoryStore:
         'dark'
         """
         location = Path(path)
+        _check_compaction(compact_share, compact_min_bytes)
         held = _memory_durable.lock(location, exclusive=not read_only)
         try:
             with _collector_paused():
@@ -519,6 +524,7 @@ class InMemoryStore:
                 store._finalizer = weakref.finalize(store, held.release)
             else:
                 files = StoreFiles.start(location, held, opened, store._snapshot)
+                files.compact_share, files.compact_min_bytes = compact_share, compact_min_bytes
                 store._files = files
                 store._journaled = autosave
                 store.dropped += [
@@ -1088,4 +1094,16 @@ class InMemoryUnitOfWork:
             statuses=self._current_lists().statuses,
             now=query.now if query.now is not None else self._store.clock.now(),
             current_associate=query.current_associate,
+        )
+
+
+def _check_compaction(share: float, min_bytes: int) -> None:
+    """Refuse compaction thresholds that are not a share >= 0 and a byte count >= 0."""
+    good_share = type(share) in (int, float) and 0 <= share < float("inf")
+    if not good_share or type(min_bytes) is not int or min_bytes < 0:
+        raise ValidationError(
+            f"bad compaction thresholds: compact_share={share!r}, compact_min_bytes={min_bytes!r}",
+            why="the share is a finite number >= 0 (of the snapshot's size) and the "
+            "minimum a whole number of bytes >= 0",
+            fix="Pass e.g. compact_share=0.5, compact_min_bytes=1 << 20 (the defaults)",
         )
