@@ -27,8 +27,7 @@ from typing import Any
 import attrs
 
 from benchmarks import Result, Run, benchmark, median_time
-from leadcore import rules
-from leadcore.adapters import memory as memory_adapter
+from leadcore import _collector, rules
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.criteria.ast import Criterion
@@ -640,12 +639,12 @@ def load(run: Run) -> list[Result]:
         gc.unfreeze()
         del loaded
         gc.collect()
-        paused = memory_adapter._collector_paused
-        memory_adapter._collector_paused = contextlib.nullcontext  # type: ignore[assignment]
+        paused = _collector.collector_paused
+        _collector.collector_paused = contextlib.nullcontext  # type: ignore[assignment]
         try:
             unpaused_seconds, unpaused = _timed(lambda: InMemoryStore.load(path))
         finally:
-            memory_adapter._collector_paused = paused
+            _collector.collector_paused = paused
         del unpaused
         gc.collect()
     bulk_seconds, bulk = _timed(lambda: build_store(data))

@@ -31,7 +31,6 @@ leadcore.errors.ConflictError: person 1 was changed by someone else (version 2, 
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import gc
 import itertools
@@ -41,13 +40,14 @@ import os
 import secrets
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import attrs
 
+from leadcore import _collector
 from leadcore.adapters import _memory_durable, _memory_file
 from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
@@ -121,25 +121,6 @@ _log = logging.getLogger("leadcore")
 
 class IndexMismatch(LeadcoreError):
     """The incremental indexes differ from indexes rebuilt from the data (a defect)."""
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a bulk load builds objects.
-
-    A load allocates millions of objects that all stay alive; each allocation
-    burst would trigger collections that scan the ever larger heap for garbage
-    that is not there. Pausing is process-wide, for the load's duration only:
-    the collector runs normally again afterwards (reference counting never stops).
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 @attrs.define
@@ -310,7 +291,7 @@ class InMemoryStore:
         >>> len(store), store.company_count
         (1, 1)
         """
-        with _collector_paused():
+        with _collector.collector_paused():
             self._load_bulk(companies, persons, history)
         self._compact_if_due()
 
@@ -433,7 +414,7 @@ class InMemoryStore:
                     fix="Check the path, or use InMemoryStore.open(path) to start a new store",
                     path=str(location),
                 )
-            with _collector_paused():
+            with _collector.collector_paused():
                 store, _ = cls._read(location, None, clock)
         finally:
             held.release()
@@ -516,7 +497,7 @@ class InMemoryStore:
         _check_compaction(compact_share, compact_min_bytes)
         held = _memory_durable.lock(location, exclusive=not read_only)
         try:
-            with _collector_paused():
+            with _collector.collector_paused():
                 store, opened = cls._read(location, lists, clock)
             store._path = location
             if read_only:

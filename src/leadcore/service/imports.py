@@ -7,13 +7,11 @@ An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from leadcore import rules
+from leadcore import _collector, rules
 from leadcore.errors import ImportStopped, LeadcoreError, ValidationError
 from leadcore.history import HistoryEntry
 from leadcore.importing.rows import (
@@ -30,24 +28,6 @@ from leadcore.service._base import ServiceBase
 from leadcore.service.records import copy_utm_to_company
 
 __all__ = ["ImportsArea"]
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while an import builds its records.
-
-    An import keeps every record it builds (frozen, acyclic objects that the
-    collector can never free), so each collection it would trigger walks a
-    growing heap for nothing: a quarter of the time of a large import. The
-    collector's previous state is restored however the import ends.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class ImportsArea(ServiceBase):
@@ -96,7 +76,7 @@ class ImportsArea(ServiceBase):
         if any(row.history for row in person_rows):
             self._require_lead_status("importing earlier lead-status changes")
         now = self.clock.now()
-        with _collector_paused():
+        with _collector.collector_paused():
             return self._import(company_rows, person_rows, on_error, now)
 
     def _import(
