@@ -1,0 +1,8 @@
+"""Read models of the seed page's screens, computed through the service and the ports.
+
+A view holds no second copy of the data: every figure comes from the adapter's
+queries (pages with totals, grouped counts) or the history, so the same call works
+on any adapter that passes :mod:`leadcore.testing.contract`. Views return plain
+frozen values (rows, columns, cells, buckets) that serialize with the cattrs
+converter.
+"""
