@@ -224,6 +224,7 @@ def _leaf(
             Operator.PREVIOUS: (-1,),
             Operator.THIS_AND_NEXT: (0, 1),
             Operator.THIS_AND_PREVIOUS: (-1, 0),
+            Operator.THIS_PREVIOUS_AND_NEXT: (-1, 0, 1),
         }[op]
         return _in_periods(day, today, period, shifts)
     first, last = {
@@ -289,8 +290,14 @@ def reference(
     assert isinstance(node, Groups)
 
     # The group form read directly from its definition, not through expand_groups.
+    # domain.md §3: no items, or an empty text for a text operator, is inactive.
     def active(group_criteria: tuple[Condition, ...]) -> list[Condition]:
-        return [c for c in group_criteria if c.values or c.operator in _NO_VALUE]
+        return [
+            c
+            for c in group_criteria
+            if (c.values or c.operator in _NO_VALUE)
+            and not (c.operator in _TEXT_OPERATORS and c.values == ("",))
+        ]
 
     normal = [active(g.criteria) for g in node.groups if not g.subtract]
     subtract = [active(g.criteria) for g in node.groups if g.subtract]
@@ -304,6 +311,18 @@ def reference(
     return base and not any(holds(g) for g in subtract)
 
 
+_TEXT_OPERATORS = frozenset(
+    {
+        Operator.EQUALS,
+        Operator.NOT_EQUALS,
+        Operator.BEGINS,
+        Operator.NOT_BEGINS,
+        Operator.CONTAINS,
+        Operator.NOT_CONTAINS,
+        Operator.ENDS,
+        Operator.NOT_ENDS,
+    }
+)
 _NO_VALUE = frozenset(
     {
         Operator.CURRENT_ASSOCIATE,

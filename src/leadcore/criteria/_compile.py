@@ -162,6 +162,7 @@ def day_range(leaf: Condition, today: date) -> tuple[date | None, date | None] |
             Operator.PREVIOUS: (-count, 0),
             Operator.THIS_AND_NEXT: (0, count + 1),
             Operator.THIS_AND_PREVIOUS: (-count, 1),
+            Operator.THIS_PREVIOUS_AND_NEXT: (-1, 2),
         }[op]
         low, high = _period_start(today, period, low), _period_start(today, period, high)
     else:

@@ -88,6 +88,7 @@ class Operator(enum.Enum):
     PREVIOUS = "previous"
     THIS_AND_NEXT = "this_and_next"
     THIS_AND_PREVIOUS = "this_and_previous"
+    THIS_PREVIOUS_AND_NEXT = "this_previous_and_next"
     LAST = "last"
     OLDER_THAN = "older_than"
     # every type: whether the field has a value

@@ -65,6 +65,7 @@ __all__ = [
     "NEGATIVE_OF",
     "NO_VALUE_OPERATORS",
     "PERIOD_OPERATORS",
+    "TEXT_OPERATORS",
     "check_nesting",
     "condition",
     "expand_groups",
@@ -101,13 +102,17 @@ PERIOD_OPERATORS: frozenset[Operator] = frozenset(
         Operator.PREVIOUS,
         Operator.THIS_AND_NEXT,
         Operator.THIS_AND_PREVIOUS,
+        Operator.THIS_PREVIOUS_AND_NEXT,
         Operator.LAST,
         Operator.OLDER_THAN,
     }
 )
 """Relative date operators; the last value of each is a :class:`Period`."""
 
-COUNTED_OPERATORS: frozenset[Operator] = PERIOD_OPERATORS - {Operator.THIS}
+COUNTED_OPERATORS: frozenset[Operator] = PERIOD_OPERATORS - {
+    Operator.THIS,
+    Operator.THIS_PREVIOUS_AND_NEXT,
+}
 """Relative date operators that take a count of periods (an int >= 1) before the period:
 ``last``/``older_than`` always (``(30, Period.DAY)``), the others optionally (SuperOffice's
 "this and previous N periods"; ``(Period.WEEK,)`` is ``(1, Period.WEEK)``)."""
@@ -187,18 +192,39 @@ def period_count(values: tuple[Value, ...]) -> tuple[int, Period]:
     return count, period
 
 
-def is_inactive(leaf: Condition) -> bool:
-    """True for a leaf with no value whose operator needs values.
+TEXT_OPERATORS: frozenset[Operator] = frozenset(
+    {
+        Operator.EQUALS,
+        Operator.NOT_EQUALS,
+        Operator.BEGINS,
+        Operator.NOT_BEGINS,
+        Operator.CONTAINS,
+        Operator.NOT_CONTAINS,
+        Operator.ENDS,
+        Operator.NOT_ENDS,
+    }
+)
+"""The text operators: in the group form, one with an empty text is inactive."""
 
-    Inside a :class:`~leadcore.criteria.ast.Group` such a leaf is *inactive* and
-    ignored (an empty row of the Find screen); outside groups only ``in`` and
-    ``not_in`` may have no values (``in ()`` matches nothing).
+
+def is_inactive(leaf: Condition) -> bool:
+    """True for a leaf of the group form that is *inactive*: no value where its operator
+    needs values, or an empty text for a text operator (domain.md §3).
+
+    Inside a :class:`~leadcore.criteria.ast.Group` such a leaf is ignored (an
+    empty row of the Find screen, as SuperOffice ignores a restriction with an
+    empty value); outside groups only ``in`` and ``not_in`` may have no values
+    (``in ()`` matches nothing) and ``equals ""`` is an ordinary leaf of the algebra.
 
     >>> is_inactive(Condition("person.first_name", Operator.BEGINS))
+    True
+    >>> is_inactive(Condition("person.email", Operator.EQUALS, ("",)))
     True
     >>> is_inactive(Condition("person.retired", Operator.IS_TRUE))
     False
     """
+    if leaf.operator in TEXT_OPERATORS and leaf.values == ("",):
+        return True
     return not leaf.values and leaf.operator not in NO_VALUE_OPERATORS
 
 

@@ -109,6 +109,7 @@ _DATE_OPS = frozenset(
         Operator.PREVIOUS,
         Operator.THIS_AND_NEXT,
         Operator.THIS_AND_PREVIOUS,
+        Operator.THIS_PREVIOUS_AND_NEXT,
         Operator.LAST,
         Operator.OLDER_THAN,
     }

@@ -210,6 +210,7 @@ OPERATOR_WORDS: Mapping[Operator, str] = MappingProxyType(
         Operator.PREVIOUS: "previous",
         Operator.THIS_AND_NEXT: "this and next",
         Operator.THIS_AND_PREVIOUS: "this and previous",
+        Operator.THIS_PREVIOUS_AND_NEXT: "this previous and next",
         Operator.LAST: "last",
         Operator.OLDER_THAN: "older than",
         Operator.SET: "has a value",

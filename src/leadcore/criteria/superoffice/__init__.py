@@ -1,0 +1,53 @@
+"""SuperOffice interoperability: restrictions as SuperOffice's archive providers, restriction
+strings, OData ``$filter`` texts and criteria groups spell them.
+
+Every reader takes the provider (``FindContact``, ``ContactPersonDynamicSelectionV2``,
+``Person``, ``SimplePerson``, ``Contact``) and returns :class:`Imported` (the criterion
+and an :class:`ImportReport` of what was read how); every refusal is a
+:class:`SuperOfficeReadError` naming the restriction, its position and the reason.
+Every writer refuses what SuperOffice cannot express with a
+:class:`SuperOfficeExportError` naming the construct. See docs/criteria-formats.md.
+
+>>> got = read_string("leadStatus oneOf (1,2) and personEmail/emailAddress is ''",
+...     "FindContact")
+>>> write_filter(got.criterion, "FindContact"), len(got.report.ignored)
+('leadStatus oneOf (1,2)', 1)
+"""
+
+from leadcore.criteria.superoffice._common import (
+    Imported,
+    ImportReport,
+    Note,
+    NoteKind,
+    SuperOfficeExportError,
+    SuperOfficeReadError,
+)
+from leadcore.criteria.superoffice.columns import PROVIDERS, ColumnError, Provider, provider
+from leadcore.criteria.superoffice.rows import read_groups, read_rows, write_groups, write_rows
+from leadcore.criteria.superoffice.strings import (
+    read_filter,
+    read_string,
+    write_filter,
+    write_string,
+)
+
+__all__ = [
+    "PROVIDERS",
+    "ColumnError",
+    "ImportReport",
+    "Imported",
+    "Note",
+    "NoteKind",
+    "Provider",
+    "SuperOfficeExportError",
+    "SuperOfficeReadError",
+    "provider",
+    "read_filter",
+    "read_groups",
+    "read_rows",
+    "read_string",
+    "write_filter",
+    "write_groups",
+    "write_rows",
+    "write_string",
+]
