@@ -22,7 +22,7 @@ from leadcore.criteria.ast import (
     Operator,
     Period,
 )
-from leadcore.criteria.build import condition
+from leadcore.criteria.build import condition, is_inactive
 from leadcore.criteria.errors import BadValueError, CriteriaParseError
 from leadcore.criteria.evaluate import person_predicate
 from leadcore.criteria.fields import Entity, fields_for
@@ -359,6 +359,7 @@ def _exportable_leaves(
     return conditions(categories, statuses).filter(
         lambda c: (
             c.operator not in NOT_EXPORTED
+            and not is_inactive(c)  # an empty text: SuperOffice ignores the row, so refused
             and not any(
                 isinstance(v, float) and v in (float("inf"), float("-inf")) for v in c.values
             )

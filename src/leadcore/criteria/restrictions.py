@@ -60,7 +60,9 @@ from leadcore.criteria.ast import (
 from leadcore.criteria.build import (
     MAX_INT_DIGITS,
     MAX_NESTING,
+    NO_VALUE_OPERATORS,
     PERIOD_OPERATORS,
+    TEXT_OPERATORS,
     check_nesting,
     is_inactive,
     nodes_along,
@@ -338,6 +340,7 @@ _EXPORT: Mapping[ValueType, Mapping[Operator, str]] = {
         Operator.PREVIOUS: "previousPeriod",
         Operator.THIS_AND_NEXT: "thisAndNext",
         Operator.THIS_AND_PREVIOUS: "thisAndPrevious",
+        Operator.THIS_PREVIOUS_AND_NEXT: "thisPreviousAndNext",
     },
 }
 """The SuperOffice operator name of each operator, by field type (what export writes)."""
@@ -358,7 +361,6 @@ _ALIASES: Mapping[ValueType, Mapping[str, Operator]] = {
         "equals": Operator.ON,
         "datetime": Operator.ON,
         "beforetime": Operator.BEFORE,
-        "aftertime": Operator.AFTER,
     },
 }
 _IMPORT: Mapping[ValueType, Mapping[str, Operator]] = {
@@ -378,7 +380,7 @@ _PERIOD_NAMES: Mapping[str, Period] = {
     **dict.fromkeys(("week", "weeks", "wk", "wks", "2"), Period.WEEK),
     **dict.fromkeys(("month", "months", "mon", "mos", "3"), Period.MONTH),
     **dict.fromkeys(("quarter", "quarters", "qtr", "qtrs", "4"), Period.QUARTER),
-    **dict.fromkeys(("year", "years", "yr", "yrs", "5"), Period.YEAR),
+    **dict.fromkeys(("year", "years", "yr", "yrs", "6"), Period.YEAR),
 }
 _TRUE, _FALSE = (
     frozenset({"1", "true", "[b:1]", "[i:1]"}),
@@ -425,6 +427,12 @@ def _row(leaf: Condition, entity: Entity) -> Restriction:
             f"on a {spec.value_type.value} field",
             fix="Rewrite the criterion with the operators of docs/criteria-formats.md, "
             "or keep it in leadcore's JSON or text form",
+        )
+    if leaf.operator in TEXT_OPERATORS and leaf.values == ("",):
+        raise RestrictionExportError(
+            format_text(leaf, entity=entity),
+            why="SuperOffice ignores a restriction whose text is empty (domain.md §3)",
+            fix="Leave the criterion out, or keep it in leadcore's JSON or text form",
         )
     if any(isinstance(v, float) and not math.isfinite(v) for v in leaf.values):
         raise RestrictionExportError(
@@ -576,6 +584,22 @@ def _values(row: Restriction, index: int, spec: Field, op: Operator) -> tuple[Va
     return tuple(out)
 
 
+_TAKES_VALUES = frozenset(
+    name.casefold()
+    for ops in _EXPORT.values()
+    for op, name in ops.items()
+    if op not in NO_VALUE_OPERATORS
+) - {"set"}
+
+
+def _empty_value(row: Restriction) -> bool:
+    """A row whose operator takes values but whose values are all empty: SuperOffice ignores
+    it (domain.md §3), so it is read as inactive rather than as ``equals ""``."""
+    if row.operator.strip().casefold() not in _TAKES_VALUES | {"equals"}:
+        return False
+    return all(v == "" for v in row.values)
+
+
 def _leaf(row: Restriction, index: int, entity: Entity) -> Criterion:
     if row.name in (_ALL_ROWS, _NO_ROWS):
         on = {v.strip().casefold() for v in row.values} <= _TRUE
@@ -653,7 +677,8 @@ def _parse_rows(rows: Sequence[Restriction], entity: Entity) -> Criterion:
         if len(frames) - 1 + row.open_parens > MAX_PARENTHESES:
             raise _bad(i, "open_parens", f"at most {MAX_PARENTHESES} parentheses open", "more")
         frames.extend(_Frame(i) for _ in range(row.open_parens))
-        leaf = _noted(_leaf(row, i, entity), i, rows_of) if row.is_active else None
+        active = row.is_active and not _empty_value(row)
+        leaf = _noted(_leaf(row, i, entity), i, rows_of) if active else None
         frames[-1].ands.append((leaf, i))
         for _ in range(row.close_parens):
             if len(frames) == 1:

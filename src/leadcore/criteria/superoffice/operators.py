@@ -264,7 +264,8 @@ def read_leaf(
         return _leaf(key, kind, read_note, texts, vt, operator, entity, notes)
     except BadValue as err:
         raise LeafRefused(
-            f"the values {texts[:4]!r} of {column} {operator} cannot be read",
+            f"the values {texts[:4]!r} of {column} {operator} cannot be read "
+            f"(expected {err.args[0]})",
             f"Write {err.args[0]}",
         ) from None
 
