@@ -107,6 +107,10 @@ OPERATOR_EXAMPLES: list[tuple[str, Condition]] = [
         "person.updated this and previous 3 months",
         leaf("person.updated", Operator.THIS_AND_PREVIOUS, 3, Period.MONTH),
     ),
+    (
+        "person.updated this previous and next quarter",
+        leaf("person.updated", Operator.THIS_PREVIOUS_AND_NEXT, Period.QUARTER),
+    ),
     ("person.updated next 1 week", leaf("person.updated", Operator.NEXT, 1, Period.WEEK)),
     ("person.status_changed last 30 days", leaf("person.status_changed", Operator.LAST, 30,
                                                 Period.DAY)),

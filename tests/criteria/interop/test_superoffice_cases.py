@@ -73,7 +73,8 @@ def test_the_fixture_covers_every_form_and_provider() -> None:
         assert any("expect" in c for c in CASES if c["form"] == form)
     for case in CASES:
         repo, _, path = case["source"].partition(":")
-        assert repo in REPOSITORIES and path, case["id"]
+        assert repo in REPOSITORIES, case["id"]
+        assert path, case["id"]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if "expect" in c], ids=lambda c: c["id"])
