@@ -9,11 +9,15 @@ cannot express, naming it. The table with sources is in docs/criteria-formats.md
 
 >>> from leadcore.criteria.superoffice.columns import PERSON
 >>> from leadcore.criteria.text import format
->>> notes: list[str] = []
+>>> def note(kind, message): print(kind.value + ":", message)
 >>> print(format(read_leaf("registered", "afterTime", ["2020-05-28T15:00:01"], PERSON,
-...     notes=notes.append)))
+...     notes=note)))
+alias: registered is read as personRegisteredDate (person.registered)
+read_as: afterTime is read as on or after (after or equal)
 person.registered on 2020-05-28 or person.registered after 2020-05-28
->>> print(format(read_leaf("updatedDate", "lastWeek", [], PERSON, notes=notes.append)))
+>>> print(format(read_leaf("updatedDate", "lastWeek", [], PERSON, notes=note)))
+alias: updatedDate is read as personUpdatedDate (person.updated)
+legacy: lastWeek (8.x) is read as previous week
 person.updated previous week
 """
 
@@ -44,6 +48,7 @@ from leadcore.criteria.build import (
 )
 from leadcore.criteria.errors import CriteriaError
 from leadcore.criteria.fields import Entity, ValueType, field
+from leadcore.criteria.superoffice._common import NoteKind
 from leadcore.criteria.superoffice.columns import ALL_ROWS, NO_ROWS, Provider
 from leadcore.criteria.superoffice.values import (
     BadValue,
@@ -222,12 +227,12 @@ def read_leaf(
     provider: Provider,
     entity: Entity = Entity.PERSON,
     *,
-    notes: Callable[[str], object],
+    notes: Callable[[NoteKind, str], object],
 ) -> Criterion | Inactive:
     """One SuperOffice restriction (column, operator name, values as texts) as a leaf
     (or a small or of leaves), or :class:`Inactive` when its value is empty.
 
-    ``notes`` receives a sentence for each thing not read literally. Raises
+    ``notes`` receives the kind and a sentence for each thing not read literally. Raises
     :class:`LeafRefused` (the reason and what to do) or the column's
     :class:`~leadcore.criteria.superoffice.columns.ColumnError`.
     """
@@ -242,14 +247,14 @@ def read_leaf(
         return ALWAYS if every == on else NEVER
     key, note = provider.read(column, entity)
     if note:
-        notes(note)
+        notes(NoteKind.ALIAS, note)
     spec = field(key, entity)
     vt = spec.value_type
     if opname in _REFUSED:
         raise LeafRefused(_REFUSED[opname], "Use another operator, or keep it in SuperOffice")
     if vt is ValueType.DATE and opname in _LEGACY:
         op, period = _LEGACY[opname]
-        notes(f"{operator} (8.x) is read as {op.value} {period.value}")
+        notes(NoteKind.LEGACY, f"{operator} (8.x) is read as {op.value} {period.value}")
         return _checked(Condition(key, op, (period,)), entity)
     found = _TABLES[vt].get(opname)
     if found is None:
@@ -278,10 +283,10 @@ def _leaf(
     vt: ValueType,
     operator: str,
     entity: Entity,
-    notes: Callable[[str], object],
+    notes: Callable[[NoteKind, str], object],
 ) -> Criterion | Inactive:
     if read_note:
-        notes(f"{operator} is {read_note}")
+        notes(NoteKind.READ_AS, f"{operator} is {read_note}")
     if kind in (Operator.SET, Operator.NOT_SET):
         return _checked(Condition(key, Operator(kind)), entity)
     if vt is ValueType.BOOL:
@@ -294,8 +299,9 @@ def _leaf(
             if len(texts) > 1:
                 raise BadValue("no value, an empty value, or one associate id")
             notes(
+                NoteKind.IGNORED_VALUE,
                 f"currentAssociate compares with the user running the search; "
-                f"the stored id {read_id(texts[0])} is not used"
+                f"the stored id {read_id(texts[0])} is not used",
             )
         return _checked(Condition(key, Operator.CURRENT_ASSOCIATE), entity)
     no_value = kind in (Operator.BEFORE_TODAY, Operator.TODAY, Operator.AFTER_TODAY)

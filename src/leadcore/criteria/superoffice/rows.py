@@ -183,24 +183,20 @@ class _RowReader:
         if not active:
             self.note(at, label, NoteKind.INACTIVE, f"{label}: IsActive is false; ignored")
             return None
-        found: list[str] = []
+        found: list[tuple[NoteKind, str]] = []
         try:
-            leaf = read_leaf(name, operator, values, self.provider, self.entity, notes=found.append)
+            leaf = read_leaf(
+                name,
+                operator,
+                values,
+                self.provider,
+                self.entity,
+                notes=lambda kind, message: found.append((kind, message)),
+            )
         except (LeafRefused, ColumnError) as err:
             where = f"{at}.Name" if isinstance(err, ColumnError) else f"{at}.Operator"
             raise self.error(where, label, err.why, err.fix) from err
-        for message in found:
-            kind = (
-                NoteKind.ALIAS
-                if " is read as " in message and "(" in message
-                else (
-                    NoteKind.LEGACY
-                    if "(8.x)" in message
-                    else NoteKind.IGNORED_VALUE
-                    if "is not used" in message
-                    else NoteKind.READ_AS
-                )
-            )
+        for kind, message in found:
             self.note(at, label, kind, message)
         if isinstance(leaf, Inactive):
             self.note(

@@ -342,25 +342,21 @@ class _Reader:
 
     def leaf(self, column: _Tok, op: _Tok, values: list[str], end: int) -> Criterion | None:
         label = self.text[column.at : max(end, op.end)].strip() or column.text
-        found: list[str] = []
+        found: list[tuple[NoteKind, str]] = []
         try:
             got = read_leaf(
-                column.text, op.text, values, self.provider, self.entity, notes=found.append
+                column.text,
+                op.text,
+                values,
+                self.provider,
+                self.entity,
+                notes=lambda kind, message: found.append((kind, message)),
             )
         except ColumnError as err:
             raise self.error(column.at, err.why, err.fix, label) from err
         except LeafRefused as err:
             raise self.error(op.at, err.reason, err.fix_text, label) from err
-        for message in found:
-            kind = (
-                NoteKind.LEGACY
-                if "(8.x)" in message
-                else NoteKind.IGNORED_VALUE
-                if "is not used" in message
-                else NoteKind.ALIAS
-                if message.startswith(column.text + " is read as")
-                else NoteKind.READ_AS
-            )
+        for kind, message in found:
             self.notes.append(Note(column.at, label, kind, message))
         if isinstance(got, Inactive):
             self.notes.append(
