@@ -54,13 +54,15 @@ REPOSITORIES = {
 
 
 def _read(case: dict[str, Any]) -> Imported:
-    reader = {
-        "rows": read_rows,
-        "groups": read_groups,
-        "string": read_string,
-        "filter": read_filter,
-    }[case["form"]]
-    return reader(case["input"], case["provider"])
+    form, given, name = case["form"], case["input"], case["provider"]
+    if form == "rows":
+        return read_rows(given, name)
+    if form == "groups":
+        return read_groups(given, name)
+    if form == "string":
+        return read_string(given, name)
+    assert form == "filter"
+    return read_filter(given, name)
 
 
 def test_the_fixture_covers_every_form_and_provider() -> None:

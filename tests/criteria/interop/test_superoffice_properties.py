@@ -17,7 +17,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadcore.criteria.ast import Condition, Criterion, Operator, Period, all_of, any_of
+from leadcore.criteria.ast import (
+    AllOf,
+    Condition,
+    Criterion,
+    Operator,
+    Period,
+    all_of,
+    any_of,
+)
 from leadcore.criteria.build import validate
 from leadcore.criteria.fields import Entity, ValueType, field
 from leadcore.criteria.superoffice import (
@@ -166,7 +174,9 @@ def test_group_form_empty_text_is_inactive_but_the_algebra_keeps_it() -> None:
     status = condition("person.lead_status", "in", 1)
     assert expand_groups(Groups((Group((status, empty)),))) == status
     assert expand_groups(Groups((Group((empty,)),))) == all_of([])
-    assert (empty & status).children == (empty, status)  # the algebra keeps the leaf
+    both = empty & status
+    assert isinstance(both, AllOf)
+    assert both.children == (empty, status)  # the algebra keeps the leaf
 
 
 HOSTILE = [

@@ -73,6 +73,18 @@ class Provider:
     aliases: Mapping[str, str] = MappingProxyType({})
     unmodelled: Mapping[str, str] = MappingProxyType({})
     source: str = ""
+    _by_column: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
+    _aliases: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
+    _unmodelled: Mapping[str, str] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        folded = {
+            "_by_column": {c.casefold(): k for k, c in self.columns.items()},
+            "_aliases": {a.casefold(): k for a, k in self.aliases.items()},
+            "_unmodelled": {a.casefold(): why for a, why in self.unmodelled.items()},
+        }
+        for name, table in folded.items():
+            object.__setattr__(self, name, MappingProxyType(table))
 
     def column(self, key: str) -> str | None:
         """The column written for field ``key``; ``None`` when the provider has none.
@@ -120,18 +132,6 @@ class Provider:
                 "Read the restrictions as a person search (entity=Entity.PERSON)",
             )
         return key, note
-
-    @property
-    def _by_column(self) -> Mapping[str, str]:
-        return {c.casefold(): k for k, c in self.columns.items()}
-
-    @property
-    def _aliases(self) -> Mapping[str, str]:
-        return {a.casefold(): k for a, k in self.aliases.items()}
-
-    @property
-    def _unmodelled(self) -> Mapping[str, str]:
-        return {a.casefold(): why for a, why in self.unmodelled.items()}
 
 
 def _company(prefix: str) -> dict[str, str]:

@@ -255,6 +255,8 @@ def read_leaf(
     if vt is ValueType.DATE and opname in _LEGACY:
         op, period = _LEGACY[opname]
         notes(NoteKind.LEGACY, f"{operator} (8.x) is read as {op.value} {period.value}")
+        if any(v.strip() for v in values):  # R;R: the values are read-only, not used
+            notes(NoteKind.IGNORED_VALUE, f"{operator} takes no values; {list(values)} not used")
         return _checked(Condition(key, op, (period,)), entity)
     found = _TABLES[vt].get(opname)
     if found is None:
@@ -290,6 +292,8 @@ def _leaf(
     if kind in (Operator.SET, Operator.NOT_SET):
         return _checked(Condition(key, Operator(kind)), entity)
     if vt is ValueType.BOOL:
+        if all(t.strip() == "" for t in texts):
+            return Inactive("its value is empty")
         if len(texts) != 1:
             raise BadValue("one value: 1 or 0")
         op = Operator.IS_TRUE if read_bool(texts[0]) else Operator.IS_FALSE
