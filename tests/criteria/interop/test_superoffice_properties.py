@@ -232,3 +232,32 @@ def test_any_text_reads_or_is_refused_with_a_position(text: str) -> None:
         if position is not None:
             assert isinstance(position, int)
             assert 0 <= position <= len(text)
+
+
+def _row(**fields: object) -> dict[str, object]:
+    return {"Name": "name", "Operator": "begins", "Values": ["S"], **fields}
+
+
+HOSTILE_ROWS = [
+    ([_row(InterParenthesis=10**6)], "rows[0].InterParenthesis"),
+    ([_row(InterParenthesis=1)], "rows[0]"),
+    ([_row(InterParenthesis=-1)], "rows[0].InterParenthesis"),
+    ([_row(InterParenthesis=64), _row(InterParenthesis=1)], "rows[1].InterParenthesis"),
+    ([_row(Values=[10**5000])], "rows[0].Values"),
+    ([_row(Name=10**5000)], "rows[0].Name"),
+    ([_row(IsActive="yes")], "rows[0].IsActive"),
+    ([_row(InterOperator="Xor")], "rows[0].InterOperator"),
+    ([_row(Operator="\x00")], "rows[0].Operator"),
+    ([_row(Values=["[I:" + "9" * 50 + "]"], Name="contactId", Operator="=")], "rows[0].Operator"),
+    ([_row(SubRestrictions=[_row(SubRestrictions=[_row()])])],
+     "rows[0].SubRestrictions[0].SubRestrictions"),
+    (["name begins S"], "rows[0]"),
+    ("name begins 'S'", "rows"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("rows", "position"), HOSTILE_ROWS)
+def test_hostile_rows_are_a_typed_error_at_their_path(rows: object, position: str) -> None:
+    with pytest.raises(SuperOfficeReadError) as caught:
+        read_rows(rows, "Contact")  # type: ignore[arg-type]
+    assert caught.value.position == position

@@ -67,10 +67,16 @@ MAX_ROWS = 100_000
 """The most rows (sub restrictions included) one import reads."""
 
 
+def _show(value: object) -> str:
+    """A part of a row for a message: a text as it is, anything else (a huge int, a list)
+    through :func:`found_text`, which never fails."""
+    return value[:60] if isinstance(value, str) else found_text(value)
+
+
 def _label(row: Mapping[str, Any]) -> str:
     values = row.get("Values") or []
-    shown = " ".join(str(v) for v in values[:4]) if isinstance(values, list | tuple) else ""
-    return f"{row.get('Name', '')} {row.get('Operator', '')} {shown}".strip()[:120]
+    shown = " ".join(_show(v) for v in values[:4]) if isinstance(values, list | tuple) else ""
+    return f"{_show(row.get('Name', ''))} {_show(row.get('Operator', ''))} {shown}".strip()
 
 
 def _as_mapping(item: object, where: str) -> Mapping[str, Any]:
@@ -96,9 +102,6 @@ class _RowReader:
 
     def error(self, where: str, label: str, reason: str, fix: str) -> SuperOfficeReadError:
         return SuperOfficeReadError(label, where, reason, fix, form="rows")
-
-    def field(self, row: Mapping[str, Any], key: str, where: str, default: Any = None) -> Any:
-        return row.get(key, default)
 
     def rows(self, data: object, where: str) -> Criterion | None:
         if isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable):
