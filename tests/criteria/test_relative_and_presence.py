@@ -132,6 +132,26 @@ def test_counted_periods_span_whole_calendar_periods(
         assert not matches(leaf, datetime.combine(outside, datetime.min.time(), UTC))
 
 
+@pytest.mark.parametrize(
+    ("period", "first", "last"),
+    [
+        ("month", date(2026, 2, 1), date(2026, 4, 30)),
+        ("week", date(2026, 3, 9), date(2026, 3, 29)),  # weeks start on Monday
+        ("year", date(2025, 1, 1), date(2027, 12, 31)),
+    ],
+)
+def test_this_previous_and_next_spans_three_whole_periods(
+    period: str, first: date, last: date
+) -> None:
+    """SuperOffice's thisPreviousAndNext: the current period and the one either side."""
+    leaf = condition("person.status_changed", "this_previous_and_next", period)
+    day = timedelta(days=1)
+    for inside in (first, last):
+        assert matches(leaf, datetime.combine(inside, datetime.min.time(), UTC))
+    for outside in (first - day, last + day):
+        assert not matches(leaf, datetime.combine(outside, datetime.min.time(), UTC))
+
+
 def test_a_count_of_one_is_the_plain_operator() -> None:
     counted = condition("person.registered", "this_and_previous", 1, "week")
     plain = condition("person.registered", "this_and_previous", "week")
