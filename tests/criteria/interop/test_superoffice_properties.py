@@ -261,3 +261,17 @@ def test_hostile_rows_are_a_typed_error_at_their_path(rows: object, position: st
     with pytest.raises(SuperOfficeReadError) as caught:
         read_rows(rows, "Contact")  # type: ignore[arg-type]
     assert caught.value.position == position
+
+
+def test_a_mixed_provider_read_as_a_company_search_refuses_person_columns() -> None:
+    text = "name begins 'S' and leadStatus oneOf (1)"
+    got = read_string(text, "FindContact")  # a person search by default: both entities
+    assert {c.field for c in got.criterion.children} == {  # type: ignore[union-attr]
+        "company.name",
+        "person.lead_status",
+    }
+    with pytest.raises(SuperOfficeReadError, match="company search has no person fields") as e:
+        read_string(text, "FindContact", entity=Entity.COMPANY)
+    assert e.value.position == text.index("leadStatus")
+    with pytest.raises(SuperOfficeReadError, match="lists person rows"):
+        read_string(text, "Person", entity=Entity.COMPANY)
