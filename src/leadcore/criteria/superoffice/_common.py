@@ -112,7 +112,12 @@ class ImportReport:
 
     @property
     def ignored(self) -> tuple[Note, ...]:
-        """The restrictions ignored as inactive."""
+        """The restrictions ignored as inactive.
+
+        >>> note = Note("rows[0]", "name is", NoteKind.INACTIVE, "its value is empty")
+        >>> len(ImportReport("Contact", "rows", (note,)).ignored)
+        1
+        """
         return self.of(NoteKind.INACTIVE)
 
 

@@ -99,6 +99,9 @@ class Provider:
         column was spelt another way than the reference (an alias, another case).
 
         Raises :class:`ColumnError` (saying why) for a column leadcore does not model.
+
+        >>> FIND_CONTACT.read("personEmail/emailAddress", Entity.PERSON)
+        ('person.email', None)
         """
         folded = column.strip().casefold()
         key = self._by_column.get(folded)
@@ -262,7 +265,11 @@ def provider(name: str | Provider) -> Provider:
 
 def default_entity(p: Provider, entity: Entity | None) -> Entity:
     """``entity``, or the provider's first search when none is given; refuses a search the
-    provider cannot stand for."""
+    provider cannot stand for.
+
+    >>> default_entity(FIND_CONTACT, None), default_entity(FIND_CONTACT, Entity.COMPANY)
+    (<Entity.PERSON: 'person'>, <Entity.COMPANY: 'company'>)
+    """
     chosen = p.entities[0] if entity is None else entity
     if chosen not in p.entities:
         raise ColumnError(

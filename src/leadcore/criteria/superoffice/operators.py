@@ -456,7 +456,17 @@ def write_leaf(
     leaf: Condition, provider: Provider, entity: Entity, form: Form
 ) -> tuple[WrittenLeaf | None, str | None]:
     """``leaf`` as SuperOffice spells it in ``form``, or ``(None, why)`` when it has no
-    such spelling (the writer raises its error naming the leaf)."""
+    such spelling (the writer raises its error naming the leaf).
+
+    >>> from leadcore.criteria.superoffice.columns import PERSON
+    >>> leaf = Condition("person.registered", Operator.NEXT, (2, Period.WEEK))
+    >>> written, _ = write_leaf(leaf, PERSON, Entity.PERSON, "filter")
+    >>> written.function, written.column, written.values
+    ('next', 'personRegisteredDate', ('2', 'week'))
+    >>> write_leaf(Condition("person.owner", Operator.NOT_CURRENT_ASSOCIATE), PERSON,
+    ...     Entity.PERSON, "rows")
+    (None, "SuperOffice has no 'is not the current associate'")
+    """
     column = provider.column(leaf.field)
     if column is None:
         return None, f"{provider.name} has no column for {leaf.field}"

@@ -252,6 +252,10 @@ def read_rows(
     Inactive rows and rows with an empty value are ignored (and reported); an unknown
     column, operator or value is a :class:`SuperOfficeReadError` at ``rows[i].Name``,
     ``rows[i].Operator``, ...; no active row is ALWAYS.
+
+    >>> got = read_rows([{"Name": "contactid", "Operator": "=", "Values": ["[I:24]"]}], "Contact")
+    >>> got.criterion.values, got.report.notes[0].kind.value
+    ((24,), 'alias')
     """
     p, e = _provider_entity(provider, entity)
     reader = _RowReader(p, e)
@@ -364,6 +368,12 @@ def write_rows(
     form; every nested and/or gets parentheses. ALWAYS is no row, NEVER the row
     ``getNoRows set 1``. What SuperOffice cannot express raises
     :class:`SuperOfficeExportError` naming the part.
+
+    >>> from leadcore.criteria.build import condition
+    >>> [(r["Name"], r["Operator"], r["Values"]) for r in write_rows(
+    ...     condition("company.registered", "on", __import__("datetime").date(2020, 5, 28)),
+    ...     "Contact")]
+    [('registeredDate', 'date', ['[D:05.28.2020]'])]
     """
     p, e = _export_target(provider, entity)
     tree = exportable(criterion, p, e, "rows")

@@ -75,7 +75,11 @@ def _marker(text: str, *markers: str) -> str:
 
 
 def read_id(text: str) -> int:
-    """An id (list item, associate): ``12`` or ``[I:12]``, at most 19 digits."""
+    """An id (list item, associate): ``12`` or ``[I:12]``, at most 19 digits.
+
+    >>> read_id("[I:7]"), read_id(" 12 ")
+    (7, 12)
+    """
     body = _marker(text, "I")
     if not _INT.fullmatch(body):
         raise BadValue(f"an id of at most {MAX_INT_DIGITS} digits")
@@ -87,7 +91,11 @@ def read_id(text: str) -> int:
 
 def read_number(text: str) -> int | float:
     """A number: ``5``, ``-2.5``, ``[I:5]``, ``[F:2.5]`` (``.`` as the decimal point, the
-    culture-neutral form); integers stay ``int``; finite only."""
+    culture-neutral form); integers stay ``int``; finite only.
+
+    >>> read_number("5"), read_number("-2.5"), read_number("[F:1e3]")
+    (5, -2.5, 1000.0)
+    """
     body = _marker(text, "I", "F", "M")
     if _INT.fullmatch(body):
         try:
@@ -103,7 +111,11 @@ def read_number(text: str) -> int | float:
 
 
 def read_bool(text: str) -> bool:
-    """A yes/no value: ``1``/``0``, ``true``/``false``, ``[B:1]``, ``[I:0]``."""
+    """A yes/no value: ``1``/``0``, ``true``/``false``, ``[B:1]``, ``[I:0]``.
+
+    >>> read_bool("[B:1]"), read_bool("false")
+    (True, False)
+    """
     body = _marker(text, "B", "I").casefold()
     if body in ("1", "true"):
         return True
@@ -140,7 +152,11 @@ def read_date(text: str) -> date:
 
 
 def read_count(text: str) -> int:
-    """A count of periods, ``1`` or more: ``2`` or ``[I:2]``."""
+    """A count of periods, ``1`` or more: ``2`` or ``[I:2]``.
+
+    >>> read_count("[I:2]")
+    2
+    """
     try:
         count = read_id(text)
     except BadValue:
@@ -156,6 +172,13 @@ def read_period(text: str) -> Period:
 
     ``5`` is refused: operators.mdx says half-year, the older Restriction Types page
     says year. A half-year is refused: leadcore has no such period.
+
+    >>> read_period("3"), read_period("yrs")
+    (<Period.MONTH: 'month'>, <Period.YEAR: 'year'>)
+    >>> read_period("5")
+    Traceback (most recent call last):
+    ...
+    leadcore.criteria.superoffice.values.BadValue: a period other than 5, ...
     """
     body = _marker(text, "I").casefold()
     if body == "5":
@@ -172,12 +195,20 @@ def read_period(text: str) -> Period:
 
 
 def encode_date(value: date) -> str:
-    """``[D:MM.DD.YYYY]``, the encoded date of encoded-values.md."""
+    """``[D:MM.DD.YYYY]``, the encoded date of encoded-values.md.
+
+    >>> encode_date(read_date("2014.3.4"))
+    '[D:03.04.2014]'
+    """
     return f"[D:{value.month:02d}.{value.day:02d}.{value.year:04d}]"
 
 
 def encode_number(value: int | float) -> str:
-    """A number as SuperOffice reads it: an int as digits, a float with ``.``."""
+    """A number as SuperOffice reads it: an int as digits, a float with ``.``.
+
+    >>> encode_number(12), encode_number(2.5)
+    ('12', '2.5')
+    """
     if isinstance(value, bool):
         raise TypeError("not a number")
     return str(value) if isinstance(value, int) else repr(float(value))
