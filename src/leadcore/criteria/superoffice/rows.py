@@ -369,10 +369,10 @@ def write_rows(
     ``getNoRows set 1``. What SuperOffice cannot express raises
     :class:`SuperOfficeExportError` naming the part.
 
+    >>> from datetime import date
     >>> from leadcore.criteria.build import condition
-    >>> [(r["Name"], r["Operator"], r["Values"]) for r in write_rows(
-    ...     condition("company.registered", "on", __import__("datetime").date(2020, 5, 28)),
-    ...     "Contact")]
+    >>> on = condition("company.registered", "on", date(2020, 5, 28))
+    >>> [(r["Name"], r["Operator"], r["Values"]) for r in write_rows(on, "Contact")]
     [('registeredDate', 'date', ['[D:05.28.2020]'])]
     """
     p, e = _export_target(provider, entity)
