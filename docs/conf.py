@@ -43,6 +43,7 @@ nitpicky = True
 suppress_warnings = ["misc.highlighting_failure"]
 
 autodoc_member_order = "bysource"
+autodoc_default_options = {"undoc-members": True}  # so that a missing docstring is seen
 autodoc_typehints = "signature"
 autodoc_class_signature = "mixed"
 autodoc_preserve_defaults = True

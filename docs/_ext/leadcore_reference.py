@@ -24,6 +24,7 @@ import importlib.util
 import importlib
 import inspect
 import pkgutil
+
 import sys
 import types
 import typing
@@ -31,7 +32,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from sphinx.pycode import ModuleAnalyzer
+from sphinx.util import logging
+
 PACKAGE = "leadcore"
+
+logger = logging.getLogger(__name__)
 
 
 def public_modules(package: str = PACKAGE) -> list[str]:
@@ -104,8 +110,11 @@ def _options(value: Any) -> list[str]:
     if not inspect.isclass(value):
         return []
     options = ["   :members:", "   :show-inheritance:"]
-    if issubclass(value, enum.Enum):
-        options.append("   :undoc-members:")
+    # Members inherited from leadcore classes are shown (LeadService's use cases live in
+    # its area mixins); those of other libraries' classes (object, Exception ...) are not.
+    foreign = sorted({c.__name__ for c in value.__mro__ if not c.__module__.startswith(PACKAGE)})
+    if any(c.__module__.startswith(PACKAGE) for c in value.__mro__[1:]):
+        options.append(f"   :inherited-members: {', '.join(foreign)}")
     return options
 
 
@@ -284,6 +293,45 @@ def _excused(app: Any, domain: Any, node: Any) -> bool | None:
     return None
 
 
+_NEEDS_DOCSTRING = {"module", "class", "exception", "function", "method", "property", "data"}
+
+
+def _has_attribute_docstring(name: str, value: Any) -> bool:
+    """True when a leadcore module gives ``name`` (holding ``value``) a docstring of its
+    own: the string literal right after its assignment."""
+    for module_name in sys.modules.copy():
+        if module_name == PACKAGE or module_name.startswith(f"{PACKAGE}."):
+            if getattr(sys.modules[module_name], name, _MISSING) is value:
+                if ("", name) in ModuleAnalyzer.for_module(module_name).find_attr_docs():
+                    return True
+    return False
+
+
+def _require_docstring(
+    app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    """A public name documented without a docstring of its own is a warning (an error in
+    strict mode). Module-level values need the string right after their assignment
+    (autodoc would show the docstring of their type instead). The ``test_*`` methods of
+    the conformance kit are named for what they prove and are exempt."""
+    if what not in _NEEDS_DOCSTRING or not name.startswith(PACKAGE):
+        return
+    if what == "method" and name.rsplit(".", 1)[-1].startswith("test_"):
+        return
+    if what == "data":
+        missing = not _has_attribute_docstring(name.rsplit(".", 1)[-1], obj)
+    else:
+        missing = not any(map(str.strip, lines))
+    if missing:
+        logger.warning(
+            "%s %s has no docstring: every public name says what it is",
+            what,
+            name,
+            type="leadcore",
+            subtype="docstring",
+        )
+
+
 def _remember_homes(app: Any) -> None:
     app.env.leadcore_homes = canonical_homes(public_modules())
 
@@ -294,4 +342,5 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("env-before-read-docs", lambda app, env, docnames: _remember_homes(app))
     app.connect("missing-reference", lambda app, env, node, contnode: _resolve(app, env, node, contnode))
     app.connect("warn-missing-reference", _excused)
+    app.connect("autodoc-process-docstring", _require_docstring)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
