@@ -20,7 +20,7 @@ import leadcore  # noqa: E402 - after the path set-up above
 
 project = "leadcore"
 author = "The leadcore developers"
-copyright = "The leadcore developers"  # noqa: A001 - Sphinx's name
+copyright = "The leadcore developers"
 release = leadcore.__version__
 version = release
 

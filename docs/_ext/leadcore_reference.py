@@ -19,12 +19,10 @@ starts, only when their text changed.
 from __future__ import annotations
 
 import builtins
-import enum
-import importlib.util
 import importlib
+import importlib.util
 import inspect
 import pkgutil
-
 import sys
 import types
 import typing
@@ -124,7 +122,7 @@ def module_page(module_name: str, homes: dict[Home, Home]) -> str:
     title = f"``{module_name}``"
     lines = [title, "=" * len(title), "", f".. automodule:: {module_name}", "   :no-members:", ""]
     names = exported(module)
-    elsewhere = [(n, homes[module_name, n]) for n in names if homes[module_name, n][0] != module_name]
+    elsewhere = [(n, h) for n in names if (h := homes[module_name, n])[0] != module_name]
     own = [n for n in names if homes[module_name, n][0] == module_name]
     if elsewhere:
         lines += [
@@ -218,9 +216,9 @@ def _documented_name(value: Any, name: str, homes: dict[Home, Home]) -> str | No
     if inspect.ismodule(value):
         return value.__name__
     for (module_name, exported_name), (home, home_name) in homes.items():
-        if _defines(value) or exported_name == name:
-            if getattr(importlib.import_module(module_name), exported_name) is value:
-                return f"{home}.{home_name}"
+        same = getattr(importlib.import_module(module_name), exported_name) is value
+        if same and (_defines(value) or exported_name == name):
+            return f"{home}.{home_name}"
     module = getattr(value, "__module__", None)
     qualname = getattr(value, "__qualname__", None)
     if isinstance(module, str) and isinstance(qualname, str) and "." in qualname:
@@ -253,7 +251,7 @@ def _candidates(node: Any, homes: dict[Home, Home]) -> list[tuple[Any, str]]:
     head, _, rest = target.partition(".")
     owners = {home for (_, name), home in homes.items() if name == head}
     if len(owners) == 1:
-        (home, home_name), = owners
+        ((home, home_name),) = owners
         found.append((_lookup(f"{home}.{home_name}" + (f".{rest}" if rest else ""), None), target))
     return [(value, name) for value, name in found if value is not _MISSING]
 
@@ -299,11 +297,11 @@ _NEEDS_DOCSTRING = {"module", "class", "exception", "function", "method", "prope
 def _has_attribute_docstring(name: str, value: Any) -> bool:
     """True when a leadcore module gives ``name`` (holding ``value``) a docstring of its
     own: the string literal right after its assignment."""
-    for module_name in sys.modules.copy():
-        if module_name == PACKAGE or module_name.startswith(f"{PACKAGE}."):
-            if getattr(sys.modules[module_name], name, _MISSING) is value:
-                if ("", name) in ModuleAnalyzer.for_module(module_name).find_attr_docs():
-                    return True
+    for module_name, module in sys.modules.copy().items():
+        ours = module_name == PACKAGE or module_name.startswith(f"{PACKAGE}.")
+        same = ours and getattr(module, name, _MISSING) is value
+        if same and ("", name) in ModuleAnalyzer.for_module(module_name).find_attr_docs():
+            return True
     return False
 
 
@@ -340,7 +338,7 @@ def setup(app: Any) -> dict[str, Any]:
     """Register the generator and the reference resolution with Sphinx."""
     app.connect("builder-inited", _generate)
     app.connect("env-before-read-docs", lambda app, env, docnames: _remember_homes(app))
-    app.connect("missing-reference", lambda app, env, node, contnode: _resolve(app, env, node, contnode))
+    app.connect("missing-reference", _resolve)
     app.connect("warn-missing-reference", _excused)
     app.connect("autodoc-process-docstring", _require_docstring)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
