@@ -112,7 +112,7 @@ class Order:
     >>> Order(("person.last_name",))
     Traceback (most recent call last):
     ...
-    leadcore.errors.ValidationError: a sort order's field must be text: got ('person.last_name',) ...
+    leadcore.errors.ValidationError: a sort order's field must be text: ...
     """
 
     field: str
@@ -133,7 +133,7 @@ class Page:
     >>> Page("0")
     Traceback (most recent call last):
     ...
-    leadcore.errors.ValidationError: a page's offset must be an int: got '0'. Pass the offset as an int
+    leadcore.errors.ValidationError: a page's offset must be an int: got '0'. ...
     """
 
     offset: int = 0
@@ -158,7 +158,7 @@ class Query:
     >>> Query(order="person.first_name")
     Traceback (most recent call last):
     ...
-    leadcore.errors.ValidationError: a query's order must be a tuple of Order: got 'person.first_name'. ...
+    leadcore.errors.ValidationError: a query's order must be a tuple of Order: ...
     """
 
     criteria: Criterion = ALWAYS
