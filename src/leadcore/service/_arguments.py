@@ -16,7 +16,7 @@ classes (``isinstance``), ``X | None``, unions of these, and the containers
 container and its items; a ``str`` is not a sequence of anything here) and
 ``Iterable[X]`` (iterable and not text; its items are not read, as that would
 consume an iterator). Anything else (``Any``, ``object``, callables, type
-variables) is not checked. Values are checked as types only: ranges and
+variables, the ports' Protocols) is not checked. Values are checked as types only: ranges and
 meanings stay with the rules.
 
 >>> from leadcore import LeadService
@@ -138,6 +138,8 @@ def _test(annotation: Any) -> _Test | None:
         )
     if origin is not None or not inspect.isclass(annotation):
         return None
+    if getattr(annotation, "_is_protocol", False):
+        return None  # a Protocol (a port): structural, not checked by isinstance
     name = _constant(annotation, constants)
     if issubclass(annotation, enum.Enum):
         members = ", ".join(f"{annotation.__name__}.{m.name}" for m in annotation)
@@ -157,12 +159,28 @@ def _refusal(method: str, argument: str, value: object, what: str) -> Validation
     )
 
 
+def _hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters' annotations, evaluated one by one in the function's module (the
+    class being made is not there yet, so a return annotation naming it is skipped, as
+    is any annotation that cannot be evaluated)."""
+    hints: dict[str, Any] = {}
+    for name, annotation in function.__annotations__.items():
+        if name == "return":
+            continue
+        try:
+            hints[name] = (
+                eval(annotation, function.__globals__)  # an annotation string of the source
+                if isinstance(annotation, str)
+                else annotation
+            )
+        except Exception:
+            continue
+    return hints
+
+
 def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | None:
     """``function`` behind a generated check of its annotated arguments (None: nothing to check)."""
-    try:
-        hints = typing.get_type_hints(function, vars(inspect.getmodule(function)))
-    except Exception:  # an annotation that cannot be resolved is not checked
-        return None
+    hints = _hints(function)
     signature = inspect.signature(function)
     namespace: dict[str, Any] = {**_NAMESPACE, "collections": collections, "_lc_target": function}
     tests: dict[str, _Test] = {}
