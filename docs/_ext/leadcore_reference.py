@@ -88,7 +88,7 @@ def canonical_homes(modules: list[str]) -> dict[Home, Home]:
             candidates = exporters[key(value, name)]
             own = (getattr(value, "__module__", None), getattr(value, "__qualname__", None))
             if _defines(value) and own in candidates:
-                homes[module_name, name] = own  # type: ignore[assignment]
+                homes[module_name, name] = own
             else:
                 homes[module_name, name] = max(candidates, key=lambda h: (h[0].count("."), h))
     return homes
