@@ -38,7 +38,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from leadcore._checks import _NAMESPACE, FLAG, ID, RANK, TEXT, _why
+from leadcore._checks import _NAMESPACE, FLAG, ID, RANK, TEXT, Check, _fix, _why
 from leadcore.errors import ValidationError
 
 __all__ = ["check_arguments"]
@@ -60,12 +60,20 @@ _SEQUENCES = {
 class _Test:
     """An expression over ``{v}`` true for an acceptable value, and what it accepts."""
 
-    __slots__ = ("constants", "expression", "what")
+    __slots__ = ("check", "constants", "expression", "what")
 
-    def __init__(self, expression: str, what: str, constants: dict[str, Any] | None = None):
+    def __init__(
+        self,
+        expression: str,
+        what: str,
+        constants: dict[str, Any] | None = None,
+        check: Check | None = None,
+    ):
         self.expression = expression
         self.what = what
         self.constants = constants or {}
+        self.check = check
+        """The construction check this test is, whose advice a refusal gives."""
 
 
 def _a(noun: str) -> str:
@@ -95,13 +103,13 @@ def _test(annotation: Any) -> _Test | None:
     if annotation is Any or annotation is object or isinstance(annotation, typing.TypeVar):
         return None
     if isinstance(annotation, typing.NewType) and annotation.__supertype__ is int:
-        return _Test(ID.test, f"{_a(annotation.__name__)} (a positive int)")
+        return _Test(ID.test, f"{_a(annotation.__name__)} (a positive int)", check=ID)
     if annotation is bool:
-        return _Test(FLAG.test, "True or False")
+        return _Test(FLAG.test, "True or False", check=FLAG)
     if annotation is int:
         return _Test(RANK.test, "an int (not a bool)")
     if annotation is str:
-        return _Test(TEXT.test, "a str")
+        return _Test(TEXT.test, "a str (valid Unicode text)", check=TEXT)
     if annotation is type(None):
         return _Test("{v} is None", "None")
     if origin is typing.Literal:
@@ -149,11 +157,16 @@ def _test(annotation: Any) -> _Test | None:
     return _Test(f"isinstance({{v}}, {name})", _a(annotation.__name__), constants)
 
 
-def _refusal(method: str, argument: str, value: object, what: str) -> ValidationError:
+def _refusal(method: str, argument: str, value: object, test: _Test) -> ValidationError:
+    """The error for ``value`` given as ``argument``: what it must be, what it is, what to do
+    (the construction check's advice where the test is one: 'Pass "" for no email')."""
+    fix = f"Pass {argument} as {test.what}"
+    if test.check is not None:
+        fix = _fix(value, argument, test.check)
     return ValidationError(
-        f"{method}(): {argument} must be {what}",
+        f"{method}(): {argument} must be {test.what}",
         why=_why(value),
-        fix=f"Pass {argument} as {what}",
+        fix=fix,
         method=method,
         argument=argument,
     )
@@ -222,7 +235,7 @@ def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | Non
             except Exception:
                 good = False
             if not good:
-                raise _refusal(method, name, values[name], test.what) from None
+                raise _refusal(method, name, values[name], test) from None
 
     namespace["_lc_explain"] = explain
     arguments = ", ".join(f"{name!r}: {name}" for name in tests)
