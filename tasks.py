@@ -23,7 +23,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed"
-EXTRAS = ".[dev,testing,sql,postgres,cli]"
+EXTRAS = ".[dev,testing,sql,postgres,cli,docs,release]"
 
 
 def _run(*args: str | Path) -> None:

@@ -241,7 +241,7 @@ def test_persons_may_join_a_stored_company_and_an_unknown_on_error_is_refused() 
     acme = svc.add_company("Acme")
     report = svc.import_records(persons=[PersonRow("Ann", company_id=acme.id)])
     assert svc.get_person(report.persons[0]).company_id == acme.id  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match="unknown on_error"):
+    with pytest.raises(ValidationError, match="on_error must be"):
         svc.import_records(on_error="skip")  # type: ignore[arg-type]
 
 

@@ -98,6 +98,7 @@ from leadcore.service import NOT_GIVEN, Deletion, LeadService
 from leadcore.service.reading import PersonCard
 
 __version__ = "0.1.0"
+"""The version of leadcore: its one source (the package metadata reads it from here)."""
 
 __all__ = [
     "NOT_GIVEN",

@@ -63,11 +63,17 @@ Language = Literal["en", "da"]
 """Languages leadcore ships display names in."""
 
 CategoryId = NewType("CategoryId", int)
+"""The id of a :class:`Category`: a positive int."""
 LeadStatusId = NewType("LeadStatusId", int)
+"""The id of a :class:`LeadStatus`: a positive int."""
 CompanyId = NewType("CompanyId", int)
+"""The id of a :class:`Company`: a positive int, never reused after a delete."""
 PersonId = NewType("PersonId", int)
+"""The id of a :class:`Person`: a positive int, never reused after a delete."""
 AssociateId = NewType("AssociateId", int)
+"""The id of an :class:`Associate` (a user who owns records and acts): a positive int."""
 SelectionId = NewType("SelectionId", int)
+"""The id of a selection (:mod:`leadcore.selections`): a positive int."""
 
 
 class CategoryGroup(enum.IntEnum):

@@ -26,7 +26,19 @@ from typing import Generic, Protocol, Self, TypeVar
 
 import attrs
 
-from leadcore._checks import VERSION, fields, instance
+from leadcore._checks import (
+    FLAG,
+    ID,
+    MOMENT,
+    RANK,
+    TEXT,
+    VERSION,
+    Check,
+    fields,
+    instance,
+    optional,
+    tuple_of,
+)
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
 from leadcore.errors import ValidationError
@@ -91,29 +103,78 @@ class EventPublisher(Protocol):
 
 @attrs.frozen
 class Order:
-    """Sort by a field key (see :mod:`leadcore.criteria.fields`); rows without a value last."""
+    """Sort by a field key (see :mod:`leadcore.criteria.fields`); rows without a value last.
+
+    The types are checked when it is built (a typed error naming the field):
+
+    >>> Order("person.last_name", descending=True).descending
+    True
+    >>> Order(("person.last_name",))
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: a sort order's field must be text: ...
+    """
 
     field: str
     descending: bool = False
 
+    __attrs_post_init__ = fields("sort order", field=TEXT, descending=FLAG)
+
 
 @attrs.frozen
 class Page:
-    """A window of results: skip ``offset`` rows, return at most ``limit``."""
+    """A window of results: skip ``offset`` rows, return at most ``limit``.
+
+    Both are ints (``limit`` may be ``None``: no limit), checked when it is built;
+    their range is checked where the page is used.
+
+    >>> Page(offset=50, limit=50).limit
+    50
+    >>> Page("0")
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: a page's offset must be an int: got '0'. ...
+    """
 
     offset: int = 0
     limit: int | None = None
 
+    __attrs_post_init__ = fields(
+        "page",
+        offset=Check(RANK.test, RANK.what, "Pass the offset as an int"),
+        limit=optional(Check(RANK.test, RANK.what, "Pass the limit as an int")),
+    )
+
 
 @attrs.frozen
 class Query:
-    """A find or count: criteria, order, page, and the evaluation environment."""
+    """A find or count: criteria, order, page, and the evaluation environment.
+
+    Its fields' types are checked when it is built: ``order`` is a tuple of
+    :class:`Order`, ``page`` a :class:`Page`.
+
+    >>> Query(order=(Order("person.first_name"),)).order[0].field
+    'person.first_name'
+    >>> Query(order="person.first_name")
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: a query's order must be a tuple of Order: ...
+    """
 
     criteria: Criterion = ALWAYS
     order: tuple[Order, ...] = ()
     page: Page = Page()
     current_associate: AssociateId | None = None
     now: datetime | None = None
+
+    __attrs_post_init__ = fields(
+        "query",
+        criteria=instance(Criterion, "a criterion (see leadcore.criteria)"),
+        order=tuple_of(Order, "a tuple of Order"),
+        page=instance(Page, "a Page"),
+        current_associate=optional(ID),
+        now=optional(MOMENT),
+    )
 
 
 @attrs.frozen

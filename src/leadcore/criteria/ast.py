@@ -136,7 +136,9 @@ class Never(_Node):
 
 
 ALWAYS = Always()
+"""The criterion that matches every row (the empty Find)."""
 NEVER = Never()
+"""The criterion that matches no row."""
 
 
 @attrs.frozen

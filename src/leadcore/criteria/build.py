@@ -72,6 +72,7 @@ __all__ = [
     "expected_values",
     "is_inactive",
     "iter_conditions",
+    "nesting_depth",
     "nodes_along",
     "period_count",
     "read_int",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from leadcore.criteria import build
 from leadcore.criteria.ast import Criterion
@@ -34,6 +34,7 @@ from leadcore.ports import (
     UnitOfWork,
 )
 from leadcore.rules import Actor, Lists
+from leadcore.service._arguments import check_arguments
 from leadcore.service._core import Command, run_command
 
 __all__ = ["NOT_GIVEN", "NotGiven", "ServiceBase"]
@@ -53,9 +54,18 @@ Unchanged = Literal[NotGiven.NOT_GIVEN]
 
 
 class ServiceBase:
-    """The fields and plumbing every area of the service uses."""
+    """The fields and plumbing every area of the service uses.
+
+    Every class made from it (each area, and :class:`leadcore.LeadService`) has the
+    arguments of its public methods checked against their annotations
+    (:mod:`leadcore.service._arguments`), set up once when the class is created.
+    """
 
     __slots__ = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        check_arguments(cls)
 
     uow: Callable[[], UnitOfWork]
     clock: Clock

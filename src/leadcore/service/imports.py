@@ -44,8 +44,8 @@ class ImportsArea(ServiceBase):
     ) -> ImportReport:
         """Import companies, then persons, through the rules in one unit of work.
 
-        Each row goes through the same rules as :meth:`add_company` and
-        :meth:`add_person` (assignable categories, R3, the default status R5,
+        Each row goes through the same rules as :meth:`~leadcore.LeadService.add_company` and
+        :meth:`~leadcore.LeadService.add_person` (assignable categories, R3, the default status R5,
         R12 UTM), keeping its original ``registered`` time; earlier status
         changes become history entries with their own times and the source
         ``import`` (see :func:`leadcore.importing.plan_person`).

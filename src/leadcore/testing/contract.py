@@ -71,6 +71,7 @@ from leadcore.testing.strategies import Scenario, scenarios
 __all__ = [
     "AT",
     "PERSON_GROUP_FIELDS",
+    "AdapterBase",
     "AdapterContract",
     "AssociateContract",
     "ConflictContract",

@@ -1,0 +1,286 @@
+"""The service's arguments are checked against their annotations at the boundary.
+
+Not public API. :class:`~leadcore.service._base.ServiceBase` calls
+:func:`check_arguments` on every class made from it (each area and
+:class:`~leadcore.LeadService`), once, when the class is created: each public
+method gets a wrapper that tests its arguments' types with the expressions of
+:mod:`leadcore._checks`, inlined into one generated test, before the method
+runs. A wrong type raises a :class:`~leadcore.errors.ValidationError` that names
+the method and the argument, instead of an ``AttributeError`` deep inside. A
+method added later to any area is covered without further work.
+
+What is checked, from the annotation: ids (``CompanyId`` ...: a positive int),
+``int`` (not a bool), ``bool``, ``str`` (valid text), enums, ``Literal``,
+classes (``isinstance``), ``X | None``, unions of these, and the containers
+``tuple[X, ...]``, ``Sequence[X]``, ``Collection[X]``, ``frozenset[X]`` (the
+container and its items; a ``str`` is not a sequence of anything here) and
+``Iterable[X]`` (iterable and not text; its items are not read, as that would
+consume an iterator). Anything else (``Any``, ``object``, callables, type
+variables, the ports' Protocols) is not checked. Values are checked as types only: ranges and
+meanings stay with the rules.
+
+>>> from leadcore import LeadService
+>>> LeadService.in_memory().add_person("Ann", company_id="1")
+Traceback (most recent call last):
+...
+leadcore.errors.ValidationError: add_person(): company_id must be a CompanyId (a positive int) ...
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import enum
+import functools
+import inspect
+import types
+import typing
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from leadcore._checks import _NAMESPACE, FLAG, ID, RANK, TEXT, Check, _fix, _why
+from leadcore.errors import ValidationError
+
+__all__ = ["check_arguments"]
+
+_CHECKED = "__leadcore_arguments_checked__"
+"""Set on a wrapper, so that a class made again (attrs' slotted copy) is not wrapped twice."""
+
+_SEQUENCES = {
+    collections.abc.Sequence,
+    collections.abc.Collection,
+    collections.abc.Set,
+    tuple,
+    list,
+    frozenset,
+    set,
+}
+
+
+class _Test:
+    """An expression over ``{v}`` true for an acceptable value, and what it accepts."""
+
+    __slots__ = ("check", "constants", "expression", "what")
+
+    def __init__(
+        self,
+        expression: str,
+        what: str,
+        constants: dict[str, Any] | None = None,
+        check: Check | None = None,
+    ):
+        self.expression = expression
+        self.what = what
+        self.constants = constants or {}
+        self.check = check
+        """The construction check this test is, whose advice a refusal gives."""
+
+
+def _a(noun: str) -> str:
+    """``noun`` with its indefinite article."""
+    return f"an {noun}" if noun[:1].lower() in "aeio" else f"a {noun}"
+
+
+def _bare(what: str) -> str:
+    """``what`` without its leading article."""
+    for article in ("a ", "an "):
+        if what.startswith(article):
+            return what[len(article) :]
+    return what
+
+
+def _constant(value: object, constants: dict[str, Any]) -> str:
+    name = f"_lc_k{len(constants)}_{id(value)}"
+    constants[name] = value
+    return name
+
+
+def _test(annotation: Any) -> _Test | None:
+    """The test of one annotation, or None when it is not checked."""
+    constants: dict[str, Any] = {}
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if annotation is Any or annotation is object or isinstance(annotation, typing.TypeVar):
+        return None
+    if isinstance(annotation, typing.NewType) and annotation.__supertype__ is int:
+        return _Test(ID.test, f"{_a(annotation.__name__)} (a positive int)", check=ID)
+    if annotation is bool:
+        return _Test(FLAG.test, "True or False", check=FLAG)
+    if annotation is int:
+        return _Test(RANK.test, "an int (not a bool)")
+    if annotation is str:
+        return _Test(TEXT.test, "a str (valid Unicode text)", check=TEXT)
+    if annotation is type(None):
+        return _Test("{v} is None", "None")
+    if origin is typing.Literal:
+        name = _constant(tuple(args), constants)
+        shown = " or ".join(repr(a) for a in args)
+        test = f"any({{v}} is a or (type({{v}}) is type(a) and {{v}} == a) for a in {name})"
+        return _Test(test, shown, constants)
+    if origin is typing.Union or origin is types.UnionType:
+        parts = [_test(arg) for arg in args]
+        if any(part is None for part in parts):
+            return None
+        checked = [part for part in parts if part is not None]
+        for part in checked:
+            constants.update(part.constants)
+        expression = " or ".join(f"({part.expression})" for part in checked)
+        return _Test(f"({expression})", " or ".join(p.what for p in checked), constants)
+    if origin in _SEQUENCES:
+        if origin is tuple:
+            item = _test(args[0]) if len(args) == 2 and args[1] is Ellipsis else None
+        else:
+            item = _test(args[0]) if args else None
+        container = _constant(origin, constants)
+        base = f"(isinstance({{v}}, {container}) and not isinstance({{v}}, (str, bytes)))"
+        if item is None:
+            return _Test(base, _a(origin.__name__.lower()), constants)
+        constants.update(item.constants)
+        items = item.expression.replace("{v}", "i")
+        what = f"{_a(origin.__name__.lower())} of {_bare(item.what)}"
+        return _Test(f"({base} and all({items} for i in {{v}}))", what, constants)
+    if origin in {collections.abc.Iterable, collections.abc.Iterator}:
+        return _Test(
+            "(isinstance({v}, collections.abc.Iterable) and not isinstance({v}, (str, bytes)))",
+            "an iterable (not a str)",
+        )
+    if origin is not None or not inspect.isclass(annotation):
+        return None
+    if getattr(annotation, "_is_protocol", False):
+        return None  # a Protocol (a port): structural, not checked by isinstance
+    name = _constant(annotation, constants)
+    if issubclass(annotation, enum.Enum):
+        members = ", ".join(f"{annotation.__name__}.{m.name}" for m in annotation)
+        return _Test(f"type({{v}}) is {name}", f"{_a(annotation.__name__)} ({members})", constants)
+    if annotation is datetime:
+        return _Test(f"isinstance({{v}}, {name})", "a datetime", constants)
+    return _Test(f"isinstance({{v}}, {name})", _a(annotation.__name__), constants)
+
+
+def _refusal(method: str, argument: str, value: object, test: _Test) -> ValidationError:
+    """The error for ``value`` given as ``argument``: what it must be, what it is, what to do
+    (the construction check's advice where the test is one: 'Pass "" for no email')."""
+    fix = f"Pass {argument} as {test.what}"
+    if test.check is not None:
+        fix = _fix(value, argument, test.check)
+    return ValidationError(
+        f"{method}(): {argument} must be {test.what}",
+        why=_why(value),
+        fix=fix,
+        method=method,
+        argument=argument,
+    )
+
+
+def _hints(function: Callable[..., Any]) -> dict[str, Any]:
+    """The parameters' annotations, evaluated one by one in the function's module (the
+    class being made is not there yet, so a return annotation naming it is skipped, as
+    is any annotation that cannot be evaluated)."""
+    hints: dict[str, Any] = {}
+    for name, annotation in function.__annotations__.items():
+        if name == "return":
+            continue
+        try:
+            hints[name] = (
+                eval(annotation, function.__globals__)  # an annotation string of the source
+                if isinstance(annotation, str)
+                else annotation
+            )
+        except Exception:
+            continue
+    return hints
+
+
+def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | None:
+    """``function`` behind a generated check of its annotated arguments (None: nothing to check)."""
+    hints = _hints(function)
+    signature = inspect.signature(function)
+    namespace: dict[str, Any] = {**_NAMESPACE, "collections": collections, "_lc_target": function}
+    tests: dict[str, _Test] = {}
+    parameters = []
+    call = []
+    for n, (name, parameter) in enumerate(signature.parameters.items()):
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            return None  # *args / **kwargs: left to the method
+        text = name
+        if parameter.default is not parameter.empty:
+            namespace[f"_lc_d{n}"] = parameter.default
+            text = f"{name}=_lc_d{n}"
+        parameters.append((parameter.kind, text))
+        call.append(name if parameter.kind is not parameter.KEYWORD_ONLY else f"{name}={name}")
+        test = _test(hints[name]) if name in hints and n > 0 else None
+        if test is not None:
+            tests[name] = test
+            namespace.update(test.constants)
+    if not tests:
+        return None
+    source_parameters: list[str] = []
+    for kind, text in parameters:
+        if kind is inspect.Parameter.KEYWORD_ONLY and "*" not in source_parameters:
+            source_parameters.append("*")
+        source_parameters.append(text)
+    positional_only = [t for k, t in parameters if k is inspect.Parameter.POSITIONAL_ONLY]
+    if positional_only:
+        source_parameters.insert(len(positional_only), "/")
+    expression = " and ".join(f"({test.expression.format(v=name)})" for name, test in tests.items())
+    method = function.__name__
+
+    def explain(values: dict[str, Any]) -> None:
+        for name, test in tests.items():
+            check = eval(  # the expression made above, over one value
+                f"lambda v: bool({test.expression.format(v='v')})", namespace
+            )
+            try:
+                good = check(values[name])
+            except Exception:
+                good = False
+            if not good:
+                raise _refusal(method, name, values[name], test) from None
+
+    namespace["_lc_explain"] = explain
+    arguments = ", ".join(f"{name!r}: {name}" for name in tests)
+    source = "\n".join(
+        [
+            f"def factory({', '.join(namespace)}):",
+            f"    def {method}({', '.join(source_parameters)}):",
+            "        try:",
+            f"            good = {expression}",
+            "        except Exception:",
+            "            good = False",
+            "        if not good:",
+            f"            _lc_explain({{{arguments}}})",
+            f"        return _lc_target({', '.join(call)})",
+            f"    return {method}",
+        ]
+    )
+    made: dict[str, Any] = {}
+    exec(source, made)  # the code is made from the annotations' checks above
+    inner = made["factory"](**namespace)
+    # Everything the wrapper uses is a closure cell, so it can take the method's own module
+    # globals: doctest and Sphinx then see it as a function of that module.
+    checked = types.FunctionType(
+        inner.__code__, function.__globals__, method, inner.__defaults__, inner.__closure__
+    )
+    checked.__kwdefaults__ = inner.__kwdefaults__
+    wrapper: Callable[..., Any] = functools.wraps(function)(checked)
+    setattr(wrapper, _CHECKED, True)
+    return wrapper
+
+
+def check_arguments(cls: type) -> None:
+    """Wrap the public methods defined in ``cls`` so that their arguments are checked."""
+    for name, member in list(vars(cls).items()):
+        if name.startswith("_"):
+            continue
+        kind: Callable[[Any], Any] | None = None
+        function = member
+        if isinstance(member, classmethod | staticmethod):
+            kind, function = type(member), member.__func__
+        if not inspect.isfunction(function) or getattr(function, _CHECKED, False):
+            continue
+        wrapped = _wrap(function, cls)
+        if wrapped is None:
+            continue
+        if kind is staticmethod:
+            continue  # no self to skip: left unchecked
+        setattr(cls, name, wrapped if kind is None else kind(wrapped))

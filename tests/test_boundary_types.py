@@ -1,0 +1,99 @@
+"""Public entry points refuse a wrong type with a ValidationError naming the argument.
+
+Without these checks a string or tuple given for an ``Order`` or ``Page`` surfaced
+as a bare ``AttributeError`` deep inside the adapter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from leadcore import LeadService, Order, Page, Query, ValidationError
+from leadcore.criteria import condition
+
+
+@pytest.fixture
+def service() -> LeadService:
+    return LeadService.in_memory()
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Order(("person.last_name",)), "field"),  # type: ignore[arg-type]
+        (lambda: Order("person.last_name", descending="yes"), "descending"),  # type: ignore[arg-type]
+        (lambda: Page("0"), "offset"),  # type: ignore[arg-type]
+        (lambda: Page(0, limit=(50,)), "limit"),  # type: ignore[arg-type]
+        (lambda: Page(True), "offset"),
+        (lambda: Query("person.first_name"), "criteria"),  # type: ignore[arg-type]
+        (lambda: Query(order="person.first_name"), "order"),  # type: ignore[arg-type]
+        (lambda: Query(order=[Order("person.first_name")]), "order"),  # type: ignore[arg-type]
+        (lambda: Query(page=(0, 50)), "page"),  # type: ignore[arg-type]
+        (lambda: Query(current_associate="7"), "current_associate"),  # type: ignore[arg-type]
+    ],
+)
+def test_order_page_and_query_name_the_bad_field(build: Callable[[], object], field: str) -> None:
+    with pytest.raises(ValidationError) as raised:
+        build()
+    assert raised.value.context["field"] == field
+    assert f"'s {field} must be" in str(raised.value)
+
+
+def test_good_order_page_and_query_still_build() -> None:
+    query = Query(condition("person.retired", "is_true"), (Order("person.id"),), Page(0, 5))
+    assert query.page.limit == 5
+    assert query.order[0].field == "person.id"
+
+
+@pytest.mark.parametrize(
+    ("call", "method", "argument"),
+    [
+        (lambda s: s.add_person("Ann", company_id="1"), "add_person", "company_id"),
+        (lambda s: s.add_person(("Ann",)), "add_person", "first_name"),
+        (lambda s: s.add_company("Acme", owner_id=True), "add_company", "owner_id"),
+        (lambda s: s.find_persons(order="person.last_name"), "find_persons", "order"),
+        (lambda s: s.find_persons(order=("person.last_name",)), "find_persons", "order"),
+        (lambda s: s.find_persons_page(page=(0, 50)), "find_persons_page", "page"),
+        (lambda s: s.count_persons("person.retired is true"), "count_persons", "criteria"),
+        (lambda s: s.import_records([], [], on_error="skip"), "import_records", "on_error"),
+        (lambda s: LeadService.in_memory(database="old"), "in_memory", "database"),  # type: ignore[arg-type]
+    ],
+)
+def test_service_arguments_of_a_wrong_type_are_refused_by_name(
+    service: LeadService, call: Callable[[LeadService], object], method: str, argument: str
+) -> None:
+    with pytest.raises(ValidationError) as raised:
+        call(service)
+    assert raised.value.context == {"method": method, "argument": argument}
+    assert str(raised.value).startswith(f"{method}(): {argument} must be")
+
+
+def test_a_refused_call_changes_nothing(service: LeadService) -> None:
+    with pytest.raises(ValidationError):
+        service.add_company(b"Acme")  # type: ignore[arg-type]
+    assert service.count_companies() == 0
+
+
+def test_right_types_pass_and_lists_count_as_sequences(service: LeadService) -> None:
+    acme = service.add_company("Acme")
+    service.add_person("Ann", "Ash", company_id=acme.id)
+    found = service.find_persons(order=[Order("person.last_name")], page=Page(0, 10))
+    assert [p.first_name for p in found] == ["Ann"]
+
+
+def test_every_public_service_method_is_checked() -> None:
+    """Methods added later to any area are covered: the wrapping is done per class."""
+    unchecked = [
+        name
+        for name in dir(LeadService)
+        if not name.startswith("_")
+        and callable(getattr(LeadService, name))
+        and getattr(getattr(LeadService, name), "__wrapped__", None) is None
+    ]
+    # Methods without checkable annotated arguments keep no wrapper (nothing to check).
+    assert "add_person" not in unchecked
+    assert "find_persons" not in unchecked
+    assert "in_memory" not in unchecked
+    assert set(unchecked) <= {"close", "lists", "associates", "selections", "upgrade_database"}
