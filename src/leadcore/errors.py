@@ -21,6 +21,7 @@ __all__ = [
     "CompanyHasPersons",
     "ConflictError",
     "CsvReadError",
+    "DataFileError",
     "DeletedItemError",
     "DuplicateNameError",
     "FeatureNotLicensed",
@@ -249,3 +250,31 @@ class CsvReadError(ValidationError):
     def __init__(self, what: str, *, line: int, why: str = "", fix: str = "", **context: Any):
         self.line = line
         super().__init__(f"line {line}: {what}", why=why, fix=fix, line=line, **context)
+
+
+class DataFileError(LeadcoreError):
+    """A data file (the ``leadcore`` command's store) is missing, or is there when it must not be.
+
+    >>> DataFileError.missing("crm.json").context
+    {'path': 'crm.json'}
+    """
+
+    @classmethod
+    def missing(cls, path: str) -> DataFileError:
+        """No data file at ``path`` where one is needed."""
+        return cls(
+            f"no data file at {path!r}",
+            why="the command reads and changes an existing data file",
+            fix=f"Check the path, or create the file first with: leadcore --data {path} init",
+            path=path,
+        )
+
+    @classmethod
+    def exists(cls, path: str) -> DataFileError:
+        """A data file is already at ``path`` where a new one was to be made."""
+        return cls(
+            f"a data file already exists at {path!r}",
+            why="init makes a new data file and never overwrites one",
+            fix="Pick another path, or remove the file (and its .journal files) first",
+            path=path,
+        )
