@@ -1,8 +1,8 @@
 """The runnable scripts of examples/: every one runs, and shows what it promises.
 
 Each script runs in a subprocess, as a user runs it. The step-by-step walk-through
-(examples/work_with_leads.py, the story ``leadcore demo`` tells on a sample) must show the key lines of
-each section in the order given here.
+(examples/work_with_leads.py, the story ``leadcore demo`` tells on a sample) must show
+the key lines of each section in the order given here.
 """
 
 from __future__ import annotations
