@@ -95,7 +95,7 @@ class MemberRows:
     def count_by(self, field_key: str, *, visible_only: bool = False) -> GroupedCounts:
         """Grouped counts as :meth:`leadcore.ports.PersonRepository.count_by` gives them."""
         read = self._read(field_key)
-        category_of = self._read("person.category")
+        category_of = self._read("person.category") if visible_only else read
         enabled = {c.id for c in self._lists.categories.items if c.lead_enabled}
         counts: dict[int | None, int] = {}
         hidden = 0
