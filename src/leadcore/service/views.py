@@ -254,7 +254,7 @@ class ViewsArea(ServiceBase):
     ) -> GroupedCounts:
         query = self._query(scope.criteria, scope.entity)
         if scope.members is not None:
-            return MemberRows(uow, scope, self.licence, query).count_by(
+            return MemberRows.load(uow, scope, self.licence, query).count_by(
                 field_key, visible_only=visible_only
             )
         if scope.entity is Entity.COMPANY:
@@ -267,7 +267,7 @@ class ViewsArea(ServiceBase):
         _check_page(page)
         query = self._query(scope.criteria, scope.entity, order, page)
         if scope.members is not None:
-            return MemberRows(uow, scope, self.licence, query).page(query.order, page)
+            return MemberRows.load(uow, scope, self.licence, query).page(query.order, page)
         if scope.entity is Entity.COMPANY:
             return uow.companies.find_page(query)
         return uow.persons.find_page(query)
@@ -346,8 +346,10 @@ class ViewsArea(ServiceBase):
 
         Without ``layout`` the acting associate's saved "contacts_tab" layout is
         used (what no longer loads is dropped and reported), or the default.
-        Grouping levels order the rows first; each level's counts come from the
-        adapter's grouped counts.
+        The company's persons are read once (``persons.of_company``); the filters
+        (one criterion), grouping levels (each with counts, ordering the rows
+        first), order and page are applied to them with the criteria's own
+        predicates, readers and ordering rules.
 
         >>> from leadcore.views import ColumnFilter, Layout
         >>> service = LeadService.in_memory()
@@ -377,16 +379,19 @@ class ViewsArea(ServiceBase):
             for key in chosen.grouping:
                 if column(key, Entity.PERSON).list_kind is ListKind.LEAD_STATUS:
                     self._require_lead_status(f"grouping by {key!r}")
-            base = condition("company.id", "eq", int(company_id)) & filters_criterion(
-                chosen.filters, Entity.PERSON
-            )
-            scope = Scope(Entity.PERSON, base)
-            ctx = self._cell_context(uow, language)
-            groups = self._groups(uow, scope, chosen.grouping, ctx)
+            filters = filters_criterion(chosen.filters, Entity.PERSON)
             order = [Order(k) for k in chosen.grouping] + [
                 o for o in chosen.order if o.field not in chosen.grouping
             ]
-            found = self._scoped_page(uow, scope, sort_orders(order, Entity.PERSON), page)
+            _check_page(page)
+            query = self._query(filters, Entity.PERSON, sort_orders(order, Entity.PERSON), page)
+            persons = uow.persons.of_company(company_id)
+            rows = MemberRows.of_persons(
+                uow, persons, Scope(Entity.PERSON, filters), self.licence, query
+            )
+            ctx = self._cell_context(uow, language)
+            groups = _member_groups(rows, chosen.grouping, ctx)
+            found = rows.page(query.order, page)
             columns = tuple(column(k, Entity.PERSON) for k in chosen.columns)
             return ContactsTab(
                 int(company_id),
@@ -676,6 +681,22 @@ class ViewsArea(ServiceBase):
 
 _NO_LISTS = Lists(*new_database())
 """Lists for checking card columns (no filters, so list items are never looked at)."""
+
+
+def _member_groups(
+    rows: MemberRows, grouping: Sequence[str], ctx: CellContext
+) -> tuple[GroupBucket, ...]:
+    """The grouping levels of loaded rows: the non-empty buckets of each level, nested."""
+    if not grouping:
+        return ()
+    key, rest = grouping[0], grouping[1:]
+    buckets = []
+    for bucket in rows.count_by(key).buckets:
+        if bucket.count:
+            label, _ = _value_label(key, bucket.value, ctx)
+            inner = _member_groups(rows.where(key, bucket.value), rest, ctx)
+            buckets.append(GroupBucket(key, bucket.value, label, bucket.count, inner))
+    return tuple(buckets)
 
 
 def _deleted(key: str, value: int | None, lists: Lists) -> bool:

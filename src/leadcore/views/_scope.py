@@ -12,7 +12,7 @@ Not public API.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import attrs
 
@@ -32,7 +32,6 @@ from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, Stored
 
 __all__ = ["Scope"]
 
-R = TypeVar("R", Person, Company)
 Pair = tuple[Person | None, Company | None]
 
 
@@ -56,29 +55,51 @@ def _rank(items: CategoryList | LeadStatusList, item_id: Any) -> tuple[int, int]
 
 
 class MemberRows:
-    """The member records of a scope, loaded once, answering like the adapter."""
+    """Records loaded once (a selection's members, a company's persons), answering
+    counts, grouped counts and pages like the adapter, with the same criteria,
+    readers and ordering rules."""
 
-    def __init__(self, uow: UnitOfWork, scope: Scope, licence: Licence, query: Query) -> None:
+    def __init__(self, pairs: Sequence[Pair], lists: StoredLists, entity: Entity) -> None:
+        self._pairs = list(pairs)
+        self._lists = lists
+        self._entity = entity
+
+    @classmethod
+    def load(cls, uow: UnitOfWork, scope: Scope, licence: Licence, query: Query) -> MemberRows:
+        """The members of ``scope`` that match its criteria (``get_many`` in one batch)."""
         assert scope.members is not None
-        stored = uow.lists.load()
-        self._lists = stored
-        env = Environment(stored.categories, query.now or _never(), query.current_associate,
-                          licence)  # fmt: skip
-        self._entity = scope.entity
         ids = sorted(scope.members)
-        pairs: list[Pair]
         if scope.entity is Entity.PERSON:
-            persons = uow.persons.get_many(PersonId(i) for i in ids)
-            company_ids = sorted({p.company_id for p in persons if p.company_id is not None})
-            companies = {c.id: c for c in uow.companies.get_many(CompanyId(i) for i in company_ids)}
-            pairs = [(p, None if p.company_id is None else companies[p.company_id])
-                     for p in persons]  # fmt: skip
-            test = person_predicate(scope.criteria, env)
-            self._pairs = [pair for pair in pairs if test(pair[0], pair[1])]  # type: ignore[arg-type]
-        else:
-            found = uow.companies.get_many(CompanyId(i) for i in ids)
-            company_test = company_predicate(scope.criteria, env)
-            self._pairs = [(None, c) for c in found if company_test(c)]
+            return cls.of_persons(uow, uow.persons.get_many(PersonId(i) for i in ids), scope,
+                                  licence, query)  # fmt: skip
+        stored = uow.lists.load()
+        env = _environment(stored, licence, query)
+        company_test = company_predicate(scope.criteria, env)
+        found = uow.companies.get_many(CompanyId(i) for i in ids)
+        return cls([(None, c) for c in found if company_test(c)], stored, scope.entity)
+
+    @classmethod
+    def of_persons(
+        cls, uow: UnitOfWork, persons: Sequence[Person], scope: Scope, licence: Licence,
+        query: Query,
+    ) -> MemberRows:  # fmt: skip
+        """``persons`` (with their companies) that match ``scope``'s criteria."""
+        stored = uow.lists.load()
+        test = person_predicate(scope.criteria, _environment(stored, licence, query))
+        company_ids = sorted({p.company_id for p in persons if p.company_id is not None})
+        companies = {c.id: c for c in uow.companies.get_many(company_ids)}
+        pairs: list[Pair] = []
+        for person in persons:
+            company = None if person.company_id is None else companies[person.company_id]
+            if test(person, company):
+                pairs.append((person, company))
+        return cls(pairs, stored, Entity.PERSON)
+
+    def where(self, field_key: str, value: int | None) -> MemberRows:
+        """The rows whose ``field_key`` holds ``value`` (``None``: no list value)."""
+        read = self._read(field_key)
+        kept = [pair for pair in self._pairs if _key(read(pair)) == value]
+        return MemberRows(kept, self._lists, self._entity)
 
     def _read(self, key: str) -> Callable[[Pair], object]:
         categories = self._lists.categories
@@ -104,7 +125,7 @@ class MemberRows:
             if visible_only and value is not None and category_of(pair) not in enabled:
                 hidden += 1
                 continue
-            key = value if isinstance(value, int) else None
+            key = _key(value)
             counts[key] = counts.get(key, 0) + 1
         return GroupedCounts.build(field_key, counts, self._lists, hidden)
 
@@ -140,5 +161,10 @@ class MemberRows:
         return PageResult(tuple(records[page.offset : end]), len(rows), page)
 
 
-def _never() -> Any:
-    raise AssertionError("a service query always carries the time")
+def _key(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def _environment(stored: StoredLists, licence: Licence, query: Query) -> Environment:
+    assert query.now is not None, "a service query always carries the time"
+    return Environment(stored.categories, query.now, query.current_associate, licence)
