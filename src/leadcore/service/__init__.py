@@ -54,6 +54,7 @@ from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
 from leadcore.service.records import Deletion, RecordsArea
 from leadcore.service.selections import SelectionsArea
+from leadcore.service.views import ViewsArea
 
 __all__ = ["NOT_GIVEN", "Deletion", "LeadService", "NotGiven"]
 
@@ -61,7 +62,9 @@ _DEFAULT_POLICY = LeadPolicy()
 
 
 @attrs.frozen
-class LeadService(ReadingArea, ListsArea, RecordsArea, AssociatesArea, SelectionsArea, ImportsArea):
+class LeadService(
+    ReadingArea, ListsArea, RecordsArea, AssociatesArea, SelectionsArea, ImportsArea, ViewsArea
+):
     """Every use case of lead management, over the ports.
 
     ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.
