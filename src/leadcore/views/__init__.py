@@ -6,3 +6,41 @@ on any adapter that passes :mod:`leadcore.testing.contract`. Views return plain
 frozen values (rows, columns, cells, buckets) that serialize with the cattrs
 converter.
 """
+
+from leadcore.views.dashboards import (
+    AgedPerson,
+    AgeingBucket,
+    AgeingTile,
+    DashboardFilter,
+    DurationFigures,
+    FunnelStage,
+    FunnelStep,
+    FunnelTile,
+    LeadBreakdown,
+    NewLeadsBucket,
+    NewLeadsTile,
+    ReportPeriod,
+    StatusCount,
+    StatusCountsTile,
+    StatusTime,
+    TimeInStatusTile,
+)
+
+__all__ = [
+    "AgedPerson",
+    "AgeingBucket",
+    "AgeingTile",
+    "DashboardFilter",
+    "DurationFigures",
+    "FunnelStage",
+    "FunnelStep",
+    "FunnelTile",
+    "LeadBreakdown",
+    "NewLeadsBucket",
+    "NewLeadsTile",
+    "ReportPeriod",
+    "StatusCount",
+    "StatusCountsTile",
+    "StatusTime",
+    "TimeInStatusTile",
+]
