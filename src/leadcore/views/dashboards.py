@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
 import attrs
+from cattrs.preconf.json import JsonConverter, make_converter
 
 from leadcore.criteria.ast import ALWAYS, Criterion, Period, all_of
 from leadcore.criteria.build import condition
@@ -56,6 +57,7 @@ __all__ = [
     "StatusCountsTile",
     "StatusTime",
     "TimeInStatusTile",
+    "converter",
 ]
 
 MAX_PERIOD_DAYS = 3660
@@ -773,3 +775,29 @@ def ageing(
             )
         )
     return AgeingTile(period, older_than, as_of, tuple(buckets), hidden)
+
+
+# --- serialization ------------------------------------------------------------------------------
+
+
+def _make_converter() -> JsonConverter:
+    made = make_converter()
+    made.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
+    made.register_unstructure_hook_func(
+        lambda t: isinstance(t, type) and issubclass(t, tzinfo), str
+    )
+    return made
+
+
+converter: JsonConverter = _make_converter()
+"""The cattrs converter that turns any tile into JSON-ready data: dates and datetimes as
+ISO text, durations as seconds, the time zone by its name.
+
+>>> import json
+>>> from datetime import timezone
+>>> period = ReportPeriod(date(2026, 3, 1), date(2026, 3, 8), timezone.utc)
+>>> json.dumps(converter.unstructure(NewLeadsBucket(period.start, 2)))
+'{"start": "2026-03-01", "total": 2, "counts": []}'
+>>> converter.unstructure(period)["tz"], converter.unstructure(timedelta(minutes=2))
+('UTC', 120.0)
+"""
