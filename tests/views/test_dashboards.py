@@ -6,6 +6,7 @@ period to compare with."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -278,7 +279,7 @@ def test_the_tiles_need_the_lead_dashboards_feature() -> None:
     without = story.service.acting_as(
         None, licence=Licence.of(Feature.LEAD_STATUS, Feature.MARKETING_PREMIUM)
     )
-    calls = [
+    calls: list[Callable[[], object]] = [
         lambda: without.status_counts_tile(FEBRUARY),
         lambda: without.funnel_tile(FEBRUARY),
         lambda: without.new_leads_tile(FEBRUARY),
