@@ -36,6 +36,7 @@ from leadcore.views.dashboards import (
     ageing,
     funnel,
     new_leads,
+    read_limit,
     status_counts,
     time_in_status,
 )
@@ -100,7 +101,7 @@ class DashboardsArea(ServiceBase):
             )
         query = self._query(filters.criterion(), Entity.PERSON)
         now = self.clock.now()
-        end = min(period.end_at, now)
+        end = read_limit(period.end_at, now)
         start = period.previous().start_at if since_previous else None
         with self.uow() as uow:
             lists = uow.lists.load()

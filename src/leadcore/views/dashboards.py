@@ -224,7 +224,16 @@ def _status_order(statuses: LeadStatusList, held: Iterable[LeadStatusId]) -> lis
     return ordered
 
 
-def _cutoff(moment: datetime, now: datetime) -> datetime:
+_TICK = timedelta(microseconds=1)
+
+
+def read_limit(moment: datetime, now: datetime) -> datetime:
+    """Entries before this count at ``moment`` (a period's end, excluded), or up to and
+    including now when ``moment`` is later than now (not public API)."""
+    return moment if moment <= now else now + _TICK
+
+
+def _as_of(moment: datetime, now: datetime) -> datetime:
     return moment if moment <= now else now
 
 
@@ -278,14 +287,14 @@ class StatusCountsTile:
 
 
 def _state_at(
-    entries: list[HistoryEntry], cutoff: datetime
+    entries: list[HistoryEntry], limit: datetime
 ) -> tuple[LeadStatusId | None, bool, datetime | None]:
-    """The stored status, whether it shows, and since when it is held, before ``cutoff``."""
+    """The stored status, whether it shows, and since when it is held, before ``limit``."""
     status: LeadStatusId | None = None
     visible = False
     since: datetime | None = None
     for entry in entries:
-        if entry.at >= cutoff:
+        if entry.at >= limit:
             break
         if entry.to_status != status:
             since = entry.at
@@ -302,7 +311,7 @@ def status_counts(
     language: Language,
 ) -> StatusCountsTile:
     """:class:`StatusCountsTile` from every entry before the period's end (not public API)."""
-    cutoffs = (_cutoff(period.end_at, now), _cutoff(period.start_at, now))
+    cutoffs = (read_limit(period.end_at, now), read_limit(period.start_at, now))
     counts: tuple[dict[LeadStatusId, int], dict[LeadStatusId, int]] = ({}, {})
     hidden = [0, 0]
     for person_entries in _by_person(entries).values():
@@ -419,8 +428,10 @@ def funnel(
 ) -> FunnelTile:
     """:class:`FunnelTile` from the entries of the period and the previous one (not public API)."""
     previous = period.previous()
-    current_sets = _entries_into(entries, stages, period.start_at, _cutoff(period.end_at, now))
-    previous_sets = _entries_into(entries, stages, previous.start_at, period.start_at)
+    current_sets = _entries_into(entries, stages, period.start_at, read_limit(period.end_at, now))
+    previous_sets = _entries_into(
+        entries, stages, previous.start_at, read_limit(period.start_at, now)
+    )
     current_steps = _conversions(*current_sets)
     previous_steps = _conversions(*previous_sets)
     return FunnelTile(
@@ -524,8 +535,10 @@ def new_leads(
     persons: dict[PersonId, Person],
 ) -> NewLeadsTile:
     """:class:`NewLeadsTile`; ``persons`` holds the new leads' records (not public API)."""
-    current = new_lead_entries(entries, period.start_at, _cutoff(period.end_at, now))
-    previous = new_lead_entries(entries, period.previous().start_at, period.start_at)
+    current = new_lead_entries(entries, period.start_at, read_limit(period.end_at, now))
+    previous = new_lead_entries(
+        entries, period.previous().start_at, read_limit(period.start_at, now)
+    )
     starts: list[date] = []
     day = _bucket_start(period.start, granularity)
     while day < period.end:
@@ -626,11 +639,13 @@ class TimeInStatusTile:
 def _stays(
     person_entries: list[HistoryEntry],
     start: datetime,
-    cutoff: datetime,
+    limit: datetime,
+    as_of: datetime,
     latest: dict[LeadStatusId, list[float]],
     cumulative: dict[LeadStatusId, list[float]],
 ) -> None:
-    """Add one person's latest and cumulative stays (seconds) per status held in the period."""
+    """Add one person's latest and cumulative stays (seconds) per status held in the
+    period: its entries before ``limit``, the last stay measured up to ``as_of``."""
     status: LeadStatusId | None = None
     since = start
     last: dict[LeadStatusId, float] = {}
@@ -638,7 +653,7 @@ def _stays(
     ended: dict[LeadStatusId, datetime] = {}
     for entry in person_entries:
         at = entry.at
-        if at >= cutoff:
+        if at >= limit:
             break
         if entry.to_status == status:
             continue
@@ -649,10 +664,10 @@ def _stays(
             ended[status] = at
         status, since = entry.to_status, at
     if status is not None:
-        seconds = (cutoff - since).total_seconds()
+        seconds = (as_of - since).total_seconds()
         last[status] = seconds
         total[status] = total.get(status, 0.0) + seconds
-        ended[status] = cutoff
+        ended[status] = as_of
     for held, end in ended.items():
         if end > start:
             latest.setdefault(held, []).append(last[held])
@@ -668,17 +683,21 @@ def time_in_status(
 ) -> TimeInStatusTile:
     """:class:`TimeInStatusTile` from every entry before the period's end (not public API)."""
     sides = (
-        (period.start_at, _cutoff(period.end_at, now)),
-        (period.previous().start_at, _cutoff(period.start_at, now)),
+        (period.start_at, read_limit(period.end_at, now), _as_of(period.end_at, now)),
+        (
+            period.previous().start_at,
+            read_limit(period.start_at, now),
+            _as_of(period.start_at, now),
+        ),
     )
     figures: list[tuple[dict[LeadStatusId, list[float]], dict[LeadStatusId, list[float]]]] = [
         ({}, {}),
         ({}, {}),
     ]
     for person_entries in _by_person(entries).values():
-        for (start, cutoff), (latest, cumulative) in zip(sides, figures, strict=True):
-            if cutoff > start:
-                _stays(person_entries, start, cutoff, latest, cumulative)
+        for (start, limit, as_of), (latest, cumulative) in zip(sides, figures, strict=True):
+            if as_of > start:
+                _stays(person_entries, start, limit, as_of, latest, cumulative)
     order = _status_order(statuses, [*figures[0][0], *figures[1][0]])
     return TimeInStatusTile(
         period,
@@ -747,19 +766,21 @@ def ageing(
     language: Language,
 ) -> AgeingTile:
     """:class:`AgeingTile` from every entry before the period's end (not public API)."""
-    as_of = _cutoff(period.end_at, now)
-    before = _cutoff(period.start_at, now)
+    as_of = _as_of(period.end_at, now)
+    limit = read_limit(period.end_at, now)
+    before = _as_of(period.start_at, now)
+    before_limit = read_limit(period.start_at, now)
     aged: dict[LeadStatusId, list[AgedPerson]] = {}
     previous: dict[LeadStatusId, int] = {}
     hidden = 0
     for person_id, person_entries in _by_person(entries).items():
-        status, visible, since = _state_at(person_entries, as_of)
+        status, visible, since = _state_at(person_entries, limit)
         if status is not None and since is not None:
             if not visible:
                 hidden += 1
             elif as_of - since > older_than:
                 aged.setdefault(status, []).append(AgedPerson(person_id, since, as_of - since))
-        status, visible, since = _state_at(person_entries, before)
+        status, visible, since = _state_at(person_entries, before_limit)
         if status is not None and since is not None and visible and before - since > older_than:
             previous[status] = previous.get(status, 0) + 1
     buckets = []
