@@ -416,6 +416,23 @@ class HistoryRepository(Protocol):
     def __iter__(self) -> Iterator[HistoryEntry]:
         """Every entry, oldest first."""
 
+    def between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        persons: Query | None = None,
+    ) -> list[HistoryEntry]:
+        """The entries with ``start <= at < end`` (``None``: unbounded on that side).
+
+        With ``persons``, only the entries of the stored persons matching
+        ``persons.criteria`` (evaluated with its ``now`` and current associate;
+        order and page ignored), so deleted persons' entries are left out; without
+        it, every entry. Ordered by ``at``; one person's entries with equal ``at``
+        stay in append order. This unit's own appended entries are included. A database pushes
+        the range and the person criteria down (``WHERE at >= ? AND at < ?`` joined
+        with the persons' criteria, ``ORDER BY at, seq``).
+        """
+
 
 class SettingsRepository(Protocol):
     """Installation settings as plain JSON-able values by key."""

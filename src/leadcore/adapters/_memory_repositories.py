@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
@@ -54,6 +56,8 @@ from leadcore.selections import Selection
 
 if TYPE_CHECKING:
     from leadcore.adapters.memory import InMemoryUnitOfWork
+
+_AT = attrgetter("at")
 
 
 def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
@@ -578,6 +582,39 @@ class _History:
             stored = list(self._uow._store._history)
         stored.extend(self._uow._pending.history)
         return iter(stored)
+
+    def between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        persons: Query | None = None,
+    ) -> list[HistoryEntry]:
+        """Entries with ``start <= at < end`` of the persons matching ``persons``, by time."""
+        wanted: set[PersonId] | None = None
+        if persons is not None:
+            everyone = Query(
+                persons.criteria, current_associate=persons.current_associate, now=persons.now
+            )
+            wanted = {p.id for p in self._uow.persons.find(everyone)}
+        with self._uow._store._lock:
+            stored = self._uow._store._history
+            if wanted is None:
+                chosen = list(stored)
+            elif len(wanted) * 8 < len(stored):  # a few persons: read their own lists
+                of = self._uow._store._history_of
+                chosen = [e for pid in wanted for e in of.get(pid, ())]
+            else:
+                chosen = [e for e in stored if e.person_id in wanted]
+        pending = self._uow._pending.history
+        chosen.extend(e for e in pending if wanted is None or e.person_id in wanted)
+        if start is not None or end is not None:
+            chosen = [
+                e
+                for e in chosen
+                if (start is None or e.at >= start) and (end is None or e.at < end)
+            ]
+        chosen.sort(key=_AT)
+        return chosen
 
     def __len__(self) -> int:
         """How many entries there are, this unit's own included."""

@@ -3,8 +3,8 @@
 :class:`LeadService` is the one entry point. Its use cases live in one module
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
 :mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
-:mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections` and
-:mod:`~leadcore.service.imports`;
+:mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections`,
+:mod:`~leadcore.service.imports` and :mod:`~leadcore.service.dashboards`;
 :mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
@@ -49,6 +49,7 @@ from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
 from leadcore.service._base import NOT_GIVEN, NotGiven
 from leadcore.service.associates import AssociatesArea
+from leadcore.service.dashboards import DashboardsArea
 from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
@@ -63,7 +64,14 @@ _DEFAULT_POLICY = LeadPolicy()
 
 @attrs.frozen
 class LeadService(
-    ReadingArea, ListsArea, RecordsArea, AssociatesArea, SelectionsArea, ImportsArea, ViewsArea
+    ReadingArea,
+    ListsArea,
+    RecordsArea,
+    AssociatesArea,
+    SelectionsArea,
+    ImportsArea,
+    DashboardsArea,
+    ViewsArea,
 ):
     """Every use case of lead management, over the ports.
 

@@ -23,7 +23,8 @@ with the compiled predicate on generated data and generated criteria (the
 kit's own, aimed at what adapters index, and the hostile scenarios of
 :mod:`leadcore.testing.strategies`), with order and paging; and the richer
 reads: batch gets, pages with totals, finds with companies and grouped counts
-(each bucket equal to the count of its value's criterion).
+(each bucket equal to the count of its value's criterion); the history's time-range
+read (``between``) and the lead dashboards' tiles over a small story.
 
 An adapter may detect a conflict when saving or when committing; the kit
 accepts both. Two open units never write the same row in the kit, so an adapter
@@ -75,6 +76,7 @@ __all__ = [
     "AssociateContract",
     "ConflictContract",
     "CrudContract",
+    "DashboardsContract",
     "DeletionContract",
     "HistoryContract",
     "ListsContract",
@@ -448,6 +450,10 @@ def _save_and_commit(uow: UnitOfWork, person: Person) -> None:
     uow.commit()
 
 
+def _entry_at(person: int, to: int, at: datetime) -> HistoryEntry:
+    return HistoryEntry(PersonId(person), HistoryKind.CHANGE, None, LeadStatusId(to), at)
+
+
 def _entry(person: int, to: int | None = 1, reason: str | None = None) -> HistoryEntry:
     return HistoryEntry(
         PersonId(person),
@@ -563,6 +569,87 @@ class HistoryContract(AdapterBase):
             ]
             assert uow.history.for_person(PersonId(1))[1].reason == "called"
             assert uow.history.for_person(PersonId(9)) == []
+
+    def test_between_reads_a_time_range_of_the_matching_persons_by_time(self) -> None:
+        factory = self.seeded(persons=[_person(1, owner_id=AssociateId(1)), _person(2), _person(3)])
+        hour = timedelta(hours=1)
+        with factory() as uow:
+            uow.history.append([_entry(1, 1), _entry(2, 1)])
+            uow.history.append([_entry_at(3, 2, AT - hour), _entry_at(1, 2, AT + 2 * hour)])
+            uow.history.append([_entry_at(1, 3, AT + hour), _entry_at(9, 1, AT)])
+            uow.commit()
+        with factory() as uow:
+            uow.history.append([_entry_at(2, 4, AT + 3 * hour)])  # the unit's own, uncommitted
+            every = uow.history.between(None, None)
+            assert [e.at for e in every] == sorted(e.at for e in every)
+            assert [(e.person_id, e.to_status) for e in every if e.person_id == 1] == [
+                (1, 1),
+                (1, 3),
+                (1, 2),
+            ]
+            assert len(every) == 7
+            ranged = uow.history.between(AT, AT + 2 * hour)
+            assert sorted((e.person_id, e.to_status) for e in ranged) == [
+                (1, 1),
+                (1, 3),
+                (2, 1),
+                (9, 1),
+            ]
+            mine = uow.history.between(None, None, _query(condition("person.owner", "in", 1)))
+            assert [(e.person_id, e.to_status) for e in mine] == [(1, 1), (1, 3), (1, 2)]
+            stored = uow.history.between(AT, None, _query(ALWAYS))  # person 9 does not exist
+            assert sorted((e.person_id, e.to_status) for e in stored) == [
+                (1, 1),
+                (1, 2),
+                (1, 3),
+                (2, 1),
+                (2, 4),
+            ]
+            assert uow.history.between(AT + 9 * hour, None) == []
+
+    @given(data=st.data())
+    @settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    def test_between_agrees_with_filtering_every_entry(self, data: st.DataObject) -> None:
+        moments = [AT + timedelta(hours=h) for h in range(4)]
+        appended = data.draw(
+            st.lists(
+                st.tuples(
+                    st.integers(1, 4), st.sampled_from(_STATUS_IDS), st.sampled_from(moments)
+                ),
+                max_size=12,
+            )
+        )
+        start = data.draw(st.none() | st.sampled_from(moments))
+        end = data.draw(st.none() | st.sampled_from(moments))
+        owners = data.draw(st.none() | st.lists(st.sampled_from((1, 2)), max_size=2))
+        factory = self.seeded(
+            persons=[_person(n, owner_id=AssociateId(1 + n % 2)) for n in (1, 2, 3)]
+        )
+        entries = [_entry_at(p, s, at) for p, s, at in appended]
+        with factory() as uow:
+            uow.history.append(entries)
+            uow.commit()
+        persons = None if owners is None else _query(condition("person.owner", "in", *owners))
+        wanted = {1, 2, 3} if owners is None else {n for n in (1, 2, 3) if 1 + n % 2 in owners}
+        if owners is None:
+            wanted.add(4)  # no person filter: entries of persons that do not exist too
+        expected = sorted(
+            (
+                e
+                for e in entries
+                if e.person_id in wanted
+                and (start is None or e.at >= start)
+                and (end is None or e.at < end)
+            ),
+            key=lambda e: e.at,
+        )
+        with factory() as uow:
+            got = uow.history.between(start, end, persons)
+        assert [e.at for e in got] == [e.at for e in expected]
+        for person in range(1, 5):
+            assert [e for e in got if e.person_id == person] == [
+                e for e in expected if e.person_id == person
+            ]
 
 
 class SettingsContract(AdapterBase):
@@ -1156,6 +1243,80 @@ class DeletionContract(AdapterBase):
             assert uow.persons.count(_query(criteria)) == len(expected(rest))
 
 
+class DashboardsContract(AdapterBase):
+    """The lead dashboards' tiles work over the adapter (they read it through
+    :meth:`~leadcore.ports.HistoryRepository.between` and the person queries)."""
+
+    def _story(self) -> tuple[Any, Any, dict[str, PersonId]]:
+        """Three leads of January 2026: Ann and Bo at Acme, Cy without company (owned by
+        associate 1). Ann goes Contacting (day 1) and Qualified (day 2), Bo Contacting
+        (day 2); Acme becomes a customer on day 3 (Ann and Bo hidden); now is day 10."""
+        from leadcore.clock import FixedClock, SequentialIds
+        from leadcore.service import LeadService
+
+        clock = FixedClock(AT)
+        service = LeadService(self.factory(), clock=clock, ids=SequentialIds())
+        lists = service.lists()
+        lead = lists.categories.by_name("Lead").id
+        owner = service.add_associate("Owner").id
+        acme = service.add_company("Acme", category_id=lead)
+        people = {
+            "ann": service.add_person("Ann", company_id=acme.id).id,
+            "bo": service.add_person("Bo", company_id=acme.id).id,
+            "cy": service.add_person("Cy", category_id=lead, owner_id=owner).id,
+        }
+        status = lists.statuses.by_key
+        clock.advance(timedelta(days=1))
+        service.set_lead_status(people["ann"], status("contacting").id)
+        clock.advance(timedelta(days=1))
+        service.set_lead_status(people["ann"], status("qualified").id)
+        service.set_lead_status(people["bo"], status("contacting").id)
+        clock.advance(timedelta(days=1))
+        service.change_company_category(acme.id, lists.categories.by_name("Customer").id)
+        clock.set(AT + timedelta(days=10))
+        return service, lists, people
+
+    def test_dashboard_tiles_over_the_adapter(self) -> None:
+        from leadcore.views.dashboards import DashboardFilter, ReportPeriod
+
+        service, lists, people = self._story()
+        january = ReportPeriod(AT.date().replace(day=1), AT.date().replace(month=2, day=1), UTC)
+        open_, contacting, qualified = (
+            lists.statuses.by_key(k).id for k in ("open", "contacting", "qualified")
+        )
+        funnel = service.funnel_tile(january)
+        assert [(s.status_id, s.entered, s.previous) for s in funnel.stages] == [
+            (open_, 3, 0),
+            (contacting, 2, 0),
+            (qualified, 1, 0),
+        ]
+        assert [(s.entered, s.converted) for s in funnel.steps] == [(3, 2), (2, 1)]
+        counts = service.status_counts_tile(january)
+        assert (counts.total, counts.hidden) == (1, 2)
+        assert (counts.counts[0].status_id, counts.counts[0].count) == (open_, 1)
+        visible = service.count_persons_by("person.lead_status", visible_only=True)
+        assert {c.status_id: c.count for c in counts.counts} == {
+            k: v for k, v in visible.as_dict().items() if k is not None
+        }
+        times = {t.status_id: t.current for t in service.time_in_status_tile(january).statuses}
+        assert times[open_].persons == 3
+        assert times[open_].latest_median == timedelta(days=2)
+        assert times[contacting].cumulative_average == timedelta(days=4.5)
+        assert times[qualified].latest_average == timedelta(days=8)
+        aged = service.ageing_tile(january, 5)
+        assert [(b.status_id, b.count) for b in aged.buckets if b.count] == [(open_, 1)]
+        assert aged.buckets[0].persons[0].person_id == people["cy"]
+        assert aged.hidden == 2
+        new = service.new_leads_tile(january)
+        assert (new.total, new.previous_total) == (3, 0)
+        assert [b.total for b in new.buckets if b.total] == [3]
+        mine = DashboardFilter(owners=frozenset({AssociateId(1)}))
+        assert [s.entered for s in service.funnel_tile(january, filters=mine).stages] == [1, 0, 0]
+        deleted = service.delete_person(people["cy"])
+        assert deleted is not None
+        assert [s.entered for s in service.funnel_tile(january).stages] == [2, 2, 1]
+
+
 class AdapterContract(
     CrudContract,
     ConflictContract,
@@ -1168,5 +1329,6 @@ class AdapterContract(
     ReadsContract,
     AssociateContract,
     DeletionContract,
+    DashboardsContract,
 ):
     """Every contract at once: subclass this as ``Test...`` and implement ``fresh_factory``."""
