@@ -4,7 +4,8 @@
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
 :mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
 :mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections` and
-:mod:`~leadcore.service.imports`;
+:mod:`~leadcore.service.imports`, :mod:`~leadcore.service.automation`,
+:mod:`~leadcore.service.bulk` and :mod:`~leadcore.service.distribution`;
 :mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
@@ -49,6 +50,9 @@ from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
 from leadcore.service._base import NOT_GIVEN, NotGiven
 from leadcore.service.associates import AssociatesArea
+from leadcore.service.automation import AutomationArea
+from leadcore.service.bulk import BulkArea
+from leadcore.service.distribution import DistributionArea
 from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
@@ -61,7 +65,17 @@ _DEFAULT_POLICY = LeadPolicy()
 
 
 @attrs.frozen
-class LeadService(ReadingArea, ListsArea, RecordsArea, AssociatesArea, SelectionsArea, ImportsArea):
+class LeadService(
+    ReadingArea,
+    ListsArea,
+    RecordsArea,
+    AssociatesArea,
+    SelectionsArea,
+    ImportsArea,
+    AutomationArea,
+    BulkArea,
+    DistributionArea,
+):
     """Every use case of lead management, over the ports.
 
     ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.
