@@ -18,12 +18,14 @@ if TYPE_CHECKING:
     from leadcore.importing.rows import RefusedRow
 
 __all__ = [
+    "BulkFailed",
     "CompanyHasPersons",
     "ConflictError",
     "CsvReadError",
     "DataFileError",
     "DeletedItemError",
     "DuplicateNameError",
+    "DuplicateRuleError",
     "FeatureNotLicensed",
     "ImportStopped",
     "InactiveOwnerError",
@@ -32,10 +34,12 @@ __all__ = [
     "LeadStatusNotEditable",
     "LeadcoreError",
     "ListRuleError",
+    "NoAvailableAssociates",
     "NotFoundError",
     "PersistenceError",
     "ReadOnlyError",
     "RuleViolation",
+    "SuggestionOutdated",
     "TransitionRefused",
     "ValidationError",
 ]
@@ -277,4 +281,65 @@ class DataFileError(LeadcoreError):
             why="init makes a new data file and never overwrites one",
             fix="Pick another path, or remove the file (and its .journal files) first",
             path=path,
+        )
+
+
+class DuplicateRuleError(ValidationError):
+    """An automation rule exists for this trigger already (at most one per trigger, R9)."""
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__(
+            f"an automation rule for {trigger!r} exists already",
+            why="each trigger has at most one rule",
+            fix="Change the existing rule (change_automation_rule) or delete it first",
+            trigger=trigger,
+        )
+
+
+class NoAvailableAssociates(LeadcoreError):
+    """Lead distribution found no associate to hand records to (R11)."""
+
+    def __init__(self, associate_ids: list[int], groups: list[str]) -> None:
+        super().__init__(
+            "no available associate to distribute to",
+            why="every chosen associate (or member of the chosen groups) is retired or "
+            "not of normal availability",
+            fix="Choose other associates or groups, or set someone's availability to normal",
+            associate_ids=associate_ids,
+            groups=groups,
+        )
+
+
+class SuggestionOutdated(RuleViolation):
+    """An automation suggestion no longer applies: the company moved or the rule changed."""
+
+    def __init__(self, suggestion_id: int, company_id: int, why: str) -> None:
+        super().__init__(
+            "R9",
+            f"suggestion {suggestion_id} for company {company_id} no longer applies",
+            why=why,
+            fix="Dismiss it (dismiss_suggestion) and change the company's category by hand "
+            "if you still want to",
+            suggestion_id=suggestion_id,
+            company_id=company_id,
+        )
+
+
+class BulkFailed(LeadcoreError):
+    """A bulk update failed part way: ``log`` says exactly which batches stand.
+
+    ``log`` is a :class:`leadcore.workflows.BulkLog` of the batches committed
+    before the failure; the batch that failed changed nothing. The cause is
+    ``__cause__``.
+    """
+
+    def __init__(self, log: Any, cause: BaseException) -> None:
+        self.log = log
+        super().__init__(
+            f"the bulk update failed in batch {log.batches_committed + 1}: {cause}",
+            why=f"{log.batches_committed} batch(es) were committed before; the failing batch "
+            "changed nothing",
+            fix="Read the log (error.log) for what changed, correct the cause and apply "
+            "again to the records not yet changed",
+            batches_committed=log.batches_committed,
         )

@@ -4,7 +4,9 @@
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
 :mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
 :mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections`,
-:mod:`~leadcore.service.imports` and :mod:`~leadcore.service.dashboards`;
+:mod:`~leadcore.service.imports`, :mod:`~leadcore.service.dashboards`,
+:mod:`~leadcore.service.views`, :mod:`~leadcore.service.automation`,
+:mod:`~leadcore.service.bulk` and :mod:`~leadcore.service.distribution`;
 :mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
@@ -49,7 +51,10 @@ from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
 from leadcore.service._base import NOT_GIVEN, NotGiven
 from leadcore.service.associates import AssociatesArea
+from leadcore.service.automation import AutomationArea
+from leadcore.service.bulk import BulkArea
 from leadcore.service.dashboards import DashboardsArea
+from leadcore.service.distribution import DistributionArea
 from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
@@ -72,6 +77,9 @@ class LeadService(
     ImportsArea,
     DashboardsArea,
     ViewsArea,
+    AutomationArea,
+    BulkArea,
+    DistributionArea,
 ):
     """Every use case of lead management, over the ports.
 
