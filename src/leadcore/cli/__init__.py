@@ -1,7 +1,8 @@
 """The ``leadcore`` command (the ``cli`` extra: click and rich).
 
 Subcommands work on a data file (``--data``, default ``leads.json``): ``init``,
-``import``, ``export``, ``find``, ``set-status``, ``associate``; ``demo`` walks
+``import``, ``export``, ``find``, ``set-status``, ``associate``, ``board``,
+``contacts``, ``dashboard``, ``bulk``, ``distribute``; ``demo`` walks
 through the seed page's story on a sample. ``leadcore COMMAND --help`` shows
 each one's options and examples; docs/cli.md describes them all. The core of
 leadcore never imports this package.
@@ -14,10 +15,10 @@ leadcore never imports this package.
 
 from __future__ import annotations
 
-from leadcore.cli import data, demo, records
+from leadcore.cli import data, demo, records, views, workflows
 from leadcore.cli._app import leadcore, open_service
 
-__all__ = ["data", "demo", "leadcore", "main", "open_service", "records"]
+__all__ = ["data", "demo", "leadcore", "main", "open_service", "records", "views", "workflows"]
 
 
 def main() -> None:
