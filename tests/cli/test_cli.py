@@ -402,10 +402,20 @@ def test_demo_walks_through_the_story_in_order_and_is_deterministic() -> None:
         "Step 2: Update the lead status",
         "Budget confirmed",
         "Step 3: Show leads on the Contacts tab",
-        "Step 4: Find leads and save a selection",
+        "Acme - Contacts: 3 persons",
+        "Step 4: Find leads, save a selection, see it as a board",
+        "saved as dynamic selection #2 'My leads'",
+        "Board by Lead status",
         "Tip: the Lead status field disappeared",
         "stored value 'Qualified' kept",
         "refused with LeadStatusNotEditable",
+        "Dashboards for 2026-04-01 - 2026-06-30",
+        "Persons per lead status",
+        "Qualification funnel",
+        "Open -> Contacting:",
+        "New leads by first touch source",
+        "Time in status",
+        "Ageing: leads in a status for more than 30 days",
     ]
     position = 0
     for title in titles:

@@ -5,7 +5,7 @@ Not public API: :mod:`leadcore.cli.demo` runs it.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from rich.console import Console
 from rich.panel import Panel
@@ -15,11 +15,14 @@ from rich.table import Table
 from leadcore.cli._render import bars, console, person_table
 from leadcore.cli._sample import END, build_sample
 from leadcore.cli.records import person_labels
+from leadcore.cli.views import board_table, contacts_table, dashboard_tiles, print_dashboard
 from leadcore.clock import FixedClock
+from leadcore.criteria.ast import Period
 from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, PersonId
 from leadcore.ports import Page
 from leadcore.service import LeadService
+from leadcore.views import DashboardFilter, Layout, LeadBreakdown, ReportPeriod
 
 __all__ = ["walk"]
 
@@ -115,20 +118,28 @@ def walk(*, seed: int = 7, scale: float = 1.0) -> None:
     w.out.print(history)
 
     w.heading("Step 3: Show leads on the Contacts tab")
-    members = service.persons_of_company(acme.id)
-    labels = person_labels(service, [acme.id])
-    w.out.print(person_table("Acme - Contacts", [labels.row(p) for p in members]))
+    w.say("Acme's contacts tab, grouped by lead status:")
+    layout = Layout(
+        ("person.name", "person.category", "person.category_group", "person.lead_status"),
+        grouping=("person.lead_status",),
+    )
+    w.out.print(contacts_table("Acme", service.contacts_tab(acme.id, layout)))
 
-    w.heading("Step 4: Find leads and save a selection")
-    wording = "person.lead_status in (Open, Contacting) and company.category in (Lead)"
+    w.heading("Step 4: Find leads, save a selection, see it as a board")
+    wording = 'company.category in (Lead, "Marketing qualified lead")'
     found = service.parse_criteria(wording)
     page = service.find_persons_page(found, page=Page(0, 5))
     w.say(f"Criteria: {wording}")
     w.say(f"{page.total} persons found; the first five:")
     labels = person_labels(service, [p.company_id for p in page])
     w.out.print(person_table("", [labels.row(p) for p in page]))
-    chosen = service.create_dynamic_selection("Open leads in Lead", found)
-    w.say(f"saved as dynamic selection #{chosen.id} {chosen.name!r}")
+    chosen = service.create_dynamic_selection("My leads", found)
+    w.say(f"saved as dynamic selection #{chosen.id} {chosen.name!r}; its board by lead status:")
+    w.out.print(
+        board_table(
+            service.board(chosen.id, "person.lead_status", card_columns=("person.name",), cards=4)
+        )
+    )
 
     w.heading("Tip: the Lead status field disappeared after a category change")
     customer = lists.categories.by_name("Customer").id
@@ -143,3 +154,10 @@ def walk(*, seed: int = 7, scale: float = 1.0) -> None:
     w.say(f"a search for Qualified persons of Acme still finds {service.count_persons(kept)}")
     hidden = service.count_persons_by("person.lead_status", visible_only=True)
     w.say(f"across the sample, {hidden.hidden} persons keep a hidden status")
+
+    w.heading("Dashboards")
+    period = ReportPeriod.of(Period.QUARTER, END.date(), UTC)
+    tiles = dashboard_tiles(
+        service, period, DashboardFilter(), LeadBreakdown.FIRST_TOUCH_SOURCE, 30, "en"
+    )
+    print_dashboard(tiles, period)
