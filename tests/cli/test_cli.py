@@ -436,3 +436,19 @@ def test_python_dash_m_leadcore_runs_the_command() -> None:
     assert done.returncode == 0, done.stderr
     assert "Usage: " in done.stdout
     assert "demo" in done.stdout
+
+
+def test_the_core_imports_neither_click_nor_rich() -> None:
+    """Every module outside leadcore.cli loads without the cli extra's libraries."""
+    code = (
+        "import pkgutil, sys, importlib, leadcore\n"
+        "for m in pkgutil.walk_packages(leadcore.__path__, 'leadcore.'):\n"
+        "    if not m.name.startswith(('leadcore.cli', 'leadcore.__main__')):\n"
+        "        importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] in ('click', 'rich')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
