@@ -271,6 +271,24 @@ def test_find_companies_and_danish_labels(data: Path) -> None:
     assert "Acme" in table.output
 
 
+def test_find_in_chosen_columns(data: Path) -> None:
+    imported(data)
+    columns = "person.name,company.name,person.lead_status"
+    done = run(data, "find", "--columns", columns, "--json", "--order", "person.name:desc")
+    found = json.loads(done.stdout)
+    assert found["total"] == 3
+    assert found["items"][0] == {
+        "id": 3,
+        "person.name": "Cy Cole",
+        "company.name": "Globex",
+        "person.lead_status": "Qualified",
+    }
+    table = run(data, "find", "--columns", columns, 'person.first_name equals "Cy"').output
+    assert "(Qualified)" in table  # hidden: in brackets
+    line = one_line_error(run(data, "find", "--columns", "person.nope"))
+    assert line.startswith("Error: UnknownColumnError: unknown column 'person.nope'")
+
+
 @pytest.mark.parametrize(
     ("criteria", "start"),
     [

@@ -39,6 +39,7 @@ Examples:
   leadcore find 'company.category in (Lead) and person.email contains "@acme"'
   leadcore find --companies "company.category_group in (\\"Potential customer\\")"
   leadcore find --json --limit 10 "person.owner in (me)"
+  leadcore find --columns person.name,person.email,company.name "person.retired is false"
 """
 
 
@@ -71,14 +72,27 @@ def _order(text: str | None) -> list[Order]:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--order", help="A field to order by, ':desc' for descending (person.last_name).")
+@click.option(
+    "--columns",
+    help="Find result columns, comma-separated (person.name,person.email,company.name,...).",
+)
 def find(
-    criteria: str, companies: bool, as_json: bool, limit: int, offset: int, order: str | None
+    criteria: str,
+    companies: bool,
+    as_json: bool,
+    limit: int,
+    offset: int,
+    order: str | None,
+    columns: str | None,
 ) -> None:
     language = settings().language
     with service_for(read_only=True) as service:
         entity = Entity.COMPANY if companies else Entity.PERSON
         parsed = parse(service, criteria, entity)
         page = Page(offset, limit)
+        if columns is not None:
+            _find_columns(service, parsed, entity, columns, order, page, as_json)
+            return
         if companies:
             found = service.find_companies_page(parsed, order=_order(order), page=page)
             lists = service.lists()
@@ -134,6 +148,42 @@ def find(
         out.print(table)
     else:
         out.print(person_table(title, rows))
+
+
+def _find_columns(
+    service: LeadService,
+    parsed: Criterion,
+    entity: Entity,
+    columns: str,
+    order: str | None,
+    page: Page,
+    as_json: bool,
+) -> None:
+    """The Find result in chosen columns (:meth:`LeadService.find_results`)."""
+    from rich.table import Table
+
+    from leadcore.views import Layout
+
+    keys = tuple(c.strip() for c in columns.split(",") if c.strip())
+    layout = Layout(keys, order=tuple(_order(order)))
+    found = service.find_results(
+        parsed, layout, entity=entity, page=page, language=settings().language
+    )
+    if as_json:
+        items = [{"id": row.id, **row.texts()} for row in found.rows]
+        data = {"total": found.total, "offset": page.offset, "items": items}
+        click.echo(json.dumps(data, ensure_ascii=False))
+        return
+    what = "companies" if entity is Entity.COMPANY else "persons"
+    title = f"{found.total} {what} found"
+    if found.rows:
+        title += f", {page.offset + 1}-{page.offset + len(found.rows)}"
+    table = Table(title=title, title_justify="left")
+    for heading in found.columns:
+        table.add_column(heading.label, overflow="fold")
+    for row in found.rows:
+        table.add_row(*(c.text if c.visible or not c.text else f"({c.text})" for c in row.cells))
+    console().print(table)
 
 
 def person_labels(service: LeadService, company_ids: Iterable[CompanyId | None]) -> PersonLabels:
