@@ -182,6 +182,32 @@ def test_import_in_batches_gives_what_one_batch_gives(data: Path, tmp_path: Path
     assert left == right
 
 
+def test_import_distributes_new_records_the_same_in_batches_or_not(
+    data: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.json"
+    run(other, "init")
+    for path in (data, other):
+        for name in ("Ann Able", "Bo Berg", "Cy Away"):
+            run(path, "associate", "add", name, *(["--away"] if name == "Cy Away" else []))
+    files = ["--companies", str(tmp_path / "companies.csv"), "--persons"]
+    persons = str(tmp_path / "persons.csv")
+    assert run(data, "import", *files, persons, "--distribute-to", "1,2,3").exit_code == 3
+    done = run(other, "import", *files, persons, "--distribute-to", "1,2,3", "--batch-size", "1")
+    assert done.exit_code == 3
+    with open_service(str(data), read_only=True) as a, open_service(str(other)) as b:
+        left = [p.owner_id for p in a.find_persons()] + [c.owner_id for c in a.find_companies()]
+        right = [p.owner_id for p in b.find_persons()] + [c.owner_id for c in b.find_companies()]
+    assert left == right
+    assert set(left) == {1, 2}  # Cy is away
+    before = snapshot(data)
+    bad = one_line_error(run(data, "import", *files, persons, "--distribute-to", "99"))
+    assert bad.startswith("Error: NotFoundError: unknown associate id 99")
+    bad = one_line_error(run(data, "import", *files, persons, "--distribute-to", "3"))
+    assert bad.startswith("Error: NoAvailableAssociates: ")
+    assert snapshot(data) == before
+
+
 def test_import_on_error_stop_imports_nothing(data: Path) -> None:
     folder = data.parent
     before = snapshot(data)

@@ -51,6 +51,7 @@ from leadcore.importing import (
 from leadcore.model import CompanyId, Language, Person, Utm
 from leadcore.rules import Lists
 from leadcore.service import LeadService
+from leadcore.workflows import Distribute
 
 __all__ = ["export", "import_", "init"]
 
@@ -131,12 +132,21 @@ class _Refused:
     show_default=True,
     help="Persons per unit of work (0: everything in one).",
 )
+@click.option(
+    "--distribute-to",
+    help="Give rows without an owner to these associates (ids, comma-separated), round robin.",
+)
+@click.option(
+    "--distribute-group", multiple=True, help="Or to the associates of this group. Repeatable."
+)
 def import_(
     companies: Path | None,
     persons: Path | None,
     history: Path | None,
     on_error: str,
     batch_size: int,
+    distribute_to: str | None,
+    distribute_group: tuple[str, ...],
 ) -> None:
     """Import companies and persons from CSV files (layout: docs/import.md).
 
@@ -146,22 +156,36 @@ def import_(
     status is 3 when there are any. A file that cannot be read (a malformed
     row, an unknown column) stops everything before anything is imported.
     With --on-error stop the whole import is one unit of work: the first
-    refused row stops it and nothing is imported.
+    refused row stops it and nothing is imported. --distribute-to and
+    --distribute-group hand the new records without an owner to available
+    associates, round robin (R11).
 
     \b
     Examples:
       leadcore import --companies companies.csv --persons persons.csv
       leadcore import --persons persons.csv --history history.csv --on-error stop
+      leadcore import --persons persons.csv --distribute-group north
     """
     if companies is None and persons is None:
         raise click.UsageError("name at least one file: --companies or --persons")
+    to = None
+    if distribute_to is not None or distribute_group:
+        try:
+            chosen = [int(p) for p in (distribute_to or "").split(",") if p.strip()]
+        except ValueError:
+            raise click.BadParameter(
+                f"{distribute_to!r} is not a list of ids", param_hint="--distribute-to"
+            ) from None
+        to = Distribute(associates=chosen, groups=distribute_group)
     with service_for() as service:
         lists = service.lists()
         rows = read_csv(
             lists.categories, lists.statuses, companies=companies, persons=persons, history=history
         )
+        if to is not None:
+            service.distribution_pool(to)  # unknown or unavailable: refused before any row
         whole = on_error == "stop" or batch_size == 0
-        refused, imported = _import(service, rows, on_error, 0 if whole else batch_size)
+        refused, imported = _import(service, rows, on_error, 0 if whole else batch_size, to)
     out = console()
     if refused:
         table = Table(title=f"{len(refused)} rows refused", title_justify="left")
@@ -178,7 +202,11 @@ def import_(
 
 
 def _import(
-    service: LeadService, rows: CsvRows, on_error: str, batch_size: int
+    service: LeadService,
+    rows: CsvRows,
+    on_error: str,
+    batch_size: int,
+    to: Distribute | None,
 ) -> tuple[list[_Refused], tuple[int, int]]:
     refused: list[_Refused] = []
     stop: OnError = "stop" if on_error == "stop" else "collect"
@@ -192,13 +220,15 @@ def _import(
     ) as progress:
         task = progress.add_task("importing", total=len(rows.companies) + len(rows.persons))
         if batch_size == 0:
-            report = service.import_records(rows.companies, rows.persons, on_error=stop)
+            report = service.import_records(
+                rows.companies, rows.persons, on_error=stop, distribute=to
+            )
             progress.advance(task, len(rows.companies) + len(rows.persons))
             for row in report.refused:
                 lines = rows.company_lines if row.kind == "company" else rows.person_lines
                 refused.append(_Refused(f"{row.kind} file", lines[row.index], row.reason))
             return refused, (report.imported_companies, report.imported_persons)
-        report = service.import_records(rows.companies, (), on_error="collect")
+        report = service.import_records(rows.companies, (), on_error="collect", distribute=to)
         progress.advance(task, len(rows.companies))
         made = {
             row.key: made_id
@@ -211,7 +241,7 @@ def _import(
         companies, persons = report.imported_companies, 0
         for start in range(0, len(rows.persons), batch_size):
             chunk = [_joined(row, made) for row in rows.persons[start : start + batch_size]]
-            done = service.import_records((), chunk, on_error="collect")
+            done = service.import_records((), chunk, on_error="collect", distribute=to)
             persons += done.imported_persons
             refused.extend(
                 _Refused("person file", rows.person_lines[start + r.index], r.reason)
