@@ -142,6 +142,20 @@ def test_a_missing_data_file_is_one_line_that_says_to_init(tmp_path: Path, args:
     assert not path.exists()
 
 
+def test_a_data_file_held_by_a_writer_is_one_line(data: Path) -> None:
+    with open_service(str(data)):
+        line = one_line_error(run(data, "set-status", "1", "open"))
+    assert line.startswith("Error: FileInUseError: ")
+
+
+def test_a_file_that_is_not_a_data_file_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "notes.json"
+    path.write_text("not a store", encoding="utf-8")
+    line = one_line_error(run(path, "find"))
+    assert line.startswith("Error: ")
+    assert path.read_text(encoding="utf-8") == "not a store"
+
+
 def test_every_subcommand_has_help_with_examples() -> None:
     runner = CliRunner()
     names = sorted(leadcore.commands)
