@@ -691,10 +691,11 @@ def _member_groups(
         return ()
     key, rest = grouping[0], grouping[1:]
     buckets = []
+    parts = rows.split(key)
     for bucket in rows.count_by(key).buckets:
         if bucket.count:
             label, _ = _value_label(key, bucket.value, ctx)
-            inner = _member_groups(rows.where(key, bucket.value), rest, ctx)
+            inner = _member_groups(parts[bucket.value], rest, ctx)
             buckets.append(GroupBucket(key, bucket.value, label, bucket.count, inner))
     return tuple(buckets)
 
