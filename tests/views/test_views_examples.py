@@ -409,3 +409,27 @@ def test_views_serialize_with_the_converter(story: Story) -> None:
     ):
         data = converter.unstructure(view)
         assert json.loads(json.dumps(data)) == data
+
+
+def test_a_deleted_status_still_held_has_its_column_after_the_active_ones(story: Story) -> None:
+    service = story.service
+    service.delete_lead_status(LeadStatusId(story.contacting))
+    board = service.board()
+    assert [c.value for c in board.columns] == [
+        story.open, story.qualified, story.disqualified, story.renurture, story.contacting, None,
+    ]  # fmt: skip
+    contacting = board.column(story.contacting)
+    assert contacting.deleted
+    assert [r.id for r in contacting.cards] == [story.anders]
+
+
+def test_a_dynamic_selection_of_companies_and_persons_is_counted_by_criteria(story: Story) -> None:
+    service = story.service
+    both = service.create_dynamic_selection(
+        "Acme people", condition("company.name", "equals", "acme"), Target.COMPANIES_AND_PERSONS,
+        entity=Entity.PERSON,
+    )  # fmt: skip
+    assert service.board(both.id).total == 3
+    firms = service.create_dynamic_selection("Firms", ALWAYS, Target.COMPANIES_AND_PERSONS)
+    assert service.board(firms.id, entity=Entity.COMPANY).total == 2
+    assert service.board(firms.id).total == 4  # the companies' persons (mapped, loaded)

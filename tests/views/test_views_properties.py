@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import attrs
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from leadcore import LeadService
@@ -30,6 +30,8 @@ from leadcore.rules import lead_status_view
 from leadcore.selections import Target
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+CAPPED = settings(max_examples=min(settings().max_examples, 150))
+"""Each example builds a service and reads several boards: CI's profile is capped here."""
 PERSON_FIELDS = (
     "person.lead_status",
     "person.category",
@@ -103,6 +105,7 @@ def _value_criterion(group_by: str, value: int | None, enabled: list[int]) -> Cr
     return leaf
 
 
+@CAPPED
 @given(world=worlds(), criteria=st.sampled_from(CRITERIA), group_by=st.sampled_from(PERSON_FIELDS))
 def test_board_columns_sum_to_the_selection_and_match_their_criteria(
     world: World, criteria: Criterion, group_by: str
@@ -124,6 +127,7 @@ def test_board_columns_sum_to_the_selection_and_match_their_criteria(
     assert board.columns[-1].value is None
 
 
+@CAPPED
 @given(
     world=worlds(),
     group_by=st.sampled_from(PERSON_FIELDS),
@@ -160,6 +164,7 @@ MOVES = st.sampled_from(["person.lead_status", "person.category", "person.owner"
                          "company.category", "company.owner"])  # fmt: skip
 
 
+@CAPPED
 @given(
     world=worlds(policy=LeadPolicy(ForwardOnly())),
     group_by=MOVES,

@@ -217,7 +217,6 @@ class ViewsArea(ServiceBase):
         selection = uow.selections.get(SelectionId(source))
         if entity is None:
             entity = Entity.COMPANY if selection.target is Target.COMPANIES else Entity.PERSON
-        wanted = Target.PERSONS if entity is Entity.PERSON else Target.COMPANIES
         if entity is Entity.PERSON and selection.target is Target.COMPANIES:
             raise ValidationError(
                 f"selection {selection.id} lists companies, not persons",
@@ -232,11 +231,9 @@ class ViewsArea(ServiceBase):
                 fix="Show it with entity=Entity.PERSON",
                 selection_id=selection.id,
             )
-        if (
-            isinstance(selection, DynamicSelection)
-            and selection.entity is entity
-            and (selection.target in (wanted, Target.COMPANIES_AND_PERSONS))
-        ) and (selection.target is wanted or entity is Entity.COMPANY):
+        if isinstance(selection, DynamicSelection) and selection.entity is entity:
+            # its criteria search the view's entity; mapping to the selection's target
+            # keeps those records as they are (selections.project): the adapter counts
             return Scope(entity, selection.criteria)
         members = resolve(
             selection,
@@ -691,10 +688,11 @@ def _member_groups(
         return ()
     key, rest = grouping[0], grouping[1:]
     buckets = []
+    parts = rows.split(key)
     for bucket in rows.count_by(key).buckets:
         if bucket.count:
             label, _ = _value_label(key, bucket.value, ctx)
-            inner = _member_groups(rows.where(key, bucket.value), rest, ctx)
+            inner = _member_groups(parts[bucket.value], rest, ctx)
             buckets.append(GroupBucket(key, bucket.value, label, bucket.count, inner))
     return tuple(buckets)
 

@@ -24,7 +24,9 @@ kit's own, aimed at what adapters index, and the hostile scenarios of
 :mod:`leadcore.testing.strategies`), with order and paging; and the richer
 reads: batch gets, pages with totals, finds with companies and grouped counts
 (each bucket equal to the count of its value's criterion); the history's time-range
-read (``between``) and the lead dashboards' tiles over a small story.
+read (``between``) and the lead dashboards' tiles over a small story; and the views
+(board, contacts tab, Find results, saved layouts, refused card moves) through
+the service over the adapter.
 
 An adapter may detect a conflict when saving or when committing; the kit
 accepts both. Two open units never write the same row in the kit, so an adapter
@@ -86,6 +88,7 @@ __all__ = [
     "SelectionContract",
     "SettingsContract",
     "UnitOfWorkFactory",
+    "ViewsContract",
     "check_grouped_counts",
     "company_rows",
     "contract_criteria",
@@ -1317,6 +1320,105 @@ class DashboardsContract(AdapterBase):
         assert [s.entered for s in service.funnel_tile(january).stages] == [2, 2, 1]
 
 
+def _views_service(factory: UnitOfWorkFactory) -> Any:
+    """A :class:`leadcore.LeadService` over ``factory``, acting as associate 1 at ``_NOW``."""
+    from leadcore.clock import FixedClock, SequentialIds
+    from leadcore.service import LeadService
+
+    return LeadService(factory, clock=FixedClock(_NOW), ids=SequentialIds(),
+                       associate=AssociateId(1))  # fmt: skip
+
+
+class ViewsContract(AdapterBase):
+    """The views over the adapter: board counts and cards, the contacts tab, Find
+    results, saved layouts and refused card moves (through :class:`leadcore.LeadService`)."""
+
+    def _story(self) -> tuple[Any, dict[str, int]]:
+        service = _views_service(self.factory())
+        lists = service.lists()
+        ids = {
+            "lead": lists.categories.by_name("Lead").id,
+            "customer": lists.categories.by_name("Customer").id,
+            "open": lists.statuses.by_key("open").id,
+            "qualified": lists.statuses.by_key("qualified").id,
+        }
+        ann_a = service.add_associate("Ann").id
+        acme = service.add_company("Acme", category_id=ids["lead"]).id
+        bolt = service.add_company("Bolt", category_id=ids["lead"]).id
+        ids["acme"], ids["bolt"], ids["owner"] = acme, bolt, ann_a
+        ids["ann"] = service.add_person("Ann", "Ash", company_id=acme, owner_id=ann_a).id
+        ids["bo"] = service.add_person("Bo", "Berg", company_id=acme, email="bo@acme.dk").id
+        ids["cy"] = service.add_person("Cy", "Cole", company_id=bolt).id
+        ids["dee"] = service.add_person("Dee", "Dahl").id
+        service.set_lead_status(ids["bo"], ids["qualified"])
+        service.set_lead_status(ids["cy"], ids["qualified"])
+        service.change_company_category(bolt, ids["customer"])  # Cy's status is hidden
+        return service, ids
+
+    def test_board_counts_cards_and_left_out(self) -> None:
+        service, ids = self._story()
+        board = service.board(service.create_dynamic_selection("All", ALWAYS).id)
+        assert board.counts()[ids["open"]] == 1
+        assert board.counts()[ids["qualified"]] == 1
+        assert board.counts()[None] == 1
+        assert board.left_out == 1
+        assert board.total == 4
+        assert [r.id for r in board.column(ids["qualified"]).cards] == [ids["bo"]]
+        fair = service.create_static_selection("Fair", persons=[ids["ann"], ids["cy"]])
+        static = service.board(fair.id)
+        assert static.counts()[ids["open"]] == 1
+        assert static.left_out == 1
+        owners = service.board(ALWAYS, "person.owner")
+        assert owners.counts() == {ids["owner"]: 1, None: 3}
+
+    def test_contacts_tab_filters_groups_and_pages(self) -> None:
+        from leadcore.views import ColumnFilter, Layout
+
+        service, ids = self._story()
+        layout = Layout(
+            ("person.name", "person.lead_status"),
+            filters=(ColumnFilter("person.last_name", ("a",)),),
+            grouping=("person.lead_status",),
+        )
+        tab = service.contacts_tab(CompanyId(ids["acme"]), layout)
+        assert tab.total == 1
+        assert [r.id for r in tab.rows] == [ids["ann"]]
+        assert [(g.value, g.count) for g in tab.groups] == [(ids["open"], 1)]
+        whole = service.contacts_tab(CompanyId(ids["acme"]), Layout(("person.name",)),
+                                     page=Page(1, 1))  # fmt: skip
+        assert whole.total == 2
+        assert [r.id for r in whole.rows] == [ids["bo"]]
+
+    def test_find_results_and_layouts_per_associate(self) -> None:
+        from leadcore.views import Layout
+
+        service, ids = self._story()
+        shown = service.find_results(condition("person.has_company", "is_true"), page=Page(0, 2))
+        assert shown.total == 3
+        assert [r.id for r in shown.rows] == [ids["ann"], ids["bo"]]
+        mine = Layout(("person.email",), order=(Order("person.email", descending=True),))
+        service.save_view_layout("find_results", mine)
+        assert service.view_layout("find_results").layout == mine
+        other = service.acting_as(AssociateId(2))
+        assert not other.view_layout("find_results").saved
+        assert service.find_results().rows[0].texts() == {"person.email": "bo@acme.dk"}
+
+    def test_a_refused_card_move_changes_nothing(self) -> None:
+        from leadcore.errors import LeadcoreError
+
+        service, ids = self._story()
+        before = service.board(ALWAYS)
+        person = service.get_person(ids["cy"])
+        with pytest.raises(LeadcoreError):
+            service.move_card("person.lead_status", ids["cy"], ids["open"])  # hidden (R4)
+        with pytest.raises(LeadcoreError):
+            service.move_card("person.category", ids["ann"], ids["customer"])  # R3
+        assert service.board(ALWAYS) == before
+        assert service.get_person(ids["cy"]) == person
+        service.move_card("person.lead_status", ids["ann"], ids["qualified"])
+        assert service.board(ALWAYS).counts()[ids["qualified"]] == 2
+
+
 class AdapterContract(
     CrudContract,
     ConflictContract,
@@ -1330,5 +1432,6 @@ class AdapterContract(
     AssociateContract,
     DeletionContract,
     DashboardsContract,
+    ViewsContract,
 ):
     """Every contract at once: subclass this as ``Test...`` and implement ``fresh_factory``."""

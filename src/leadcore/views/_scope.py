@@ -59,10 +59,17 @@ class MemberRows:
     counts, grouped counts and pages like the adapter, with the same criteria,
     readers and ordering rules."""
 
-    def __init__(self, pairs: Sequence[Pair], lists: StoredLists, entity: Entity) -> None:
+    def __init__(
+        self,
+        pairs: Sequence[Pair],
+        lists: StoredLists,
+        entity: Entity,
+        readers: dict[str, Callable[[Pair], object]] | None = None,
+    ) -> None:
         self._pairs = list(pairs)
         self._lists = lists
         self._entity = entity
+        self._readers = {} if readers is None else readers
 
     @classmethod
     def load(cls, uow: UnitOfWork, scope: Scope, licence: Licence, query: Query) -> MemberRows:
@@ -95,13 +102,24 @@ class MemberRows:
                 pairs.append((person, company))
         return cls(pairs, stored, Entity.PERSON)
 
-    def where(self, field_key: str, value: int | None) -> MemberRows:
-        """The rows whose ``field_key`` holds ``value`` (``None``: no list value)."""
+    def split(self, field_key: str) -> dict[int | None, MemberRows]:
+        """The rows partitioned by the value of ``field_key`` (``None``: no list value)."""
         read = self._read(field_key)
-        kept = [pair for pair in self._pairs if _key(read(pair)) == value]
-        return MemberRows(kept, self._lists, self._entity)
+        parts: dict[int | None, list[Pair]] = {}
+        for pair in self._pairs:
+            parts.setdefault(_key(read(pair)), []).append(pair)
+        return {
+            value: MemberRows(pairs, self._lists, self._entity, self._readers)
+            for value, pairs in parts.items()
+        }
 
     def _read(self, key: str) -> Callable[[Pair], object]:
+        found = self._readers.get(key)
+        if found is None:
+            found = self._readers[key] = self._make_reader(key)
+        return found
+
+    def _make_reader(self, key: str) -> Callable[[Pair], object]:
         categories = self._lists.categories
         if self._entity is Entity.COMPANY:
             read_company = company_reader(key, categories)

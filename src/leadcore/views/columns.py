@@ -18,7 +18,7 @@ Condition(field='person.email', operator=<Operator.BEGINS: 'begins'>, values=('a
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from types import MappingProxyType
 
@@ -313,6 +313,17 @@ class CellContext:
     lists: Lists
     associates: Mapping[AssociateId, str]
     language: Language = "en"
+    readers: dict[str, Callable[[Person, Company | None], object]] = attrs.field(
+        factory=dict, eq=False
+    )
+    """Compiled field readers, by key (each compiled once per view)."""
+
+    def person_reader(self, key: str) -> Callable[[Person, Company | None], object]:
+        """The reader of person field ``key`` (compiled on first use)."""
+        found = self.readers.get(key)
+        if found is None:
+            found = self.readers[key] = person_reader(key, self.lists.categories)
+        return found
 
 
 _YES_NO = {"en": ("Yes", "No"), "da": ("Ja", "Nej")}
@@ -371,7 +382,7 @@ def person_cell(col: Column, person: Person, company: Company | None, ctx: CellC
             view.visible,
             view.editable,
         )
-    value = person_reader(col.key, ctx.lists.categories)(person, company)
+    value = ctx.person_reader(col.key)(person, company)
     text, tooltip = _text(col, value, ctx)
     editable = col.editable and (col.key != "person.category" or person.company_id is None)
     if col.key.startswith("company.") and company is None:
