@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
@@ -27,6 +27,7 @@ from leadcore.adapters._memory_versions import (
     _bump_person,
     _record_base,
 )
+from leadcore.criteria.ast import ALWAYS
 from leadcore.criteria.evaluate import company_reader
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
@@ -588,33 +589,58 @@ class _History:
         start: datetime | None,
         end: datetime | None,
         persons: Query | None = None,
-    ) -> list[HistoryEntry]:
-        """Entries with ``start <= at < end`` of the persons matching ``persons``, by time."""
-        wanted: set[PersonId] | None = None
+    ) -> dict[PersonId, list[HistoryEntry]]:
+        """Entries with ``start <= at < end`` of the persons matching ``persons``, per person."""
+        uow = self._uow
+        store = uow._store
+        pending = uow._pending
+        wanted: Container[PersonId] | None = None
         if persons is not None:
-            everyone = Query(
-                persons.criteria, current_associate=persons.current_associate, now=persons.now
-            )
-            wanted = {p.id for p in self._uow.persons.find(everyone)}
-        with self._uow._store._lock:
-            stored = self._uow._store._history
-            if wanted is None:
-                chosen = list(stored)
-            elif len(wanted) * 8 < len(stored):  # a few persons: read their own lists
-                of = self._uow._store._history_of
-                chosen = [e for pid in wanted for e in of.get(pid, ())]
+            if persons.criteria == ALWAYS and not pending.persons and not pending.deleted_persons:
+                wanted = store._slot_of  # every committed person, nothing changed in the unit
             else:
-                chosen = [e for e in stored if e.person_id in wanted]
-        pending = self._uow._pending.history
-        chosen.extend(e for e in pending if wanted is None or e.person_id in wanted)
-        if start is not None or end is not None:
-            chosen = [
-                e
-                for e in chosen
-                if (start is None or e.at >= start) and (end is None or e.at < end)
-            ]
-        chosen.sort(key=_AT)
-        return chosen
+                everyone = Query(
+                    persons.criteria, current_associate=persons.current_associate, now=persons.now
+                )
+                wanted = {p.id for p in uow.persons.find(everyone)}
+        found: dict[PersonId, list[HistoryEntry]] = {}
+        with store._lock:
+            of = store._history_of
+            unordered = store._history_unordered
+            if isinstance(wanted, set) and len(wanted) < len(of):  # a few persons: look them up
+                source: Iterable[tuple[PersonId, list[HistoryEntry]]] = (
+                    (pid, of[pid]) for pid in wanted if pid in of
+                )
+            else:
+                source = of.items()
+            for person_id, entries in source:
+                if wanted is not None and person_id not in wanted:
+                    continue
+                if person_id in unordered:
+                    entries = sorted(entries, key=_AT)
+                if (start is None or entries[0].at >= start) and (
+                    end is None or entries[-1].at < end
+                ):
+                    found[person_id] = entries[:]
+                    continue
+                chosen = [
+                    e
+                    for e in entries
+                    if (start is None or e.at >= start) and (end is None or e.at < end)
+                ]
+                if chosen:
+                    found[person_id] = chosen
+        touched: set[PersonId] = set()
+        for entry in pending.history:  # this unit's own, appended after the stored ones
+            person_id = entry.person_id
+            if wanted is not None and person_id not in wanted:
+                continue
+            if (start is None or entry.at >= start) and (end is None or entry.at < end):
+                found.setdefault(person_id, []).append(entry)
+                touched.add(person_id)
+        for person_id in touched:
+            found[person_id].sort(key=_AT)
+        return found
 
     def __len__(self) -> int:
         """How many entries there are, this unit's own included."""

@@ -189,6 +189,9 @@ class InMemoryStore:
         self._selections: dict[SelectionId, Selection] = {}
         self._history: list[HistoryEntry] = []
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
+        self._history_unordered: set[PersonId] = set()
+        """Persons whose entries were appended out of time order (a clock set back, an
+        import of older changes): :meth:`_History.between` sorts only their entries."""
         self._settings: dict[str, object] = {}
         self._associates: dict[AssociateId, Associate] = {}
         self._deleted_max: dict[str, int] = {}
@@ -667,8 +670,15 @@ class InMemoryStore:
 
     def _append_history(self, entries: Sequence[HistoryEntry]) -> None:
         self._history.extend(entries)
+        of = self._history_of
         for entry in entries:
-            self._history_of.setdefault(entry.person_id, []).append(entry)
+            found = of.get(entry.person_id)
+            if found is None:
+                of[entry.person_id] = [entry]
+            else:
+                if found[-1].at > entry.at:
+                    self._history_unordered.add(entry.person_id)
+                found.append(entry)
 
     def _snapshot(self, lineage: bytes) -> _memory_file.Snapshot:
         """The committed state as a snapshot (records are immutable: containers are copied)."""
