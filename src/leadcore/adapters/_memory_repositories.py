@@ -589,8 +589,13 @@ class _History:
         start: datetime | None,
         end: datetime | None,
         persons: Query | None = None,
-    ) -> dict[PersonId, list[HistoryEntry]]:
-        """Entries with ``start <= at < end`` of the persons matching ``persons``, per person."""
+    ) -> dict[PersonId, Sequence[HistoryEntry]]:
+        """Entries with ``start <= at < end`` of the persons matching ``persons``, per person.
+
+        The store's own per-person lists are handed out where a person's entries are
+        all in the range (read-only, as the port says), so reading everything costs
+        one dict of references.
+        """
         uow = self._uow
         store = uow._store
         pending = uow._pending
@@ -603,43 +608,54 @@ class _History:
                     persons.criteria, current_associate=persons.current_associate, now=persons.now
                 )
                 wanted = {p.id for p in uow.persons.find(everyone)}
-        found: dict[PersonId, list[HistoryEntry]] = {}
+        found: dict[PersonId, Sequence[HistoryEntry]] = {}
         with store._lock:
             of = store._history_of
-            unordered = store._history_unordered
+            span = store._history_span
+            whole = span is not None and (
+                (start is None or start <= span[0]) and (end is None or end > span[1])
+            )
             if isinstance(wanted, set) and len(wanted) < len(of):  # a few persons: look them up
-                source: Iterable[tuple[PersonId, list[HistoryEntry]]] = (
+                source: Iterable[tuple[PersonId, list[HistoryEntry]]] = [
                     (pid, of[pid]) for pid in wanted if pid in of
-                )
+                ]
             else:
                 source = of.items()
-            for person_id, entries in source:
-                if wanted is not None and person_id not in wanted:
-                    continue
-                if person_id in unordered:
-                    entries = sorted(entries, key=_AT)
-                if (start is None or entries[0].at >= start) and (
-                    end is None or entries[-1].at < end
-                ):
-                    found[person_id] = entries[:]
-                    continue
-                chosen = [
-                    e
-                    for e in entries
-                    if (start is None or e.at >= start) and (end is None or e.at < end)
-                ]
-                if chosen:
-                    found[person_id] = chosen
-        touched: set[PersonId] = set()
+            if whole:
+                if wanted is None:
+                    found.update(source)
+                else:
+                    found.update((pid, es) for pid, es in source if pid in wanted)
+            else:
+                for person_id, entries in source:
+                    if wanted is not None and person_id not in wanted:
+                        continue
+                    if person_id in store._history_unordered:
+                        entries = sorted(entries, key=_AT)
+                    if (start is None or entries[0].at >= start) and (
+                        end is None or entries[-1].at < end
+                    ):
+                        found[person_id] = entries
+                        continue
+                    chosen = [
+                        e
+                        for e in entries
+                        if (start is None or e.at >= start) and (end is None or e.at < end)
+                    ]
+                    if chosen:
+                        found[person_id] = chosen
+            for person_id in store._history_unordered:
+                if whole and person_id in found:
+                    found[person_id] = sorted(found[person_id], key=_AT)
+        own: dict[PersonId, list[HistoryEntry]] = {}
         for entry in pending.history:  # this unit's own, appended after the stored ones
             person_id = entry.person_id
             if wanted is not None and person_id not in wanted:
                 continue
             if (start is None or entry.at >= start) and (end is None or entry.at < end):
-                found.setdefault(person_id, []).append(entry)
-                touched.add(person_id)
-        for person_id in touched:
-            found[person_id].sort(key=_AT)
+                own.setdefault(person_id, []).append(entry)
+        for person_id, entries in own.items():
+            found[person_id] = sorted([*found.get(person_id, ()), *entries], key=_AT)
         return found
 
     def __len__(self) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import enum
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
@@ -386,15 +387,19 @@ Entries = list[dict[PersonId, datetime]]
 def _entries_into(
     history: History,
     stages: Sequence[LeadStatusId],
-    sides: Sequence[tuple[datetime, datetime]],
-) -> list[tuple[Entries, Entries]]:
-    """Per side ``(start, limit)``: each person's first and last entry into each stage."""
+    current: tuple[datetime, datetime],
+    previous: tuple[datetime, datetime],
+) -> tuple[tuple[Entries, Entries], tuple[Entries, Entries]]:
+    """For the ``current`` and the ``previous`` side ``(start, limit)``: each person's first
+    and last entry into each stage."""
     position = {status: i for i, status in enumerate(stages)}
-    found: list[tuple[Entries, Entries]] = [
-        ([{} for _ in stages], [{} for _ in stages]) for _ in sides
-    ]
-    lowest = min(start for start, _ in sides)
-    highest = max(limit for _, limit in sides)
+    first: Entries = [{} for _ in stages]
+    last: Entries = [{} for _ in stages]
+    first_before: Entries = [{} for _ in stages]
+    last_before: Entries = [{} for _ in stages]
+    start, limit = current
+    previous_start, previous_limit = previous
+    lowest, highest = min(start, previous_start), max(limit, previous_limit)
     for person_id, entries in history.items():
         if entries[-1].at < lowest:
             continue
@@ -403,14 +408,18 @@ def _entries_into(
             if at >= highest:
                 break
             to = entry.to_status
-            index = position.get(to) if to is not None else None
-            if index is None or entry.from_status == to or at < lowest:
+            if to is None or to == entry.from_status:
                 continue
-            for (start, limit), (first, last) in zip(sides, found, strict=True):
-                if start <= at < limit:
-                    first[index].setdefault(person_id, at)
-                    last[index][person_id] = at
-    return found
+            index = position.get(to)
+            if index is None:
+                continue
+            if start <= at < limit:
+                first[index].setdefault(person_id, at)
+                last[index][person_id] = at
+            if previous_start <= at < previous_limit:
+                first_before[index].setdefault(person_id, at)
+                last_before[index][person_id] = at
+    return (first, last), (first_before, last_before)
 
 
 def _conversions(
@@ -436,11 +445,12 @@ def funnel(
     language: Language,
 ) -> FunnelTile:
     """:class:`FunnelTile` from the entries of the period and the previous one (not public API)."""
-    sides = (
+    current, previous = _entries_into(
+        history,
+        stages,
         (period.start_at, read_limit(period.end_at, now)),
         (period.previous().start_at, read_limit(period.start_at, now)),
     )
-    (current, previous) = _entries_into(history, stages, sides)
     current_steps = _conversions(*current)
     previous_steps = _conversions(*previous)
     return FunnelTile(
@@ -671,12 +681,17 @@ def _stays(
             status, since = to, at
     if status is not None:
         spells.append((status, since, as_of))
-    if len(spells) == 1 or len({held for held, _, _ in spells}) == len(spells):
+    count = len(spells)
+    if (
+        count == 1
+        or (count == 2 and spells[0][0] != spells[1][0])
+        or (count > 2 and len({held for held, _, _ in spells}) == count)
+    ):
         for held, began, ended in spells:  # each status held once: latest == cumulative
             if ended > start:
                 seconds = (ended - began).total_seconds()
-                latest.setdefault(held, []).append(seconds)
-                cumulative.setdefault(held, []).append(seconds)
+                latest[held].append(seconds)
+                cumulative[held].append(seconds)
         return
     last: dict[LeadStatusId, tuple[float, datetime]] = {}
     total: dict[LeadStatusId, float] = {}
@@ -686,8 +701,8 @@ def _stays(
         total[held] = total.get(held, 0.0) + seconds
     for held, (seconds, ended) in last.items():
         if ended > start:
-            latest.setdefault(held, []).append(seconds)
-            cumulative.setdefault(held, []).append(total[held])
+            latest[held].append(seconds)
+            cumulative[held].append(total[held])
 
 
 def time_in_status(
@@ -706,7 +721,10 @@ def time_in_status(
             _as_of(period.start_at, now),
         ),
     )
-    figures: list[tuple[Stays, Stays]] = [({}, {}), ({}, {})]
+    figures: list[tuple[Stays, Stays]] = [
+        (defaultdict(list), defaultdict(list)),
+        (defaultdict(list), defaultdict(list)),
+    ]
     for entries in history.values():
         first = entries[0].at
         for (start, limit, as_of), (latest, cumulative) in zip(sides, figures, strict=True):
