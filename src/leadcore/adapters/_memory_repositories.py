@@ -621,11 +621,14 @@ class _History:
                 ]
             else:
                 source = of.items()
-            if whole:
-                if wanted is None:
-                    found.update(source)
-                else:
-                    found.update((pid, es) for pid, es in source if pid in wanted)
+            if whole and wanted is store._slot_of:
+                found.update(of)  # every stored person: copy the dict, then drop the others
+                for gone in of.keys() - store._slot_of.keys():
+                    del found[gone]
+            elif whole:
+                found.update(
+                    source if wanted is None else ((p, es) for p, es in source if p in wanted)
+                )
             else:
                 for person_id, entries in source:
                     if wanted is not None and person_id not in wanted:

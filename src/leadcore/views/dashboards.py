@@ -725,10 +725,11 @@ def time_in_status(
         (defaultdict(list), defaultdict(list)),
         (defaultdict(list), defaultdict(list)),
     ]
-    for entries in history.values():
-        first = entries[0].at
-        for (start, limit, as_of), (latest, cumulative) in zip(sides, figures, strict=True):
-            if as_of > start and first < limit:
+    for (start, limit, as_of), (latest, cumulative) in zip(sides, figures, strict=True):
+        if as_of <= start:
+            continue
+        for entries in history.values():
+            if entries[0].at < limit:
                 _stays(entries, start, limit, as_of, latest, cumulative)
     order = _status_order(statuses, [*figures[0][0], *figures[1][0]])
     return TimeInStatusTile(
