@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from leadcore.criteria.ast import Period
 from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
-from leadcore.history import HistoryEntry
 from leadcore.licence import Feature
 from leadcore.model import Language, LeadStatusId
 from leadcore.ports import StoredLists
@@ -28,6 +27,7 @@ from leadcore.views.dashboards import (
     AgeingTile,
     DashboardFilter,
     FunnelTile,
+    History,
     LeadBreakdown,
     NewLeadsTile,
     ReportPeriod,
@@ -35,6 +35,7 @@ from leadcore.views.dashboards import (
     TimeInStatusTile,
     ageing,
     funnel,
+    new_lead_entries,
     new_leads,
     read_limit,
     status_counts,
@@ -79,7 +80,7 @@ class DashboardsArea(ServiceBase):
         period: ReportPeriod,
         filters: DashboardFilter,
         since_previous: bool,
-    ) -> tuple[list[HistoryEntry], StoredLists, datetime]:
+    ) -> tuple[History, StoredLists, datetime]:
         """Check licence and arguments, then read the entries a tile needs.
 
         ``since_previous``: only the entries from the previous period's start on
@@ -105,8 +106,8 @@ class DashboardsArea(ServiceBase):
         start = period.previous().start_at if since_previous else None
         with self.uow() as uow:
             lists = uow.lists.load()
-            entries = uow.history.between(start, end, query)
-        return entries, lists, now
+            history = uow.history.between(start, end, query)
+        return history, lists, now
 
     def status_counts_tile(
         self,
@@ -208,9 +209,9 @@ class DashboardsArea(ServiceBase):
         entries, _, now = self._dashboard_read("the new-leads tile", period, filters, True)
         persons = {}
         if by is not None:
-            ids = sorted({e.person_id for e in entries if e.from_status is None})
+            new = new_lead_entries(entries, period.start_at, read_limit(period.end_at, now))
             with self.uow() as uow:
-                persons = {p.id: p for p in uow.persons.get_many(ids)}
+                persons = {p.id: p for p in uow.persons.get_many(sorted(new))}
         return new_leads(entries, period, now, granularity, by, persons)
 
     def time_in_status_tile(

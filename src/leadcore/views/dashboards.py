@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import enum
 import statistics
-from collections.abc import Iterable, Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, tzinfo
 
 import attrs
@@ -237,15 +238,9 @@ def _as_of(moment: datetime, now: datetime) -> datetime:
     return moment if moment <= now else now
 
 
-def _by_person(entries: Iterable[HistoryEntry]) -> dict[PersonId, list[HistoryEntry]]:
-    grouped: dict[PersonId, list[HistoryEntry]] = {}
-    for entry in entries:
-        found = grouped.get(entry.person_id)
-        if found is None:
-            grouped[entry.person_id] = [entry]
-        else:
-            found.append(entry)
-    return grouped
+History = Mapping[PersonId, Sequence[HistoryEntry]]
+"""The history a tile reads: each person's entries, oldest first (see
+:meth:`leadcore.ports.HistoryRepository.between`)."""
 
 
 # --- persons per status -----------------------------------------------------------------------
@@ -287,36 +282,39 @@ class StatusCountsTile:
 
 
 def _state_at(
-    entries: list[HistoryEntry], limit: datetime
+    entries: Sequence[HistoryEntry], limit: datetime
 ) -> tuple[LeadStatusId | None, bool, datetime | None]:
     """The stored status, whether it shows, and since when it is held, before ``limit``."""
     status: LeadStatusId | None = None
     visible = False
     since: datetime | None = None
+    hide = HistoryKind.HIDE
     for entry in entries:
         if entry.at >= limit:
             break
         if entry.to_status != status:
             since = entry.at
             status = entry.to_status
-        visible = entry.kind is not HistoryKind.HIDE and status is not None
+        visible = entry.kind is not hide and status is not None
     return status, visible, since
 
 
 def status_counts(
-    entries: Sequence[HistoryEntry],
+    history: History,
     statuses: LeadStatusList,
     period: ReportPeriod,
     now: datetime,
     language: Language,
 ) -> StatusCountsTile:
     """:class:`StatusCountsTile` from every entry before the period's end (not public API)."""
-    cutoffs = (read_limit(period.end_at, now), read_limit(period.start_at, now))
+    limits = (read_limit(period.end_at, now), read_limit(period.start_at, now))
     counts: tuple[dict[LeadStatusId, int], dict[LeadStatusId, int]] = ({}, {})
     hidden = [0, 0]
-    for person_entries in _by_person(entries).values():
-        for side, cutoff in enumerate(cutoffs):
-            status, visible, _ = _state_at(person_entries, cutoff)
+    for entries in history.values():
+        for side, limit in enumerate(limits):
+            if entries[0].at >= limit:
+                continue
+            status, visible, _ = _state_at(entries, limit)
             if status is None:
                 continue
             if visible:
@@ -382,26 +380,46 @@ class FunnelTile:
     steps: tuple[FunnelStep, ...]
 
 
+Entries = list[dict[PersonId, datetime]]
+"""Per funnel stage: each person's first (or last) time of entering it."""
+
+
 def _entries_into(
-    entries: Iterable[HistoryEntry],
+    history: History,
     stages: Sequence[LeadStatusId],
-    start: datetime,
-    end: datetime,
-) -> tuple[list[dict[PersonId, datetime]], list[dict[PersonId, datetime]]]:
-    """Per stage: each person's first and last time of entering it in [start, end)."""
+    current: tuple[datetime, datetime],
+    previous: tuple[datetime, datetime],
+) -> tuple[tuple[Entries, Entries], tuple[Entries, Entries]]:
+    """For the ``current`` and the ``previous`` side ``(start, limit)``: each person's first
+    and last entry into each stage."""
     position = {status: i for i, status in enumerate(stages)}
-    first: list[dict[PersonId, datetime]] = [{} for _ in stages]
-    last: list[dict[PersonId, datetime]] = [{} for _ in stages]
-    for entry in entries:
-        at = entry.at
-        if at < start or at >= end:
+    first: Entries = [{} for _ in stages]
+    last: Entries = [{} for _ in stages]
+    first_before: Entries = [{} for _ in stages]
+    last_before: Entries = [{} for _ in stages]
+    start, limit = current
+    previous_start, previous_limit = previous
+    lowest, highest = min(start, previous_start), max(limit, previous_limit)
+    for person_id, entries in history.items():
+        if entries[-1].at < lowest:
             continue
-        index = position.get(entry.to_status)  # type: ignore[arg-type]
-        if index is None or entry.from_status == entry.to_status:
-            continue
-        first[index].setdefault(entry.person_id, at)
-        last[index][entry.person_id] = at
-    return first, last
+        for entry in entries:
+            at = entry.at
+            if at >= highest:
+                break
+            to = entry.to_status
+            if to is None or to == entry.from_status:
+                continue
+            index = position.get(to)
+            if index is None:
+                continue
+            if start <= at < limit:
+                first[index].setdefault(person_id, at)
+                last[index][person_id] = at
+            if previous_start <= at < previous_limit:
+                first_before[index].setdefault(person_id, at)
+                last_before[index][person_id] = at
+    return (first, last), (first_before, last_before)
 
 
 def _conversions(
@@ -419,7 +437,7 @@ def _conversions(
 
 
 def funnel(
-    entries: Sequence[HistoryEntry],
+    history: History,
     statuses: LeadStatusList,
     stages: Sequence[LeadStatusId],
     period: ReportPeriod,
@@ -427,19 +445,18 @@ def funnel(
     language: Language,
 ) -> FunnelTile:
     """:class:`FunnelTile` from the entries of the period and the previous one (not public API)."""
-    previous = period.previous()
-    current_sets = _entries_into(entries, stages, period.start_at, read_limit(period.end_at, now))
-    previous_sets = _entries_into(
-        entries, stages, previous.start_at, read_limit(period.start_at, now)
+    current, previous = _entries_into(
+        history,
+        stages,
+        (period.start_at, read_limit(period.end_at, now)),
+        (period.previous().start_at, read_limit(period.start_at, now)),
     )
-    current_steps = _conversions(*current_sets)
-    previous_steps = _conversions(*previous_sets)
+    current_steps = _conversions(*current)
+    previous_steps = _conversions(*previous)
     return FunnelTile(
         period,
         tuple(
-            FunnelStage(
-                s, _label(statuses, s, language), len(current_sets[0][i]), len(previous_sets[0][i])
-            )
+            FunnelStage(s, _label(statuses, s, language), len(current[0][i]), len(previous[0][i]))
             for i, s in enumerate(stages)
         ),
         tuple(
@@ -511,23 +528,23 @@ class NewLeadsTile:
 
 
 def new_lead_entries(
-    entries: Iterable[HistoryEntry], start: datetime, end: datetime
+    history: History, start: datetime, limit: datetime
 ) -> dict[PersonId, datetime]:
-    """Each person's first entry from no status to one in [start, end) (not public API)."""
+    """Each person's first entry from no status to one in [start, limit) (not public API)."""
     found: dict[PersonId, datetime] = {}
-    for entry in entries:
-        if (
-            entry.from_status is None
-            and entry.to_status is not None
-            and start <= entry.at < end
-            and entry.person_id not in found
-        ):
-            found[entry.person_id] = entry.at
+    for person_id, entries in history.items():
+        for entry in entries:
+            at = entry.at
+            if at >= limit:
+                break
+            if at >= start and entry.from_status is None and entry.to_status is not None:
+                found[person_id] = at
+                break
     return found
 
 
 def new_leads(
-    entries: Sequence[HistoryEntry],
+    history: History,
     period: ReportPeriod,
     now: datetime,
     granularity: Period,
@@ -535,9 +552,9 @@ def new_leads(
     persons: dict[PersonId, Person],
 ) -> NewLeadsTile:
     """:class:`NewLeadsTile`; ``persons`` holds the new leads' records (not public API)."""
-    current = new_lead_entries(entries, period.start_at, read_limit(period.end_at, now))
+    current = new_lead_entries(history, period.start_at, read_limit(period.end_at, now))
     previous = new_lead_entries(
-        entries, period.previous().start_at, read_limit(period.start_at, now)
+        history, period.previous().start_at, read_limit(period.start_at, now)
     )
     starts: list[date] = []
     day = _bucket_start(period.start, granularity)
@@ -636,46 +653,60 @@ class TimeInStatusTile:
     statuses: tuple[StatusTime, ...]
 
 
+Stays = dict[LeadStatusId, list[float]]
+"""Per status: one duration in seconds per person."""
+
+
 def _stays(
-    person_entries: list[HistoryEntry],
+    entries: Sequence[HistoryEntry],
     start: datetime,
     limit: datetime,
     as_of: datetime,
-    latest: dict[LeadStatusId, list[float]],
-    cumulative: dict[LeadStatusId, list[float]],
+    latest: Stays,
+    cumulative: Stays,
 ) -> None:
     """Add one person's latest and cumulative stays (seconds) per status held in the
     period: its entries before ``limit``, the last stay measured up to ``as_of``."""
     status: LeadStatusId | None = None
     since = start
-    last: dict[LeadStatusId, float] = {}
-    total: dict[LeadStatusId, float] = {}
-    ended: dict[LeadStatusId, datetime] = {}
-    for entry in person_entries:
+    spells: list[tuple[LeadStatusId, datetime, datetime]] = []
+    for entry in entries:
         at = entry.at
         if at >= limit:
             break
-        if entry.to_status == status:
-            continue
-        if status is not None:
-            seconds = (at - since).total_seconds()
-            last[status] = seconds
-            total[status] = total.get(status, 0.0) + seconds
-            ended[status] = at
-        status, since = entry.to_status, at
+        to = entry.to_status
+        if to != status:
+            if status is not None:
+                spells.append((status, since, at))
+            status, since = to, at
     if status is not None:
-        seconds = (as_of - since).total_seconds()
-        last[status] = seconds
-        total[status] = total.get(status, 0.0) + seconds
-        ended[status] = as_of
-    for held, end in ended.items():
-        if end > start:
-            latest.setdefault(held, []).append(last[held])
-            cumulative.setdefault(held, []).append(total[held])
+        spells.append((status, since, as_of))
+    count = len(spells)
+    if (
+        count == 1
+        or (count == 2 and spells[0][0] != spells[1][0])
+        or (count > 2 and len({held for held, _, _ in spells}) == count)
+    ):
+        for held, began, ended in spells:  # each status held once: latest == cumulative
+            if ended > start:
+                seconds = (ended - began).total_seconds()
+                latest[held].append(seconds)
+                cumulative[held].append(seconds)
+        return
+    last: dict[LeadStatusId, tuple[float, datetime]] = {}
+    total: dict[LeadStatusId, float] = {}
+    for held, began, ended in spells:
+        seconds = (ended - began).total_seconds()
+        last[held] = (seconds, ended)
+        total[held] = total.get(held, 0.0) + seconds
+    for held, (seconds, ended) in last.items():
+        if ended > start:
+            latest[held].append(seconds)
+            cumulative[held].append(total[held])
 
 
 def time_in_status(
-    entries: Sequence[HistoryEntry],
+    history: History,
     statuses: LeadStatusList,
     period: ReportPeriod,
     now: datetime,
@@ -690,14 +721,16 @@ def time_in_status(
             _as_of(period.start_at, now),
         ),
     )
-    figures: list[tuple[dict[LeadStatusId, list[float]], dict[LeadStatusId, list[float]]]] = [
-        ({}, {}),
-        ({}, {}),
+    figures: list[tuple[Stays, Stays]] = [
+        (defaultdict(list), defaultdict(list)),
+        (defaultdict(list), defaultdict(list)),
     ]
-    for person_entries in _by_person(entries).values():
-        for (start, limit, as_of), (latest, cumulative) in zip(sides, figures, strict=True):
-            if as_of > start:
-                _stays(person_entries, start, limit, as_of, latest, cumulative)
+    for (start, limit, as_of), (latest, cumulative) in zip(sides, figures, strict=True):
+        if as_of <= start:
+            continue
+        for entries in history.values():
+            if entries[0].at < limit:
+                _stays(entries, start, limit, as_of, latest, cumulative)
     order = _status_order(statuses, [*figures[0][0], *figures[1][0]])
     return TimeInStatusTile(
         period,
@@ -757,7 +790,7 @@ class AgeingTile:
 
 
 def ageing(
-    entries: Sequence[HistoryEntry],
+    history: History,
     statuses: LeadStatusList,
     period: ReportPeriod,
     now: datetime,
@@ -773,7 +806,9 @@ def ageing(
     aged: dict[LeadStatusId, list[AgedPerson]] = {}
     previous: dict[LeadStatusId, int] = {}
     hidden = 0
-    for person_id, person_entries in _by_person(entries).items():
+    for person_id, person_entries in history.items():
+        if person_entries[0].at >= limit:
+            continue
         status, visible, since = _state_at(person_entries, limit)
         if status is not None and since is not None:
             if not visible:
