@@ -30,7 +30,7 @@ from leadcore.errors import (
 )
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
 from leadcore.licence import Feature
-from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId
+from leadcore.model import AssociateId, Company, CompanyId, LeadStatusId, Person, PersonId
 from leadcore.ports import UnitOfWork
 from leadcore.selections import resolve
 from leadcore.service._base import ServiceBase
@@ -321,6 +321,8 @@ class _Batch:
         self._pending: list[Person] = []
         self._history: list[HistoryEntry] = []
         self._rules: AutomationRules | None = None
+        self._lead_status_licensed = service.licence.has(Feature.LEAD_STATUS)
+        self._rule_statuses: set[LeadStatusId | None] = set()
         self._owners: list[AssociateId] = []
         self._turn = 0
         self._last: AssociateId | None = None
@@ -432,7 +434,7 @@ class _Batch:
         if ref.kind is RecordKind.COMPANY:
             self.skip(ref, SkipReason.NOT_APPLICABLE, "a company has no lead status")
             return
-        if not self.service.licence.has(Feature.LEAD_STATUS):
+        if not self._lead_status_licensed:
             self.skip(ref, SkipReason.LICENCE, "the licence lacks the lead-status feature")
             return
         person = self._retired(ref)
@@ -484,13 +486,13 @@ class _Batch:
 
     def _automate(self, company: Company | None, change: SetLeadStatus) -> None:
         """Fire "lead status set to X" (R9) when a rule exists for it."""
-        if not self.service.licence.has(Feature.CATEGORY_AUTOMATION) or company is None:
-            return
         if self._rules is None:
-            self._rules = stored.load_rules(self.uow.settings)
-        trigger = Trigger.lead_status_set(change.status_id)
-        if self._rules.get(trigger) is None:
+            licensed = self.service.licence.has(Feature.CATEGORY_AUTOMATION)
+            self._rules = stored.load_rules(self.uow.settings) if licensed else AutomationRules()
+            self._rule_statuses = {r.trigger.status_id for r in self._rules}
+        if company is None or change.status_id not in self._rule_statuses:
             return
+        trigger = Trigger.lead_status_set(change.status_id)
         self.flush()
         result = fire_trigger(
             self.service, self.command, trigger, company, self.lists, rules=self._rules
