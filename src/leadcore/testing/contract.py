@@ -1230,7 +1230,7 @@ class DashboardsContract(AdapterBase):
     """The lead dashboards' tiles work over the adapter (they read it through
     :meth:`~leadcore.ports.HistoryRepository.between` and the person queries)."""
 
-    def _story(self) -> tuple[Any, Any, dict[str, PersonId]]:
+    def _dashboards_story(self) -> tuple[Any, Any, dict[str, PersonId]]:
         """Three leads of January 2026: Ann and Bo at Acme, Cy without company (owned by
         associate 1). Ann goes Contacting (day 1) and Qualified (day 2), Bo Contacting
         (day 2); Acme becomes a customer on day 3 (Ann and Bo hidden); now is day 10."""
@@ -1262,7 +1262,7 @@ class DashboardsContract(AdapterBase):
     def test_dashboard_tiles_over_the_adapter(self) -> None:
         from leadcore.views.dashboards import DashboardFilter, ReportPeriod
 
-        service, lists, people = self._story()
+        service, lists, people = self._dashboards_story()
         january = ReportPeriod(AT.date().replace(day=1), AT.date().replace(month=2, day=1), UTC)
         open_, contacting, qualified = (
             lists.statuses.by_key(k).id for k in ("open", "contacting", "qualified")
