@@ -26,8 +26,10 @@ from leadcore.criteria.evaluate import person_reader
 from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, PersonId
 from leadcore.policies import ForwardOnly, LeadPolicy
+from leadcore.ports import Order, Page
 from leadcore.rules import lead_status_view
 from leadcore.selections import Target
+from leadcore.views import Layout
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 CAPPED = settings(max_examples=min(settings().max_examples, 150))
@@ -210,3 +212,29 @@ def test_a_static_selection_of_companies_counts_its_members() -> None:
     board = service.board(static.id, "company.category", hide_empty=True)
     assert board.counts() == {1: 1, 2: 1, 3: 1}
     assert [r.id for c in board.columns for r in c.cards] == [ids[0], ids[4], ids[2]]
+
+
+ORDERS = st.lists(
+    st.builds(
+        Order,
+        st.sampled_from(["person.name", "person.lead_status", "person.owner", "company.category",
+                         "person.email", "company.name"]),
+        st.booleans(),
+    ),
+    max_size=3,
+)  # fmt: skip
+
+
+@CAPPED
+@given(world=worlds(), order=ORDERS, offset=st.integers(0, 4), limit=st.integers(0, 6))
+def test_member_rows_order_and_page_like_the_adapter(
+    world: World, order: list[Order], offset: int, limit: int
+) -> None:
+    service = world.service
+    everyone = service.create_static_selection("All", persons=world.persons)
+    layout = Layout(("person.name",), order=tuple(order))
+    page = Page(offset, limit)
+    loaded = service.find_results(everyone.id, layout, page=page)  # members, ordered here
+    adapter = service.find_results(ALWAYS, layout, page=page)  # the adapter's order
+    assert [r.id for r in loaded.rows] == [r.id for r in adapter.rows]
+    assert loaded.total == adapter.total == len(world.persons)

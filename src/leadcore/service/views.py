@@ -689,7 +689,8 @@ def _member_groups(
     key, rest = grouping[0], grouping[1:]
     buckets = []
     parts = rows.split(key)
-    for bucket in rows.count_by(key).buckets:
+    counts = GroupedCounts.build(key, {v: part.count() for v, part in parts.items()}, rows.lists)
+    for bucket in counts.buckets:
         if bucket.count:
             label, _ = _value_label(key, bucket.value, ctx)
             inner = _member_groups(parts[bucket.value], rest, ctx)

@@ -11,6 +11,7 @@ Not public API.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -127,6 +128,11 @@ class MemberRows:
         read_person = person_reader(key, categories)
         return lambda pair: None if pair[0] is None else read_person(pair[0], pair[1])
 
+    @property
+    def lists(self) -> StoredLists:
+        """The lists the rows were read with."""
+        return self._lists
+
     def count(self) -> int:
         """How many member records match."""
         return len(self._pairs)
@@ -167,6 +173,22 @@ class MemberRows:
             assert record is not None
             return record.id
 
+        end = None if page.limit is None else page.offset + page.limit
+        if order and not any(item.descending for item in order) and end is not None:
+            # one pass: (missing, value) per key, then id; the first page by a heap
+            getters = [self._sort_key(item.field) for item in order]
+
+            def composite(pair: Pair) -> tuple[object, ...]:
+                parts: list[object] = []
+                for get in getters:
+                    value = get(pair)
+                    parts.extend((value is None, value))
+                parts.append(id_of(pair))
+                return tuple(parts)
+
+            first = heapq.nsmallest(end, self._pairs, key=composite)
+            records = [pair[0] if self._entity is Entity.PERSON else pair[1] for pair in first]
+            return PageResult(tuple(records[page.offset :]), len(self._pairs), page)
         rows = sorted(self._pairs, key=id_of)
         for item in reversed(order):
             getter = self._sort_key(item.field)
@@ -174,7 +196,6 @@ class MemberRows:
             present = [kv for kv in keyed if kv[0] is not None]
             present.sort(key=lambda kv: kv[0], reverse=item.descending)  # type: ignore[arg-type,return-value]
             rows = [pair for _, pair in present] + [pair for v, pair in keyed if v is None]
-        end = None if page.limit is None else page.offset + page.limit
         records = [pair[0] if self._entity is Entity.PERSON else pair[1] for pair in rows]
         return PageResult(tuple(records[page.offset : end]), len(rows), page)
 
