@@ -13,14 +13,14 @@ An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from leadcore.criteria.ast import Period
 from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
-from leadcore.model import Language, LeadStatusId
+from leadcore.model import Language, LeadStatusId, Person, PersonId
 from leadcore.ports import StoredLists
 from leadcore.service._base import ServiceBase
 from leadcore.views.dashboards import (
@@ -80,11 +80,13 @@ class DashboardsArea(ServiceBase):
         period: ReportPeriod,
         filters: DashboardFilter,
         since_previous: bool,
-    ) -> tuple[History, StoredLists, datetime]:
+        persons_of: Callable[[History, datetime], Iterable[PersonId]] | None = None,
+    ) -> tuple[History, StoredLists, datetime, dict[PersonId, Person]]:
         """Check licence and arguments, then read the entries a tile needs.
 
         ``since_previous``: only the entries from the previous period's start on
         (the funnel and new leads); otherwise every entry before the period's end.
+        ``persons_of`` names persons to load in the same unit of work.
         """
         self.licence.require(Feature.LEAD_DASHBOARDS, operation)
         self._require_lead_status(operation)
@@ -107,7 +109,11 @@ class DashboardsArea(ServiceBase):
         with self.uow() as uow:
             lists = uow.lists.load()
             history = uow.history.between(start, end, query)
-        return history, lists, now
+            persons: dict[PersonId, Person] = {}
+            if persons_of is not None:
+                wanted = sorted(persons_of(history, now))
+                persons = {p.id: p for p in uow.persons.get_many(wanted)}
+        return history, lists, now, persons
 
     def status_counts_tile(
         self,
@@ -129,10 +135,10 @@ class DashboardsArea(ServiceBase):
         >>> [(c.label, c.count, c.delta) for c in tile.counts][:2], tile.total
         ([('Open', 1, 1), ('Contacting', 0, 0)], 1)
         """
-        entries, lists, now = self._dashboard_read(
+        history, lists, now, _ = self._dashboard_read(
             "the persons-per-status tile", period, filters, False
         )
-        return status_counts(entries, lists.statuses, period, now, language)
+        return status_counts(history, lists.statuses, period, now, language)
 
     def funnel_tile(
         self,
@@ -167,9 +173,9 @@ class DashboardsArea(ServiceBase):
                 fix="Pass lead-status keys in funnel order, e.g. ('open', 'contacting')",
                 stages=keys,
             )
-        entries, lists, now = self._dashboard_read("the funnel tile", period, filters, True)
+        history, lists, now, _ = self._dashboard_read("the funnel tile", period, filters, True)
         ids: list[LeadStatusId] = [lists.statuses.by_key(key).id for key in keys]
-        return funnel(entries, lists.statuses, ids, period, now, language)
+        return funnel(history, lists.statuses, ids, period, now, language)
 
     def new_leads_tile(
         self,
@@ -206,13 +212,14 @@ class DashboardsArea(ServiceBase):
                     fix="Pass a leadcore.views.LeadBreakdown or None",
                 )
             self.licence.require(Feature.MARKETING_PREMIUM, f"new leads by {by.value}")
-        entries, _, now = self._dashboard_read("the new-leads tile", period, filters, True)
-        persons = {}
-        if by is not None:
-            new = new_lead_entries(entries, period.start_at, read_limit(period.end_at, now))
-            with self.uow() as uow:
-                persons = {p.id: p for p in uow.persons.get_many(sorted(new))}
-        return new_leads(entries, period, now, granularity, by, persons)
+
+        def new_in_period(history: History, now: datetime) -> Iterable[PersonId]:
+            return new_lead_entries(history, period.start_at, read_limit(period.end_at, now))
+
+        history, _, now, persons = self._dashboard_read(
+            "the new-leads tile", period, filters, True, None if by is None else new_in_period
+        )
+        return new_leads(history, period, now, granularity, by, persons)
 
     def time_in_status_tile(
         self,
@@ -236,10 +243,10 @@ class DashboardsArea(ServiceBase):
         >>> tile.statuses[0].label, tile.statuses[0].current.latest_average
         ('Open', datetime.timedelta(days=2))
         """
-        entries, lists, now = self._dashboard_read(
+        history, lists, now, _ = self._dashboard_read(
             "the time-in-status tile", period, filters, False
         )
-        return time_in_status(entries, lists.statuses, period, now, language)
+        return time_in_status(history, lists.statuses, period, now, language)
 
     def ageing_tile(
         self,
@@ -269,5 +276,5 @@ class DashboardsArea(ServiceBase):
         """
         days = _check_int(older_than_days, "older_than_days", 0, MAX_AGE_DAYS)
         limit = _check_int(persons_limit, "persons_limit", 0, MAX_PERSONS_LISTED)
-        entries, lists, now = self._dashboard_read("the ageing tile", period, filters, False)
-        return ageing(entries, lists.statuses, period, now, timedelta(days=days), limit, language)
+        history, lists, now, _ = self._dashboard_read("the ageing tile", period, filters, False)
+        return ageing(history, lists.statuses, period, now, timedelta(days=days), limit, language)

@@ -199,6 +199,18 @@ class DashboardFilter:
     categories: frozenset[CategoryId] = attrs.field(default=frozenset(), converter=_frozen_ids)
     criteria: Criterion = ALWAYS
 
+    def __attrs_post_init__(self) -> None:
+        for name in ("owners", "categories"):
+            for value in getattr(self, name):
+                if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+                    raise ValidationError(
+                        f"a dashboard filter's {name} must be ids",
+                        why=f"{value!r} is not a positive int",
+                        fix=f"Pass the ids of the {name} to count, or leave the set empty",
+                        field=name,
+                        value=value,
+                    )
+
     def criterion(self) -> Criterion:
         """The filter as one person criterion (validated when built)."""
         parts: list[Criterion] = []
