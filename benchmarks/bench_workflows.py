@@ -33,7 +33,7 @@ from benchmarks import Result, Run, benchmark
 from leadcore import rules
 from leadcore.clock import FixedClock
 from leadcore.importing import CompanyRow, PersonRow
-from leadcore.model import Company, LeadStatusId, Person, PersonId
+from leadcore.model import Company, CompanyId, LeadStatusId, Person, PersonId
 from leadcore.service import LeadService
 from leadcore.workflows import BulkScope, Distribute, SetLeadStatus
 
@@ -64,7 +64,7 @@ def _targets(service: LeadService) -> list[LeadStatusId]:
     return [statuses.by_key(k).id for k in ("contacting", "qualified", "renurture", "open")]
 
 
-def _rules_alone(persons: list[Person], companies: dict[int, Company], lists: rules.Lists,
+def _rules_alone(persons: list[Person], companies: dict[CompanyId, Company], lists: rules.Lists,
                  status: LeadStatusId) -> float:  # fmt: skip
     actor = rules.Actor(NOW)
     start = time.perf_counter()

@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import cast
 
 import attrs
 
+from leadcore import _collector
 from leadcore import rules as engine
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
@@ -100,7 +102,8 @@ class BulkArea(ServiceBase):
         skipped: list[BulkSkipped] = []
         automation: list[AutomationResult] = []
         batches = _batches(refs, batch_size)
-        with self.uow() as uow:  # one unit, never committed: the batches see each other
+        # one unit, never committed: the batches see each other
+        with _collector.collector_paused(), self.uow() as uow:
             command = Command(uow)
             for number, batch in enumerate(batches, start=1):
                 step = _Batch(self, command, change, number)
@@ -216,7 +219,7 @@ class BulkArea(ServiceBase):
         retried = False
         while True:
             try:
-                with self._command() as command:
+                with _collector.collector_paused(), self._command() as command:
                     step = _Batch(self, command, change, number)
                     step.run(batch, conflicted)
                 return step
@@ -480,7 +483,8 @@ class _Batch:
             self.skip(ref, SkipReason.UNCHANGED, f"{ref} has this lead status already")
             return
         self._pending.extend(outcome.persons)
-        self._history.extend(outcome.history)
+        # set_lead_status's events are its history entries: no need to filter them
+        self._history.extend(cast(tuple[HistoryEntry, ...], outcome.events))
         self.done(ref, before, change.status_id)
         self._automate(company, change)
 
