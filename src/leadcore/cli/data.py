@@ -56,7 +56,7 @@ from leadcore.workflows import Distribute
 __all__ = ["export", "import_", "init"]
 
 
-@leadcore.command()
+@leadcore.command(short_help="Create a new data file.")
 @click.option("--existing", is_flag=True, help="The lists of a database made before leads.")
 @click.option(
     "--db-language",
@@ -110,7 +110,7 @@ class _Refused:
     reason: str
 
 
-@leadcore.command("import")
+@leadcore.command("import", short_help="Import companies and persons from CSV files.")
 @click.option("--companies", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--persons", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -259,7 +259,7 @@ def _joined(row: PersonRow, made: dict[str, CompanyId]) -> PersonRow:
     return row
 
 
-@leadcore.command()
+@leadcore.command(short_help="Export as CSV files in the import's layout.")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @click.argument("criteria", default="")
 def export(directory: Path, criteria: str) -> None:

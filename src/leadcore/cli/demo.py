@@ -17,7 +17,7 @@ from leadcore.cli._walk import walk
 __all__ = ["demo"]
 
 
-@leadcore.command()
+@leadcore.command(short_help="The seed page's story on a sample.")
 @click.option("--seed", type=int, default=7, show_default=True, help="The sample's seed.")
 @click.option(
     "--scale",

@@ -65,7 +65,7 @@ def _order(text: str | None) -> list[Order]:
     return [Order(field, direction.lower() == "desc")]
 
 
-@leadcore.command(help=_FIND_HELP)
+@leadcore.command(help=_FIND_HELP, short_help="Find persons or companies by criteria.")
 @click.argument("criteria", default="")
 @click.option("--companies", is_flag=True, help="Find companies instead of persons.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
@@ -198,7 +198,7 @@ def person_labels(service: LeadService, company_ids: Iterable[CompanyId | None])
     )
 
 
-@leadcore.command("set-status")
+@leadcore.command("set-status", short_help="Set a person's lead status.")
 @click.argument("person_id", type=click.IntRange(min=1))
 @click.argument("status")
 @click.option("--reason", help="Why (a stricter transition policy may require one).")
@@ -220,7 +220,7 @@ def set_status(person_id: int, status: str, reason: str | None) -> None:
     click.echo(f"person {person.id} ({person.full_name}) is now {label}")
 
 
-@leadcore.group()
+@leadcore.group(short_help="Add and list associates.")
 def associate() -> None:
     """Associates (the users who own companies and persons): add, list.
 

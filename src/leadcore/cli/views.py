@@ -81,7 +81,7 @@ def _source(
     return parse(service, criteria, entity) if criteria.strip() else ALWAYS
 
 
-@leadcore.command("board")
+@leadcore.command("board", short_help="The board view: columns side by side.")
 @click.argument("criteria", default="")
 @click.option("--selection", type=click.IntRange(min=1), help="A saved selection's id.")
 @click.option(
@@ -187,7 +187,7 @@ def _card(row: Row) -> str:
     return " · ".join(texts)
 
 
-@leadcore.command("contacts")
+@leadcore.command("contacts", short_help="A company's contacts tab.")
 @click.argument("company_id", type=click.IntRange(min=1))
 @click.option(
     "--columns",
@@ -315,7 +315,7 @@ _BREAKDOWNS = {
 }
 
 
-@leadcore.command("dashboard")
+@leadcore.command("dashboard", short_help="The lead dashboards.")
 @click.option(
     "--period",
     type=click.Choice(sorted(_PERIODS)),

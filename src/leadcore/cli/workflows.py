@@ -100,7 +100,7 @@ def _scope(
     return BulkScope.of_criteria(parse(service, criteria, entity), entity)
 
 
-@leadcore.command("bulk")
+@leadcore.command("bulk", short_help="Bulk update: preview, then --apply.")
 @_scope_options
 @click.option("--set-status", "set_status", help="A lead status (key, name or id).")
 @click.option("--clear-status", is_flag=True, help="Clear the lead status.")
@@ -180,7 +180,7 @@ def _change(
     return SetCompanyCategory(lists.categories.by_name(set_category).id)
 
 
-@leadcore.command("distribute")
+@leadcore.command("distribute", short_help="Spread records evenly over associates.")
 @_scope_options
 @click.option("--to", "to", help="Associate ids, comma-separated.")
 @click.option("--group", "groups", multiple=True, help="A group of associates. Repeatable.")
