@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, cast
 
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.build import condition
-from leadcore.criteria.fields import Entity, ListKind, field
+from leadcore.criteria.fields import Entity, ListKind, ValueType, field, fields_for
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
 from leadcore.lists import new_database
 from leadcore.model import (
     AssociateId,
-    CategoryGroup,
     CategoryId,
     Company,
     CompanyId,
@@ -53,6 +52,7 @@ from leadcore.views.columns import (
     filters_criterion,
     person_row,
     sort_orders,
+    value_text,
 )
 from leadcore.views.contacts import ContactsTab
 from leadcore.views.results import GroupBucket, ResultsPage
@@ -87,17 +87,14 @@ _DEFAULT_CARDS = {
     Entity.COMPANY: ("company.name",),
 }
 _BOARD_FIELDS = {
-    Entity.PERSON: (
-        "person.lead_status",
-        "person.category",
-        "person.category_group",
-        "person.owner",
-        "company.category",
-        "company.category_group",
-        "company.owner",
-    ),
-    Entity.COMPANY: ("company.category", "company.category_group", "company.owner"),
+    entity: tuple(
+        key
+        for key, spec in fields_for(entity).items()
+        if spec.value_type in (ValueType.LIST, ValueType.ASSOCIATE)
+    )
+    for entity in Entity
 }
+"""What a board groups by: the list and owner fields of its entity (see ``group_field``)."""
 
 
 def _check_page(page: Page) -> None:
@@ -217,18 +214,13 @@ class ViewsArea(ServiceBase):
         selection = uow.selections.get(SelectionId(source))
         if entity is None:
             entity = Entity.COMPANY if selection.target is Target.COMPANIES else Entity.PERSON
-        if entity is Entity.PERSON and selection.target is Target.COMPANIES:
+        other = Target.COMPANIES if entity is Entity.PERSON else Target.PERSONS
+        if selection.target is other:
+            listed, shown = other.value, entity.value
             raise ValidationError(
-                f"selection {selection.id} lists companies, not persons",
-                why="a persons view needs a selection of persons",
-                fix="Show it with entity=Entity.COMPANY",
-                selection_id=selection.id,
-            )
-        if entity is Entity.COMPANY and selection.target is Target.PERSONS:
-            raise ValidationError(
-                f"selection {selection.id} lists persons, not companies",
-                why="a companies view needs a selection of companies",
-                fix="Show it with entity=Entity.PERSON",
+                f"selection {selection.id} lists {listed}, not {shown}s",
+                why=f"a {shown}s view needs a selection of {shown}s",
+                fix=f"Show it with entity=Entity.{'COMPANY' if shown == 'person' else 'PERSON'}",
                 selection_id=selection.id,
             )
         if isinstance(selection, DynamicSelection) and selection.entity is entity:
@@ -712,21 +704,7 @@ def _value_label(key: str, value: int | None, ctx: CellContext) -> tuple[str, st
     if value is None:
         return NO_VALUE_LABEL[ctx.language], None
     entity = Entity.PERSON if key.startswith("person.") else Entity.COMPANY
-    spec = field(key, entity)
-    if spec.list_kind is ListKind.CATEGORY_GROUP:
-        group = CategoryGroup(value)
-        return group.label(ctx.language), group.tooltip(ctx.language)
-    if spec.list_kind is ListKind.LEAD_STATUS:
-        if value in ctx.lists.statuses:
-            status = ctx.lists.statuses.get(value)
-            return status.label(ctx.language), status.description(ctx.language) or None
-        return f"#{value}", None
-    if spec.list_kind is ListKind.CATEGORY:
-        if value in ctx.lists.categories:
-            category = ctx.lists.categories.get(value)
-            return category.name, category.tooltip or None
-        return f"#{value}", None
-    return ctx.associates.get(AssociateId(value), f"#{value}"), None
+    return value_text(column(key, entity), value, ctx)
 
 
 def _value_criterion(
