@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
+import attrs
+
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field, fields_for
@@ -32,7 +34,7 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import GroupedCounts, Order, Page, PageResult, UnitOfWork, group_field
+from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, UnitOfWork, group_field
 from leadcore.rules import Lists
 from leadcore.selections import DynamicSelection, Target, resolve
 from leadcore.service._base import ServiceBase
@@ -236,16 +238,16 @@ class ViewsArea(ServiceBase):
             ),
         )
         ids = members.persons if entity is Entity.PERSON else members.companies
-        return Scope(entity, ALWAYS, frozenset(int(i) for i in ids))
+        scope = Scope(entity, ALWAYS, frozenset(int(i) for i in ids))
+        query = self._query(ALWAYS, entity)
+        return attrs.evolve(scope, loaded=MemberRows.load(uow, scope, self.licence, query))
 
     def _scoped_count_by(
         self, uow: UnitOfWork, scope: Scope, field_key: str, *, visible_only: bool = False
     ) -> GroupedCounts:
         query = self._query(scope.criteria, scope.entity)
         if scope.members is not None:
-            return MemberRows.load(uow, scope, self.licence, query).count_by(
-                field_key, visible_only=visible_only
-            )
+            return self._members(uow, scope, query).count_by(field_key, visible_only=visible_only)
         if scope.entity is Entity.COMPANY:
             return uow.companies.count_by(query, field_key)
         return uow.persons.count_by(query, field_key, visible_only=visible_only)
@@ -256,10 +258,16 @@ class ViewsArea(ServiceBase):
         _check_page(page)
         query = self._query(scope.criteria, scope.entity, order, page)
         if scope.members is not None:
-            return MemberRows.load(uow, scope, self.licence, query).page(query.order, page)
+            return self._members(uow, scope, query).page(query.order, page)
         if scope.entity is Entity.COMPANY:
             return uow.companies.find_page(query)
         return uow.persons.find_page(query)
+
+    def _members(self, uow: UnitOfWork, scope: Scope, query: Query) -> MemberRows:
+        """The member rows of ``scope`` matching its criteria (loaded once per view)."""
+        if scope.loaded is None:
+            return MemberRows.load(uow, scope, self.licence, query)
+        return scope.loaded.filtered(scope.criteria, self.licence, query)
 
     def _columns(self, keys: Sequence[str], entity: Entity) -> tuple[Column, ...]:
         layout = Layout(tuple(keys))
