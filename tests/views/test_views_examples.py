@@ -11,7 +11,7 @@ import pytest
 
 from leadcore import LeadService
 from leadcore.clock import FixedClock
-from leadcore.criteria.ast import ALWAYS
+from leadcore.criteria.ast import ALWAYS, Operator
 from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
@@ -217,6 +217,16 @@ def test_a_saved_layout_loads_without_what_no_longer_exists(story: Story) -> Non
     tab = without_utm.contacts_tab(CompanyId(story.acme))
     assert tab.dropped == loaded.dropped
     assert [r.id for r in tab.rows] == [story.ann]
+
+
+def test_a_saved_date_range_filter_comes_back_as_dates(story: Story) -> None:
+    march = ColumnFilter("person.registered", (date(2026, 3, 1), date(2026, 3, 31)))
+    today = ColumnFilter("person.registered", (date(2026, 3, 2),), Operator.ON)
+    saved = Layout(("person.name",), filters=(march, today))
+    story.service.save_view_layout("find_results", saved)
+    loaded = story.service.view_layout("find_results")
+    assert loaded.layout == saved
+    assert loaded.dropped == ()
 
 
 def test_a_garbled_saved_layout_is_a_typed_error(story: Story) -> None:
