@@ -29,8 +29,11 @@ from leadcore.ports import Order, Page
 from leadcore.selections import Operation, Target
 from leadcore.views import (
     BadLayoutError,
+    Board,
     ColumnFilter,
+    ContactsTab,
     Layout,
+    ResultsPage,
     UnknownColumnError,
     converter,
 )
@@ -412,13 +415,17 @@ def test_moving_category_and_owner_cards(story: Story) -> None:
 
 def test_views_serialize_with_the_converter(story: Story) -> None:
     service = story.service
-    for view in (
-        service.board(sub_group_by="person.owner"),
-        service.contacts_tab(CompanyId(story.acme)),
-        service.find_results(),
-    ):
+    views: list[tuple[object, type]] = [
+        (service.board(sub_group_by="person.owner"), Board),
+        (service.contacts_tab(CompanyId(story.acme)), ContactsTab),
+        (service.find_results(), ResultsPage),
+    ]
+    for view, kind in views:
         data = converter.unstructure(view)
         assert json.loads(json.dumps(data)) == data
+        assert converter.structure(data, kind) == view
+    registered = service.contacts_tab(CompanyId(story.acme)).rows[0]["person.registered"]
+    assert converter.unstructure(registered)["value"] == {"datetime": AT.isoformat()}
 
 
 def test_a_deleted_status_still_held_has_its_column_after_the_active_ones(story: Story) -> None:

@@ -32,7 +32,7 @@ from leadcore.licence import Licence
 from leadcore.model import AssociateId
 from leadcore.ports import Order
 from leadcore.rules import Lists
-from leadcore.views.columns import Column, ColumnFilter, UnknownColumnError, catalogue
+from leadcore.views.columns import CellValue, Column, ColumnFilter, UnknownColumnError, catalogue
 
 __all__ = [
     "CONTACTS_TAB",
@@ -241,7 +241,22 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(datetime, lambda d: {"datetime": d.isoformat()})
     conv.register_unstructure_hook(date, lambda d: {"date": d.isoformat()})
     conv.register_unstructure_hook(Operator, lambda op: op.value)
+    conv.register_structure_hook_func(lambda t: t == CellValue, _structure_cell_value)
+    values = conv.get_structure_hook(tuple[Value, ...])
+    conv.register_structure_hook_func(lambda t: t == Value, lambda d, _: values([d], Value)[0])
     return conv
+
+
+def _structure_cell_value(data: Any, _: object = None) -> CellValue:
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, text),) = data.items()
+        if tag == "datetime" and isinstance(text, str):
+            return datetime.fromisoformat(text)
+        if tag == "date" and isinstance(text, str):
+            return date.fromisoformat(text)
+    if data is None or isinstance(data, int | str | bool):
+        return data
+    raise ValueError(f"not a cell value: {data!r}")
 
 
 converter: cattrs.Converter = _make_converter()
