@@ -11,7 +11,7 @@ import pytest
 
 from leadcore import LeadService
 from leadcore.clock import FixedClock
-from leadcore.criteria.ast import ALWAYS
+from leadcore.criteria.ast import ALWAYS, Operator
 from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
@@ -29,8 +29,11 @@ from leadcore.ports import Order, Page
 from leadcore.selections import Operation, Target
 from leadcore.views import (
     BadLayoutError,
+    Board,
     ColumnFilter,
+    ContactsTab,
     Layout,
+    ResultsPage,
     UnknownColumnError,
     converter,
 )
@@ -219,6 +222,16 @@ def test_a_saved_layout_loads_without_what_no_longer_exists(story: Story) -> Non
     assert [r.id for r in tab.rows] == [story.ann]
 
 
+def test_a_saved_date_range_filter_comes_back_as_dates(story: Story) -> None:
+    march = ColumnFilter("person.registered", (date(2026, 3, 1), date(2026, 3, 31)))
+    today = ColumnFilter("person.registered", (date(2026, 3, 2),), Operator.ON)
+    saved = Layout(("person.name",), filters=(march, today))
+    story.service.save_view_layout("find_results", saved)
+    loaded = story.service.view_layout("find_results")
+    assert loaded.layout == saved
+    assert loaded.dropped == ()
+
+
 def test_a_garbled_saved_layout_is_a_typed_error(story: Story) -> None:
     with story.service.uow() as uow:
         uow.settings.set("views.contacts_tab/1", {"columns": [1, 2], "colour": "red"})
@@ -402,13 +415,17 @@ def test_moving_category_and_owner_cards(story: Story) -> None:
 
 def test_views_serialize_with_the_converter(story: Story) -> None:
     service = story.service
-    for view in (
-        service.board(sub_group_by="person.owner"),
-        service.contacts_tab(CompanyId(story.acme)),
-        service.find_results(),
-    ):
+    views: list[tuple[object, type]] = [
+        (service.board(sub_group_by="person.owner"), Board),
+        (service.contacts_tab(CompanyId(story.acme)), ContactsTab),
+        (service.find_results(), ResultsPage),
+    ]
+    for view, kind in views:
         data = converter.unstructure(view)
         assert json.loads(json.dumps(data)) == data
+        assert converter.structure(data, kind) == view
+    registered = service.contacts_tab(CompanyId(story.acme)).rows[0]["person.registered"]
+    assert converter.unstructure(registered)["value"] == {"datetime": AT.isoformat()}
 
 
 def test_a_deleted_status_still_held_has_its_column_after_the_active_ones(story: Story) -> None:

@@ -29,20 +29,12 @@ from leadcore.policies import ForwardOnly, LeadPolicy
 from leadcore.ports import Order, Page
 from leadcore.rules import lead_status_view
 from leadcore.selections import Target
+from leadcore.testing.contract import PERSON_GROUP_FIELDS
 from leadcore.views import Layout
 
 AT = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 CAPPED = settings(max_examples=min(settings().max_examples, 150))
 """Each example builds a service and reads several boards: CI's profile is capped here."""
-PERSON_FIELDS = (
-    "person.lead_status",
-    "person.category",
-    "person.category_group",
-    "person.owner",
-    "company.category",
-    "company.category_group",
-    "company.owner",
-)
 CATEGORIES = st.integers(1, 10)  # the new database's categories: 1-4 potential, 5 customer ...
 STATUSES = st.integers(1, 5)
 OWNERS = st.sampled_from([None, AssociateId(1), AssociateId(2)])
@@ -108,7 +100,11 @@ def _value_criterion(group_by: str, value: int | None, enabled: list[int]) -> Cr
 
 
 @CAPPED
-@given(world=worlds(), criteria=st.sampled_from(CRITERIA), group_by=st.sampled_from(PERSON_FIELDS))
+@given(
+    world=worlds(),
+    criteria=st.sampled_from(CRITERIA),
+    group_by=st.sampled_from(PERSON_GROUP_FIELDS),
+)
 def test_board_columns_sum_to_the_selection_and_match_their_criteria(
     world: World, criteria: Criterion, group_by: str
 ) -> None:
@@ -132,7 +128,7 @@ def test_board_columns_sum_to_the_selection_and_match_their_criteria(
 @CAPPED
 @given(
     world=worlds(),
-    group_by=st.sampled_from(PERSON_FIELDS),
+    group_by=st.sampled_from(PERSON_GROUP_FIELDS),
     data=st.data(),
 )
 def test_a_static_selection_board_agrees_with_its_members(

@@ -15,15 +15,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, cast
 
+import attrs
+
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.build import condition
-from leadcore.criteria.fields import Entity, ListKind, field
+from leadcore.criteria.fields import Entity, ListKind, ValueType, field, fields_for
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
 from leadcore.lists import new_database
 from leadcore.model import (
     AssociateId,
-    CategoryGroup,
     CategoryId,
     Company,
     CompanyId,
@@ -33,7 +34,7 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import GroupedCounts, Order, Page, PageResult, UnitOfWork, group_field
+from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, UnitOfWork, group_field
 from leadcore.rules import Lists
 from leadcore.selections import DynamicSelection, Target, resolve
 from leadcore.service._base import ServiceBase
@@ -53,6 +54,7 @@ from leadcore.views.columns import (
     filters_criterion,
     person_row,
     sort_orders,
+    value_text,
 )
 from leadcore.views.contacts import ContactsTab
 from leadcore.views.results import GroupBucket, ResultsPage
@@ -87,17 +89,14 @@ _DEFAULT_CARDS = {
     Entity.COMPANY: ("company.name",),
 }
 _BOARD_FIELDS = {
-    Entity.PERSON: (
-        "person.lead_status",
-        "person.category",
-        "person.category_group",
-        "person.owner",
-        "company.category",
-        "company.category_group",
-        "company.owner",
-    ),
-    Entity.COMPANY: ("company.category", "company.category_group", "company.owner"),
+    entity: tuple(
+        key
+        for key, spec in fields_for(entity).items()
+        if spec.value_type in (ValueType.LIST, ValueType.ASSOCIATE)
+    )
+    for entity in Entity
 }
+"""What a board groups by: the list and owner fields of its entity (see ``group_field``)."""
 
 
 def _check_page(page: Page) -> None:
@@ -217,18 +216,13 @@ class ViewsArea(ServiceBase):
         selection = uow.selections.get(SelectionId(source))
         if entity is None:
             entity = Entity.COMPANY if selection.target is Target.COMPANIES else Entity.PERSON
-        if entity is Entity.PERSON and selection.target is Target.COMPANIES:
+        other = Target.COMPANIES if entity is Entity.PERSON else Target.PERSONS
+        if selection.target is other:
+            listed, shown = other.value, entity.value
             raise ValidationError(
-                f"selection {selection.id} lists companies, not persons",
-                why="a persons view needs a selection of persons",
-                fix="Show it with entity=Entity.COMPANY",
-                selection_id=selection.id,
-            )
-        if entity is Entity.COMPANY and selection.target is Target.PERSONS:
-            raise ValidationError(
-                f"selection {selection.id} lists persons, not companies",
-                why="a companies view needs a selection of companies",
-                fix="Show it with entity=Entity.PERSON",
+                f"selection {selection.id} lists {listed}, not {shown}s",
+                why=f"a {shown}s view needs a selection of {shown}s",
+                fix=f"Show it with entity=Entity.{'COMPANY' if shown == 'person' else 'PERSON'}",
                 selection_id=selection.id,
             )
         if isinstance(selection, DynamicSelection) and selection.entity is entity:
@@ -244,16 +238,16 @@ class ViewsArea(ServiceBase):
             ),
         )
         ids = members.persons if entity is Entity.PERSON else members.companies
-        return Scope(entity, ALWAYS, frozenset(int(i) for i in ids))
+        scope = Scope(entity, ALWAYS, frozenset(int(i) for i in ids))
+        query = self._query(ALWAYS, entity)
+        return attrs.evolve(scope, loaded=MemberRows.load(uow, scope, self.licence, query))
 
     def _scoped_count_by(
         self, uow: UnitOfWork, scope: Scope, field_key: str, *, visible_only: bool = False
     ) -> GroupedCounts:
         query = self._query(scope.criteria, scope.entity)
         if scope.members is not None:
-            return MemberRows.load(uow, scope, self.licence, query).count_by(
-                field_key, visible_only=visible_only
-            )
+            return self._members(uow, scope, query).count_by(field_key, visible_only=visible_only)
         if scope.entity is Entity.COMPANY:
             return uow.companies.count_by(query, field_key)
         return uow.persons.count_by(query, field_key, visible_only=visible_only)
@@ -264,10 +258,16 @@ class ViewsArea(ServiceBase):
         _check_page(page)
         query = self._query(scope.criteria, scope.entity, order, page)
         if scope.members is not None:
-            return MemberRows.load(uow, scope, self.licence, query).page(query.order, page)
+            return self._members(uow, scope, query).page(query.order, page)
         if scope.entity is Entity.COMPANY:
             return uow.companies.find_page(query)
         return uow.persons.find_page(query)
+
+    def _members(self, uow: UnitOfWork, scope: Scope, query: Query) -> MemberRows:
+        """The member rows of ``scope`` matching its criteria (loaded once per view)."""
+        if scope.loaded is None:
+            return MemberRows.load(uow, scope, self.licence, query)
+        return scope.loaded.filtered(scope.criteria, self.licence, query)
 
     def _columns(self, keys: Sequence[str], entity: Entity) -> tuple[Column, ...]:
         layout = Layout(tuple(keys))
@@ -712,21 +712,7 @@ def _value_label(key: str, value: int | None, ctx: CellContext) -> tuple[str, st
     if value is None:
         return NO_VALUE_LABEL[ctx.language], None
     entity = Entity.PERSON if key.startswith("person.") else Entity.COMPANY
-    spec = field(key, entity)
-    if spec.list_kind is ListKind.CATEGORY_GROUP:
-        group = CategoryGroup(value)
-        return group.label(ctx.language), group.tooltip(ctx.language)
-    if spec.list_kind is ListKind.LEAD_STATUS:
-        if value in ctx.lists.statuses:
-            status = ctx.lists.statuses.get(value)
-            return status.label(ctx.language), status.description(ctx.language) or None
-        return f"#{value}", None
-    if spec.list_kind is ListKind.CATEGORY:
-        if value in ctx.lists.categories:
-            category = ctx.lists.categories.get(value)
-            return category.name, category.tooltip or None
-        return f"#{value}", None
-    return ctx.associates.get(AssociateId(value), f"#{value}"), None
+    return value_text(column(key, entity), value, ctx)
 
 
 def _value_criterion(

@@ -17,7 +17,7 @@ from typing import Any
 
 import attrs
 
-from leadcore.criteria.ast import Criterion
+from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.evaluate import (
     Environment,
     company_predicate,
@@ -38,11 +38,16 @@ Pair = tuple[Person | None, Company | None]
 
 @attrs.frozen
 class Scope:
-    """The records a view reads: ``criteria`` within the ``members`` ids (all when None)."""
+    """The records a view reads: ``criteria`` within the ``members`` ids (all when None).
+
+    ``loaded`` holds the members once read (one batch per view, however many
+    columns and groups the view asks about).
+    """
 
     entity: Entity
     criteria: Criterion
     members: frozenset[int] | None = None
+    loaded: MemberRows | None = attrs.field(default=None, eq=False)
 
     def narrowed(self, extra: Criterion) -> Scope:
         """The same scope with ``extra`` ANDed to its criteria."""
@@ -102,6 +107,19 @@ class MemberRows:
             if test(person, company):
                 pairs.append((person, company))
         return cls(pairs, stored, Entity.PERSON)
+
+    def filtered(self, criterion: Criterion, licence: Licence, query: Query) -> MemberRows:
+        """The rows that match ``criterion`` (the same rows when it is ``ALWAYS``)."""
+        if criterion == ALWAYS:
+            return self
+        env = _environment(self._lists, licence, query)
+        if self._entity is Entity.PERSON:
+            test = person_predicate(criterion, env)
+            kept = [pair for pair in self._pairs if test(pair[0], pair[1])]  # type: ignore[arg-type]
+        else:
+            company_test = company_predicate(criterion, env)
+            kept = [pair for pair in self._pairs if company_test(pair[1])]  # type: ignore[arg-type]
+        return MemberRows(kept, self._lists, self._entity, self._readers)
 
     def split(self, field_key: str) -> dict[int | None, MemberRows]:
         """The rows partitioned by the value of ``field_key`` (``None``: no list value)."""

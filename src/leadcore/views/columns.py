@@ -346,7 +346,9 @@ def _list_text(kind: ListKind | None, value: object, ctx: CellContext) -> tuple[
     return f"#{value}", None
 
 
-def _text(col: Column, value: object, ctx: CellContext) -> tuple[str, str | None]:
+def value_text(col: Column, value: object, ctx: CellContext) -> tuple[str, str | None]:
+    """The text and tooltip of ``value`` in column ``col``, in the reader's language
+    (empty text for no value)."""
     if value is None:
         return "", None
     if col.value_type is ValueType.LIST:
@@ -383,7 +385,7 @@ def person_cell(col: Column, person: Person, company: Company | None, ctx: CellC
             view.editable,
         )
     value = ctx.person_reader(col.key)(person, company)
-    text, tooltip = _text(col, value, ctx)
+    text, tooltip = value_text(col, value, ctx)
     editable = col.editable and (col.key != "person.category" or person.company_id is None)
     if col.key.startswith("company.") and company is None:
         editable = False
@@ -393,7 +395,7 @@ def person_cell(col: Column, person: Person, company: Company | None, ctx: CellC
 def company_cell(col: Column, company: Company, ctx: CellContext) -> Cell:
     """The cell of ``col`` for a company row."""
     value = company_reader(col.key, ctx.lists.categories)(company)
-    text, tooltip = _text(col, value, ctx)
+    text, tooltip = value_text(col, value, ctx)
     return Cell(col.key, _raw(value), text, tooltip, True, col.editable)
 
 

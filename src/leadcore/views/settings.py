@@ -7,7 +7,10 @@ error. Loaded from the settings, it is checked leniently: what no longer exists
 removed) is dropped, the rest still loads, and every drop is reported as a
 :class:`Dropped`.
 
->>> layout = Layout(("person.name", "person.lead_status"), grouping=("person.lead_status",))
+>>> from datetime import date
+>>> january = ColumnFilter("person.registered", (date(2026, 1, 1), date(2026, 1, 31)))
+>>> layout = Layout(("person.name", "person.lead_status"), filters=(january,),
+...                 grouping=("person.lead_status",))
 >>> structure_layout(unstructure_layout(layout)) == layout
 True
 """
@@ -29,7 +32,7 @@ from leadcore.licence import Licence
 from leadcore.model import AssociateId
 from leadcore.ports import Order
 from leadcore.rules import Lists
-from leadcore.views.columns import Column, ColumnFilter, UnknownColumnError, catalogue
+from leadcore.views.columns import CellValue, Column, ColumnFilter, UnknownColumnError, catalogue
 
 __all__ = [
     "CONTACTS_TAB",
@@ -234,15 +237,32 @@ def _check_size(layout: Layout) -> None:
 
 def _make_converter() -> cattrs.Converter:
     conv = criteria_converter.copy()
-    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
-    conv.register_unstructure_hook(date, lambda d: d.isoformat())
+    # tagged as in the criteria's JSON form, so that filter values round-trip
+    conv.register_unstructure_hook(datetime, lambda d: {"datetime": d.isoformat()})
+    conv.register_unstructure_hook(date, lambda d: {"date": d.isoformat()})
     conv.register_unstructure_hook(Operator, lambda op: op.value)
+    conv.register_structure_hook_func(lambda t: t == CellValue, _structure_cell_value)
+    values = conv.get_structure_hook(tuple[Value, ...])
+    conv.register_structure_hook_func(lambda t: t == Value, lambda d, _: values([d], Value)[0])
     return conv
+
+
+def _structure_cell_value(data: Any, _: object = None) -> CellValue:
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, text),) = data.items()
+        if tag == "datetime" and isinstance(text, str):
+            return datetime.fromisoformat(text)
+        if tag == "date" and isinstance(text, str):
+            return date.fromisoformat(text)
+    if data is None or isinstance(data, int | str | bool):
+        return data
+    raise ValueError(f"not a cell value: {data!r}")
 
 
 converter: cattrs.Converter = _make_converter()
 """The converter of views: layouts round-trip; rows, boards and tabs unstructure to
-JSON-able data (dates and times as ISO text)."""
+JSON-able data (dates and times tagged as in the criteria's JSON form:
+``{"date": "2026-01-05"}``, ``{"datetime": "2026-01-05T09:00:00+00:00"}``)."""
 
 
 def unstructure_layout(layout: Layout) -> dict[str, Any]:
