@@ -23,16 +23,8 @@ from leadcore.licence import Feature
 from leadcore.model import Language, LeadStatusId, Person, PersonId
 from leadcore.ports import StoredLists
 from leadcore.service._base import ServiceBase
-from leadcore.views.dashboards import (
-    AgeingTile,
-    DashboardFilter,
-    FunnelTile,
+from leadcore.views._dashboard_figures import (
     History,
-    LeadBreakdown,
-    NewLeadsTile,
-    ReportPeriod,
-    StatusCountsTile,
-    TimeInStatusTile,
     ageing,
     funnel,
     new_lead_entries,
@@ -40,6 +32,16 @@ from leadcore.views.dashboards import (
     read_limit,
     status_counts,
     time_in_status,
+)
+from leadcore.views.dashboards import (
+    AgeingTile,
+    DashboardFilter,
+    FunnelTile,
+    LeadBreakdown,
+    NewLeadsTile,
+    ReportPeriod,
+    StatusCountsTile,
+    TimeInStatusTile,
 )
 
 __all__ = ["DEFAULT_FUNNEL", "EVERYONE", "MAX_AGE_DAYS", "MAX_PERSONS_LISTED", "DashboardsArea"]
