@@ -9,7 +9,8 @@ appended in time order, as a running installation appends it.
 leadcore answers through the service (``funnel_tile`` and ``time_in_status_tile``
 over the year, in one unit of work each). The baseline replays the whole history in
 plain Python (every entry, grouped per person, each person's status replayed) and
-computes the same figures; SQLite (the standard library's ``sqlite3``, in memory,
+computes the same figures (``details`` also gives it with the cyclic collector
+paused, as the tiles run); SQLite (the standard library's ``sqlite3``, in memory,
 the history in one table indexed on (at) and (person, at), window functions for the
 stays) answers the same question in the same run. All three answers are checked to
 agree.
@@ -302,6 +303,8 @@ def dashboard(run: Run) -> list[Result]:
 
     value, tiles = _timed(lambda: _from_tiles(service), repeats)
     baseline, replayed = _timed(lambda: _replayed(everything()), repeats)
+    with _collector.collector_paused():  # context: the replay with the tiles' collector pause
+        paused, _ = _timed(lambda: _replayed(everything()), repeats)
     db, load_seconds = _sqlite(history)
     sqlite_seconds, from_sqlite = _timed(lambda: _from_sqlite(db), repeats)
     details: dict[str, Any] = {
@@ -310,6 +313,7 @@ def dashboard(run: Run) -> list[Result]:
         "period": f"{YEAR.start} .. {YEAR.end} (UTC)",
         "tiles_s": round(value, 3),
         "plain_python_replay_s": round(baseline, 3),
+        "plain_python_replay_collector_paused_s": round(paused, 3),
         "sqlite_s": round(sqlite_seconds, 3),
         "sqlite_load_and_index_s": round(load_seconds, 3),
         "sqlite_ratio": round(sqlite_seconds / value, 2) if value else None,

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
+from leadcore._collector import collector_paused
 from leadcore.criteria.ast import Period
 from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
@@ -23,16 +24,8 @@ from leadcore.licence import Feature
 from leadcore.model import Language, LeadStatusId, Person, PersonId
 from leadcore.ports import StoredLists
 from leadcore.service._base import ServiceBase
-from leadcore.views.dashboards import (
-    AgeingTile,
-    DashboardFilter,
-    FunnelTile,
+from leadcore.views._dashboard_figures import (
     History,
-    LeadBreakdown,
-    NewLeadsTile,
-    ReportPeriod,
-    StatusCountsTile,
-    TimeInStatusTile,
     ageing,
     funnel,
     new_lead_entries,
@@ -40,6 +33,16 @@ from leadcore.views.dashboards import (
     read_limit,
     status_counts,
     time_in_status,
+)
+from leadcore.views.dashboards import (
+    AgeingTile,
+    DashboardFilter,
+    FunnelTile,
+    LeadBreakdown,
+    NewLeadsTile,
+    ReportPeriod,
+    StatusCountsTile,
+    TimeInStatusTile,
 )
 
 __all__ = ["DEFAULT_FUNNEL", "EVERYONE", "MAX_AGE_DAYS", "MAX_PERSONS_LISTED", "DashboardsArea"]
@@ -106,7 +109,7 @@ class DashboardsArea(ServiceBase):
         now = self.clock.now()
         end = read_limit(period.end_at, now)
         start = period.previous().start_at if since_previous else None
-        with self.uow() as uow:
+        with self.uow() as uow, collector_paused():
             lists = uow.lists.load()
             history = uow.history.between(start, end, query)
             persons: dict[PersonId, Person] = {}
@@ -138,7 +141,8 @@ class DashboardsArea(ServiceBase):
         history, lists, now, _ = self._dashboard_read(
             "the persons-per-status tile", period, filters, False
         )
-        return status_counts(history, lists.statuses, period, now, language)
+        with collector_paused():  # many short-lived, acyclic objects
+            return status_counts(history, lists.statuses, period, now, language)
 
     def funnel_tile(
         self,
@@ -175,7 +179,8 @@ class DashboardsArea(ServiceBase):
             )
         history, lists, now, _ = self._dashboard_read("the funnel tile", period, filters, True)
         ids: list[LeadStatusId] = [lists.statuses.by_key(key).id for key in keys]
-        return funnel(history, lists.statuses, ids, period, now, language)
+        with collector_paused():  # many short-lived, acyclic objects
+            return funnel(history, lists.statuses, ids, period, now, language)
 
     def new_leads_tile(
         self,
@@ -219,7 +224,8 @@ class DashboardsArea(ServiceBase):
         history, _, now, persons = self._dashboard_read(
             "the new-leads tile", period, filters, True, None if by is None else new_in_period
         )
-        return new_leads(history, period, now, granularity, by, persons)
+        with collector_paused():  # many short-lived, acyclic objects
+            return new_leads(history, period, now, granularity, by, persons)
 
     def time_in_status_tile(
         self,
@@ -246,7 +252,8 @@ class DashboardsArea(ServiceBase):
         history, lists, now, _ = self._dashboard_read(
             "the time-in-status tile", period, filters, False
         )
-        return time_in_status(history, lists.statuses, period, now, language)
+        with collector_paused():  # many short-lived, acyclic objects
+            return time_in_status(history, lists.statuses, period, now, language)
 
     def ageing_tile(
         self,
@@ -277,4 +284,7 @@ class DashboardsArea(ServiceBase):
         days = _check_int(older_than_days, "older_than_days", 0, MAX_AGE_DAYS)
         limit = _check_int(persons_limit, "persons_limit", 0, MAX_PERSONS_LISTED)
         history, lists, now, _ = self._dashboard_read("the ageing tile", period, filters, False)
-        return ageing(history, lists.statuses, period, now, timedelta(days=days), limit, language)
+        with collector_paused():  # many short-lived, acyclic objects
+            return ageing(
+                history, lists.statuses, period, now, timedelta(days=days), limit, language
+            )
