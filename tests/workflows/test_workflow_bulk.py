@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Self, cast
 
@@ -502,3 +503,17 @@ def test_a_licence_without_category_automation_still_applies_bulk_status() -> No
     log = s.apply_bulk(BulkScope.of_ids(persons=[ann.id]), SetLeadStatus(QUALIFIED))
     assert log.changed_records == {RecordRef.person(ann.id)}
     assert log.automation == ()
+
+
+def test_a_preview_on_the_file_store_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with LeadService.in_memory(path=path, clock=FixedClock(AT)) as s:
+        ids = _people(s, 3)
+        s.add_automation_rule(Trigger.lead_status_set(QUALIFIED), CUSTOMER, confirm=True)
+        files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".lock"}
+        preview = s.preview_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
+        assert len(preview.changed) == 3
+        assert [a.decision.value for a in preview.automation] == ["suggested"]
+        assert s.automation_suggestions() == []
+        after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".lock"}
+        assert after == files
