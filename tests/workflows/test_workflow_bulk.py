@@ -471,7 +471,7 @@ def test_apply_then_history_replay_gives_the_stored_statuses(
     batch_size: int,
 ) -> None:
     s, persons, companies = state
-    s.apply_bulk(
+    log = s.apply_bulk(
         BulkScope.of_ids(persons=persons, companies=[CompanyId(c) for c in companies[:1]]),
         change,
         batch_size=batch_size,
@@ -480,6 +480,25 @@ def test_apply_then_history_replay_gives_the_stored_statuses(
         replayed = replay(uow.history)
     for person_id in persons:
         assert replayed.get(person_id) == s.get_person(person_id).lead_status_id
+    for entry in log.changed:  # the log matches the data: each change holds
+        assert entry.after == stored_value(s, entry.record, change)
+
+
+def stored_value(s: LeadService, record: RecordRef, change: object) -> int | None:
+    """The stored value a change of ``change``'s kind sets on ``record``."""
+    if record.kind.value == "company":
+        company = s.get_company(CompanyId(record.id))
+        return (
+            company.owner_id
+            if isinstance(change, SetOwner | DistributeOwners)
+            else (company.category_id)
+        )
+    person = s.get_person(PersonId(record.id))
+    if isinstance(change, SetOwner | DistributeOwners):
+        return person.owner_id
+    if isinstance(change, SetCompanyCategory):
+        return person.own_category_id
+    return person.lead_status_id
 
 
 def test_stop_callable_and_progress_are_optional_and_empty_scopes_do_nothing() -> None:
