@@ -318,8 +318,8 @@ class SuggestionOutdated(RuleViolation):
             "R9",
             f"suggestion {suggestion_id} for company {company_id} no longer applies",
             why=why,
-            fix="Dismiss it (dismiss_suggestion) and change the company's category by hand "
-            "if you still want to",
+            fix="The suggestion was dropped; change the company's category by hand if the "
+            "move is still wanted",
             suggestion_id=suggestion_id,
             company_id=company_id,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 from typing import Self, cast
 
@@ -470,7 +471,7 @@ def test_apply_then_history_replay_gives_the_stored_statuses(
     batch_size: int,
 ) -> None:
     s, persons, companies = state
-    s.apply_bulk(
+    log = s.apply_bulk(
         BulkScope.of_ids(persons=persons, companies=[CompanyId(c) for c in companies[:1]]),
         change,
         batch_size=batch_size,
@@ -479,6 +480,25 @@ def test_apply_then_history_replay_gives_the_stored_statuses(
         replayed = replay(uow.history)
     for person_id in persons:
         assert replayed.get(person_id) == s.get_person(person_id).lead_status_id
+    for entry in log.changed:  # the log matches the data: each change holds
+        assert entry.after == stored_value(s, entry.record, change)
+
+
+def stored_value(s: LeadService, record: RecordRef, change: object) -> int | None:
+    """The stored value a change of ``change``'s kind sets on ``record``."""
+    if record.kind.value == "company":
+        company = s.get_company(CompanyId(record.id))
+        return (
+            company.owner_id
+            if isinstance(change, SetOwner | DistributeOwners)
+            else (company.category_id)
+        )
+    person = s.get_person(PersonId(record.id))
+    if isinstance(change, SetOwner | DistributeOwners):
+        return person.owner_id
+    if isinstance(change, SetCompanyCategory):
+        return person.own_category_id
+    return person.lead_status_id
 
 
 def test_stop_callable_and_progress_are_optional_and_empty_scopes_do_nothing() -> None:
@@ -502,3 +522,17 @@ def test_a_licence_without_category_automation_still_applies_bulk_status() -> No
     log = s.apply_bulk(BulkScope.of_ids(persons=[ann.id]), SetLeadStatus(QUALIFIED))
     assert log.changed_records == {RecordRef.person(ann.id)}
     assert log.automation == ()
+
+
+def test_a_preview_on_the_file_store_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "crm.json"
+    with LeadService.in_memory(path=path, clock=FixedClock(AT)) as s:
+        ids = _people(s, 3)
+        s.add_automation_rule(Trigger.lead_status_set(QUALIFIED), CUSTOMER, confirm=True)
+        files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".lock"}
+        preview = s.preview_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
+        assert len(preview.changed) == 3
+        assert [a.decision.value for a in preview.automation] == ["suggested"]
+        assert s.automation_suggestions() == []
+        after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".lock"}
+        assert after == files

@@ -110,7 +110,7 @@ class BulkArea(ServiceBase):
                 step.run(batch, set())
                 changed += step.changed
                 skipped += step.skipped
-                automation += step.automation
+                _merge(automation, step.automation)
             uow.rollback()
         return BulkPreview(change, tuple(changed), tuple(skipped), len(batches), tuple(automation))
 
@@ -177,7 +177,7 @@ class BulkArea(ServiceBase):
                 raise BulkFailed(log(number - 1), error) from error
             changed += step.changed
             skipped += step.skipped
-            automation += step.automation
+            _merge(automation, step.automation)
             if progress is not None:
                 done = sum(len(b) for b in batches[:number])
                 progress(
@@ -281,6 +281,17 @@ class BulkArea(ServiceBase):
                     fix="Pass SetLeadStatus, ClearLeadStatus, SetOwner, DistributeOwners or "
                     "SetCompanyCategory",
                 )
+
+
+def _merge(results: list[AutomationResult], more: Iterable[AutomationResult]) -> None:
+    """Add ``more`` to ``results``; a suggestion already listed (a pending one that a
+    later trigger found again) is listed once."""
+    seen = {r.suggestion.id for r in results if r.suggestion is not None}
+    for result in more:
+        if result.suggestion is None or result.suggestion.id not in seen:
+            results.append(result)
+            if result.suggestion is not None:
+                seen.add(result.suggestion.id)
 
 
 def _check_batch_size(size: int) -> None:

@@ -302,7 +302,9 @@ class BulkLog:
     Only whole batches stand: ``batches_committed`` batches were committed, and
     ``changed`` lists exactly their changes. ``stopped`` says the caller
     stopped it; ``pending`` are the records of the batches not run.
-    ``automation`` holds what category automation did along the way (R9).
+    ``automation`` holds what category automation did along the way (R9): each
+    company moved, and each suggestion made (listed once, however many of its
+    persons triggered it).
     """
 
     change: BulkChange
