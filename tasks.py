@@ -49,8 +49,11 @@ def ensure_venv() -> None:
 
 
 def demo() -> None:
-    """Run the walk-through of the seed page on the embedded (in-memory) default."""
-    _run(PYTHON, "examples/work_with_leads.py")
+    """Run ``leadcore demo``: the seed page's story on a sample, on the embedded default.
+
+    The step-by-step script of the same story is examples/work_with_leads.py.
+    """
+    _run(PYTHON, "-m", "leadcore", "demo")
 
 
 def test() -> None:

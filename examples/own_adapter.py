@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Self
@@ -174,6 +174,11 @@ class _History:
 
     def __iter__(self) -> Iterator[HistoryEntry]:
         return iter(self._inner)
+
+    def between(
+        self, start: datetime | None, end: datetime | None, persons: Query | None = None
+    ) -> Mapping[PersonId, Sequence[HistoryEntry]]:
+        return self._inner.between(start, end, persons)
 
 
 class OutboxUnitOfWork:

@@ -2,7 +2,8 @@
 "Arbejd med leads i SuperOffice", run through leadcore's application service on the
 embedded default (the in-memory adapter).
 
-Run it with ``python3 tasks.py demo`` (or ``.venv/bin/python examples/work_with_leads.py``).
+Run it with ``.venv/bin/python examples/work_with_leads.py``; ``python3 tasks.py demo``
+runs ``leadcore demo``, the same story on a realistic sample.
 It prints, in plain English, what a user would see and what leadcore does. The clock is a
 :class:`leadcore.clock.FixedClock` moved one minute per step, so the output is stable.
 """

@@ -1,8 +1,8 @@
 """The runnable scripts of examples/: every one runs, and shows what it promises.
 
-Each script runs in a subprocess, as a user (or ``python3 tasks.py demo``) runs it. The
-walk-through (examples/work_with_leads.py, what the demo runs) must show the key lines of
-each section in the order given here.
+Each script runs in a subprocess, as a user runs it. The step-by-step walk-through
+(examples/work_with_leads.py, the story ``leadcore demo`` tells on a sample) must show
+the key lines of each section in the order given here.
 """
 
 from __future__ import annotations
@@ -274,6 +274,6 @@ def test_each_example_runs_and_shows_what_it_promises(name: str) -> None:
     assert_in_order(done.stdout, EXPECTED[name], name)
 
 
-def test_the_demo_command_runs_the_walk_through() -> None:
+def test_the_demo_command_runs_the_leadcore_demo() -> None:
     tasks = (EXAMPLES.parent / "tasks.py").read_text(encoding="utf-8")
-    assert '"examples/work_with_leads.py"' in tasks
+    assert '_run(PYTHON, "-m", "leadcore", "demo")' in tasks

@@ -18,11 +18,14 @@ if TYPE_CHECKING:
     from leadcore.importing.rows import RefusedRow
 
 __all__ = [
+    "BulkFailed",
     "CompanyHasPersons",
     "ConflictError",
     "CsvReadError",
+    "DataFileError",
     "DeletedItemError",
     "DuplicateNameError",
+    "DuplicateRuleError",
     "FeatureNotLicensed",
     "ImportStopped",
     "InactiveOwnerError",
@@ -31,10 +34,12 @@ __all__ = [
     "LeadStatusNotEditable",
     "LeadcoreError",
     "ListRuleError",
+    "NoAvailableAssociates",
     "NotFoundError",
     "PersistenceError",
     "ReadOnlyError",
     "RuleViolation",
+    "SuggestionOutdated",
     "TransitionRefused",
     "ValidationError",
 ]
@@ -249,3 +254,92 @@ class CsvReadError(ValidationError):
     def __init__(self, what: str, *, line: int, why: str = "", fix: str = "", **context: Any):
         self.line = line
         super().__init__(f"line {line}: {what}", why=why, fix=fix, line=line, **context)
+
+
+class DataFileError(LeadcoreError):
+    """A data file (the ``leadcore`` command's store) is missing, or is there when it must not be.
+
+    >>> DataFileError.missing("crm.json").context
+    {'path': 'crm.json'}
+    """
+
+    @classmethod
+    def missing(cls, path: str) -> DataFileError:
+        """No data file at ``path`` where one is needed."""
+        return cls(
+            f"no data file at {path!r}",
+            why="the command reads and changes an existing data file",
+            fix=f"Check the path, or create the file first with: leadcore --data {path} init",
+            path=path,
+        )
+
+    @classmethod
+    def exists(cls, path: str) -> DataFileError:
+        """A data file is already at ``path`` where a new one was to be made."""
+        return cls(
+            f"a data file already exists at {path!r}",
+            why="init makes a new data file and never overwrites one",
+            fix="Pick another path, or remove the file (and its .journal files) first",
+            path=path,
+        )
+
+
+class DuplicateRuleError(ValidationError):
+    """An automation rule exists for this trigger already (at most one per trigger, R9)."""
+
+    def __init__(self, trigger: str) -> None:
+        super().__init__(
+            f"an automation rule for {trigger!r} exists already",
+            why="each trigger has at most one rule",
+            fix="Change the existing rule (change_automation_rule) or delete it first",
+            trigger=trigger,
+        )
+
+
+class NoAvailableAssociates(LeadcoreError):
+    """Lead distribution found no associate to hand records to (R11)."""
+
+    def __init__(self, associate_ids: list[int], groups: list[str]) -> None:
+        super().__init__(
+            "no available associate to distribute to",
+            why="every chosen associate (or member of the chosen groups) is retired or "
+            "not of normal availability",
+            fix="Choose other associates or groups, or set someone's availability to normal",
+            associate_ids=associate_ids,
+            groups=groups,
+        )
+
+
+class SuggestionOutdated(RuleViolation):
+    """An automation suggestion no longer applies: the company moved or the rule changed."""
+
+    def __init__(self, suggestion_id: int, company_id: int, why: str) -> None:
+        super().__init__(
+            "R9",
+            f"suggestion {suggestion_id} for company {company_id} no longer applies",
+            why=why,
+            fix="The suggestion was dropped; change the company's category by hand if the "
+            "move is still wanted",
+            suggestion_id=suggestion_id,
+            company_id=company_id,
+        )
+
+
+class BulkFailed(LeadcoreError):
+    """A bulk update failed part way: ``log`` says exactly which batches stand.
+
+    ``log`` is a :class:`leadcore.workflows.BulkLog` of the batches committed
+    before the failure; the batch that failed changed nothing. The cause is
+    ``__cause__``.
+    """
+
+    def __init__(self, log: Any, cause: BaseException) -> None:
+        self.log = log
+        super().__init__(
+            f"the bulk update failed in batch {log.batches_committed + 1}: {cause}",
+            why=f"{log.batches_committed} batch(es) were committed before; the failing batch "
+            "changed nothing",
+            fix="Read the log (error.log) for what changed, correct the cause and apply "
+            "again to the records not yet changed",
+            batches_committed=log.batches_committed,
+        )

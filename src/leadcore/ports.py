@@ -19,7 +19,7 @@ environment the criteria are evaluated in (clock reading, current associate).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
@@ -476,6 +476,25 @@ class HistoryRepository(Protocol):
 
     def __iter__(self) -> Iterator[HistoryEntry]:
         """Every entry, oldest first."""
+
+    def between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        persons: Query | None = None,
+    ) -> Mapping[PersonId, Sequence[HistoryEntry]]:
+        """The entries with ``start <= at < end`` (``None``: unbounded on that side), per person.
+
+        Each person with at least one such entry maps to those entries, oldest
+        first (equal ``at``: in append order); persons come in no particular
+        order. The sequences are read-only (an adapter may hand out its own).
+        With ``persons``, only the stored persons matching ``persons.criteria``
+        (evaluated with its ``now`` and current associate; order and page
+        ignored), so deleted persons' entries are left out; without it, every
+        entry. This unit's own appended entries are included. A database pushes
+        the range and the person criteria down (``WHERE at >= ? AND at < ?``
+        joined with the persons' criteria, ``ORDER BY person, at, seq``).
+        """
 
 
 class SettingsRepository(Protocol):

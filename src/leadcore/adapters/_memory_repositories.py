@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
@@ -25,6 +27,7 @@ from leadcore.adapters._memory_versions import (
     _bump_person,
     _record_base,
 )
+from leadcore.criteria.ast import ALWAYS
 from leadcore.criteria.evaluate import company_reader
 from leadcore.criteria.fields import Entity
 from leadcore.errors import (
@@ -54,6 +57,8 @@ from leadcore.selections import Selection
 
 if TYPE_CHECKING:
     from leadcore.adapters.memory import InMemoryUnitOfWork
+
+_AT = attrgetter("at")
 
 
 def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
@@ -578,6 +583,83 @@ class _History:
             stored = list(self._uow._store._history)
         stored.extend(self._uow._pending.history)
         return iter(stored)
+
+    def between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        persons: Query | None = None,
+    ) -> dict[PersonId, Sequence[HistoryEntry]]:
+        """Entries with ``start <= at < end`` of the persons matching ``persons``, per person.
+
+        The store's own per-person lists are handed out where a person's entries are
+        all in the range (read-only, as the port says), so reading everything costs
+        one dict of references.
+        """
+        uow = self._uow
+        store = uow._store
+        pending = uow._pending
+        wanted: Container[PersonId] | None = None
+        if persons is not None:
+            if persons.criteria == ALWAYS and not pending.persons and not pending.deleted_persons:
+                wanted = store._slot_of  # every committed person, nothing changed in the unit
+            else:
+                everyone = Query(
+                    persons.criteria, current_associate=persons.current_associate, now=persons.now
+                )
+                wanted = {p.id for p in uow.persons.find(everyone)}
+        found: dict[PersonId, Sequence[HistoryEntry]] = {}
+        with store._lock:
+            of = store._history_of
+            span = store._history_span
+            whole = span is not None and (
+                (start is None or start <= span[0]) and (end is None or end > span[1])
+            )
+            if isinstance(wanted, set) and len(wanted) < len(of):  # a few persons: look them up
+                source: Iterable[tuple[PersonId, list[HistoryEntry]]] = [
+                    (pid, of[pid]) for pid in wanted if pid in of
+                ]
+            else:
+                source = of.items()
+            if whole and wanted is store._slot_of:
+                found.update(of)  # every stored person: copy the dict, then drop the others
+                for gone in of.keys() - store._slot_of.keys():
+                    del found[gone]
+            elif whole:
+                found.update(
+                    source if wanted is None else ((p, es) for p, es in source if p in wanted)
+                )
+            else:
+                for person_id, entries in source:
+                    if wanted is not None and person_id not in wanted:
+                        continue
+                    if person_id in store._history_unordered:
+                        entries = sorted(entries, key=_AT)
+                    if (start is None or entries[0].at >= start) and (
+                        end is None or entries[-1].at < end
+                    ):
+                        found[person_id] = entries
+                        continue
+                    chosen = [
+                        e
+                        for e in entries
+                        if (start is None or e.at >= start) and (end is None or e.at < end)
+                    ]
+                    if chosen:
+                        found[person_id] = chosen
+            for person_id in store._history_unordered:
+                if whole and person_id in found:
+                    found[person_id] = sorted(found[person_id], key=_AT)
+        own: dict[PersonId, list[HistoryEntry]] = {}
+        for entry in pending.history:  # this unit's own, appended after the stored ones
+            person_id = entry.person_id
+            if wanted is not None and person_id not in wanted:
+                continue
+            if (start is None or entry.at >= start) and (end is None or entry.at < end):
+                own.setdefault(person_id, []).append(entry)
+        for person_id, entries in own.items():
+            found[person_id] = sorted([*found.get(person_id, ()), *entries], key=_AT)
+        return found
 
     def __len__(self) -> int:
         """How many entries there are, this unit's own included."""

@@ -41,6 +41,7 @@ import secrets
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -189,6 +190,11 @@ class InMemoryStore:
         self._selections: dict[SelectionId, Selection] = {}
         self._history: list[HistoryEntry] = []
         self._history_of: dict[PersonId, list[HistoryEntry]] = {}
+        self._history_unordered: set[PersonId] = set()
+        self._history_span: tuple[datetime, datetime] | None = None
+        """The earliest and the latest ``at`` of the history (``None`` while it is empty)."""
+        """Persons whose entries were appended out of time order (a clock set back, an
+        import of older changes): :meth:`_History.between` sorts only their entries."""
         self._settings: dict[str, object] = {}
         self._associates: dict[AssociateId, Associate] = {}
         self._deleted_max: dict[str, int] = {}
@@ -667,8 +673,21 @@ class InMemoryStore:
 
     def _append_history(self, entries: Sequence[HistoryEntry]) -> None:
         self._history.extend(entries)
+        of = self._history_of
         for entry in entries:
-            self._history_of.setdefault(entry.person_id, []).append(entry)
+            found = of.get(entry.person_id)
+            if found is None:
+                of[entry.person_id] = [entry]
+            else:
+                if found[-1].at > entry.at:
+                    self._history_unordered.add(entry.person_id)
+                found.append(entry)
+        if entries:
+            moments = [e.at for e in entries]
+            low, high = min(moments), max(moments)
+            if self._history_span is not None:
+                low, high = min(low, self._history_span[0]), max(high, self._history_span[1])
+            self._history_span = (low, high)
 
     def _snapshot(self, lineage: bytes) -> _memory_file.Snapshot:
         """The committed state as a snapshot (records are immutable: containers are copied)."""

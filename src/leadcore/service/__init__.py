@@ -3,8 +3,10 @@
 :class:`LeadService` is the one entry point. Its use cases live in one module
 per area, each a mixin of it: :mod:`~leadcore.service.reading`,
 :mod:`~leadcore.service.lists_admin`, :mod:`~leadcore.service.records`,
-:mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections` and
-:mod:`~leadcore.service.imports`;
+:mod:`~leadcore.service.associates`, :mod:`~leadcore.service.selections`,
+:mod:`~leadcore.service.imports`, :mod:`~leadcore.service.dashboards`,
+:mod:`~leadcore.service.views`, :mod:`~leadcore.service.automation`,
+:mod:`~leadcore.service.bulk` and :mod:`~leadcore.service.distribution`;
 :mod:`~leadcore.service._base` holds what they share.
 
 A command loads what it touches through the ports, asks the pure rules engine
@@ -49,11 +51,16 @@ from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
 from leadcore.service._base import NOT_GIVEN, NotGiven
 from leadcore.service.associates import AssociatesArea
+from leadcore.service.automation import AutomationArea
+from leadcore.service.bulk import BulkArea
+from leadcore.service.dashboards import DashboardsArea
+from leadcore.service.distribution import DistributionArea
 from leadcore.service.imports import ImportsArea
 from leadcore.service.lists_admin import ListsArea
 from leadcore.service.reading import ReadingArea
 from leadcore.service.records import Deletion, RecordsArea
 from leadcore.service.selections import SelectionsArea
+from leadcore.service.views import ViewsArea
 
 __all__ = ["NOT_GIVEN", "Deletion", "LeadService", "NotGiven"]
 
@@ -61,7 +68,19 @@ _DEFAULT_POLICY = LeadPolicy()
 
 
 @attrs.frozen
-class LeadService(ReadingArea, ListsArea, RecordsArea, AssociatesArea, SelectionsArea, ImportsArea):
+class LeadService(
+    ReadingArea,
+    ListsArea,
+    RecordsArea,
+    AssociatesArea,
+    SelectionsArea,
+    ImportsArea,
+    DashboardsArea,
+    ViewsArea,
+    AutomationArea,
+    BulkArea,
+    DistributionArea,
+):
     """Every use case of lead management, over the ports.
 
     ``uow`` makes a fresh :class:`leadcore.ports.UnitOfWork` per command.

@@ -25,7 +25,9 @@ from leadcore.importing.rows import (
 from leadcore.model import Company, CompanyId, PersonId
 from leadcore.ports import UnitOfWork
 from leadcore.service._base import ServiceBase
+from leadcore.service.distribution import distribute_new
 from leadcore.service.records import copy_utm_to_company
+from leadcore.workflows.distribution import Distribute
 
 __all__ = ["ImportsArea"]
 
@@ -41,6 +43,7 @@ class ImportsArea(ServiceBase):
         persons: Iterable[PersonRow] = (),
         *,
         on_error: OnError = "collect",
+        distribute: Distribute | None = None,
     ) -> ImportReport:
         """Import companies, then persons, through the rules in one unit of work.
 
@@ -53,6 +56,9 @@ class ImportsArea(ServiceBase):
         one with its error; ``"stop"`` raises
         :class:`leadcore.errors.ImportStopped` at the first refused row and
         imports nothing. Ids of refused rows are not handed out again.
+        ``distribute`` (R11) hands the imported companies and persons whose row
+        names no owner to its available associates, round robin in the same
+        unit of work (see :meth:`distribute_owners`).
 
         >>> from leadcore.importing import CompanyRow, PersonRow
         >>> service = LeadService.in_memory()
@@ -77,7 +83,7 @@ class ImportsArea(ServiceBase):
             self._require_lead_status("importing earlier lead-status changes")
         now = self.clock.now()
         with _collector.collector_paused():
-            return self._import(company_rows, person_rows, on_error, now)
+            return self._import(company_rows, person_rows, on_error, now, distribute)
 
     def _import(
         self,
@@ -85,6 +91,7 @@ class ImportsArea(ServiceBase):
         person_rows: list[PersonRow],
         on_error: OnError,
         now: datetime,
+        distribute: Distribute | None = None,
     ) -> ImportReport:
         refused: list[RefusedRow] = []
 
@@ -138,6 +145,8 @@ class ImportsArea(ServiceBase):
                     by_key[prow.company_key] = changed
             if history:
                 uow.history.append(history)
+            if distribute is not None:
+                _distribute_imported(uow, company_ids, person_ids, distribute, now)
         return ImportReport(tuple(company_ids), tuple(person_ids), tuple(refused))
 
     def _import_company(
@@ -193,3 +202,17 @@ class ImportsArea(ServiceBase):
         if row.company_id is not None:
             return uow.companies.get(row.company_id)
         return None
+
+
+def _distribute_imported(
+    uow: UnitOfWork,
+    company_ids: list[CompanyId | None],
+    person_ids: list[PersonId | None],
+    to: Distribute,
+    now: datetime,
+) -> None:
+    """R11 on import: the new records without owner, companies then persons by id."""
+    companies = [c for c in uow.companies.get_many(i for i in company_ids if i) if not c.owner_id]
+    persons = [p for p in uow.persons.get_many(i for i in person_ids if i) if not p.owner_id]
+    distribute_new(uow, sorted(companies, key=lambda c: c.id), now=now, to=to)
+    distribute_new(uow, sorted(persons, key=lambda p: p.id), now=now, to=to)

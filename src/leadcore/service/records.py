@@ -33,6 +33,7 @@ from leadcore.ports import (
 from leadcore.selections import Members, StaticSelection
 from leadcore.service._base import NOT_GIVEN, ServiceBase, Unchanged
 from leadcore.service._core import Command
+from leadcore.service.automation import after_status_set
 
 __all__ = ["Deletion", "RecordsArea"]
 
@@ -340,12 +341,21 @@ class RecordsArea(ServiceBase):
         return command.persons.get(person_id, person)
 
     def set_lead_status(
-        self, person_id: PersonId, status_id: LeadStatusId, *, reason: str | None = None
+        self,
+        person_id: PersonId,
+        status_id: LeadStatusId,
+        *,
+        reason: str | None = None,
+        category_id: CategoryId | Unchanged | None = NOT_GIVEN,
     ) -> Person:
         """Set a visible person's lead status through the transition policy (R4, R8).
 
         Needs the lead-status feature. Setting the status the person already
-        has changes and records nothing.
+        has changes and records nothing. A changed status fires the category
+        automation rule of "lead status set to X" (R9, see
+        :meth:`add_automation_rule`); ``category_id``, a category the user picks
+        in the same change, moves the company (or a person without company)
+        there after the status is set and wins over the rule.
 
         >>> service = LeadService.in_memory()
         >>> bo = service.add_person("Bo")
@@ -358,16 +368,19 @@ class RecordsArea(ServiceBase):
         with self._command() as command:
             uow = command.uow
             person = uow.persons.get(person_id)
+            lists = self._lists(uow)
             outcome = rules.set_lead_status(
                 person,
                 self._company_of(uow, person),
-                self._lists(uow),
+                lists,
                 status_id,
                 self._actor(),
                 reason=reason,
                 policy=self.policy,
             )
             command.apply(outcome)
+            changed = command.persons.get(person_id, person)
+            after_status_set(self, command, changed, bool(outcome.persons), category_id, lists)
         return command.persons.get(person_id, person)
 
     def edit_person(

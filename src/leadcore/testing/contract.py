@@ -23,7 +23,10 @@ with the compiled predicate on generated data and generated criteria (the
 kit's own, aimed at what adapters index, and the hostile scenarios of
 :mod:`leadcore.testing.strategies`), with order and paging; and the richer
 reads: batch gets, pages with totals, finds with companies and grouped counts
-(each bucket equal to the count of its value's criterion).
+(each bucket equal to the count of its value's criterion); the history's time-range
+read (``between``) and the lead dashboards' tiles over a small story; and the views
+(board, contacts tab, Find results, saved layouts, refused card moves) through
+the service over the adapter.
 
 An adapter may detect a conflict when saving or when committing; the kit
 accepts both. Two open units never write the same row in the kit, so an adapter
@@ -36,7 +39,7 @@ True
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,6 +79,7 @@ __all__ = [
     "AssociateContract",
     "ConflictContract",
     "CrudContract",
+    "DashboardsContract",
     "DeletionContract",
     "HistoryContract",
     "ListsContract",
@@ -85,6 +89,7 @@ __all__ = [
     "SelectionContract",
     "SettingsContract",
     "UnitOfWorkFactory",
+    "ViewsContract",
     "check_grouped_counts",
     "company_rows",
     "contract_criteria",
@@ -449,6 +454,10 @@ def _save_and_commit(uow: UnitOfWork, person: Person) -> None:
     uow.commit()
 
 
+def _entry_at(person: int, to: int, at: datetime) -> HistoryEntry:
+    return HistoryEntry(PersonId(person), HistoryKind.CHANGE, None, LeadStatusId(to), at)
+
+
 def _entry(person: int, to: int | None = 1, reason: str | None = None) -> HistoryEntry:
     return HistoryEntry(
         PersonId(person),
@@ -564,6 +573,67 @@ class HistoryContract(AdapterBase):
             ]
             assert uow.history.for_person(PersonId(1))[1].reason == "called"
             assert uow.history.for_person(PersonId(9)) == []
+
+    def test_between_reads_a_time_range_of_the_matching_persons_per_person(self) -> None:
+        factory = self.seeded(persons=[_person(1, owner_id=AssociateId(1)), _person(2), _person(3)])
+        hour = timedelta(hours=1)
+        with factory() as uow:
+            uow.history.append([_entry(1, 1), _entry(2, 1)])
+            uow.history.append([_entry_at(3, 2, AT - hour), _entry_at(1, 2, AT + 2 * hour)])
+            uow.history.append([_entry_at(1, 3, AT + hour), _entry_at(9, 1, AT)])
+            uow.commit()
+
+        def statuses(
+            found: Mapping[PersonId, Sequence[HistoryEntry]],
+        ) -> dict[int, list[int | None]]:
+            assert all(found.values()), "a person without entries in the range is left out"
+            assert all(e.person_id == p for p, es in found.items() for e in es)
+            return {p: [e.to_status for e in es] for p, es in found.items()}
+
+        with factory() as uow:
+            uow.history.append([_entry_at(2, 4, AT + 3 * hour)])  # the unit's own, uncommitted
+            every = uow.history.between(None, None)
+            assert statuses(every) == {1: [1, 3, 2], 2: [1, 4], 3: [2], 9: [1]}
+            ranged = uow.history.between(AT, AT + 2 * hour)
+            assert statuses(ranged) == {1: [1, 3], 2: [1], 9: [1]}
+            mine = uow.history.between(None, None, _query(condition("person.owner", "in", 1)))
+            assert statuses(mine) == {1: [1, 3, 2]}
+            stored = uow.history.between(AT, None, _query(ALWAYS))  # person 9 does not exist
+            assert statuses(stored) == {1: [1, 3, 2], 2: [1, 4]}
+            assert uow.history.between(AT + 9 * hour, None) == {}
+            assert statuses(uow.history.between(None, AT + hour)) == {
+                1: [1],
+                2: [1],
+                3: [2],
+                9: [1],
+            }
+
+    @given(data=st.data())
+    @settings(max_examples=25)
+    def test_between_agrees_with_filtering_every_entry(self, data: st.DataObject) -> None:
+        moments = [AT + timedelta(hours=h) for h in range(4)]
+        entry = st.tuples(st.integers(1, 4), st.sampled_from(_STATUS_IDS), st.sampled_from(moments))
+        committed = [_entry_at(*t) for t in data.draw(st.lists(entry, max_size=10))]
+        own = [_entry_at(*t) for t in data.draw(st.lists(entry, max_size=4))]
+        start = data.draw(st.none() | st.sampled_from(moments))
+        end = data.draw(st.none() | st.sampled_from(moments))
+        owners = data.draw(st.none() | st.lists(st.sampled_from((1, 2)), max_size=2))
+        factory = self.seeded(
+            persons=[_person(n, owner_id=AssociateId(1 + n % 2)) for n in (1, 2, 3)]
+        )
+        with factory() as uow:
+            uow.history.append(committed)
+            uow.commit()
+        persons = None if owners is None else _query(condition("person.owner", "in", *owners))
+        wanted = {1, 2, 3, 4} if owners is None else {n for n in (1, 2, 3) if 1 + n % 2 in owners}
+        expected: dict[int, list[HistoryEntry]] = {}
+        for e in sorted(committed + own, key=lambda e: e.at):  # stable: append order on ties
+            in_range = (start is None or e.at >= start) and (end is None or e.at < end)
+            if e.person_id in wanted and in_range:
+                expected.setdefault(e.person_id, []).append(e)
+        with factory() as uow:
+            uow.history.append(own)
+            assert uow.history.between(start, end, persons) == expected
 
 
 class SettingsContract(AdapterBase):
@@ -1157,6 +1227,179 @@ class DeletionContract(AdapterBase):
             assert uow.persons.count(_query(criteria)) == len(expected(rest))
 
 
+class DashboardsContract(AdapterBase):
+    """The lead dashboards' tiles work over the adapter (they read it through
+    :meth:`~leadcore.ports.HistoryRepository.between` and the person queries)."""
+
+    def _dashboards_story(self) -> tuple[Any, Any, dict[str, PersonId]]:
+        """Three leads of January 2026: Ann and Bo at Acme, Cy without company (owned by
+        associate 1). Ann goes Contacting (day 1) and Qualified (day 2), Bo Contacting
+        (day 2); Acme becomes a customer on day 3 (Ann and Bo hidden); now is day 10."""
+        from leadcore.clock import FixedClock, SequentialIds
+        from leadcore.service import LeadService
+
+        clock = FixedClock(AT)
+        service = LeadService(self.factory(), clock=clock, ids=SequentialIds())
+        lists = service.lists()
+        lead = lists.categories.by_name("Lead").id
+        owner = service.add_associate("Owner").id
+        acme = service.add_company("Acme", category_id=lead)
+        people = {
+            "ann": service.add_person("Ann", company_id=acme.id).id,
+            "bo": service.add_person("Bo", company_id=acme.id).id,
+            "cy": service.add_person("Cy", category_id=lead, owner_id=owner).id,
+        }
+        status = lists.statuses.by_key
+        clock.advance(timedelta(days=1))
+        service.set_lead_status(people["ann"], status("contacting").id)
+        clock.advance(timedelta(days=1))
+        service.set_lead_status(people["ann"], status("qualified").id)
+        service.set_lead_status(people["bo"], status("contacting").id)
+        clock.advance(timedelta(days=1))
+        service.change_company_category(acme.id, lists.categories.by_name("Customer").id)
+        clock.set(AT + timedelta(days=10))
+        return service, lists, people
+
+    def test_dashboard_tiles_over_the_adapter(self) -> None:
+        from leadcore.views.dashboards import DashboardFilter, ReportPeriod
+
+        service, lists, people = self._dashboards_story()
+        january = ReportPeriod(AT.date().replace(day=1), AT.date().replace(month=2, day=1), UTC)
+        open_, contacting, qualified = (
+            lists.statuses.by_key(k).id for k in ("open", "contacting", "qualified")
+        )
+        funnel = service.funnel_tile(january)
+        assert [(s.status_id, s.entered, s.previous) for s in funnel.stages] == [
+            (open_, 3, 0),
+            (contacting, 2, 0),
+            (qualified, 1, 0),
+        ]
+        assert [(s.entered, s.converted) for s in funnel.steps] == [(3, 2), (2, 1)]
+        counts = service.status_counts_tile(january)
+        assert (counts.total, counts.hidden) == (1, 2)
+        assert (counts.counts[0].status_id, counts.counts[0].count) == (open_, 1)
+        visible = service.count_persons_by("person.lead_status", visible_only=True)
+        assert {c.status_id: c.count for c in counts.counts} == {
+            k: v for k, v in visible.as_dict().items() if k is not None
+        }
+        times = {t.status_id: t.current for t in service.time_in_status_tile(january).statuses}
+        assert times[open_].persons == 3
+        assert times[open_].latest_median == timedelta(days=2)
+        assert times[contacting].cumulative_average == timedelta(days=4.5)
+        assert times[qualified].latest_average == timedelta(days=8)
+        aged = service.ageing_tile(january, 5)
+        assert [(b.status_id, b.count) for b in aged.buckets if b.count] == [(open_, 1)]
+        assert aged.buckets[0].persons[0].person_id == people["cy"]
+        assert aged.hidden == 2
+        new = service.new_leads_tile(january)
+        assert (new.total, new.previous_total) == (3, 0)
+        assert [b.total for b in new.buckets if b.total] == [3]
+        mine = DashboardFilter(owners=frozenset({AssociateId(1)}))
+        assert [s.entered for s in service.funnel_tile(january, filters=mine).stages] == [1, 0, 0]
+        deleted = service.delete_person(people["cy"])
+        assert deleted is not None
+        assert [s.entered for s in service.funnel_tile(january).stages] == [2, 2, 1]
+
+
+def _views_service(factory: UnitOfWorkFactory) -> Any:
+    """A :class:`leadcore.LeadService` over ``factory``, acting as associate 1 at ``_NOW``."""
+    from leadcore.clock import FixedClock, SequentialIds
+    from leadcore.service import LeadService
+
+    return LeadService(factory, clock=FixedClock(_NOW), ids=SequentialIds(),
+                       associate=AssociateId(1))  # fmt: skip
+
+
+class ViewsContract(AdapterBase):
+    """The views over the adapter: board counts and cards, the contacts tab, Find
+    results, saved layouts and refused card moves (through :class:`leadcore.LeadService`)."""
+
+    def _story(self) -> tuple[Any, dict[str, int]]:
+        service = _views_service(self.factory())
+        lists = service.lists()
+        ids = {
+            "lead": lists.categories.by_name("Lead").id,
+            "customer": lists.categories.by_name("Customer").id,
+            "open": lists.statuses.by_key("open").id,
+            "qualified": lists.statuses.by_key("qualified").id,
+        }
+        ann_a = service.add_associate("Ann").id
+        acme = service.add_company("Acme", category_id=ids["lead"]).id
+        bolt = service.add_company("Bolt", category_id=ids["lead"]).id
+        ids["acme"], ids["bolt"], ids["owner"] = acme, bolt, ann_a
+        ids["ann"] = service.add_person("Ann", "Ash", company_id=acme, owner_id=ann_a).id
+        ids["bo"] = service.add_person("Bo", "Berg", company_id=acme, email="bo@acme.dk").id
+        ids["cy"] = service.add_person("Cy", "Cole", company_id=bolt).id
+        ids["dee"] = service.add_person("Dee", "Dahl").id
+        service.set_lead_status(ids["bo"], ids["qualified"])
+        service.set_lead_status(ids["cy"], ids["qualified"])
+        service.change_company_category(bolt, ids["customer"])  # Cy's status is hidden
+        return service, ids
+
+    def test_board_counts_cards_and_left_out(self) -> None:
+        service, ids = self._story()
+        board = service.board(service.create_dynamic_selection("All", ALWAYS).id)
+        assert board.counts()[ids["open"]] == 1
+        assert board.counts()[ids["qualified"]] == 1
+        assert board.counts()[None] == 1
+        assert board.left_out == 1
+        assert board.total == 4
+        assert [r.id for r in board.column(ids["qualified"]).cards] == [ids["bo"]]
+        fair = service.create_static_selection("Fair", persons=[ids["ann"], ids["cy"]])
+        static = service.board(fair.id)
+        assert static.counts()[ids["open"]] == 1
+        assert static.left_out == 1
+        owners = service.board(ALWAYS, "person.owner")
+        assert owners.counts() == {ids["owner"]: 1, None: 3}
+
+    def test_contacts_tab_filters_groups_and_pages(self) -> None:
+        from leadcore.views import ColumnFilter, Layout
+
+        service, ids = self._story()
+        layout = Layout(
+            ("person.name", "person.lead_status"),
+            filters=(ColumnFilter("person.last_name", ("a",)),),
+            grouping=("person.lead_status",),
+        )
+        tab = service.contacts_tab(CompanyId(ids["acme"]), layout)
+        assert tab.total == 1
+        assert [r.id for r in tab.rows] == [ids["ann"]]
+        assert [(g.value, g.count) for g in tab.groups] == [(ids["open"], 1)]
+        whole = service.contacts_tab(CompanyId(ids["acme"]), Layout(("person.name",)),
+                                     page=Page(1, 1))  # fmt: skip
+        assert whole.total == 2
+        assert [r.id for r in whole.rows] == [ids["bo"]]
+
+    def test_find_results_and_layouts_per_associate(self) -> None:
+        from leadcore.views import Layout
+
+        service, ids = self._story()
+        shown = service.find_results(condition("person.has_company", "is_true"), page=Page(0, 2))
+        assert shown.total == 3
+        assert [r.id for r in shown.rows] == [ids["ann"], ids["bo"]]
+        mine = Layout(("person.email",), order=(Order("person.email", descending=True),))
+        service.save_view_layout("find_results", mine)
+        assert service.view_layout("find_results").layout == mine
+        other = service.acting_as(AssociateId(2))
+        assert not other.view_layout("find_results").saved
+        assert service.find_results().rows[0].texts() == {"person.email": "bo@acme.dk"}
+
+    def test_a_refused_card_move_changes_nothing(self) -> None:
+        from leadcore.errors import LeadcoreError
+
+        service, ids = self._story()
+        before = service.board(ALWAYS)
+        person = service.get_person(ids["cy"])
+        with pytest.raises(LeadcoreError):
+            service.move_card("person.lead_status", ids["cy"], ids["open"])  # hidden (R4)
+        with pytest.raises(LeadcoreError):
+            service.move_card("person.category", ids["ann"], ids["customer"])  # R3
+        assert service.board(ALWAYS) == before
+        assert service.get_person(ids["cy"]) == person
+        service.move_card("person.lead_status", ids["ann"], ids["qualified"])
+        assert service.board(ALWAYS).counts()[ids["qualified"]] == 2
+
+
 class AdapterContract(
     CrudContract,
     ConflictContract,
@@ -1169,5 +1412,7 @@ class AdapterContract(
     ReadsContract,
     AssociateContract,
     DeletionContract,
+    DashboardsContract,
+    ViewsContract,
 ):
     """Every contract at once: subclass this as ``Test...`` and implement ``fresh_factory``."""

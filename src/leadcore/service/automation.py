@@ -1,0 +1,347 @@
+"""Category automation (R9): the rules' administration, the sale commands that fire
+them, and the suggestions of rules that ask for confirmation.
+
+An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
+``from leadcore import LeadService``. The rules and decisions are in
+:mod:`leadcore.workflows.automation`; :meth:`set_lead_status` fires the
+"lead status set to X" rules through :func:`after_status_set`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import attrs
+
+from leadcore import rules as engine
+from leadcore.errors import NotFoundError, SuggestionOutdated
+from leadcore.history import StatusSource
+from leadcore.licence import Feature
+from leadcore.model import CategoryId, Company, CompanyId, Person
+from leadcore.ports import UnitOfWork
+from leadcore.service._base import NOT_GIVEN, NotGiven, ServiceBase, Unchanged
+from leadcore.service._core import Command
+from leadcore.workflows import stored
+from leadcore.workflows.automation import (
+    AutomationResult,
+    AutomationRule,
+    AutomationRules,
+    Decision,
+    SaleStage,
+    Suggestion,
+    Trigger,
+    check_rule,
+    decide,
+)
+
+__all__ = ["AutomationArea", "after_status_set", "fire_trigger"]
+
+
+class AutomationArea(ServiceBase):
+    """Category automation: rules on sale and lead-status triggers (R9)."""
+
+    __slots__ = ()
+
+    def automation_rules(self) -> list[AutomationRule]:
+        """The stored rules, in the order they were added.
+
+        >>> LeadService.in_memory().automation_rules()
+        []
+        """
+        with self.uow() as uow:
+            return list(stored.load_rules(uow.settings))
+
+    def add_automation_rule(
+        self, trigger: Trigger, category_id: CategoryId, *, confirm: bool = False
+    ) -> AutomationRule:
+        """Add the rule of ``trigger``: move eligible companies to ``category_id``.
+
+        Refused: a second rule for the same trigger
+        (:class:`leadcore.errors.DuplicateRuleError`), a deleted or unknown
+        category, a trigger status that does not exist or is deleted. Needs the
+        category-automation feature.
+
+        >>> service = LeadService.in_memory()
+        >>> customer = service.lists().categories.by_name("Customer").id
+        >>> service.add_automation_rule(Trigger.sale_sold(), customer).category_id == customer
+        True
+        """
+        rule = AutomationRule(trigger, category_id, confirm)
+        return self._edit_rules(lambda rules: rules.add(rule), rule)
+
+    def change_automation_rule(
+        self,
+        trigger: Trigger,
+        *,
+        category_id: CategoryId | Unchanged = NOT_GIVEN,
+        confirm: bool | Unchanged = NOT_GIVEN,
+    ) -> AutomationRule:
+        """Change the target category or the confirmation mode of the rule of ``trigger``.
+
+        >>> service = LeadService.in_memory()
+        >>> customer = service.lists().categories.by_name("Customer").id
+        >>> _ = service.add_automation_rule(Trigger.sale_sold(), customer)
+        >>> service.change_automation_rule(Trigger.sale_sold(), confirm=True).confirm
+        True
+        """
+        with self.uow() as uow:
+            current = stored.load_rules(uow.settings).require(trigger)
+        changed = AutomationRule(
+            trigger,
+            current.category_id if category_id is NOT_GIVEN else category_id,
+            current.confirm if confirm is NOT_GIVEN else confirm,
+        )
+        return self._edit_rules(lambda rules: rules.replace(changed), changed)
+
+    def delete_automation_rule(self, trigger: Trigger) -> None:
+        """Delete the rule of ``trigger`` (:class:`leadcore.errors.NotFoundError` if none).
+
+        >>> service = LeadService.in_memory()
+        >>> service.delete_automation_rule(Trigger.sale_lost())
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.NotFoundError: unknown automation rule trigger 'sale lost': ...
+        """
+        self.licence.require(Feature.CATEGORY_AUTOMATION, "deleting an automation rule")
+        with self._command() as command:
+            settings = command.uow.settings
+            stored.save_rules(settings, stored.load_rules(settings).delete(trigger))
+
+    def _edit_rules(
+        self, edit: Callable[[AutomationRules], AutomationRules], rule: AutomationRule
+    ) -> AutomationRule:
+        self.licence.require(Feature.CATEGORY_AUTOMATION, "administering automation rules")
+        with self._command() as command:
+            uow = command.uow
+            lists = self._lists(uow)
+            check_rule(rule, lists.categories, lists.statuses)
+            rules: AutomationRules = edit(stored.load_rules(uow.settings))
+            stored.save_rules(uow.settings, rules)
+        return rule
+
+    def register_sale(
+        self,
+        company_id: CompanyId,
+        stage: SaleStage,
+        *,
+        category_id: CategoryId | Unchanged | None = NOT_GIVEN,
+    ) -> AutomationResult:
+        """Register a sale on a company as registered, sold or lost, and fire its rule.
+
+        leadcore keeps no sales: the command exists to drive the automation.
+        ``category_id``: a category the user picks in the same change; it is
+        applied and wins over the rule. The result says what happened and why
+        (moved, suggested, not eligible, ...).
+
+        >>> service = LeadService.in_memory()
+        >>> cats = service.lists().categories
+        >>> _ = service.add_automation_rule(Trigger.sale_sold(), cats.by_name("Customer").id)
+        >>> acme = service.add_company("Acme", category_id=cats.by_name("Lead").id)
+        >>> service.register_sale(acme.id, SaleStage.SOLD).decision.value
+        'applied'
+        >>> cats.get(service.get_company(acme.id).category_id).name
+        'Customer'
+        >>> service.register_sale(acme.id, SaleStage.LOST).why   # customers are never downgraded
+        'no rule for sale lost'
+        """
+        stage = SaleStage(stage)
+        with self._command() as command:
+            uow = command.uow
+            company = uow.companies.get(company_id)
+            lists = self._lists(uow)
+            picked = category_id is not NOT_GIVEN
+            if not isinstance(category_id, NotGiven):
+                outcome = engine.change_company_category(
+                    company,
+                    uow.persons.of_company(company_id),
+                    lists,
+                    category_id,
+                    self._actor(),
+                    policy=self.policy,
+                )
+                command.apply(outcome)
+            current = command.companies.get(company_id, company)
+            result = fire_trigger(self, command, stage.trigger, current, lists, user_picked=picked)
+        return result
+
+    def automation_suggestions(self) -> list[Suggestion]:
+        """The pending suggestions of confirmation-mode rules, oldest first.
+
+        >>> LeadService.in_memory().automation_suggestions()
+        []
+        """
+        with self.uow() as uow:
+            return stored.load_suggestions(uow.settings)
+
+    def accept_suggestion(self, suggestion_id: int) -> Company:
+        """Apply a pending suggestion: the company moves, with every cascade (R4, R5).
+
+        Refused with :class:`leadcore.errors.SuggestionOutdated` (and the
+        suggestion dropped) when the company is no longer eligible or has
+        moved since.
+
+        >>> service = LeadService.in_memory()
+        >>> cats = service.lists().categories
+        >>> _ = service.add_automation_rule(Trigger.sale_sold(), cats.by_name("Customer").id,
+        ...                                 confirm=True)
+        >>> acme = service.add_company("Acme", category_id=cats.by_name("Lead").id)
+        >>> suggestion = service.register_sale(acme.id, SaleStage.SOLD).suggestion
+        >>> cats.get(service.accept_suggestion(suggestion.id).category_id).name
+        'Customer'
+        """
+        self.licence.require(Feature.CATEGORY_AUTOMATION, "accepting an automation suggestion")
+        with self.uow() as uow:
+            suggestion = _pending(uow, suggestion_id)
+        outdated: SuggestionOutdated | None = None
+        with self._command() as command:
+            uow = command.uow
+            pending = stored.load_suggestions(uow.settings)
+            stored.save_suggestions(uow.settings, [s for s in pending if s.id != suggestion_id])
+            lists = self._lists(uow)
+            company = uow.companies.get(suggestion.company_id)
+            check = decide(
+                AutomationRules((AutomationRule(suggestion.trigger, suggestion.to_category),)),
+                suggestion.trigger,
+                company,
+                lists.categories,
+            )
+            if company.category_id != suggestion.from_category:
+                outdated = SuggestionOutdated(
+                    suggestion_id, company.id, "the company moved to another category since"
+                )
+            elif check.decision is not Decision.APPLIED:
+                outdated = SuggestionOutdated(suggestion_id, company.id, check.why)
+            else:
+                command.apply(_move(self, uow, company, suggestion.to_category, lists))
+        if outdated is not None:
+            raise outdated
+        return command.companies.get(company.id, company)
+
+    def dismiss_suggestion(self, suggestion_id: int) -> None:
+        """Drop a pending suggestion without applying it.
+
+        >>> LeadService.in_memory().dismiss_suggestion(1)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.NotFoundError: unknown automation suggestion id 1: ...
+        """
+        with self._command() as command:
+            settings = command.uow.settings
+            _pending(command.uow, suggestion_id)
+            pending = stored.load_suggestions(settings)
+            stored.save_suggestions(settings, [s for s in pending if s.id != suggestion_id])
+
+
+def _pending(uow: UnitOfWork, suggestion_id: int) -> Suggestion:
+    for suggestion in stored.load_suggestions(uow.settings):
+        if suggestion.id == suggestion_id:
+            return suggestion
+    raise NotFoundError("automation suggestion", suggestion_id)
+
+
+def _move(
+    service: ServiceBase,
+    uow: UnitOfWork,
+    company: Company,
+    category_id: CategoryId,
+    lists: engine.Lists,
+) -> engine.Outcome:
+    actor = engine.Actor(service.clock.now(), service.associate, StatusSource.AUTOMATION)
+    return engine.change_company_category(
+        company, uow.persons.of_company(company.id), lists, category_id, actor,
+        policy=service.policy,
+    )  # fmt: skip
+
+
+def fire_trigger(
+    service: ServiceBase,
+    command: Command,
+    trigger: Trigger,
+    company: Company | None,
+    lists: engine.Lists,
+    *,
+    user_picked: bool = False,
+    rules: AutomationRules | None = None,
+) -> AutomationResult:
+    """Decide and carry out ``trigger`` on ``company`` inside an open command.
+
+    An applied rule moves the company with the history source ``automation``;
+    a confirmation-mode rule stores a pending suggestion (one per company and
+    target: a second trigger finds the first one). Without the
+    category-automation feature nothing fires. ``rules``: already loaded ones.
+    """
+    if not service.licence.has(Feature.CATEGORY_AUTOMATION):
+        return AutomationResult(
+            trigger,
+            Decision.NOT_LICENSED,
+            "the licence lacks the category-automation feature",
+            None if company is None else company.id,
+        )
+    uow = command.uow
+    found = stored.load_rules(uow.settings) if rules is None else rules
+    result = decide(found, trigger, company, lists.categories, user_picked=user_picked)
+    if company is None or result.to_category is None:
+        return result
+    if result.decision is Decision.APPLIED:
+        command.apply(_move(service, uow, company, result.to_category, lists))
+    elif result.decision is Decision.SUGGESTED:
+        pending = stored.load_suggestions(uow.settings)
+        for earlier in pending:
+            if (earlier.company_id, earlier.to_category) == (company.id, result.to_category):
+                return attrs.evolve(result, suggestion=earlier)
+        suggestion = Suggestion(
+            stored.next_suggestion_id(uow.settings),
+            company.id,
+            company.category_id,
+            result.to_category,
+            trigger,
+            service.clock.now(),
+            result.why,
+        )
+        stored.save_suggestions(uow.settings, [*pending, suggestion])
+        return attrs.evolve(result, suggestion=suggestion)
+    return result
+
+
+def after_status_set(
+    service: ServiceBase,
+    command: Command,
+    person: Person,
+    changed: bool,
+    category_id: CategoryId | Unchanged | None,
+    lists: engine.Lists,
+    rules: AutomationRules | None = None,
+) -> AutomationResult | None:
+    """What follows a lead status set on ``person`` in the same command: the category
+    the user picked (applied; it wins over the rule), else the rule of
+    "lead status set to X" when the status ``changed``."""
+    uow = command.uow
+    company = None if person.company_id is None else uow.companies.get(person.company_id)
+    if not isinstance(category_id, NotGiven):
+        actor = service._actor()
+        if company is None:
+            outcome = engine.set_person_category(
+                person, lists, category_id, actor, policy=service.policy
+            )
+        else:
+            outcome = engine.change_company_category(
+                company,
+                uow.persons.of_company(company.id),
+                lists,
+                category_id,
+                actor,
+                policy=service.policy,
+            )
+        command.apply(outcome)
+    if not changed or person.lead_status_id is None:
+        return None
+    trigger = Trigger.lead_status_set(person.lead_status_id)
+    return fire_trigger(
+        service,
+        command,
+        trigger,
+        company,
+        lists,
+        user_picked=category_id is not NOT_GIVEN,
+        rules=rules,
+    )

@@ -1,0 +1,298 @@
+"""View layouts (columns, filters, grouping, order) and their saved form per associate.
+
+A :class:`Layout` names columns by key. Given to a view directly it is checked
+strictly: an unknown column, an unlicensed one or a bad filter raises a typed
+error. Loaded from the settings, it is checked leniently: what no longer exists
+(a column the licence lost, a deleted list item in a filter, a column that was
+removed) is dropped, the rest still loads, and every drop is reported as a
+:class:`Dropped`.
+
+>>> from datetime import date
+>>> january = ColumnFilter("person.registered", (date(2026, 1, 1), date(2026, 1, 31)))
+>>> layout = Layout(("person.name", "person.lead_status"), filters=(january,),
+...                 grouping=("person.lead_status",))
+>>> structure_layout(unstructure_layout(layout)) == layout
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+import cattrs
+
+from leadcore.criteria.ast import Operator, Value
+from leadcore.criteria.fields import Entity, ListKind, ValueType
+from leadcore.criteria.json import converter as criteria_converter
+from leadcore.errors import LeadcoreError, ValidationError
+from leadcore.licence import Licence
+from leadcore.model import AssociateId
+from leadcore.ports import Order
+from leadcore.rules import Lists
+from leadcore.views.columns import CellValue, Column, ColumnFilter, UnknownColumnError, catalogue
+
+__all__ = [
+    "CONTACTS_TAB",
+    "FIND_RESULTS",
+    "BadLayoutError",
+    "Dropped",
+    "Layout",
+    "LoadedLayout",
+    "check_layout",
+    "converter",
+    "settings_key",
+    "structure_layout",
+    "unstructure_layout",
+]
+
+CONTACTS_TAB = "contacts_tab"
+"""The name of the contacts tab's layout in the settings."""
+FIND_RESULTS = "find_results"
+"""The name of the Find results' layout in the settings."""
+
+MAX_COLUMNS = 64
+"""Most columns, filters, grouping levels or orders a layout holds (bounds stored input)."""
+
+
+def _tuple_of_str(value: Sequence[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class Layout:
+    """What a view shows: ``columns`` in order, per-column ``filters``, ``grouping``
+    levels (list or owner columns, outermost first) and ``order`` (on column keys).
+
+    >>> Layout(("person.email",)).columns
+    ('person.email',)
+    """
+
+    columns: tuple[str, ...] = attrs.field(converter=_tuple_of_str)
+    filters: tuple[ColumnFilter, ...] = ()
+    grouping: tuple[str, ...] = attrs.field(default=(), converter=_tuple_of_str)
+    order: tuple[Order, ...] = ()
+
+
+DEFAULT_CONTACTS = Layout(
+    (
+        "person.name",
+        "person.email",
+        "person.owner",
+        "person.category",
+        "person.category_group",
+        "person.lead_status",
+        "person.registered",
+        "person.status_changed",
+    )
+)
+DEFAULT_RESULTS = Layout(
+    ("person.name", "company.name", "person.category", "person.lead_status",
+     "person.lead_creation.source")
+)  # fmt: skip
+
+
+@attrs.frozen
+class Dropped:
+    """A part of a saved layout that no longer loads: ``part`` (column, filter,
+    filter item, grouping, order), the column ``key``, the ``item`` for a filter
+    item, and ``reason`` in words."""
+
+    part: str
+    key: str
+    reason: str
+    item: Value = None
+
+
+@attrs.frozen
+class LoadedLayout:
+    """A layout as loaded from the settings, and what was dropped from it."""
+
+    layout: Layout
+    dropped: tuple[Dropped, ...] = ()
+    saved: bool = False
+    """True when the layout came from the settings, False for the view's default."""
+
+
+class BadLayoutError(ValidationError):
+    """A layout names a column it cannot use (unknown, unlicensed, not groupable)."""
+
+
+def settings_key(view: str, associate: AssociateId) -> str:
+    """The settings key of ``view``'s layout for ``associate``.
+
+    >>> settings_key(CONTACTS_TAB, AssociateId(7))
+    'views.contacts_tab/7'
+    """
+    return f"views.{view}/{int(associate)}"
+
+
+def _problem(col: Column | None, licence: Licence) -> str | None:
+    if col is None:
+        return "the column no longer exists"
+    if not col.licensed(licence):
+        missing = ", ".join(sorted(f.value for f in col.features - licence.features))
+        return f"the licence lacks {missing}"
+    return None
+
+
+def _lookup(key: str, entity: Entity) -> Column | None:
+    return catalogue(entity).get(key)
+
+
+def _items_problem(col: Column, value: Value, lists: Lists) -> str | None:
+    if col.value_type is not ValueType.LIST or not isinstance(value, int):
+        return None
+    if col.list_kind is ListKind.CATEGORY_GROUP:
+        return None
+    items = lists.statuses if col.list_kind is ListKind.LEAD_STATUS else lists.categories
+    if value not in items:
+        return "the list item no longer exists"
+    if items.get(value).deleted:
+        return "the list item is deleted"
+    return None
+
+
+def check_layout(
+    layout: Layout, entity: Entity, licence: Licence, lists: Lists, *, strict: bool
+) -> LoadedLayout:
+    """``layout`` checked against the columns of ``entity``, the licence and the lists.
+
+    ``strict``: raise :class:`BadLayoutError` (or the criteria error of a bad
+    filter) for the first problem. Otherwise drop what does not load and report it.
+
+    >>> from leadcore.lists import new_database
+    >>> lists = Lists(*new_database())
+    >>> saved = Layout(("person.name", "person.shoe_size"))
+    >>> loaded = check_layout(saved, Entity.PERSON, Licence.full(), lists, strict=False)
+    >>> loaded.layout.columns, [d.key for d in loaded.dropped]
+    (('person.name',), ['person.shoe_size'])
+    """
+    dropped: list[Dropped] = []
+
+    def usable(part: str, key: str) -> Column | None:
+        col = _lookup(key, entity)
+        problem = _problem(col, licence)
+        if problem is None and part == "grouping" and col is not None and not col.groupable:
+            problem = "only list and owner columns group rows"
+        if problem is None:
+            return col
+        if strict:
+            if col is None:
+                raise UnknownColumnError(key, entity)
+            raise BadLayoutError(
+                f"the {part} column {key!r} cannot be used",
+                why=problem,
+                fix="Choose another column (see leadcore.views.catalogue)",
+                column=key,
+                part=part,
+            )
+        dropped.append(Dropped(part, key, problem))
+        return None
+
+    _check_size(layout)
+    columns = tuple(k for k in dict.fromkeys(layout.columns) if usable("column", k))
+    grouping = tuple(k for k in dict.fromkeys(layout.grouping) if usable("grouping", k))
+    order = tuple(o for o in layout.order if usable("order", o.field))
+    filters: list[ColumnFilter] = []
+    for item in layout.filters:
+        col = usable("filter", item.column)
+        if col is None:
+            continue
+        kept = []
+        for value in item.values:
+            problem = _items_problem(col, value, lists)
+            if problem is None or strict:
+                kept.append(value)
+            else:
+                dropped.append(Dropped("filter item", item.column, problem, value))
+        if item.values and not kept:
+            dropped.append(Dropped("filter", item.column, "none of its items loads"))
+            continue
+        checked = attrs.evolve(item, values=tuple(kept))
+        try:
+            checked.criterion(entity)
+        except LeadcoreError as err:
+            if strict:
+                raise
+            dropped.append(Dropped("filter", item.column, str(err)))
+            continue
+        filters.append(checked)
+    clean = Layout(columns, tuple(filters), grouping, order)
+    return LoadedLayout(clean, tuple(dropped))
+
+
+def _check_size(layout: Layout) -> None:
+    for part in ("columns", "filters", "grouping", "order"):
+        if len(getattr(layout, part)) > MAX_COLUMNS:
+            raise ValidationError(
+                f"a layout with more than {MAX_COLUMNS} {part}",
+                why="a view is bounded to keep every read cheap",
+                fix=f"Keep at most {MAX_COLUMNS} {part}",
+                part=part,
+            )
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = criteria_converter.copy()
+    # tagged as in the criteria's JSON form, so that filter values round-trip
+    conv.register_unstructure_hook(datetime, lambda d: {"datetime": d.isoformat()})
+    conv.register_unstructure_hook(date, lambda d: {"date": d.isoformat()})
+    conv.register_unstructure_hook(Operator, lambda op: op.value)
+    conv.register_structure_hook_func(lambda t: t == CellValue, _structure_cell_value)
+    values = conv.get_structure_hook(tuple[Value, ...])
+    conv.register_structure_hook_func(lambda t: t == Value, lambda d, _: values([d], Value)[0])
+    return conv
+
+
+def _structure_cell_value(data: Any, _: object = None) -> CellValue:
+    if isinstance(data, dict) and len(data) == 1:
+        ((tag, text),) = data.items()
+        if tag == "datetime" and isinstance(text, str):
+            return datetime.fromisoformat(text)
+        if tag == "date" and isinstance(text, str):
+            return date.fromisoformat(text)
+    if data is None or isinstance(data, int | str | bool):
+        return data
+    raise ValueError(f"not a cell value: {data!r}")
+
+
+converter: cattrs.Converter = _make_converter()
+"""The converter of views: layouts round-trip; rows, boards and tabs unstructure to
+JSON-able data (dates and times tagged as in the criteria's JSON form:
+``{"date": "2026-01-05"}``, ``{"datetime": "2026-01-05T09:00:00+00:00"}``)."""
+
+
+def unstructure_layout(layout: Layout) -> dict[str, Any]:
+    """``layout`` as plain JSON-able data (the form saved in the settings)."""
+    data: dict[str, Any] = converter.unstructure(layout)
+    return data
+
+
+def structure_layout(data: object) -> Layout:
+    """A :class:`Layout` from :func:`unstructure_layout`'s data.
+
+    Data of another shape raises :class:`ValidationError` naming the problem.
+
+    >>> structure_layout({"columns": 3})
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: a saved view layout cannot be read: ...
+    """
+    if not isinstance(data, dict):
+        raise ValidationError(
+            "a saved view layout cannot be read",
+            why=f"it is a {type(data).__name__}, not an object",
+            fix="Save the layout again",
+        )
+    try:
+        return converter.structure(data, Layout)
+    except (cattrs.BaseValidationError, ValueError, TypeError) as err:
+        detail = "; ".join(str(e) for e in getattr(err, "exceptions", [err])) or repr(err)
+        raise ValidationError(
+            "a saved view layout cannot be read",
+            why=detail,
+            fix="Save the layout again",
+        ) from None
