@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import get_args
 
 from leadcore._collector import collector_paused
 from leadcore.criteria.ast import Period
@@ -84,6 +85,7 @@ class DashboardsArea(ServiceBase):
         filters: DashboardFilter,
         since_previous: bool,
         persons_of: Callable[[History, datetime], Iterable[PersonId]] | None = None,
+        language: str = "en",
     ) -> tuple[History, StoredLists, datetime, dict[PersonId, Person]]:
         """Check licence and arguments, then read the entries a tile needs.
 
@@ -98,6 +100,13 @@ class DashboardsArea(ServiceBase):
                 f"{operation} needs a ReportPeriod",
                 why=f"got {type(period).__name__}",
                 fix="Pass leadcore.views.ReportPeriod(start, end, tz)",
+            )
+        if language not in get_args(Language):
+            raise ValidationError(
+                f"{operation} cannot show labels in {language!r}",
+                why="labels come in English and Danish",
+                fix="Pass language='en' or language='da'",
+                language=language,
             )
         if not isinstance(filters, DashboardFilter):
             raise ValidationError(
@@ -139,7 +148,7 @@ class DashboardsArea(ServiceBase):
         ([('Open', 1, 1), ('Contacting', 0, 0)], 1)
         """
         history, lists, now, _ = self._dashboard_read(
-            "the persons-per-status tile", period, filters, False
+            "the persons-per-status tile", period, filters, False, language=language
         )
         with collector_paused():  # many short-lived, acyclic objects
             return status_counts(history, lists.statuses, period, now, language)
@@ -177,7 +186,9 @@ class DashboardsArea(ServiceBase):
                 fix="Pass lead-status keys in funnel order, e.g. ('open', 'contacting')",
                 stages=keys,
             )
-        history, lists, now, _ = self._dashboard_read("the funnel tile", period, filters, True)
+        history, lists, now, _ = self._dashboard_read(
+            "the funnel tile", period, filters, True, language=language
+        )
         ids: list[LeadStatusId] = [lists.statuses.by_key(key).id for key in keys]
         with collector_paused():  # many short-lived, acyclic objects
             return funnel(history, lists.statuses, ids, period, now, language)
@@ -250,7 +261,7 @@ class DashboardsArea(ServiceBase):
         ('Open', datetime.timedelta(days=2))
         """
         history, lists, now, _ = self._dashboard_read(
-            "the time-in-status tile", period, filters, False
+            "the time-in-status tile", period, filters, False, language=language
         )
         with collector_paused():  # many short-lived, acyclic objects
             return time_in_status(history, lists.statuses, period, now, language)
@@ -283,7 +294,9 @@ class DashboardsArea(ServiceBase):
         """
         days = _check_int(older_than_days, "older_than_days", 0, MAX_AGE_DAYS)
         limit = _check_int(persons_limit, "persons_limit", 0, MAX_PERSONS_LISTED)
-        history, lists, now, _ = self._dashboard_read("the ageing tile", period, filters, False)
+        history, lists, now, _ = self._dashboard_read(
+            "the ageing tile", period, filters, False, language=language
+        )
         with collector_paused():  # many short-lived, acyclic objects
             return ageing(
                 history, lists.statuses, period, now, timedelta(days=days), limit, language
