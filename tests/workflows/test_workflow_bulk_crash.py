@@ -76,7 +76,8 @@ def _start(path: Path, stop_file: Path, mode: str = "free") -> subprocess.Popen[
 def _kill(child: subprocess.Popen[str]) -> list[str]:
     child.send_signal(signal.SIGKILL)
     assert child.stdout is not None
-    lines = child.stdout.read().splitlines()
+    # The kill can cut the child's last line short: only whole lines count.
+    lines = child.stdout.read().split("\n")[:-1]
     child.wait()
     return lines
 
