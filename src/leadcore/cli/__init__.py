@@ -15,10 +15,14 @@ leadcore never imports this package.
 
 from __future__ import annotations
 
-from leadcore.cli import data, demo, records, views, workflows
-from leadcore.cli._app import leadcore, open_service
+# Importing the command modules registers their subcommands on the group.
+from leadcore.cli import data, demo, records, views, workflows  # noqa: F401
+from leadcore.cli._app import leadcore as leadcore  # the click group (for tests, embedding)
+from leadcore.cli._app import open_service
 
-__all__ = ["data", "demo", "leadcore", "main", "open_service", "records", "views", "workflows"]
+# The subcommands live in data, demo, records, views and workflows (importing them
+# registers them on the group); docs/cli.md is their reference, `--help` their text.
+__all__ = ["main", "open_service"]
 
 
 def main() -> None:

@@ -53,7 +53,7 @@ from leadcore.rules import Lists
 from leadcore.service import LeadService
 from leadcore.workflows import Distribute
 
-__all__ = ["export", "import_", "init"]
+__all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
 
 
 @leadcore.command(short_help="Create a new data file.")

@@ -14,7 +14,7 @@ import click
 from leadcore.cli._app import leadcore
 from leadcore.cli._walk import walk
 
-__all__ = ["demo"]
+__all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
 
 
 @leadcore.command(short_help="The seed page's story on a sample.")

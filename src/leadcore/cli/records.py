@@ -25,7 +25,7 @@ from leadcore.ports import Order, Page
 from leadcore.rules import Lists
 from leadcore.service import LeadService
 
-__all__ = ["associate", "find", "set_status"]
+__all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
 
 _FIND_HELP = """Find persons (or, with --companies, companies) matching CRITERIA.
 

@@ -51,7 +51,7 @@ from leadcore.workflows import (
     SetOwner,
 )
 
-__all__ = ["EXIT_STOPPED", "bulk", "distribute"]
+__all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
 
 EXIT_STOPPED = 130
 """Exit status of an apply stopped with Ctrl-C (after its log is printed)."""

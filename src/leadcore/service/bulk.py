@@ -4,7 +4,8 @@ An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 ``from leadcore import LeadService``. The values (scope, changes, preview, log)
 are in :mod:`leadcore.workflows.bulk`; docs/workflows.md describes the whole.
 
-Both :meth:`preview_bulk` and :meth:`apply_bulk` run the same code record by
+Both :meth:`~leadcore.service.LeadService.preview_bulk` and
+:meth:`~leadcore.service.LeadService.apply_bulk` run the same code record by
 record, in the same batches, through the same rules and transition policy;
 the preview never commits. Apply commits each batch as one unit of work, so
 after a stop, a failure or a crash exactly the whole batches in the log stand.

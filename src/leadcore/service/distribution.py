@@ -4,7 +4,8 @@ An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
 ``from leadcore import LeadService``. The pool and the round robin are in
 :mod:`leadcore.workflows.distribution`; the associate who got the last record is
 stored in the settings, so the next distribution continues after them.
-Distribution runs on demand (:meth:`distribute_owners`, a bulk update of the
+Distribution runs on demand
+(:meth:`~leadcore.service.LeadService.distribute_owners`, a bulk update of the
 owner), as a bulk change (:class:`leadcore.workflows.DistributeOwners`) and on
 import (``import_records(..., distribute=...)``).
 """

@@ -58,7 +58,7 @@ class ImportsArea(ServiceBase):
         imports nothing. Ids of refused rows are not handed out again.
         ``distribute`` (R11) hands the imported companies and persons whose row
         names no owner to its available associates, round robin in the same
-        unit of work (see :meth:`distribute_owners`).
+        unit of work (see :meth:`~leadcore.service.LeadService.distribute_owners`).
 
         >>> from leadcore.importing import CompanyRow, PersonRow
         >>> service = LeadService.in_memory()

@@ -353,8 +353,8 @@ class RecordsArea(ServiceBase):
         Needs the lead-status feature. Setting the status the person already
         has changes and records nothing. A changed status fires the category
         automation rule of "lead status set to X" (R9, see
-        :meth:`add_automation_rule`); ``category_id``, a category the user picks
-        in the same change, moves the company (or a person without company)
+        :meth:`~leadcore.service.LeadService.add_automation_rule`); ``category_id``, a
+        category the user picks in the same change, moves the company (or a person without company)
         there after the status is set and wins over the rule.
 
         >>> service = LeadService.in_memory()

@@ -596,7 +596,8 @@ class ViewsArea(ServiceBase):
         company is refused with :class:`leadcore.errors.InheritedCategoryError`,
         R3). ``company.category``: :meth:`change_company_category` of the card's
         company (a person's card moves its whole company). ``person.owner`` and
-        ``company.owner``: :meth:`edit_person` / :meth:`edit_company`. ``entity`` says
+        ``company.owner``: :meth:`~leadcore.service.LeadService.edit_person` /
+        :meth:`~leadcore.service.LeadService.edit_company`. ``entity`` says
         whether ``record_id`` is a person (the default) or a company. Group
         columns cannot be moved to. A refused move raises the command's typed
         error and changes nothing. Needs the board feature.

@@ -44,9 +44,13 @@ __all__ = [
 ]
 
 RULES = "workflows.automation.rules"
+"""The settings key of the automation rules."""
 SUGGESTIONS = "workflows.automation.suggestions"
+"""The settings key of the pending automation suggestions (confirmation mode)."""
 NEXT_SUGGESTION = "workflows.automation.next_suggestion"
+"""The settings key of the next suggestion id."""
 LAST_ASSIGNED = "workflows.distribution.last"
+"""The settings key of the associate the last distribution handed a record to."""
 
 T = TypeVar("T")
 
