@@ -76,7 +76,7 @@ NAMING = {
 }
 
 metadata = MetaData(naming_convention=NAMING)
-"""Every table of leadcore's SQL schema (create them with :func:`leadcore.adapters.sql.upgrade_schema`)."""
+"""Every table of leadcore's SQL schema (see :func:`leadcore.adapters.sql.upgrade_schema`)."""
 
 
 class UtcDateTime(TypeDecorator[datetime]):
