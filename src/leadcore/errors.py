@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CompanyHasPersons",
+    "ConcurrentChangeError",
     "ConflictError",
     "CsvReadError",
     "DeletedItemError",
@@ -249,3 +250,19 @@ class CsvReadError(ValidationError):
     def __init__(self, what: str, *, line: int, why: str = "", fix: str = "", **context: Any):
         self.line = line
         super().__init__(f"line {line}: {what}", why=why, fix=fix, line=line, **context)
+
+
+class ConcurrentChangeError(ConflictError):
+    """The database refused a unit of work's commit because another unit committed a
+    conflicting change at the same time (a serialization failure, a deadlock, or a
+    row another unit inserted or deleted meanwhile). Nothing of the unit was written."""
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        LeadcoreError.__init__(
+            self,
+            "another unit of work committed a conflicting change first",
+            why=f"the database refused this commit ({detail})",
+            fix="Nothing was written: run the command again (it reloads what it needs)",
+            detail=detail,
+            **context,
+        )
