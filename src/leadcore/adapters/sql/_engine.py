@@ -70,7 +70,7 @@ def make_engine(target: str | os.PathLike[str] | URL | Engine) -> Engine:
     elif isinstance(target, str) and "://" in target:
         try:
             url = make_url(target)
-        except ArgumentError as error:
+        except (ArgumentError, ValueError) as error:
             raise ValidationError(
                 f"bad database URL {target!r}",
                 why=str(error),
