@@ -3,8 +3,8 @@ every row, times round-trip in UTC, and bad targets are refused."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -89,7 +89,8 @@ def test_an_upgrade_from_the_first_revision_keeps_every_row(fresh_engine: Engine
     assert current_revision(fresh_engine) == FIRST
     _fill(fresh_engine)
     before = _dump(fresh_engine)
-    assert len(before["persons"]) == 2 and len(before["history"]) >= 2
+    assert len(before["persons"]) == 2
+    assert len(before["history"]) >= 2
     upgrade_schema(fresh_engine)
     assert current_revision(fresh_engine) == head_revision()
     assert _dump(fresh_engine) == before
@@ -106,8 +107,10 @@ def test_times_are_stored_in_utc_and_come_back_aware(fresh_engine: Engine) -> No
         connection.execute(insert(history), [row])
         back = connection.execute(select(history.c.at)).scalar_one()
         connection.rollback()
-    assert back == at and back.tzinfo == UTC
-    assert back.hour == 4 and back.microsecond == 999_999
+    assert back == at
+    assert back.tzinfo == UTC
+    assert back.hour == 4
+    assert back.microsecond == 999_999
 
 
 def test_a_naive_time_is_refused() -> None:
@@ -130,4 +133,5 @@ def test_a_sqlite_path_and_url_open_the_same_file(tmp_path: Path) -> None:
     for target in (str(file), f"sqlite:///{file}"):
         with LeadService.sql(target) as service:
             assert [c.name for c in service.find_companies()] == ["Acme"]
-    assert "persons" in metadata.tables and persons.c.company_id.foreign_keys
+    assert "persons" in metadata.tables
+    assert persons.c.company_id.foreign_keys

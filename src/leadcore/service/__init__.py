@@ -212,7 +212,10 @@ class LeadService(ReadingArea, ListsArea, RecordsArea, AssociatesArea, Selection
 
     @classmethod
     def sqlite(
-        cls, path: str | os.PathLike[str], database: Literal["new", "existing"] = "new", **options: Any
+        cls,
+        path: str | os.PathLike[str],
+        database: Literal["new", "existing"] = "new",
+        **options: Any,
     ) -> LeadService:
         """:meth:`sql` on the SQLite file ``path`` (or ``":memory:"``).
 
