@@ -14,13 +14,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+
+import pytest
+from sql_fixtures import Schemas, postgres_schemas
 
 from leadcore.history import HistoryKind, replay
 from leadcore.service import LeadService
-
-if TYPE_CHECKING:
-    from tests.adapters.conftest import Schemas
 
 _CHILD = """
 import sys
@@ -71,6 +71,13 @@ def _race(url: str, command: str, record: int, value: int, second: object) -> li
         outcome = child.stdout.readline().split()
     assert child.returncode == 0
     return outcome
+
+
+@pytest.fixture
+def pg_schemas() -> Iterator[Schemas]:
+    """Fresh schemas on the PostgreSQL test server."""
+    with postgres_schemas() as schemas:
+        yield schemas
 
 
 def test_a_person_added_while_its_company_moves_is_refused_not_left_wrong(

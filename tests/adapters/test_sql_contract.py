@@ -8,17 +8,13 @@ they are skipped with the reason; with ``CI=true`` they fail instead.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
-from tests.adapters.conftest import fewer_examples
+from sql_fixtures import Schemas, fewer_examples, postgres_schemas
 
 from leadcore.adapters.sql import SqlStore
 from leadcore.ports import StoredLists
 from leadcore.testing.contract import AdapterContract, UnitOfWorkFactory
-
-if TYPE_CHECKING:
-    from tests.adapters.conftest import Schemas
 
 
 @fewer_examples
@@ -43,12 +39,13 @@ class TestPostgresAdapter(AdapterContract):
     """Every contract of :mod:`leadcore.testing.contract`, on PostgreSQL, a schema per store."""
 
     @pytest.fixture(autouse=True)
-    def _stores(self, pg_schemas: Schemas) -> Iterator[None]:
+    def _stores(self) -> Iterator[None]:
         self.stores: list[SqlStore] = []
-        self.schemas = pg_schemas
-        yield
-        for store in self.stores:
-            store.close()
+        with postgres_schemas() as schemas:
+            self.schemas: Schemas = schemas
+            yield
+            for store in self.stores:
+                store.close()
 
     def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
         store = SqlStore.open(self.schemas.new_engine(), lists=lists)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sql_fixtures import postgres_schemas
 from sqlalchemy import Engine, insert, select
 
 from leadcore.adapters.sql import SqlStore, make_engine, metadata, upgrade_schema
@@ -19,9 +20,6 @@ from leadcore.adapters.sql._schema import UtcDateTime, history, persons
 from leadcore.errors import ValidationError
 from leadcore.model import AssociateId
 from leadcore.service import LeadService
-
-if TYPE_CHECKING:
-    from tests.adapters.conftest import Schemas
 
 FIRST = "0001"
 """The first revision of leadcore's schema."""
@@ -67,8 +65,8 @@ def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Eng
         yield engine
         engine.dispose()
         return
-    schemas: Schemas = request.getfixturevalue("pg_schemas")
-    yield schemas.new_engine()
+    with postgres_schemas() as schemas:
+        yield schemas.new_engine()
 
 
 def test_the_migrations_build_exactly_the_metadata(fresh_engine: Engine) -> None:

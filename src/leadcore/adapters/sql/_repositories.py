@@ -148,7 +148,7 @@ class Companies:
             raise NotFoundError("company", company.id)
         if current.version != company.version:
             raise ConflictError("company", company.id, company.version, current.version)
-        left = self._uow.persons.of_company(company.id)
+        left = self._uow.person_rows.of_company(company.id)
         if left:
             raise CompanyHasPersons(company.id, len(left))
         pending = self._uow.pending
@@ -240,7 +240,7 @@ class Persons:
         return stored
 
     def _require_company(self, company_id: CompanyId | None) -> None:
-        if company_id is not None and self._uow.companies.current(company_id) is None:
+        if company_id is not None and self._uow.company_rows.current(company_id) is None:
             raise NotFoundError("company", company_id)
 
     def save(self, person: Person) -> Person:
@@ -270,7 +270,7 @@ class Persons:
         moved = {p.company_id for p in batch if p.company_id != currents[p.id].company_id}
         moved.discard(None)
         if moved:
-            known = self._uow.companies.current_many(c for c in moved if c is not None)
+            known = self._uow.company_rows.current_many(c for c in moved if c is not None)
             for company_id in sorted(c for c in moved if c is not None):
                 if company_id not in known:
                     raise NotFoundError("company", company_id)
@@ -408,7 +408,7 @@ class _Keyed(Generic[K, V]):
         existing = self._current(item.id)
         if existing is not None:
             raise ConflictError(self.kind, item.id, 0, existing.version)
-        stored: V = attrs.evolve(item, version=1)  # type: ignore[misc]
+        stored: V = attrs.evolve(item, version=1)
         self._overlay()[item.id] = stored
         self._uow.pending.new[self.kind].add(item.id)
         self._uow.changed()
@@ -421,7 +421,7 @@ class _Keyed(Generic[K, V]):
             raise NotFoundError(self.kind, item.id)
         if current.version != item.version:
             raise ConflictError(self.kind, item.id, item.version, current.version)
-        stored: V = attrs.evolve(item, version=current.version + 1)  # type: ignore[misc]
+        stored: V = attrs.evolve(item, version=current.version + 1)
         self._overlay()[item.id] = stored
         self._uow.changed()
         return stored

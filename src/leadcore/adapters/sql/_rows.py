@@ -283,5 +283,5 @@ def selection_document(selection: Selection) -> str:
 
 def selection_from_document(text: str) -> Selection:
     """The selection stored as ``text``."""
-    selection: Selection = file_converter.structure(json.loads(text), Selection)
+    selection: Selection = file_converter.structure(json.loads(text), Selection)  # type: ignore[arg-type]
     return selection

@@ -68,7 +68,17 @@ from leadcore.errors import (
 from leadcore.history import HistoryEntry
 from leadcore.lists import new_database
 from leadcore.model import Associate, Company, Person
-from leadcore.ports import Clock, StoredLists
+from leadcore.ports import (
+    AssociateRepository,
+    Clock,
+    CompanyRepository,
+    HistoryRepository,
+    ListRepository,
+    PersonRepository,
+    SelectionRepository,
+    SettingsRepository,
+    StoredLists,
+)
 from leadcore.selections import Selection
 
 __all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork"]
@@ -309,13 +319,17 @@ class SqlUnitOfWork:
         self.deleted: dict[str, set[int]] = {"company": set(), "person": set()}
         """Ids deleted in this unit (they cannot be added again in it)."""
         self._entered = 0
-        self.companies = _repositories.Companies(self)
-        self.persons = _repositories.Persons(self)
-        self.lists = _repositories.Lists(self)
-        self.selections = _repositories.Selections(self)
-        self.history = _repositories.History(self)
-        self.settings = _repositories.Settings(self)
-        self.associates = _repositories.Associates(self)
+        self.company_rows = _repositories.Companies(self)
+        """The companies with the merged reads the other repositories use."""
+        self.person_rows = _repositories.Persons(self)
+        """The persons with the merged reads the other repositories use."""
+        self.companies: CompanyRepository = self.company_rows
+        self.persons: PersonRepository = self.person_rows
+        self.lists: ListRepository = _repositories.Lists(self)
+        self.selections: SelectionRepository = _repositories.Selections(self)
+        self.history: HistoryRepository = _repositories.History(self)
+        self.settings: SettingsRepository = _repositories.Settings(self)
+        self.associates: AssociateRepository = _repositories.Associates(self)
 
     @property
     def store(self) -> SqlStore:
@@ -437,7 +451,7 @@ class SqlUnitOfWork:
             cats = connection.execute(select(categories).order_by(categories.c.position))
             stats = connection.execute(select(lead_statuses).order_by(lead_statuses.c.position))
             made = lists_from_rows(
-                [r._mapping for r in cats], [r._mapping for r in stats], default_id
+                [dict(r._mapping) for r in cats], [dict(r._mapping) for r in stats], default_id
             )
             return StoredLists(*made, version=version)
 

@@ -1,7 +1,9 @@
-"""Fixtures of the SQL adapter's tests: the PostgreSQL test server and fresh schemas on it."""
+"""Shared by the SQL adapter's tests: the PostgreSQL test server, fresh schemas on it, and
+fewer examples for the conformance kit's property tests."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -87,10 +89,10 @@ class Schemas:
         admin.dispose()
 
 
-@pytest.fixture
-def pg_schemas() -> Iterator[Schemas]:
-    """Fresh schemas on the PostgreSQL test server, dropped after the test (skips where the
-    server is unreachable; fails instead with CI=true)."""
+@contextlib.contextmanager
+def postgres_schemas() -> Iterator[Schemas]:
+    """Fresh schemas on the PostgreSQL test server, dropped at the end (skips the test where
+    the server is unreachable; fails it instead with CI=true)."""
     require_postgres()
     schemas = Schemas()
     try:
