@@ -37,6 +37,7 @@ __all__ = [
     "RuleViolation",
     "TransitionRefused",
     "ValidationError",
+    "UntranslatableCriterion",
 ]
 
 
@@ -249,3 +250,15 @@ class CsvReadError(ValidationError):
     def __init__(self, what: str, *, line: int, why: str = "", fix: str = "", **context: Any):
         self.line = line
         super().__init__(f"line {line}: {what}", why=why, fix=fix, line=line, **context)
+
+
+class UntranslatableCriterion(ValidationError):
+    """The SQL adapter cannot translate a criterion so that it answers exactly as in memory.
+
+    It is refused rather than answered differently (or with a part dropped); the
+    message says which part and what to change.
+
+    >>> err = UntranslatableCriterion("text holding NUL", why="SQL stops at NUL", fix="Remove it")
+    >>> isinstance(err, ValidationError), str(err)
+    (True, 'text holding NUL: SQL stops at NUL. Remove it')
+    """
