@@ -50,6 +50,7 @@ from typing import Any
 
 import attrs
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     Integer,
     String,
@@ -62,6 +63,7 @@ from sqlalchemy import (
     not_,
     or_,
     true,
+    type_coerce,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -193,19 +195,24 @@ def group_code(category: ColumnElement[Any], env: Environment) -> ColumnElement[
     return case(*whens, else_=literal(None, Integer()))
 
 
+def _wide(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """An integer column compared as BIGINT, so that any 64-bit bound binds (ids are 64-bit)."""
+    return type_coerce(column, BigInteger()) if isinstance(column.type, Integer) else column
+
+
 def _reach(spec: Field, entity: Entity, tables: SqlTables) -> ColumnElement[Any]:
     persons, companies = tables.persons, tables.companies
     if spec.reach is Reach.PERSON_ATTR:
-        return persons.c[_column(spec)]
+        return _wide(persons.c[_column(spec)])
     if spec.reach is Reach.COMPANY_ATTR:
-        return companies.c[_column(spec)]
+        return _wide(companies.c[_column(spec)])
     if spec.reach is Reach.EFFECTIVE_CATEGORY or spec.reach is Reach.EFFECTIVE_GROUP:
         return case(
-            (persons.c.company_id.is_(None), persons.c.own_category_id),
-            else_=companies.c.category_id,
+            (persons.c.company_id.is_(None), _wide(persons.c.own_category_id)),
+            else_=_wide(companies.c.category_id),
         )
     if spec.reach is Reach.COMPANY_GROUP:
-        return companies.c.category_id
+        return _wide(companies.c.category_id)
     if spec.reach is Reach.HAS_COMPANY:
         return persons.c.company_id.is_not(None)
     raise AssertionError(f"unknown reach {spec.reach}")  # pragma: no cover
