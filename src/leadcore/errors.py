@@ -37,6 +37,7 @@ __all__ = [
     "ReadOnlyError",
     "RuleViolation",
     "TransitionRefused",
+    "UntranslatableCriterion",
     "ValidationError",
 ]
 
@@ -266,3 +267,15 @@ class ConcurrentChangeError(ConflictError):
             detail=detail,
             **context,
         )
+
+
+class UntranslatableCriterion(ValidationError):
+    """The SQL adapter cannot translate a criterion so that it answers exactly as in memory.
+
+    It is refused rather than answered differently (or with a part dropped); the
+    message says which part and what to change.
+
+    >>> err = UntranslatableCriterion("text holding NUL", why="SQL stops at NUL", fix="Remove it")
+    >>> isinstance(err, ValidationError), str(err)
+    (True, 'text holding NUL: SQL stops at NUL. Remove it')
+    """

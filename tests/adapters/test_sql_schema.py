@@ -17,12 +17,14 @@ from sqlalchemy import Engine, insert, select
 from leadcore.adapters.sql import SqlStore, make_engine, metadata, upgrade_schema
 from leadcore.adapters.sql._engine import VERSION_TABLE, current_revision, head_revision
 from leadcore.adapters.sql._schema import UtcDateTime, history, persons
+from leadcore.criteria.build import condition
 from leadcore.errors import ValidationError
 from leadcore.model import AssociateId
+from leadcore.ports import Query
 from leadcore.service import LeadService
 
 FIRST = "0001"
-"""The first revision of leadcore's schema."""
+"""The first revision of leadcore's schema (0002 adds the casefold function on PostgreSQL)."""
 
 
 def _diff(engine: Engine) -> list[Any]:
@@ -94,6 +96,9 @@ def test_an_upgrade_from_the_first_revision_keeps_every_row(fresh_engine: Engine
     assert _dump(fresh_engine) == before
     upgrade_schema(fresh_engine)  # up to date: nothing changes
     assert _dump(fresh_engine) == before
+    with SqlStore(fresh_engine).unit_of_work() as uow:  # text criteria need revision 0002
+        found = uow.persons.find(Query(condition("person.last_name", "contains", "ASH")))
+        assert [p.first_name for p in found] == ["Ann"]
 
 
 def test_times_are_stored_in_utc_and_come_back_aware(fresh_engine: Engine) -> None:

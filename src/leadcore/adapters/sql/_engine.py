@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.pool import NullPool
 
+from leadcore.adapters.sql._casefold import postgres_casefold_ddl, register_sqlite_casefold
 from leadcore.adapters.sql._schema import metadata
 from leadcore.errors import ValidationError
 
@@ -170,6 +171,7 @@ def prepare_engine(engine: Engine) -> Engine:
         cursor.execute(f"PRAGMA synchronous={'OFF' if engine in _private else 'FULL'}")
         cursor.execute(f"PRAGMA busy_timeout={_BUSY_MS}")
         cursor.close()
+        register_sqlite_casefold(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
@@ -204,7 +206,7 @@ def head_revision() -> str:
     """The newest revision of the migrations shipped in the package.
 
     >>> head_revision()
-    '0001'
+    '0002'
     """
     global _head
     if _head is None:
@@ -250,6 +252,8 @@ def upgrade_schema(target: str | os.PathLike[str] | URL | Engine, revision: str 
         }
         if fresh:  # the head's schema in one step (tests prove it equals the migrations')
             metadata.create_all(connection)
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(postgres_casefold_ddl())
             command.stamp(config, "head")
         else:
             command.upgrade(config, revision)
