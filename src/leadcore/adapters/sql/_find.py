@@ -8,12 +8,19 @@ changes (:meth:`SqlUnitOfWork.query_connection` writes them first).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
 
 from leadcore.adapters.sql import _query
 from leadcore.adapters.sql._rows import converter
+from leadcore.adapters.sql._schema import history
+from leadcore.adapters.sql._schema import persons as persons_table
 from leadcore.criteria.evaluate import Environment
-from leadcore.model import Company, Person
+from leadcore.history import HistoryEntry
+from leadcore.model import Company, Person, PersonId
 from leadcore.ports import GroupedCounts, Query
 
 if TYPE_CHECKING:
@@ -29,6 +36,7 @@ __all__ = [
     "find_companies",
     "find_persons",
     "find_persons_with_companies",
+    "history_between",
 ]
 
 _LABEL = _query.COMPANY_LABEL
@@ -108,3 +116,27 @@ def count_companies_by(
     connection, env = _start(uow, query)
     statement = _query.count_companies_by(query, env, field_key, visible_only)
     return _query.grouped_counts(connection.execute(statement), field_key, uow.lists.load())
+
+
+def history_between(
+    uow: SqlUnitOfWork, start: datetime | None, end: datetime | None, persons: Query | None
+) -> Mapping[PersonId, Sequence[HistoryEntry]]:
+    """The history entries in ``[start, end)`` per person (see ``HistoryRepository.between``)."""
+    statement = select(history)
+    if start is not None:
+        statement = statement.where(history.c.at >= start)
+    if end is not None:
+        statement = statement.where(history.c.at < end)
+    if persons is not None:
+        connection, env = _start(uow, persons)
+        matching = _query.select_persons(Query(persons.criteria), env)
+        ids = matching.with_only_columns(persons_table.c.id).order_by(None)
+        statement = statement.where(history.c.person_id.in_(ids))
+    else:
+        connection = uow.query_connection()
+    statement = statement.order_by(history.c.person_id, history.c.at, history.c.seq)
+    found: dict[PersonId, list[HistoryEntry]] = {}
+    for row in connection.execute(statement):
+        entry = converter.structure(row._mapping, HistoryEntry)
+        found.setdefault(entry.person_id, []).append(entry)
+    return {person: tuple(entries) for person, entries in found.items()}

@@ -9,7 +9,8 @@ unit already writes through its transaction).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
@@ -502,6 +503,17 @@ class History:
         found = [converter.structure(row._mapping, HistoryEntry) for row in rows]
         found.extend(self._uow.pending.history)
         return iter(found)
+
+    def between(
+        self,
+        start: datetime | None,
+        end: datetime | None,
+        persons: Query | None = None,
+    ) -> Mapping[PersonId, Sequence[HistoryEntry]]:
+        """The entries with ``start <= at < end`` (``None``: unbounded), per person, oldest
+        first (equal ``at``: append order); with ``persons`` only those of the stored persons
+        matching its criteria. One statement: the range and the criteria pushed down."""
+        return _find.history_between(self._uow, start, end, persons)
 
     def __len__(self) -> int:
         """How many entries there are, this unit's own included."""
