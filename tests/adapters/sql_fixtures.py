@@ -4,6 +4,7 @@ fewer examples for the conformance kit's property tests."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 from collections.abc import Iterator
@@ -109,6 +110,15 @@ budget (the in-memory run and the differential tests explore the data at length)
 C = TypeVar("C", bound=type)
 
 
+def _plain(inner: Any) -> Any:
+    """``inner`` without the settings a test may have put on it under ``@given``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return inner(*args, **kwargs)
+
+    return functools.update_wrapper(call, inner, updated=())
+
+
 def fewer_examples(cls: C, examples: int = SQL_EXAMPLES) -> C:
     """Rebuild every inherited hypothesis test of ``cls`` with at most ``examples`` examples."""
     for name in dir(cls):
@@ -117,7 +127,7 @@ def fewer_examples(cls: C, examples: int = SQL_EXAMPLES) -> C:
         if not name.startswith("test_") or found is None:
             continue
         base = test._hypothesis_internal_use_settings
-        rebuilt = given(**found._given_kwargs)(found.inner_test)
+        rebuilt = given(**found._given_kwargs)(_plain(found.inner_test))
         limit = min(examples, base.max_examples)
         setattr(cls, name, settings(base, max_examples=limit)(rebuilt))
     return cls

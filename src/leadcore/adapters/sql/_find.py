@@ -139,4 +139,4 @@ def history_between(
     for row in connection.execute(statement):
         entry = converter.structure(row._mapping, HistoryEntry)
         found.setdefault(entry.person_id, []).append(entry)
-    return {person: tuple(entries) for person, entries in found.items()}
+    return dict(found)
