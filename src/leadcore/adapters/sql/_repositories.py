@@ -17,6 +17,7 @@ import attrs
 from sqlalchemy import Table, func, select
 
 from leadcore.adapters._memory_file import _kind_of
+from leadcore.adapters._memory_versions import _bump
 from leadcore.adapters.sql import _find
 from leadcore.adapters.sql._rows import converter, selection_from_document
 from leadcore.adapters.sql._schema import associates, companies, history, persons, selections
@@ -71,18 +72,37 @@ def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
 def _load(
     uow: SqlUnitOfWork, kind: str, table: Table, ids: Sequence[int], make: Callable[[Any], R]
 ) -> dict[int, R]:
-    """The stored records of ``ids`` by id, their versions noted for the commit."""
+    """The stored records of ``ids`` by id, their versions noted for the commit.
+
+    Before the unit writes, records read once are kept (the commit checks their
+    versions anyway), and ids above the highest stored one are known absent
+    without a lookup (a new id from the generator costs no query).
+    """
     found: dict[int, R] = {}
+    cache: dict[int, Any] | None = uow.read_cache(kind)
+    ceiling = uow.highest_id(kind, table)
+    wanted: list[int] = []
+    for record_id in ids:
+        if cache is not None and record_id in cache:
+            cached = cache[record_id]
+            if cached is not None:
+                found[record_id] = cached
+        elif ceiling is None or record_id <= ceiling:
+            wanted.append(record_id)
+    if not wanted:
+        return found
     connection = uow.connection()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
         for row in connection.execute(select(table).where(table.c.id.in_(chunk))):
             mapping = row._mapping
             found[mapping["id"]] = make(mapping)
             uow.note(kind, mapping["id"], mapping["version"])
-    for record_id in ids:
+    for record_id in wanted:
         if record_id not in found:
             uow.note(kind, record_id, 0)
+        if cache is not None:
+            cache[record_id] = found.get(record_id)
     return found
 
 
@@ -124,7 +144,7 @@ class Companies:
             raise ConflictError("company", company.id, 0, existing.version)
         if company.id in self._uow.deleted["company"]:
             raise _deleted_in_unit("company", company.id)
-        stored = attrs.evolve(company, version=1)
+        stored = _bump(company, 1)
         self._uow.pending.companies[company.id] = stored
         self._uow.pending.new["company"].add(company.id)
         self._uow.changed()
@@ -137,7 +157,7 @@ class Companies:
             raise NotFoundError("company", company.id)
         if current.version != company.version:
             raise ConflictError("company", company.id, company.version, current.version)
-        stored = attrs.evolve(company, version=current.version + 1)
+        stored = _bump(company, current.version + 1)
         self._uow.pending.companies[company.id] = stored
         self._uow.changed()
         return stored
@@ -234,7 +254,7 @@ class Persons:
         if person.id in self._uow.deleted["person"]:
             raise _deleted_in_unit("person", person.id)
         self._require_company(person.company_id)
-        stored = attrs.evolve(person, version=1)
+        stored = _bump(person, 1)
         self._uow.pending.persons[person.id] = stored
         self._uow.pending.new["person"].add(person.id)
         self._uow.changed()
@@ -275,7 +295,7 @@ class Persons:
             for company_id in sorted(c for c in moved if c is not None):
                 if company_id not in known:
                     raise NotFoundError("company", company_id)
-        stored = [attrs.evolve(p, version=currents[p.id].version + 1) for p in batch]
+        stored = [_bump(p, currents[p.id].version + 1) for p in batch]
         pending = self._uow.pending.persons
         for person in stored:
             pending[person.id] = person
@@ -409,7 +429,7 @@ class _Keyed(Generic[K, V]):
         existing = self._current(item.id)
         if existing is not None:
             raise ConflictError(self.kind, item.id, 0, existing.version)
-        stored: V = attrs.evolve(item, version=1)
+        stored: V = _bump(item, 1)
         self._overlay()[item.id] = stored
         self._uow.pending.new[self.kind].add(item.id)
         self._uow.changed()
@@ -422,7 +442,7 @@ class _Keyed(Generic[K, V]):
             raise NotFoundError(self.kind, item.id)
         if current.version != item.version:
             raise ConflictError(self.kind, item.id, item.version, current.version)
-        stored: V = attrs.evolve(item, version=current.version + 1)
+        stored: V = _bump(item, current.version + 1)
         self._overlay()[item.id] = stored
         self._uow.changed()
         return stored

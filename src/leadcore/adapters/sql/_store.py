@@ -316,6 +316,10 @@ class SqlUnitOfWork:
         """The version of each record as first read from the database (0: absent)."""
         self._members: dict[int, tuple[tuple[int, int], ...]] = {}
         """The (id, version) of each listed company's persons, as read from the database."""
+        self._cache: dict[str, dict[int, Any]] = {kind: {} for kind in TABLES}
+        """Records read before the unit writes, by kind and id (``None``: not stored)."""
+        self._highest: dict[str, int] = {}
+        """The highest stored id per kind, read once before the unit writes."""
         self.deleted: dict[str, set[int]] = {"company": set(), "person": set()}
         """Ids deleted in this unit (they cannot be added again in it)."""
         self._entered = 0
@@ -385,6 +389,7 @@ class SqlUnitOfWork:
         for seen in self._seen.values():
             seen.clear()
         self._members.clear()
+        self._forget_reads()
         for ids in self.deleted.values():
             ids.clear()
         if connection is not None:
@@ -423,6 +428,26 @@ class SqlUnitOfWork:
         """Remember the version a record had when this unit first read it."""
         if not self._writing:
             self._seen[kind].setdefault(record_id, version)
+
+    def read_cache(self, kind: str) -> dict[int, Any] | None:
+        """The records of ``kind`` read so far (``None`` once the unit writes through)."""
+        return None if self._writing else self._cache[kind]
+
+    def highest_id(self, kind: str, table: Table) -> int | None:
+        """The highest id of ``kind`` stored when the unit first asked (``None`` once it
+        writes through): a higher id is not stored, as far as this unit can see."""
+        if self._writing:
+            return None
+        found = self._highest.get(kind)
+        if found is None:
+            found = self.connection().execute(select(func.max(table.c.id))).scalar() or 0
+            self._highest[kind] = found
+        return found
+
+    def _forget_reads(self) -> None:
+        for cached in self._cache.values():
+            cached.clear()
+        self._highest.clear()
 
     def note_members(self, company_id: int, members: tuple[tuple[int, int], ...]) -> None:
         """Remember the persons (id, version) a company had when this unit listed them."""
@@ -519,6 +544,7 @@ class SqlUnitOfWork:
 
     def _flush(self, connection: Connection) -> None:
         pending, self._pending = self._pending, _Pending()
+        self._forget_reads()
         self._write_records(connection, "company", pending.companies, pending.new["company"])
         self._write_records(connection, "person", pending.persons, pending.new["person"])
         if pending.deleted_persons:
@@ -558,7 +584,8 @@ class SqlUnitOfWork:
         table = TABLES[kind]
         added = sorted(i for i in records if i in new)
         if added:
-            for chunk in _chunks(added):
+            highest = connection.execute(select(func.max(table.c.id))).scalar() or 0
+            for chunk in _chunks([i for i in added if i <= highest]):
                 taken = connection.execute(select(table.c.id).where(table.c.id.in_(chunk))).first()
                 if taken is not None:
                     raise ConflictError(kind, taken[0], 0, 1)
