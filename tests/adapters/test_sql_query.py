@@ -23,7 +23,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from leadcore.adapters.memory import InMemoryStore
-from leadcore.adapters.sql._casefold import casefold_table
+from leadcore.adapters.sql._casefold import casefold_table, postgres_risky_characters
 from leadcore.adapters.sql._compile import MAX_LIKE_BYTES
 from leadcore.adapters.sql._query import (
     COMPANY_LABEL,
@@ -225,8 +225,8 @@ _HOSTILE = (
     "?",
     "\n\t\r\x01\x7f",
 )
-_NAMES = (*_HOSTILE, "plain", "Straße", "STRASSE", "ǅemal", "ΌΣΟΣ", "x" * 20_000 + "ß")
-_TEXT_FIELDS = sorted(k for k, f in fields_for(Entity.PERSON).items() if f.value_type is ValueType.TEXT)
+_NAMES = (*_HOSTILE, "plain", "Straße", "STRASSE", "ǅemal", "ΌΣΟΣ", "x" * 20_000 + "Ø", "ẞ" * 1_000)
+_TEXT_FIELDS = ("person.first_name", "person.email", "company.name", "person.first_touch.source")
 _TEXT_OPS = sorted(
     (op for op in fields_for(Entity.PERSON)["person.first_name"].operators
      if op not in (Operator.SET, Operator.NOT_SET)),
@@ -373,7 +373,11 @@ def test_the_sql_casefold_is_pythons_casefold_for_every_character(database: Data
     """Every character that folds (and its neighbours), and text mixing them."""
     table = casefold_table()
     chars = sorted(set(table.single) | set(table.multi))
-    samples = [*chars, "".join(chars[:200]), "Straße ΌΣΟΣ İstanbul ǅ ﬁ", "ASCII only", ""]
+    if database.dialect == "postgresql":
+        with database.engine.connect() as db:
+            chars = sorted(set(chars) | postgres_risky_characters(db))
+    mixed = ["".join(chars[i : i + 50]) + " Øst æble" for i in range(0, len(chars), 50)]
+    samples = [*chars, *mixed, "Straße ΌΣΟΣ İstanbul ǅ ﬁ", "Øst A/S", "ASCII only", ""]
     with database.engine.connect() as db:
         for start in range(0, len(samples), 400):
             batch = samples[start : start + 400]
