@@ -39,6 +39,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Column,
+    literal_column,
     BigInteger,
     ColumnElement,
     FromClause,
@@ -54,6 +56,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import TypeCoerce
 from sqlalchemy.sql.functions import FunctionElement
 
 from leadcore.adapters._memory_query import check_page
@@ -179,7 +182,7 @@ def count_persons_by(
     """
     kind = group_field(field_key, Entity.PERSON, visible_only=visible_only)
     value = _group_value(field_key, Entity.PERSON, kind, env, tables)
-    hidden: ColumnElement[Any] = literal(0, Integer())
+    hidden: ColumnElement[Any] | None = None
     if visible_only:
         category = field_value("person.category", Entity.PERSON, tables)
         enabled = sorted(int(c.id) for c in env.categories.items if c.lead_enabled)
@@ -224,7 +227,7 @@ def count_companies_by(
     value = _group_value(field_key, Entity.COMPANY, kind, env, tables)
     return _grouped(
         value,
-        literal(0, Integer()),
+        None,
         tables.companies,
         company_where(query.criteria, env, tables),
     )
@@ -254,15 +257,31 @@ def grouped_counts(
 
 def _grouped(
     value: ColumnElement[Any],
-    hidden: ColumnElement[Any],
+    hidden: ColumnElement[Any] | None,
     source: FromClause,
     where: ColumnElement[bool],
 ) -> Select[Any]:
-    rows = select(value.label("value"), hidden.label("hidden")).select_from(source).where(where)
+    """``GROUP BY`` the value (and the hidden flag). An expression holding parameters is
+    grouped in an outer query, as PostgreSQL sees each rendering of a parameter apart."""
+    if hidden is None and _plain_column(value):
+        return (
+            select(value.label("value"), literal_column("0").label("hidden"), func.count())
+            .select_from(source)
+            .where(where)
+            .group_by(value)
+        )
+    flag = literal_column("0") if hidden is None else hidden
+    rows = select(value.label("value"), flag.label("hidden")).select_from(source).where(where)
     inner = rows.subquery("matches")
     return select(inner.c.value, inner.c.hidden, func.count().label("count")).group_by(
         inner.c.value, inner.c.hidden
     )
+
+
+def _plain_column(value: ColumnElement[Any]) -> bool:
+    """A column (perhaps compared as BIGINT): an expression without parameters."""
+    inner = value.clause if isinstance(value, TypeCoerce) else value
+    return isinstance(inner, Column)
 
 
 def _group_value(
