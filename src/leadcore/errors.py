@@ -36,8 +36,8 @@ __all__ = [
     "ReadOnlyError",
     "RuleViolation",
     "TransitionRefused",
-    "ValidationError",
     "UntranslatableCriterion",
+    "ValidationError",
 ]
 
 

@@ -11,14 +11,15 @@ SQLite always, on PostgreSQL where it is reachable.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sql_query_support import Database, postgres_database, sqlite_database
 from sqlalchemy import inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -39,13 +40,12 @@ from leadcore.adapters.sql._query import (
 from leadcore.criteria.ast import Condition, Criterion, Operator
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment
-from leadcore.criteria.fields import Entity, ValueType, fields_for
+from leadcore.criteria.fields import Entity, fields_for
 from leadcore.errors import UntranslatableCriterion, ValidationError
-from leadcore.lists import CategoryList, LeadStatusList, new_database
+from leadcore.lists import new_database
 from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId
 from leadcore.ports import Order, Page, Query, StoredLists
-from leadcore.testing.strategies import Scenario, criteria, environments, scenarios
-from sql_query_support import Database, postgres_database, sqlite_database
+from leadcore.testing.strategies import Scenario, criteria, scenarios
 
 GROUP_FIELDS = (
     "person.lead_status",
@@ -104,7 +104,7 @@ def _fill(database: Database, scenario: Scenario) -> None:
     )
 
 
-def _query(scenario: Scenario, order: tuple[Order, ...] = (), page: Page = Page()) -> Query:
+def _query(scenario: Scenario, order: tuple[Order, ...], page: Page) -> Query:
     env = scenario.environment
     return Query(
         scenario.criterion,
@@ -183,9 +183,7 @@ def test_companies_in_sql_equal_companies_in_memory(
     store = _memory(scenario)
     _fill(database, scenario)
     env = scenario.environment
-    query = Query(
-        criterion, order, page, current_associate=env.current_associate, now=env.now
-    )
+    query = Query(criterion, order, page, current_associate=env.current_associate, now=env.now)
     lists = StoredLists(scenario.categories, scenario.statuses)
     with store.unit_of_work() as uow:
         expected = uow.companies.find_page(query)
@@ -333,7 +331,7 @@ def test_days_in_a_zone_with_summer_time_match_memory(database: Database) -> Non
         for delta in (timedelta(0), timedelta(microseconds=-1), timedelta(hours=1)):
             stamps.append((midnight + delta).astimezone(UTC))
     persons = [
-        Person(PersonId(n), None, "A", "B", at, at, status_changed=at.astimezone(timezone.utc))
+        Person(PersonId(n), None, "A", "B", at, at, status_changed=at.astimezone(UTC))
         for n, at in enumerate(stamps, start=1)
     ]
     store = InMemoryStore(StoredLists(cats, sts))
@@ -342,8 +340,11 @@ def test_days_in_a_zone_with_summer_time_match_memory(database: Database) -> Non
             uow.persons.add(person)
         uow.commit()
     database.fill(cats, sts, [], persons)
-    clocks = [datetime(2026, 3, 29, 0, 30, tzinfo=zone), datetime(2026, 10, 25, 23, 59, tzinfo=zone),
-              datetime(2027, 1, 1, 0, 0, tzinfo=zone)]  # fmt: skip
+    clocks = [
+        datetime(2026, 3, 29, 0, 30, tzinfo=zone),
+        datetime(2026, 10, 25, 23, 59, tzinfo=zone),
+        datetime(2027, 1, 1, 0, 0, tzinfo=zone),
+    ]
     leaves: list[Criterion] = [
         condition("person.registered", "today"),
         condition("person.registered", "before_today"),
@@ -397,7 +398,7 @@ def test_golden_compiles_for_both_dialects() -> None:
         (Order("person.last_name"), Order("person.lead_status", descending=True)),
         Page(10, 20),
     )
-    for dialect in (sqlite.dialect(), postgresql.dialect()):
+    for dialect in (sqlite.dialect(), postgresql.dialect()):  # type: ignore[no-untyped-call]
         sql = str(select_persons(query, env).compile(dialect=dialect))
         assert "LEFT OUTER JOIN companies" in sql
         assert "NULLS LAST" in sql

@@ -79,8 +79,8 @@ def casefold_table() -> CasefoldTable:
     return CasefoldTable(single, multi)
 
 
-def _fold(value: object) -> object:
-    return value.casefold() if isinstance(value, str) else value
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
 
 
 def register_sqlite_casefold(dbapi_connection: sqlite3.Connection) -> None:
@@ -130,7 +130,9 @@ def postgres_casefold_ddl(risky: Iterable[str] = ()) -> str:
     for char, folded in table.multi.items():
         slow = f"replace({slow}, {_literal(char)}, {_literal(folded)})"
     upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    ascii_case = f"WHEN octet_length(s) = char_length(s) THEN translate(s, '{upper}', '{upper.lower()}')"
+    ascii_case = (
+        f"WHEN octet_length(s) = char_length(s) THEN translate(s, '{upper}', '{upper.lower()}')"
+    )
     trusted = ""
     risky = frozenset(risky)
     if risky:
@@ -193,7 +195,9 @@ def install_casefold(bind: Engine | Connection) -> None:
         else:
             _create_postgres_casefold(bind)
         return
-    raise NotImplementedError(f"leadcore's SQL adapter supports SQLite and PostgreSQL, not {dialect}")
+    raise NotImplementedError(
+        f"leadcore's SQL adapter supports SQLite and PostgreSQL, not {dialect}"
+    )
 
 
 def _create_postgres_casefold(connection: Connection) -> None:
