@@ -29,9 +29,7 @@ from leadcore.adapters.sql._schema import (
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import Company, Person, Utm
 
-PG_URL = os.environ.get(
-    "LEADCORE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+PG_URL = os.environ.get("LEADCORE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _utm(prefix: str, value: Utm | None) -> dict[str, Any]:
@@ -154,7 +152,7 @@ def postgres_reachable() -> str | None:
         with engine.connect() as db:
             db.execute(text("select 1"))
         engine.dispose()
-    except Exception as error:  # noqa: BLE001 - any failure means: not reachable
+    except Exception as error:
         return f"PostgreSQL at {PG_URL} is not reachable: {type(error).__name__}"
     return None
 

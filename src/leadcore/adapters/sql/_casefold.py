@@ -9,12 +9,14 @@ function, which gives exactly ``str.casefold`` of the running Python:
 - on SQLite, :func:`register_sqlite_casefold` registers ``str.casefold`` as a
   deterministic function on each connection;
 - on PostgreSQL, :func:`postgres_casefold_ddl` is a ``CREATE OR REPLACE
-  FUNCTION``: ASCII text is folded with one ``translate`` of ``A-Z``; other
-  text with one ``translate`` of every character that folds to one character
-  and a ``replace`` per character that folds to several (``ß`` -> ``ss``). Case
+  FUNCTION``: ASCII text is folded with one ``translate`` of ``A-Z``; text
+  without a character where the server's ``lower()`` differs from casefold
+  (asked of the server when the function is made) with ``lower()``; other text
+  with one ``translate`` of every character that folds to one character and a
+  ``replace`` per character that folds to several (``ß`` -> ``ss``). Case
   folding maps each character on its own, so this is exact; the tables come
-  from the running Python's ``unicodedata`` (run the DDL again after a Python
-  upgrade brings a new Unicode version).
+  from the running Python's ``unicodedata`` (install again after a Python
+  upgrade brings a new Unicode version, or a server upgrade a new ``lower()``).
 
 :func:`install_casefold` does what the engine's dialect needs.
 
@@ -28,6 +30,7 @@ from __future__ import annotations
 import functools
 import sqlite3
 import sys
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -40,6 +43,7 @@ __all__ = [
     "casefold_table",
     "install_casefold",
     "postgres_casefold_ddl",
+    "postgres_risky_characters",
     "register_sqlite_casefold",
 ]
 
@@ -75,8 +79,8 @@ def casefold_table() -> CasefoldTable:
     return CasefoldTable(single, multi)
 
 
-def _fold(value: object) -> object:
-    return value.casefold() if isinstance(value, str) else value
+def _fold(value: str | None) -> str | None:
+    return None if value is None else value.casefold()
 
 
 def register_sqlite_casefold(dbapi_connection: sqlite3.Connection) -> None:
@@ -95,9 +99,25 @@ def _literal(chars: str) -> str:
     return "'" + chars.replace("'", "''") + "'"
 
 
-@functools.cache
-def postgres_casefold_ddl() -> str:
+def _class_escape(chars: Iterable[str]) -> str:
+    """A regular-expression bracket of ``chars``, every one written as a ``\\u`` escape."""
+    return "".join(
+        f"\\\\u{ord(c):04x}" if ord(c) <= 0xFFFF else f"\\\\U{ord(c):08x}" for c in sorted(chars)
+    )
+
+
+_CONTEXT_SENSITIVE = frozenset("\u03a3")
+"""Characters whose ``lower()`` may depend on their neighbours (a final sigma under ICU):
+never left to ``lower()``."""
+
+
+def postgres_casefold_ddl(risky: Iterable[str] = ()) -> str:
     """The ``CREATE OR REPLACE FUNCTION leadcore_casefold(text)`` statement for PostgreSQL.
+
+    Text of ASCII characters only: ``A-Z`` translated. Text without any ``risky``
+    character (where the server's ``lower()`` differs from ``str.casefold``): the
+    server's ``lower()``. Other text: the exact per-character tables. Without
+    ``risky`` (or with every folding character in it) the function never uses ``lower()``.
 
     >>> ddl = postgres_casefold_ddl()
     >>> ddl.startswith("CREATE OR REPLACE FUNCTION leadcore_casefold(s text)"), "'ss'" in ddl
@@ -110,12 +130,35 @@ def postgres_casefold_ddl() -> str:
     for char, folded in table.multi.items():
         slow = f"replace({slow}, {_literal(char)}, {_literal(folded)})"
     upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    ascii_case = (
+        f"WHEN octet_length(s) = char_length(s) THEN translate(s, '{upper}', '{upper.lower()}')"
+    )
+    trusted = ""
+    risky = frozenset(risky)
+    if risky:
+        pattern = _class_escape(risky | _CONTEXT_SENSITIVE)
+        trusted = f" WHEN s !~ E'[{pattern}]' THEN lower(s)"
     return (
         f"CREATE OR REPLACE FUNCTION {CASEFOLD_FUNCTION}(s text) RETURNS text "
         "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $leadcore$ SELECT CASE "
-        f"WHEN octet_length(s) = char_length(s) THEN translate(s, '{upper}', '{upper.lower()}') "
-        f"ELSE {slow} END $leadcore$"
+        f"{ascii_case}{trusted} ELSE {slow} END $leadcore$"
     )
+
+
+_PG_LOWERED = (
+    "SELECT i, lower(chr(i)) FROM generate_series(1, 1114111) AS i "
+    "WHERE (i < 55296 OR i > 57343) AND lower(chr(i)) <> chr(i)"
+)
+
+
+def postgres_risky_characters(connection: Connection) -> frozenset[str]:
+    """The characters where this server's ``lower()`` differs from ``str.casefold``
+    (asked of the server: its locale decides ``lower()``)."""
+    lowered = {chr(code): low for code, low in connection.exec_driver_sql(_PG_LOWERED).all()}
+    table = casefold_table()
+    folds = {**table.single, **table.multi}
+    differs = {c for c, low in lowered.items() if low != folds.get(c, c)}
+    return frozenset(differs | {c for c in folds if c not in lowered})
 
 
 def install_casefold(bind: Engine | Connection) -> None:
@@ -148,8 +191,14 @@ def install_casefold(bind: Engine | Connection) -> None:
     if dialect == "postgresql":
         if isinstance(bind, Engine):
             with bind.begin() as connection:
-                connection.exec_driver_sql(postgres_casefold_ddl())
+                _create_postgres_casefold(connection)
         else:
-            bind.exec_driver_sql(postgres_casefold_ddl())
+            _create_postgres_casefold(bind)
         return
-    raise NotImplementedError(f"leadcore's SQL adapter supports SQLite and PostgreSQL, not {dialect}")
+    raise NotImplementedError(
+        f"leadcore's SQL adapter supports SQLite and PostgreSQL, not {dialect}"
+    )
+
+
+def _create_postgres_casefold(connection: Connection) -> None:
+    connection.exec_driver_sql(postgres_casefold_ddl(postgres_risky_characters(connection)))
