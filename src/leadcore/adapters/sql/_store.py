@@ -38,7 +38,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from leadcore.adapters.sql import _repositories
-from leadcore.adapters.sql._engine import begin_write, make_engine, upgrade_schema
+from leadcore.adapters.sql._engine import begin_write, make_engine, prepare_engine, upgrade_schema
 from leadcore.adapters.sql._rows import (
     category_rows,
     converter,
@@ -133,10 +133,12 @@ class SqlStore:
     ) -> None:
         """A store over ``engine``, whose schema is up to date (see :meth:`open`).
 
+        The engine gets leadcore's connection settings (:func:`prepare_engine`;
+        pass one that has not connected yet, or one from :func:`make_engine`).
         ``lists`` are stored when the database holds none yet (a new database's
         lists by default); ``clock`` gives the time of queries without one.
         """
-        self.engine = engine
+        self.engine = prepare_engine(engine)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.dialect = engine.dialect.name
         self._lock = threading.RLock()
@@ -168,6 +170,10 @@ class SqlStore:
             with begin_write(self.engine) as connection:
                 if connection.execute(select(lists.c.version)).first() is None:
                     _write_lists(connection, attrs.evolve(made, version=version), first=True)
+                    counted = set(connection.execute(select(id_counters.c.kind)).scalars())
+                    fresh = [{"kind": k, "last": 0} for k in TABLES if k not in counted]
+                    if fresh:  # so that commits only ever update them
+                        connection.execute(insert(id_counters), fresh)
                 connection.commit()
         except IntegrityError:  # another process stored them first
             pass
@@ -320,6 +326,8 @@ class SqlUnitOfWork:
         """Records read before the unit writes, by kind and id (``None``: not stored)."""
         self._highest: dict[str, int] = {}
         """The highest stored id per kind, read once before the unit writes."""
+        self._inserted: dict[str, int] = {}
+        """The highest id this unit stored per kind (recorded in ``id_counters`` at commit)."""
         self.deleted: dict[str, set[int]] = {"company": set(), "person": set()}
         """Ids deleted in this unit (they cannot be added again in it)."""
         self._entered = 0
@@ -374,6 +382,9 @@ class SqlUnitOfWork:
             if self._writing or not self._pending.is_empty():
                 connection = self._write_connection()
                 with _translated():
+                    # last, so that no id is asked for while the counters are locked
+                    for kind, used in sorted(self._inserted.items()):
+                        _raise_counter(connection, kind, used)
                     connection.commit()
         finally:
             self._reset()
@@ -389,6 +400,7 @@ class SqlUnitOfWork:
         for seen in self._seen.values():
             seen.clear()
         self._members.clear()
+        self._inserted.clear()
         self._forget_reads()
         for ids in self.deleted.values():
             ids.clear()
@@ -571,10 +583,9 @@ class SqlUnitOfWork:
             connection.execute(
                 insert(history), [converter.unstructure(e, HistoryEntry) for e in pending.history]
             )
-        if self._store.dialect == "sqlite":
-            for kind, ids in pending.new.items():
-                if ids:
-                    _raise_counter(connection, kind, max(ids))
+        for kind, ids in pending.new.items():
+            if ids:
+                self._inserted[kind] = max(self._inserted.get(kind, 0), max(ids))
 
     def _write_records(
         self, connection: Connection, kind: str, records: dict[int, Any], new: set[int]
@@ -641,12 +652,19 @@ def _write_lists(connection: Connection, stored: StoredLists, *, first: bool = F
 
 
 def _raise_counter(connection: Connection, kind: str, used: int) -> None:
-    """Record that ids of ``kind`` up to ``used`` are taken (inside the write transaction)."""
-    last = connection.execute(select(id_counters.c.last).where(id_counters.c.kind == kind)).scalar()
-    if last is None:
-        connection.execute(insert(id_counters).values(kind=kind, last=used))
-    elif last < used:
-        connection.execute(update(id_counters).where(id_counters.c.kind == kind).values(last=used))
+    """Record that ids of ``kind`` up to ``used`` are taken (inside the write transaction;
+    a counter already there, as when the generator handed the id out, is not written)."""
+    done = connection.execute(
+        update(id_counters)
+        .where(id_counters.c.kind == kind, id_counters.c.last < used)
+        .values(last=used)
+    )
+    if done.rowcount == 0:
+        exists = connection.execute(
+            select(id_counters.c.last).where(id_counters.c.kind == kind)
+        ).first()
+        if exists is None:
+            connection.execute(insert(id_counters).values(kind=kind, last=used))
 
 
 _RETRYABLE = {"40001", "40P01"}
