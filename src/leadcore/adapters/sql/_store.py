@@ -233,6 +233,11 @@ class SqlIds:
     collide. SQLite: ids are counted in the process, from the highest id stored
     or counted; a commit records the highest id it stored in ``id_counters``
     (one process writes a SQLite file; a second one's clash is a conflict).
+
+    >>> with SqlStore.open(":memory:") as store:
+    ...     ids = store.ids()
+    ...     ids.next_id("person"), ids.next_id("person"), ids.next_id("company")
+    (1, 2, 1)
     """
 
     def __init__(self, store: SqlStore) -> None:
@@ -311,7 +316,21 @@ class _Pending:
 
 
 class SqlUnitOfWork:
-    """One database transaction's worth of changes; see the module docstring."""
+    """One database transaction's worth of changes; see the module docstring.
+
+    >>> from leadcore.errors import ConflictError
+    >>> with SqlStore.open(":memory:") as store:
+    ...     with store.unit_of_work() as first, store.unit_of_work() as second:
+    ...         mine, theirs = first.lists.load(), second.lists.load()
+    ...         _ = second.lists.save(theirs)
+    ...         second.commit()
+    ...         _ = first.lists.save(mine)            # kept in the unit until its commit
+    ...         try:
+    ...             first.commit()
+    ...         except ConflictError as error:
+    ...             print(error.context["expected"], error.context["actual"])
+    1 2
+    """
 
     def __init__(self, store: SqlStore) -> None:
         self._store = store
