@@ -282,6 +282,7 @@ def _load_and_filter(data: _Dataset) -> list[int]:
             )  # fmt: skip
             if test(person, company):
                 matched.append(person.id)
+    matched.sort()  # the order of a find: by id (the scan's order is the database's)
     return matched
 
 
