@@ -38,7 +38,7 @@ from leadcore.adapters.sql._query import (
     select_persons,
 )
 from leadcore.criteria.ast import Condition, Criterion, Operator
-from leadcore.criteria.build import condition
+from leadcore.criteria.build import MAX_NESTING, condition
 from leadcore.criteria.evaluate import Environment
 from leadcore.criteria.fields import Entity, fields_for
 from leadcore.errors import UntranslatableCriterion, ValidationError
@@ -420,3 +420,26 @@ def test_golden_compiles_for_both_dialects() -> None:
         sql = str(select_persons(query, env).compile(dialect=dialect))
         assert "LEFT OUTER JOIN companies" in sql
         assert "NULLS LAST" in sql
+
+
+def test_the_deepest_tree_the_validator_accepts_compiles_and_answers(database: Database) -> None:
+    """MAX_NESTING levels of and/or/not: one expression, the same answer as in memory."""
+    cats, sts = new_database()
+    persons = [
+        Person(PersonId(n), None, "A", f"L{n}", _AT, _AT, retired=n % 2 == 0) for n in range(1, 7)
+    ]
+    tree: Criterion = condition("person.retired", "is_true")
+    for depth in range(MAX_NESTING):
+        leaf = condition("person.id", "gt", depth % 5)
+        tree = ~tree if depth % 3 == 0 else (tree | leaf if depth % 3 == 1 else tree & leaf)
+    store = InMemoryStore(StoredLists(cats, sts))
+    with store.unit_of_work() as uow:
+        for person in persons:
+            uow.persons.add(person)
+        uow.commit()
+    database.fill(cats, sts, [], persons)
+    env = Environment(cats, _AT)
+    query = Query(tree, now=_AT)
+    with store.unit_of_work() as uow:
+        expected = [p.id for p in uow.persons.find(query)]
+    assert [r.id for r in database.rows(select_persons(query, env))] == expected
