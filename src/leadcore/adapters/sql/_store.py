@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any, Self
@@ -82,6 +83,9 @@ from leadcore.ports import (
 from leadcore.selections import Selection
 
 __all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork"]
+
+_MAX_BLOCK = 1024
+"""The most ids a PostgreSQL store reserves at once (see :meth:`SqlIds._block_size`)."""
 
 _CHUNK = 500
 """Ids per ``IN (...)`` list (SQLite limits bound parameters per statement)."""
@@ -245,19 +249,39 @@ class SqlIds:
         self._lock = threading.Lock()
         self._last: dict[str, int] = {}
         self._known: set[str] = set()
+        self._block: dict[str, tuple[int, int]] = {}
+        """PostgreSQL: per kind, the next id of the reserved block and its last id."""
+        self._size: dict[str, tuple[int, float]] = {}
+        """PostgreSQL: per kind, the size of the next block and when the last one was taken."""
 
     def next_id(self, kind: str) -> int:
         """A fresh id for ``kind``."""
-        if self._store.dialect == "sqlite":
-            with self._lock:
+        with self._lock:
+            if self._store.dialect == "sqlite":
                 last = self._last.get(kind)
                 if last is None:
                     last = self._store.max_id(kind)
                 self._last[kind] = last + 1
                 return last + 1
-        return self._next_from_database(kind)
+            following, end = self._block.get(kind, (1, 0))
+            if following > end:
+                size = self._block_size(kind)
+                end = self._next_from_database(kind, size)
+                following = end - size + 1
+            self._block[kind] = (following + 1, end)
+            return following
 
-    def _next_from_database(self, kind: str) -> int:
+    def _block_size(self, kind: str) -> int:
+        """1 for an id now and then; doubling up to 1024 while ids are asked for in a
+        stream (an import), so a bulk load does not pay a round trip per id. Ids of a
+        block a process never uses are skipped, never handed out."""
+        now = time.monotonic()
+        size, taken = self._size.get(kind, (1, 0.0))
+        size = min(size * 2, _MAX_BLOCK) if now - taken < 1.0 else 1
+        self._size[kind] = (size, now)
+        return size
+
+    def _next_from_database(self, kind: str, count: int) -> int:
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         engine = self._store.engine
@@ -277,7 +301,7 @@ class SqlIds:
             value = connection.execute(
                 update(id_counters)
                 .where(id_counters.c.kind == kind)
-                .values(last=floor + 1)
+                .values(last=floor + count)
                 .returning(id_counters.c.last)
             ).scalar_one()
             connection.commit()
