@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 __all__ = [
     "BulkFailed",
     "CompanyHasPersons",
+    "ConcurrentChangeError",
     "ConflictError",
     "CsvReadError",
     "DataFileError",
@@ -41,6 +42,7 @@ __all__ = [
     "RuleViolation",
     "SuggestionOutdated",
     "TransitionRefused",
+    "UntranslatableCriterion",
     "ValidationError",
 ]
 
@@ -343,3 +345,31 @@ class BulkFailed(LeadcoreError):
             "again to the records not yet changed",
             batches_committed=log.batches_committed,
         )
+
+
+class ConcurrentChangeError(ConflictError):
+    """The database refused a unit of work's commit because another unit committed a
+    conflicting change at the same time (a serialization failure, a deadlock, or a
+    row another unit inserted or deleted meanwhile). Nothing of the unit was written."""
+
+    def __init__(self, detail: str, **context: Any) -> None:
+        LeadcoreError.__init__(
+            self,
+            "another unit of work committed a conflicting change first",
+            why=f"the database refused this commit ({detail})",
+            fix="Nothing was written: run the command again (it reloads what it needs)",
+            detail=detail,
+            **context,
+        )
+
+
+class UntranslatableCriterion(ValidationError):
+    """The SQL adapter cannot translate a criterion so that it answers exactly as in memory.
+
+    It is refused rather than answered differently (or with a part dropped); the
+    message says which part and what to change.
+
+    >>> err = UntranslatableCriterion("text holding NUL", why="SQL stops at NUL", fix="Remove it")
+    >>> isinstance(err, ValidationError), str(err)
+    (True, 'text holding NUL: SQL stops at NUL. Remove it')
+    """

@@ -39,10 +39,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Literal
+from typing import Any, Literal
 
 import attrs
 
+from leadcore.errors import ValidationError
 from leadcore.history import StatusSource
 from leadcore.licence import Licence
 from leadcore.lists import existing_database, new_database
@@ -180,6 +181,93 @@ class LeadService(
             associate=associate,
             closer=store.close,
         )
+
+    @classmethod
+    def sql(
+        cls,
+        url: str | os.PathLike[str],
+        database: Literal["new", "existing"] = "new",
+        *,
+        licence: Licence | None = None,
+        clock: Clock | None = None,
+        policy: LeadPolicy = _DEFAULT_POLICY,
+        associate: AssociateId | None = None,
+        events: EventPublisher | None = None,
+        language: Language = "en",
+    ) -> LeadService:
+        """A service over a SQL database (extra ``sql``; PostgreSQL needs ``postgres``).
+
+        ``url`` is a SQLAlchemy URL (``sqlite:///crm.db``,
+        ``postgresql://user@host/db``), the path of a SQLite file, or
+        ``":memory:"`` (a private database that goes with the service). The
+        tables are created or upgraded first (see
+        :func:`leadcore.adapters.sql.upgrade_schema`); ``database`` and
+        ``language`` choose the lists a database gets when it has none yet. The
+        other arguments are those of :meth:`in_memory`. Close the service to
+        release its connections.
+
+        >>> with LeadService.sql(":memory:") as service:
+        ...     service.add_company("Acme").id
+        1
+        """
+        from leadcore.adapters.sql import SqlStore
+        from leadcore.clock import SystemClock
+
+        made = StoredLists(
+            *(new_database(language) if database == "new" else existing_database(language))
+        )
+        chosen = SystemClock() if clock is None else clock
+        store = SqlStore.open(url, lists=made, clock=chosen)
+        return cls(
+            store.unit_of_work,
+            clock=chosen,
+            ids=store.ids(),
+            events=events,
+            policy=policy,
+            licence=Licence.full() if licence is None else licence,
+            associate=associate,
+            closer=store.close,
+        )
+
+    @classmethod
+    def sqlite(
+        cls,
+        path: str | os.PathLike[str],
+        database: Literal["new", "existing"] = "new",
+        **options: Any,
+    ) -> LeadService:
+        """:meth:`sql` on the SQLite file ``path`` (or ``":memory:"``).
+
+        >>> import pathlib, tempfile
+        >>> file = pathlib.Path(tempfile.mkdtemp()) / "crm.db"
+        >>> with LeadService.sqlite(file) as service:
+        ...     service.add_company("Acme").id
+        1
+        >>> with LeadService.sqlite(file) as service:
+        ...     [c.name for c in service.find_companies()]
+        ['Acme']
+        """
+        return cls.sql(path, database, **options)
+
+    @classmethod
+    def postgres(
+        cls, url: str, database: Literal["new", "existing"] = "new", **options: Any
+    ) -> LeadService:
+        """:meth:`sql` on the PostgreSQL database ``url`` (``postgresql://user@host/db``),
+        through psycopg 3 (extra ``postgres``); several processes can share it.
+
+        >>> LeadService.postgres("sqlite:///crm.db")
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.ValidationError: not a PostgreSQL URL: 'sqlite:///crm.db': ...
+        """
+        if not url.startswith(("postgresql", "postgres:")):
+            raise ValidationError(
+                f"not a PostgreSQL URL: {url!r}",
+                why="LeadService.postgres() opens PostgreSQL databases",
+                fix="Pass postgresql://user@host:port/database, or use LeadService.sql()",
+            )
+        return cls.sql(url, database, **options)
 
     def close(self) -> None:
         """Release the storage: a file store finishes its compaction and frees its file.

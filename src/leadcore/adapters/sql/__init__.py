@@ -1,0 +1,25 @@
+"""The SQL adapter: leadcore's storage on SQLAlchemy Core, for SQLite and PostgreSQL.
+
+Install the extra ``sql`` (SQLite) or ``postgres`` (adds psycopg 3). The tables
+are in the public :data:`metadata`; :func:`upgrade_schema` creates or upgrades
+them with the Alembic migrations shipped here; :class:`SqlStore` is the store
+whose units of work :class:`leadcore.service.LeadService` runs on (or use
+``LeadService.sqlite(path)`` / ``LeadService.postgres(url)``).
+
+>>> from leadcore.adapters.sql import SqlStore, metadata
+>>> "persons" in metadata.tables
+True
+>>> with SqlStore.open(":memory:") as store, store.unit_of_work() as uow:
+...     uow.settings.set("theme", "dark")
+...     uow.commit()
+...     uow.settings.get("theme")
+'dark'
+"""
+
+from __future__ import annotations
+
+from leadcore.adapters.sql._engine import make_engine, upgrade_schema
+from leadcore.adapters.sql._schema import metadata
+from leadcore.adapters.sql._store import SqlIds, SqlStore, SqlUnitOfWork
+
+__all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork", "make_engine", "metadata", "upgrade_schema"]
