@@ -78,10 +78,12 @@ def open_service(
 ) -> LeadService:
     """The service over the data file ``data``; the one place that opens a store.
 
-    Today ``data`` is a file store (:meth:`leadcore.adapters.memory.InMemoryStore.open`);
-    a ``sqlite:`` address will open the SQL adapter here. ``create`` makes a new
-    file (refused when one exists); otherwise the file must exist. ``read_only``
-    takes a shared lock, so several readers can run at once.
+    ``data`` is a file store's path (:meth:`leadcore.adapters.memory.InMemoryStore.open`),
+    or a database URL for the SQL adapter (extra ``sql``): ``sqlite:///crm.db`` or
+    ``postgresql://user@host/db`` (:meth:`leadcore.service.LeadService.sql`).
+    ``create`` makes a new file or database (refused when one exists); otherwise it
+    must exist. ``read_only`` takes a file store's shared lock, so several readers
+    can run at once (a database isolates its readers itself).
 
     >>> import pathlib, tempfile
     >>> path = str(pathlib.Path(tempfile.mkdtemp()) / "crm.json")
@@ -94,6 +96,15 @@ def open_service(
     """
     from leadcore.adapters.memory import InMemoryStore
 
+    if data.startswith(_SQL_SCHEMES):
+        return _open_sql(
+            data,
+            create=create,
+            database=database,
+            language=language,
+            associate=associate,
+            clock=clock,
+        )
     location = Path(data)
     if create and location.exists():
         raise DataFileError.exists(data)
@@ -112,6 +123,51 @@ def open_service(
         associate=associate,
         closer=store.close,
     )
+
+
+_SQL_SCHEMES = ("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")
+
+
+def _open_sql(
+    url: str,
+    *,
+    create: bool,
+    database: Literal["new", "existing"],
+    language: Language,
+    associate: AssociateId | None,
+    clock: Clock | None,
+) -> LeadService:
+    """The service over the database at ``url``: made by ``init``, required by the rest."""
+    has_data = _database_has_leads(url)
+    if create and has_data:
+        raise DataFileError.exists(url)
+    if not create and not has_data:
+        raise DataFileError.missing(url)
+    return LeadService.sql(url, database, clock=clock, associate=associate, language=language)
+
+
+def _database_has_leads(url: str) -> bool:
+    """Whether ``url`` holds leadcore's tables, asked without creating anything."""
+    import sqlalchemy
+
+    parsed = sqlalchemy.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:") or not Path(name).is_file():
+            return False
+    engine = sqlalchemy.create_engine(parsed)
+    try:
+        with engine.connect() as connection:
+            return sqlalchemy.inspect(connection).has_table("leadcore_alembic_version")
+    except sqlalchemy.exc.SQLAlchemyError as failed:
+        raise DataFileError(
+            f"cannot reach the database {url!r}",
+            why=str(failed.orig if hasattr(failed, "orig") else failed).strip(),
+            fix="Check the URL, that the server runs and that the user may connect",
+            path=url,
+        ) from failed
+    finally:
+        engine.dispose()
 
 
 @contextlib.contextmanager

@@ -432,6 +432,14 @@ def build_sample_file(
     """
     from leadcore.adapters.memory import InMemoryStore
 
+    if path.startswith(("sqlite:", "postgres")):
+        raise DataFileError(
+            f"the sample is built as a file store, not in the database {path!r}",
+            why="it is made in memory with a clock stepped through six months, then saved",
+            fix="Build it in a file (leadcore -d sample.json init --sample), export it "
+            "(leadcore -d sample.json export DIR) and import that into the database",
+            path=path,
+        )
     if Path(path).exists():
         raise DataFileError.exists(path)
     clock = FixedClock(END)
