@@ -261,7 +261,7 @@ class LeadService(
         ...
         leadcore.errors.ValidationError: not a PostgreSQL URL: 'sqlite:///crm.db': ...
         """
-        if not url.startswith(("postgresql", "postgres:")):
+        if not isinstance(url, str) or not url.startswith(("postgresql", "postgres:")):
             raise ValidationError(
                 f"not a PostgreSQL URL: {url!r}",
                 why="LeadService.postgres() opens PostgreSQL databases",

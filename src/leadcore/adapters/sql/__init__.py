@@ -18,8 +18,12 @@ True
 
 from __future__ import annotations
 
+from leadcore.adapters.sql import _schema
 from leadcore.adapters.sql._engine import make_engine, upgrade_schema
-from leadcore.adapters.sql._schema import metadata
 from leadcore.adapters.sql._store import SqlIds, SqlStore, SqlUnitOfWork
 
 __all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork", "make_engine", "metadata", "upgrade_schema"]
+
+metadata = _schema.metadata
+"""Every table of leadcore's SQL schema, as SQLAlchemy ``MetaData``: an application can
+create them beside its own tables, or include them in its own Alembic environment."""

@@ -53,7 +53,7 @@ _BUSY_MS = 30_000
 
 
 def make_engine(target: str | os.PathLike[str] | URL | Engine) -> Engine:
-    """An engine for ``target``: an :class:`Engine` (used as it is), a URL
+    """An engine for ``target``: an :class:`sqlalchemy.engine.Engine` (used as it is), a URL
     (``sqlite:///file``, ``postgresql://...``; plain ``postgresql`` means psycopg 3),
     ``":memory:"`` (a private SQLite database, deleted when the engine is disposed
     or collected), or the path of a SQLite file.
