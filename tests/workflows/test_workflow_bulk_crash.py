@@ -1,6 +1,8 @@
-"""A bulk update on the file store, stopped and killed with SIGKILL mid-run.
+"""A bulk update on the file store and on a SQLite file, stopped and killed with SIGKILL
+mid-run.
 
-A child process applies a bulk set-status in small batches on a file store and
+A child process applies a bulk set-status in small batches on a store (the file
+store, or the SQL adapter on a SQLite file: each batch one transaction) and
 acknowledges each committed batch on stdout. The parent stops it between
 batches (a stop file the ``stop`` callable looks for) or kills it at a random
 moment, then reopens the file: exactly the persons of whole leading batches
@@ -12,6 +14,7 @@ persons. ``CI=true`` runs more trials.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -20,6 +23,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 from leadcore import LeadService
 from leadcore.history import StatusSource
@@ -37,7 +42,7 @@ from leadcore import BulkScope, LeadService, SetLeadStatus
 
 path, stop_file, batch = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3])
 handshake = sys.argv[5] == "handshake"  # wait for a line on stdin after each batch
-service = LeadService.in_memory(path=path)
+service = LeadService.sqlite(path) if path.endswith(".db") else LeadService.in_memory(path=path)
 ids = [p.id for p in service.find_persons()]
 print("ready", flush=True)
 log = service.apply_bulk(
@@ -54,8 +59,19 @@ sys.stdin.read()  # wait to be killed
 """
 
 
+STORES = [
+    pytest.param("crm.json", id="file-store"),
+    pytest.param("crm.db", id="sqlite", marks=pytest.mark.skipif(
+        not importlib.util.find_spec("sqlalchemy"), reason="the SQL adapter needs extra 'sql'")),
+]  # fmt: skip
+
+
+def _open(path: Path) -> LeadService:
+    return LeadService.sqlite(path) if path.suffix == ".db" else LeadService.in_memory(path=path)
+
+
 def _store(path: Path) -> list[PersonId]:
-    with LeadService.in_memory(path=path) as service:
+    with _open(path) as service:
         lead = service.lists().categories.by_name("Lead").id
         report = service.import_records(
             [CompanyRow("a", "Acme", category_id=lead)],
@@ -84,7 +100,7 @@ def _kill(child: subprocess.Popen[str]) -> list[str]:
 
 def _standing(path: Path, ids: list[PersonId]) -> int:
     """How many whole leading batches stand, after checking that nothing else does."""
-    with LeadService.in_memory(path=path) as service:
+    with _open(path) as service:
         changed = {p.id for p in service.get_persons(ids) if p.lead_status_id == QUALIFIED}
         bulk = {
             p for p in ids if any(e.source is StatusSource.BULK for e in service.person_history(p))
@@ -98,8 +114,11 @@ def _standing(path: Path, ids: list[PersonId]) -> int:
     return whole
 
 
-def test_a_stopped_bulk_update_killed_afterwards_keeps_exactly_its_log(tmp_path: Path) -> None:
-    path, stop_file = tmp_path / "crm.json", tmp_path / "stop"
+@pytest.mark.parametrize("name", STORES)
+def test_a_stopped_bulk_update_killed_afterwards_keeps_exactly_its_log(
+    tmp_path: Path, name: str
+) -> None:
+    path, stop_file = tmp_path / name, tmp_path / "stop"
     ids = _store(path)
     with _start(path, stop_file, "handshake") as child:
         assert child.stdout is not None
@@ -121,13 +140,14 @@ def test_a_stopped_bulk_update_killed_afterwards_keeps_exactly_its_log(tmp_path:
     assert log["changed"] == ids[: acknowledged * BATCH]  # the log matches the data
 
 
+@pytest.mark.parametrize("name", STORES)
 def test_sigkill_mid_run_leaves_only_whole_batches_and_every_acknowledged_one(
-    tmp_path: Path,
+    tmp_path: Path, name: str
 ) -> None:
     chance = random.Random(20261127)
     killed_mid_run = 0
     for trial in range(TRIALS):
-        path = tmp_path / f"crm{trial}.json"
+        path = tmp_path / f"{trial}{name}"
         ids = _store(path)
         with _start(path, tmp_path / "never") as child:
             time.sleep(chance.uniform(0.0, 0.25))
