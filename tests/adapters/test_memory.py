@@ -469,7 +469,10 @@ def test_verify_indexes_detects_a_lost_history_entry() -> None:
         store.verify_indexes()
 
 
-def test_the_storage_doc_examples_print_what_their_comments_say() -> None:
+def test_the_storage_doc_examples_print_what_their_comments_say(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The examples run in an empty directory: the files they make stay out of the tree."""
     import contextlib
     import io
     import re
@@ -477,6 +480,7 @@ def test_the_storage_doc_examples_print_what_their_comments_say() -> None:
     doc = Path(__file__).resolve().parents[2] / "docs" / "storage.md"
     blocks = re.findall(r"```python\n(.*?)```", doc.read_text("utf-8"), re.S)
     assert blocks, "docs/storage.md lost its example"
+    monkeypatch.chdir(tmp_path)
     for block in blocks:
         expected = [m.split(":")[0] for m in re.findall(r"^ *print\(.*\)  # (.*)$", block, re.M)]
         out = io.StringIO()
