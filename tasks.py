@@ -61,7 +61,9 @@ def test() -> None:
     _run(BIN / "ruff", "check", ".")
     _run(BIN / "ruff", "format", "--check", ".")
     _run(BIN / "mypy")
-    _run(PYTHON, "-m", "pytest")
+    # Two cores in CI: the test files are spread over one worker per core (pytest-xdist);
+    # a file's tests stay on one worker, so fixtures shared by a file are built once.
+    _run(PYTHON, "-m", "pytest", "-n", "auto", "--dist", "loadfile")
 
 
 def bench(args: list[str]) -> None:
