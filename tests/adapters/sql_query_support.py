@@ -8,12 +8,11 @@ the end, so parallel runs do not meet.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-import pytest
+from sql_fixtures import POSTGRES_URL, require_postgres
 from sqlalchemy import Engine, create_engine, delete, insert, text
 from sqlalchemy.pool import StaticPool
 
@@ -28,8 +27,6 @@ from leadcore.adapters.sql._schema import (
 )
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import Company, Person
-
-PG_URL = os.environ.get("LEADCORE_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 class Database:
@@ -76,31 +73,15 @@ def sqlite_database() -> Database:
     return Database(engine)
 
 
-def postgres_reachable() -> str | None:
-    """Why PostgreSQL cannot be used (``None`` when it can)."""
-    try:
-        engine = create_engine(PG_URL)
-        with engine.connect() as db:
-            db.execute(text("select 1"))
-        engine.dispose()
-    except Exception as error:
-        return f"PostgreSQL at {PG_URL} is not reachable: {type(error).__name__}"
-    return None
-
-
 def postgres_database() -> Iterator[Database]:
     """A fresh PostgreSQL schema with leadcore's tables; skipped (failed with CI=true)
     when PostgreSQL is not reachable."""
-    why = postgres_reachable()
-    if why is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(why)
-        pytest.skip(why)
+    require_postgres()
     schema = f"leadcore_q_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
+    admin = create_engine(POSTGRES_URL)
     with admin.begin() as db:
         db.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    engine = create_engine(POSTGRES_URL, connect_args={"options": f"-csearch_path={schema}"})
     try:
         install_casefold(engine)
         metadata.create_all(engine)
