@@ -27,13 +27,11 @@ repositories of the SQL adapter; they are measured there (``sql-core``).
 
 from __future__ import annotations
 
-import atexit
 import os
 import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +39,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, select, text
 
 from benchmarks import Result, Run, benchmark
+from benchmarks._postgres import CLEANUP, PG_URL, new_schema, postgres_unreachable
 from benchmarks.bench_criteria import _ME, _NOW, _population
 from leadcore.adapters.sql._casefold import install_casefold
 from leadcore.adapters.sql._query import count_persons, count_persons_by, select_persons
@@ -51,9 +50,6 @@ from leadcore.lists import new_database
 from leadcore.model import CategoryGroup, Company, CompanyId, Person, PersonId
 from leadcore.ports import Query
 
-PG_URL = os.environ.get(
-    "LEADCORE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 _CATEGORIES = new_database()[0]
 _CUSTOMER_IDS = sorted(c.id for c in _CATEGORIES.items if c.group is CategoryGroup.CUSTOMER)
 _CRITERION = (
@@ -96,13 +92,6 @@ class _Dataset:
 
 
 _CACHE: dict[tuple[str, int, int], _Dataset | str] = {}
-_CLEANUP: list[Callable[[], None]] = []
-
-
-@atexit.register
-def _cleanup() -> None:
-    while _CLEANUP:
-        _CLEANUP.pop()()
 
 
 _ROWS: dict[tuple[int, int], tuple[list[dict[str, Any]], list[dict[str, Any]], int]] = {}
@@ -173,7 +162,7 @@ def _load_sqlite(run: Run) -> _Dataset:
     company_rows, person_rows, n = _rows(run)
     handle, path = tempfile.mkstemp(prefix="leadcore-bench-", suffix=".sqlite3")
     os.close(handle)
-    _CLEANUP.append(lambda: os.remove(path))
+    CLEANUP.append(lambda: os.remove(path))
     engine = create_engine(f"sqlite:///{path}")
     install_casefold(engine)
     metadata.create_all(engine)
@@ -190,31 +179,19 @@ def _load_sqlite(run: Run) -> _Dataset:
     peer.commit()
     peer.execute("ANALYZE")
     peer.commit()
-    _CLEANUP.append(peer.close)
-    _CLEANUP.append(engine.dispose)
+    CLEANUP.append(peer.close)
+    CLEANUP.append(engine.dispose)
     return _Dataset(engine, lambda sql: peer.execute(sql).fetchall(), n)
 
 
 def _load_postgres(run: Run) -> _Dataset | str:
-    try:
-        admin = create_engine(PG_URL)
-        with admin.connect() as db:
-            db.execute(text("select 1"))
-    except Exception as error:
-        return f"PostgreSQL at {PG_URL} is not reachable ({type(error).__name__})"
+    why = postgres_unreachable()
+    if why is not None:
+        return why
     company_rows, person_rows, n = _rows(run)
-    schema = f"leadcore_bench_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as db:
-        db.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as db:
-            db.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    _CLEANUP.append(drop)
+    schema = new_schema()
     engine = create_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
-    _CLEANUP.append(engine.dispose)
+    CLEANUP.append(engine.dispose)
     install_casefold(engine)
     metadata.create_all(engine)
     with engine.begin() as db:
@@ -228,7 +205,7 @@ def _load_postgres(run: Run) -> _Dataset | str:
                     copy.write_row([row[c] for c in columns])
         db.exec_driver_sql("ANALYZE")
     raw = engine.raw_connection()
-    _CLEANUP.append(raw.close)
+    CLEANUP.append(raw.close)
 
     def hand(sql: str) -> list[Any]:
         cursor = raw.cursor()

@@ -17,19 +17,18 @@ reachable at 127.0.0.1:5432, database ``test``, in a schema of its own):
 
 from __future__ import annotations
 
-import atexit
 import os
 import sqlite3
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert
 
 from benchmarks import Result, Run, benchmark
+from benchmarks._postgres import CLEANUP, PG_URL, new_schema, postgres_unreachable
 from benchmarks.bench_sql import _make_rows
 from leadcore.adapters.sql import SqlStore, make_engine
 from leadcore.adapters.sql._engine import begin_write
@@ -41,50 +40,18 @@ from leadcore.model import AssociateId, LeadStatusId, PersonId
 from leadcore.ports import StoredLists
 from leadcore.service import LeadService
 
-PG_URL = os.environ.get(
-    "LEADCORE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-_CLEANUP: list[Callable[[], None]] = []
-
-
-@atexit.register
-def _cleanup() -> None:
-    while _CLEANUP:
-        _CLEANUP.pop()()
-
-
-def _postgres_unreachable() -> str | None:
-    try:
-        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        with engine.connect() as db:
-            db.execute(text("select 1"))
-        engine.dispose()
-    except Exception as error:  # any failure to connect: skip the PostgreSQL figures
-        return f"PostgreSQL at {PG_URL} is not reachable ({type(error).__name__})"
-    return None
-
 
 def _new_engine(dialect: str) -> Engine:
     """An empty database of ``dialect`` (a temporary SQLite file or a new PostgreSQL schema)."""
     if dialect == "sqlite":
         directory = tempfile.TemporaryDirectory(prefix="leadcore-bench-")
-        _CLEANUP.append(directory.cleanup)
+        CLEANUP.append(directory.cleanup)
         engine = make_engine(os.path.join(directory.name, "crm.db"))
-        _CLEANUP.append(engine.dispose)
+        CLEANUP.append(engine.dispose)
         return engine
-    schema = f"leadcore_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as db:
-        db.execute(text(f'CREATE SCHEMA "{schema}"'))
-
-    def drop() -> None:
-        with admin.begin() as db:
-            db.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-    _CLEANUP.append(drop)
+    schema = new_schema()
     engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{schema}")
-    _CLEANUP.append(engine.dispose)
+    CLEANUP.append(engine.dispose)
     return engine
 
 
@@ -225,7 +192,7 @@ def _register(dialect: str) -> None:
     def guarded(fn: Callable[[str, str, Run], list[Result]], name: str) -> Any:
         def run_it(run: Run) -> list[Result]:
             if dialect == "postgresql":
-                why = _postgres_unreachable()
+                why = postgres_unreachable()
                 if why is not None:
                     return _skipped(name, why)
             return fn(name, dialect, run)
