@@ -96,7 +96,7 @@ def open_service(
     """
     from leadcore.adapters.memory import InMemoryStore
 
-    if data.startswith(_SQL_SCHEMES):
+    if is_database_url(data):
         return _open_sql(
             data,
             create=create,
@@ -125,7 +125,9 @@ def open_service(
     )
 
 
-_SQL_SCHEMES = ("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")
+def is_database_url(data: str) -> bool:
+    """Whether ``data`` names a database (the SQL adapter) rather than a file store."""
+    return data.startswith(("sqlite:", "postgresql", "postgres:"))
 
 
 def _open_sql(
@@ -150,6 +152,8 @@ def _database_has_leads(url: str) -> bool:
     """Whether ``url`` holds leadcore's tables, asked without creating anything."""
     import sqlalchemy
 
+    from leadcore.adapters.sql._engine import VERSION_TABLE
+
     parsed = sqlalchemy.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
         name = parsed.database or ""
@@ -158,7 +162,7 @@ def _database_has_leads(url: str) -> bool:
     engine = sqlalchemy.create_engine(parsed)
     try:
         with engine.connect() as connection:
-            return sqlalchemy.inspect(connection).has_table("leadcore_alembic_version")
+            return sqlalchemy.inspect(connection).has_table(VERSION_TABLE)
     except sqlalchemy.exc.SQLAlchemyError as failed:
         raise DataFileError(
             f"cannot reach the database {url!r}",

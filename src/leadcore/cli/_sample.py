@@ -431,8 +431,9 @@ def build_sample_file(
     6
     """
     from leadcore.adapters.memory import InMemoryStore
+    from leadcore.cli._app import is_database_url
 
-    if path.startswith(("sqlite:", "postgres")):
+    if is_database_url(path):
         raise DataFileError(
             f"the sample is built as a file store, not in the database {path!r}",
             why="it is made in memory with a clock stepped through six months, then saved",
