@@ -58,7 +58,6 @@ from leadcore.criteria.evaluate import (
     person_reader,
 )
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
-from leadcore.errors import ValidationError
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import AssociateId, Company, Person, PersonId
 from leadcore.ports import Order, Page
@@ -69,7 +68,6 @@ if TYPE_CHECKING:
 __all__ = [
     "PersonMatch",
     "QueryContext",
-    "check_page",
     "count_person_groups",
     "order_and_page",
     "plan_persons",
@@ -131,7 +129,6 @@ class PersonMatch:
         Only the first ``offset + limit`` committed members are read from the
         bitset; the overlay's rows are merged in by id. No row is sorted.
         """
-        check_page(page)
         end = None if page.limit is None else page.offset + page.limit
         slots = iter_bits(self.bits) if end is None else first_bits(self.bits, end)
         committed = map(self.slot_person.__getitem__, slots)
@@ -446,7 +443,6 @@ def order_and_page(
     id_of: Callable[[R], int],
 ) -> list[R]:
     """Sort ``rows`` by ``order`` (id as the last key; missing values last), then page."""
-    check_page(page)
     end = None if page.limit is None else page.offset + page.limit
     if not order and end is not None:
         return heapq.nsmallest(end, rows, key=id_of)[page.offset :]
@@ -459,16 +455,6 @@ def order_and_page(
         rows = [row for _, row in present]
         rows.extend(row for value, row in keyed if value is None)
     return rows[page.offset : end]
-
-
-def check_page(page: Page) -> None:
-    """Refuse a negative offset or limit (:class:`ValidationError`)."""
-    if page.offset < 0 or (page.limit is not None and page.limit < 0):
-        raise ValidationError(
-            f"bad page offset={page.offset} limit={page.limit}",
-            why="offset and limit cannot be negative",
-            fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
-        )
 
 
 # --- grouped counts ----------------------------------------------------------------------
