@@ -81,7 +81,7 @@ def test_a_lower_id_added_later_switches_to_sorting() -> None:
 
 @given(st.data())
 def test_the_version_copy_equals_a_checked_construction(data: st.DataObject) -> None:
-    from leadcore.adapters._memory_versions import _bump, _bump_person
+    from leadcore.adapters._versions import bump, bump_person
     from leadcore.lists import new_database
     from leadcore.testing import strategies
 
@@ -89,9 +89,9 @@ def test_the_version_copy_equals_a_checked_construction(data: st.DataObject) -> 
     person = data.draw(strategies.persons(categories, statuses))
     company = data.draw(strategies.companies(categories))
     version = data.draw(st.integers(1, 2**31))
-    assert _bump_person(person, version) == attrs.evolve(person, version=version)
-    assert _bump(company, version) == attrs.evolve(company, version=version)
-    assert type(_bump(company, version)) is Company
+    assert bump_person(person, version) == attrs.evolve(person, version=version)
+    assert bump(company, version) == attrs.evolve(company, version=version)
+    assert type(bump(company, version)) is Company
 
 
 def test_collection_is_paused_only_during_a_bulk_load() -> None:

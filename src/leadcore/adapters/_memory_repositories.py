@@ -19,13 +19,13 @@ from leadcore.adapters._memory_query import (
     order_and_page,
     plan_persons,
 )
-from leadcore.adapters._memory_versions import (
-    _ABSENT,
+from leadcore.adapters._versions import (
+    ABSENT,
     K,
     V,
-    _bump,
-    _bump_person,
-    _record_base,
+    bump,
+    bump_person,
+    record_base,
 )
 from leadcore.criteria.ast import ALWAYS
 from leadcore.criteria.evaluate import company_reader
@@ -93,12 +93,12 @@ class _Companies:
         with self._uow._store._lock:
             existing = self._uow._company(company.id)
             if existing is not None:
-                raise ConflictError("company", company.id, _ABSENT, existing.version)
+                raise ConflictError("company", company.id, ABSENT, existing.version)
             if company.id in self._uow._pending.deleted_companies:
                 raise _deleted_in_unit("company", company.id)
-            stored = _bump(company, 1)
+            stored = bump(company, 1)
             pending = self._uow._pending
-            pending.company_base.setdefault(company.id, _ABSENT)
+            pending.company_base.setdefault(company.id, ABSENT)
             pending.companies[company.id] = stored
             return stored
 
@@ -110,9 +110,9 @@ class _Companies:
                 raise NotFoundError("company", company.id)
             if current.version != company.version:
                 raise ConflictError("company", company.id, company.version, current.version)
-            stored = _bump(company, current.version + 1)
+            stored = bump(company, current.version + 1)
             pending = self._uow._pending
-            _record_base(pending.company_base, company.id, self._uow._store._companies.get)
+            record_base(pending.company_base, company.id, self._uow._store._companies.get)
             pending.companies[company.id] = stored
             return stored
 
@@ -129,7 +129,7 @@ class _Companies:
             if left:
                 raise CompanyHasPersons(company.id, len(left))
             pending = uow._pending
-            _record_base(pending.company_base, company.id, uow._store._companies.get)
+            record_base(pending.company_base, company.id, uow._store._companies.get)
             pending.companies.pop(company.id, None)
             pending.deleted_companies[company.id] = None
 
@@ -235,13 +235,13 @@ class _Persons:
         with self._uow._store._lock:
             existing = self._uow._person(person.id)
             if existing is not None:
-                raise ConflictError("person", person.id, _ABSENT, existing.version)
+                raise ConflictError("person", person.id, ABSENT, existing.version)
             if person.id in self._uow._pending.deleted_persons:
                 raise _deleted_in_unit("person", person.id)
             _require_company(self._uow, person.company_id)
-            stored = _bump_person(person, 1)
+            stored = bump_person(person, 1)
             pending = self._uow._pending
-            pending.person_base.setdefault(person.id, _ABSENT)
+            pending.person_base.setdefault(person.id, ABSENT)
             pending.persons[person.id] = stored
             return stored
 
@@ -276,8 +276,8 @@ class _Persons:
             pending = uow._pending
             stored: list[Person] = []
             for person, current in zip(batch, currents, strict=True):
-                _record_base(pending.person_base, person.id, uow._store._committed_person)
-                new = _bump_person(person, current.version + 1)
+                record_base(pending.person_base, person.id, uow._store._committed_person)
+                new = bump_person(person, current.version + 1)
                 pending.persons[person.id] = new
                 stored.append(new)
             return stored
@@ -292,7 +292,7 @@ class _Persons:
             if current.version != person.version:
                 raise ConflictError("person", person.id, person.version, current.version)
             pending = uow._pending
-            _record_base(pending.person_base, person.id, uow._store._committed_person)
+            record_base(pending.person_base, person.id, uow._store._committed_person)
             pending.persons.pop(person.id, None)
             pending.deleted_persons[person.id] = None
 
@@ -480,7 +480,7 @@ class _Keyed(Generic[K, V]):
         return self._committed().get(key)
 
     def _touch(self, key: K) -> None:
-        _record_base(self._bases(), key, self._committed().get)
+        record_base(self._bases(), key, self._committed().get)
 
     def get(self, key: K) -> V:
         """The stored record; :class:`NotFoundError` when unknown."""
@@ -495,7 +495,7 @@ class _Keyed(Generic[K, V]):
         with self._uow._store._lock:
             existing = self._current(item.id)
             if existing is not None:
-                raise ConflictError(self.kind, item.id, _ABSENT, existing.version)
+                raise ConflictError(self.kind, item.id, ABSENT, existing.version)
             return self._store(item, 1)
 
     def save(self, item: V) -> V:
@@ -510,7 +510,7 @@ class _Keyed(Generic[K, V]):
 
     def _store(self, item: V, version: int) -> V:
         self._touch(item.id)
-        stored = _bump(item, version)
+        stored = bump(item, version)
         self._put(item.id, stored)
         return stored
 

@@ -67,11 +67,11 @@ from leadcore.adapters._memory_repositories import (
     _Selections,
     _Settings,
 )
-from leadcore.adapters._memory_versions import (
-    _ABSENT,
-    _bump,
-    _bump_person,
-    _check_bases,
+from leadcore.adapters._versions import (
+    ABSENT,
+    bump,
+    bump_person,
+    check_bases,
 )
 from leadcore.clock import SystemClock
 from leadcore.errors import (
@@ -307,8 +307,8 @@ class InMemoryStore:
         persons: Iterable[Person],
         history: Iterable[HistoryEntry],
     ) -> None:
-        new_companies = [c if c.version == 1 else _bump(c, 1) for c in companies]
-        new_persons = [p if p.version == 1 else _bump_person(p, 1) for p in persons]
+        new_companies = [c if c.version == 1 else bump(c, 1) for c in companies]
+        new_persons = [p if p.version == 1 else bump_person(p, 1) for p in persons]
         entries = list(history)
         with self._lock:
             self._check_import(new_companies, new_persons)
@@ -351,7 +351,7 @@ class InMemoryStore:
         company_ids: set[CompanyId] = set()
         for company in new_companies:
             if company.id in self._companies or company.id in company_ids:
-                raise ConflictError("company", company.id, _ABSENT, 1)
+                raise ConflictError("company", company.id, ABSENT, 1)
             company_ids.add(company.id)
         ids = [p.id for p in new_persons]
         unique = set(ids)
@@ -359,7 +359,7 @@ class InMemoryStore:
             seen: set[PersonId] = set()
             for person_id in ids:
                 if person_id in seen or person_id in self._slot_of:
-                    raise ConflictError("person", person_id, _ABSENT, 1)
+                    raise ConflictError("person", person_id, ABSENT, 1)
                 seen.add(person_id)
         referenced = {p.company_id for p in new_persons}
         referenced.discard(None)
@@ -964,12 +964,12 @@ class InMemoryStore:
         return rows
 
     def _check_versions(self, pending: _Pending) -> None:
-        _check_bases("company", pending.company_base, self._companies.get)
-        _check_bases("person", pending.person_base, self._committed_person)
+        check_bases("company", pending.company_base, self._companies.get)
+        check_bases("person", pending.person_base, self._committed_person)
         if pending.lists is not None and self._lists.version != pending.lists_base:
             raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
-        _check_bases("selection", pending.selection_base, self._selections.get)
-        _check_bases("associate", pending.associate_base, self._associates.get)
+        check_bases("selection", pending.selection_base, self._selections.get)
+        check_bases("associate", pending.associate_base, self._associates.get)
         self._check_deleted_companies(pending)
 
     def _check_deleted_companies(self, pending: _Pending) -> None:

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 from sqlalchemy import Table, func, select
 
-from leadcore.adapters._memory_file import _kind_of
-from leadcore.adapters._memory_versions import _bump
+from leadcore import codec
+from leadcore.adapters._versions import bump
 from leadcore.adapters.sql import _find
 from leadcore.adapters.sql._rows import converter, selection_from_document
 from leadcore.adapters.sql._schema import associates, companies, history, persons, selections
@@ -56,7 +56,7 @@ _CHUNK = 500
 
 def selection_kind(selection: Selection) -> str:
     """The ``kind`` column of a selection: "static", "dynamic" or "combined"."""
-    return _kind_of(selection)
+    return codec.selection_kind(selection)
 
 
 def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
@@ -144,7 +144,7 @@ class Companies:
             raise ConflictError("company", company.id, 0, existing.version)
         if company.id in self._uow.deleted["company"]:
             raise _deleted_in_unit("company", company.id)
-        stored = _bump(company, 1)
+        stored = bump(company, 1)
         self._uow.pending.companies[company.id] = stored
         self._uow.pending.new["company"].add(company.id)
         self._uow.changed()
@@ -157,7 +157,7 @@ class Companies:
             raise NotFoundError("company", company.id)
         if current.version != company.version:
             raise ConflictError("company", company.id, company.version, current.version)
-        stored = _bump(company, current.version + 1)
+        stored = bump(company, current.version + 1)
         self._uow.pending.companies[company.id] = stored
         self._uow.changed()
         return stored
@@ -254,7 +254,7 @@ class Persons:
         if person.id in self._uow.deleted["person"]:
             raise _deleted_in_unit("person", person.id)
         self._require_company(person.company_id)
-        stored = _bump(person, 1)
+        stored = bump(person, 1)
         self._uow.pending.persons[person.id] = stored
         self._uow.pending.new["person"].add(person.id)
         self._uow.changed()
@@ -295,7 +295,7 @@ class Persons:
             for company_id in sorted(c for c in moved if c is not None):
                 if company_id not in known:
                     raise NotFoundError("company", company_id)
-        stored = [_bump(p, currents[p.id].version + 1) for p in batch]
+        stored = [bump(p, currents[p.id].version + 1) for p in batch]
         pending = self._uow.pending.persons
         for person in stored:
             pending[person.id] = person
@@ -429,7 +429,7 @@ class _Keyed(Generic[K, V]):
         existing = self._current(item.id)
         if existing is not None:
             raise ConflictError(self.kind, item.id, 0, existing.version)
-        stored: V = _bump(item, 1)
+        stored: V = bump(item, 1)
         self._overlay()[item.id] = stored
         self._uow.pending.new[self.kind].add(item.id)
         self._uow.changed()
@@ -442,7 +442,7 @@ class _Keyed(Generic[K, V]):
             raise NotFoundError(self.kind, item.id)
         if current.version != item.version:
             raise ConflictError(self.kind, item.id, item.version, current.version)
-        stored: V = _bump(item, current.version + 1)
+        stored: V = bump(item, current.version + 1)
         self._overlay()[item.id] = stored
         self._uow.changed()
         return stored
