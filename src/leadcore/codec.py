@@ -510,10 +510,10 @@ def _first_leaf(error: BaseException) -> tuple[BaseException, str]:
     if isinstance(error, LeadcoreError):
         field = error.context.get("field")
         position = error.context.get("position")
-        if isinstance(field, str):
-            path += f".{field}"  # a construction check names its field
-        elif isinstance(position, str) and position.startswith("$"):
+        if isinstance(position, str) and position.startswith("$"):
             path += position[1:]  # a criteria document names the path inside it
+        elif isinstance(field, str):
+            path += f".{field}"  # a construction check names its field
     return error, path
 
 

@@ -28,6 +28,7 @@ from leadcore.errors import ConflictError, NotFoundError, ValidationError
 from leadcore.history import HistoryEntry, HistoryKind
 from leadcore.lists import new_database
 from leadcore.model import (
+    Associate,
     AssociateId,
     CategoryGroup,
     CategoryId,
@@ -579,3 +580,18 @@ def test_a_company_rename_does_not_rekey_its_persons_but_a_category_change_does(
     lead_query = Query(condition("person.category", "in", lead))
     with store.unit_of_work() as uow:
         assert uow.persons.count(lead_query) == 3
+
+
+def test_ids_continue_after_the_highest_ids_ever_stored_deleted_ones_included() -> None:
+    store = InMemoryStore()
+    with store.unit_of_work() as uow:
+        uow.associates.add(Associate(AssociateId(4), "Ann"))
+        uow.companies.add(Company(CompanyId(9), "Acme", None, AT, AT))
+        uow.persons.add(Person(PersonId(3), None, "Bo", "Berg", AT, AT))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        uow.persons.delete(uow.persons.get(PersonId(3)))
+        uow.commit()
+    ids = store.ids()
+    kinds = ("company", "person", "selection", "associate")
+    assert [ids.next_id(kind) for kind in kinds] == [10, 4, 1, 5]
