@@ -96,9 +96,9 @@ class InMemoryStore:
     """
 
     def __init__(self, lists: StoredLists | None = None, *, clock: Clock | None = None) -> None:
-        self._hold(MemoryState(lists), clock)
+        self._setup(MemoryState(lists), clock)
 
-    def _hold(self, state: MemoryState, clock: Clock | None) -> None:
+    def _setup(self, state: MemoryState, clock: Clock | None) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self._state = state
         """The committed records and their indexes (:mod:`._memory_state`)."""
@@ -109,10 +109,10 @@ class InMemoryStore:
         snapshot, temporary files of crashed writes."""
 
     @classmethod
-    def _holding(cls, state: MemoryState, clock: Clock | None) -> InMemoryStore:
+    def _of_state(cls, state: MemoryState, clock: Clock | None) -> InMemoryStore:
         """A store of ``state`` (read from a file)."""
         store: InMemoryStore = cls.__new__(cls)
-        store._hold(state, clock)
+        store._setup(state, clock)
         return store
 
     # --- public -------------------------------------------------------------------------
@@ -263,7 +263,7 @@ class InMemoryStore:
                 state, opened = _memory_durable.read_state(location, None)
         finally:
             held.release()
-        store: InMemoryStore = cls._holding(state, clock)
+        store: InMemoryStore = cls._of_state(state, clock)
         store._durable.path = location
         store.dropped = opened.dropped
         return store
@@ -314,7 +314,7 @@ class InMemoryStore:
         try:
             with _collector.collector_paused():
                 state, opened = _memory_durable.read_state(location, lists)
-            store: InMemoryStore = cls._holding(state, clock)
+            store: InMemoryStore = cls._of_state(state, clock)
             removed = store._durable.hold(
                 location,
                 held,
