@@ -6,7 +6,7 @@ in-memory and the SQL adapter).
   ``__enter__`` to ``__exit__``); leaving the block rolls back whatever was not
   committed; :meth:`~UnitOfWorkBase.commit` writes the changes and then drops
   them, whether the write succeeded or not (cosmicpython's ``AbstractUnitOfWork``
-  template: an adapter supplies :meth:`~UnitOfWorkBase.write_changes` and
+  template: an adapter supplies ``_write_changes`` and
   :meth:`~UnitOfWorkBase.rollback`).
 - :func:`current_version`: a save or a delete names a stored record at the version
   it was loaded at (:class:`NotFoundError`, :class:`ConflictError`).
@@ -71,12 +71,12 @@ class UnitOfWorkBase(abc.ABC):
         """Write every change of this unit, atomically; the changes are dropped afterwards,
         also when the write fails (a :class:`ConflictError` writes nothing)."""
         try:
-            self.write_changes()
+            self._write_changes()
         finally:
             self.rollback()
 
     @abc.abstractmethod
-    def write_changes(self) -> None:
+    def _write_changes(self) -> None:
         """Write the unit's changes to the store in one atomic step (or raise, writing nothing)."""
 
     @abc.abstractmethod

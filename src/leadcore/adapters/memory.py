@@ -526,7 +526,7 @@ class InMemoryUnitOfWork(UnitOfWorkBase):
         """
         return not self._unit.pending.is_empty()
 
-    def write_changes(self) -> None:
+    def _write_changes(self) -> None:
         """Apply every change of this unit to the store, atomically (see :meth:`commit`).
 
         On :class:`ConflictError` nothing is written (and :meth:`commit` drops the changes).

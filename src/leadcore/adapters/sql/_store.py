@@ -379,7 +379,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         """The store's clock: the time of queries that carry none."""
         return self._store.clock
 
-    def write_changes(self) -> None:
+    def _write_changes(self) -> None:
         """Check the versions read, write every change and commit, in one transaction.
 
         On a conflict nothing is written (and :meth:`commit` drops the unit's changes).
