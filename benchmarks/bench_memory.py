@@ -731,13 +731,13 @@ def bytes_per_person(run: Run) -> list[Result]:
         gc.collect()
         total, _peak = tracemalloc.get_traced_memory()
         with_history = total
-        store._history.clear()
-        store._history_of.clear()
+        store._state.history.clear()
+        store._state.history_of.clear()
         gc.collect()
         without_history, _ = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    index_bytes = store._indexes.nbytes()
+    index_bytes = store._state.indexes.nbytes()
     value = with_history / n
     details: dict[str, Any] = {
         "method": "tracemalloc: bytes allocated and still held after generating the data "

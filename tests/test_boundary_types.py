@@ -107,3 +107,11 @@ def test_every_public_service_method_is_checked() -> None:
 def test_the_sql_constructors_refuse_a_url_of_the_wrong_type() -> None:
     with pytest.raises(ValidationError, match="not a PostgreSQL URL"):
         LeadService.postgres(5432)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("offset", "limit"), [(-1, None), (0, -1), (-5, 10)])
+def test_a_page_refuses_a_negative_range_when_it_is_built(offset: int, limit: int | None) -> None:
+    with pytest.raises(ValidationError, match="cannot be negative") as raised:
+        Page(offset, limit)
+    assert raised.value.context == {"offset": offset, "limit": limit}
+    assert Page(0, 0).limit == 0

@@ -125,8 +125,8 @@ class Order:
 class Page:
     """A window of results: skip ``offset`` rows, return at most ``limit``.
 
-    Both are ints (``limit`` may be ``None``: no limit), checked when it is built;
-    their range is checked where the page is used.
+    Both are ints, ``offset >= 0`` and ``limit >= 0`` (or ``None``: no limit),
+    checked when it is built, so every adapter can rely on them:
 
     >>> Page(offset=50, limit=50).limit
     50
@@ -134,16 +134,32 @@ class Page:
     Traceback (most recent call last):
     ...
     leadcore.errors.ValidationError: a page's offset must be an int: got '0'. ...
+    >>> Page(offset=-1)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: bad page offset=-1 limit=None: offset and limit cannot be ...
     """
 
     offset: int = 0
     limit: int | None = None
 
-    __attrs_post_init__ = fields(
-        "page",
-        offset=Check(RANK.test, RANK.what, "Pass the offset as an int"),
-        limit=optional(Check(RANK.test, RANK.what, "Pass the limit as an int")),
-    )
+    def __attrs_post_init__(self) -> None:
+        _check_page(self)
+        if self.offset < 0 or (self.limit is not None and self.limit < 0):
+            raise ValidationError(
+                f"bad page offset={self.offset} limit={self.limit}",
+                why="offset and limit cannot be negative",
+                fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
+                offset=self.offset,
+                limit=self.limit,
+            )
+
+
+_check_page = fields(
+    "page",
+    offset=Check(RANK.test, RANK.what, "Pass the offset as an int"),
+    limit=optional(Check(RANK.test, RANK.what, "Pass the limit as an int")),
+)
 
 
 @attrs.frozen

@@ -28,6 +28,7 @@ from leadcore.errors import ConflictError, NotFoundError, ValidationError
 from leadcore.history import HistoryEntry, HistoryKind
 from leadcore.lists import new_database
 from leadcore.model import (
+    Associate,
     AssociateId,
     CategoryGroup,
     CategoryId,
@@ -98,7 +99,7 @@ def test_verify_indexes_detects_corruption() -> None:
     store = InMemoryStore()
     store.load_bulk([_company(1, 1)], [_person(1, 1), _person(2)])
     store.verify_indexes()
-    store._indexes.maps[CATEGORY][CategoryId(1)] = 0b10
+    store._state.indexes.maps[CATEGORY][CategoryId(1)] = 0b10
     with pytest.raises(IndexMismatch, match="category"):
         store.verify_indexes()
 
@@ -106,7 +107,7 @@ def test_verify_indexes_detects_corruption() -> None:
 def test_verify_indexes_detects_wrong_members() -> None:
     store = InMemoryStore()
     store.load_bulk([_company(1), _company(2)], [_person(1, 1)])
-    store._members[CompanyId(2)].append(0)
+    store._state.members[CompanyId(2)].append(0)
     with pytest.raises(IndexMismatch, match="company members"):
         store.verify_indexes()
 
@@ -464,7 +465,7 @@ def test_verify_indexes_detects_a_lost_history_entry() -> None:
     entry = HistoryEntry(PersonId(1), HistoryKind.CHANGE, None, LeadStatusId(1), AT)
     store.load_bulk([], [_person(1)], [entry])
     store.verify_indexes()
-    store._history_of[PersonId(1)].clear()
+    store._state.history_of[PersonId(1)].clear()
     with pytest.raises(IndexMismatch, match="history"):
         store.verify_indexes()
 
@@ -572,10 +573,25 @@ def test_a_company_rename_does_not_rekey_its_persons_but_a_category_change_does(
         service.add_person(f"P{n}", company_id=acme.id)
     with store.unit_of_work() as uow:
         uow.companies.save(attrs.evolve(uow.companies.get(acme.id), name="Acme Ltd"))
-        assert store._rows_touched_by(uow._pending) == {}
+        assert store._state.rows_touched_by(uow._unit.pending) == {}
         uow.commit()
     service.change_company_category(acme.id, lead)
     store.verify_indexes()
     lead_query = Query(condition("person.category", "in", lead))
     with store.unit_of_work() as uow:
         assert uow.persons.count(lead_query) == 3
+
+
+def test_ids_continue_after_the_highest_ids_ever_stored_deleted_ones_included() -> None:
+    store = InMemoryStore()
+    with store.unit_of_work() as uow:
+        uow.associates.add(Associate(AssociateId(4), "Ann"))
+        uow.companies.add(Company(CompanyId(9), "Acme", None, AT, AT))
+        uow.persons.add(Person(PersonId(3), None, "Bo", "Berg", AT, AT))
+        uow.commit()
+    with store.unit_of_work() as uow:
+        uow.persons.delete(uow.persons.get(PersonId(3)))
+        uow.commit()
+    ids = store.ids()
+    kinds = ("company", "person", "selection", "associate")
+    assert [ids.next_id(kind) for kind in kinds] == [10, 4, 1, 5]

@@ -115,7 +115,7 @@ def test_a_gap_in_the_commits_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "crm.json"
     with InMemoryStore.open(path) as store:
         _commit(store, 1)
-        lineage = store._files.lineage if store._files else b""
+        lineage = store._durable.files.lineage if store._durable.files else b""
     other = _memory_journal.JournalWriter.create(tmp_path / JOURNALS[1], lineage)
     other.append(3, b'{"seq": 3}')
     other.close()
@@ -167,8 +167,9 @@ def test_compaction_writes_a_snapshot_and_empties_the_old_journal(tmp_path: Path
     store = InMemoryStore.open(path, compact_share=0.0, compact_min_bytes=0)
     for n in range(1, 41):
         _commit(store, n)
-    assert store._compactor is not None
-    store._compactor.join()  # the last one started; close() would make a waiting one give up
+    assert store._durable.compactor is not None
+    # the last one started; close() would make a waiting one give up
+    store._durable.compactor.join()
     store.close()
     assert store.compaction_error is None
     snapshot = _memory_file.load(path)
@@ -203,12 +204,12 @@ def test_a_failed_compaction_keeps_every_commit_and_is_retried(
     monkeypatch.setattr(_memory_file, "write_atomic", broken)
     for n in range(1, 6):
         _commit(store, n)
-        if store._compactor is not None:
-            store._compactor.join()
+        if store._durable.compactor is not None:
+            store._durable.compactor.join()
     assert isinstance(store.compaction_error, OSError)
-    assert store._compaction_failures >= 1
+    assert store._durable.compaction_failures >= 1
     monkeypatch.undo()
-    store._compaction_failures = 0
+    store._durable.compaction_failures = 0
     _commit(store, 6)
     store.close()
     assert store.compaction_error is None
@@ -323,7 +324,7 @@ def test_a_value_that_cannot_be_encoded_refuses_only_its_own_commit(tmp_path: Pa
 
 def test_compaction_thresholds(tmp_path: Path) -> None:
     with InMemoryStore.open(tmp_path / "crm.json") as store:
-        files = store._files
+        files = store._durable.files
         assert files is not None
         assert (files.compact_share, files.compact_min_bytes) == (
             _memory_durable.COMPACT_SHARE,
@@ -349,8 +350,8 @@ def test_closing_inside_a_unit_of_work_while_a_compaction_waits_does_not_hang(
         uow.settings.set("n", 1)
         uow.commit()  # starts a compaction, which waits for this unit's lock
         store.close()  # joins it: it must give up instead of waiting forever
-    assert store._compactor is not None
-    assert not store._compactor.is_alive()
+    assert store._durable.compactor is not None
+    assert not store._durable.compactor.is_alive()
 
 
 # --- regressions found in review --------------------------------------------------------
@@ -507,7 +508,8 @@ def test_a_journal_record_deleting_a_company_that_has_persons_is_refused(tmp_pat
     path = tmp_path / "crm.json"
     with InMemoryStore.open(path) as store:
         _commit(store, 1)
-        store._journal(_memory_file.Change(store._generation + 1, deleted_companies=[CompanyId(1)]))
+        seq = store._state.generation + 1
+        store._durable.journal(_memory_file.Change(seq, deleted_companies=[CompanyId(1)]))
     with pytest.raises(FileFormatError, match="does not fit"):
         InMemoryStore.open(path)
 

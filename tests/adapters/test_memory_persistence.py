@@ -419,7 +419,7 @@ def test_a_changed_byte_is_caught_by_the_checksum(tmp_path: Path) -> None:
 
 def test_version_1_files_are_read_and_rewritten_as_version_2(tmp_path: Path) -> None:
     store = _filled_store()
-    snapshot = store._snapshot(bytes(16))
+    snapshot = store._state.snapshot(bytes(16))
     unstructure = _memory_file.converter.unstructure
     document = {
         "format": "leadcore-memory",

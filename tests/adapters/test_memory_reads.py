@@ -57,7 +57,7 @@ def test_hidden_statuses_in_the_units_overlay_are_counted_as_hidden() -> None:
 
 def test_pages_by_id_when_slots_are_not_in_id_order() -> None:
     store = _store()
-    assert not store._id_ordered
+    assert not store._state.id_ordered
     with store.unit_of_work() as uow:
         assert [p.id for p in uow.persons.find(Query(now=AT))] == [1, 3, 5, 9]
         page = uow.persons.find_page(Query(now=AT, page=Page(1, 2)))
@@ -69,19 +69,19 @@ def test_a_lower_id_added_later_switches_to_sorting() -> None:
     with store.unit_of_work() as uow:
         uow.persons.add(Person(PersonId(2), None, "B", "", AT, AT))
         uow.commit()
-    assert store._id_ordered
+    assert store._state.id_ordered
     with store.unit_of_work() as uow:
         uow.persons.add(Person(PersonId(1), None, "A", "", AT, AT))
         assert [p.id for p in uow.persons.find(Query(now=AT, page=Page(0, 5)))] == [1, 2]
         uow.commit()
-    assert not store._id_ordered
+    assert not store._state.id_ordered
     with store.unit_of_work() as uow:
         assert [p.id for p in uow.persons.find(Query(now=AT, page=Page(0, 1)))] == [1]
 
 
 @given(st.data())
 def test_the_version_copy_equals_a_checked_construction(data: st.DataObject) -> None:
-    from leadcore.adapters._memory_versions import _bump, _bump_person
+    from leadcore.adapters._versions import bump, bump_person
     from leadcore.lists import new_database
     from leadcore.testing import strategies
 
@@ -89,9 +89,9 @@ def test_the_version_copy_equals_a_checked_construction(data: st.DataObject) -> 
     person = data.draw(strategies.persons(categories, statuses))
     company = data.draw(strategies.companies(categories))
     version = data.draw(st.integers(1, 2**31))
-    assert _bump_person(person, version) == attrs.evolve(person, version=version)
-    assert _bump(company, version) == attrs.evolve(company, version=version)
-    assert type(_bump(company, version)) is Company
+    assert bump_person(person, version) == attrs.evolve(person, version=version)
+    assert bump(company, version) == attrs.evolve(company, version=version)
+    assert type(bump(company, version)) is Company
 
 
 def test_collection_is_paused_only_during_a_bulk_load() -> None:
@@ -110,7 +110,7 @@ def test_verify_indexes_catches_slots_out_of_id_order() -> None:
     store = InMemoryStore()
     store.load_bulk([], [Person(PersonId(n), None, "P", "", AT, AT) for n in (1, 2)])
     store.verify_indexes()
-    store._slot_person.reverse()
-    store._slot_of = {p.id: slot for slot, p in enumerate(store._slot_person)}
+    store._state.slot_person.reverse()
+    store._state.slot_of = {p.id: slot for slot, p in enumerate(store._state.slot_person)}
     with pytest.raises(IndexMismatch, match="id order"):
         store.verify_indexes()

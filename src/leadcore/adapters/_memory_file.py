@@ -1,6 +1,7 @@
 """The snapshot format of the in-memory adapter, its commit records, and atomic writing (private).
 
-A snapshot (version 2) is UTF-8 JSON lines made by one cattrs converter::
+A snapshot (version 2) is UTF-8 JSON lines, each record in the model's JSON form
+(:mod:`leadcore.codec`)::
 
     {"format": "leadcore-memory", "version": 2, "seq": 41, "lineage": "9f0c...",
      "counts": {"selections": 1, "companies": 2, "persons": 3, "history": 4,
@@ -39,40 +40,26 @@ import re
 import secrets
 import stat
 import zlib
-from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import attrs
 import cattrs
-from cattrs.preconf.json import make_converter
 
-from leadcore.criteria import json as criteria_json
+from leadcore import codec
 from leadcore.errors import LeadcoreError
-from leadcore.history import HistoryEntry, HistoryKind, StatusSource
-from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.history import HistoryEntry
 from leadcore.model import (
     Associate,
-    Availability,
-    Category,
     Company,
     CompanyId,
-    LeadStatus,
-    LeadStatusId,
     Person,
     PersonId,
     SelectionId,
-    Utm,
 )
 from leadcore.ports import StoredLists
-from leadcore.selections import (
-    CombinedSelection,
-    DynamicSelection,
-    Members,
-    Selection,
-    StaticSelection,
-)
+from leadcore.selections import Selection
 
 __all__ = [
     "FORMAT",
@@ -148,180 +135,15 @@ class Change:
     deleted_companies: list[CompanyId] = attrs.Factory(list)
 
 
-_SELECTION_KINDS: dict[str, type[Any]] = {
-    "static": StaticSelection,
-    "dynamic": DynamicSelection,
-    "combined": CombinedSelection,
-}
-
-
-def _exactly(kind: type[Any]) -> Any:
-    """A structure hook that takes values of exactly ``kind`` and converts nothing.
-
-    cattrs' defaults would turn ``null`` into ``"None"``, ``5`` into ``"5"`` and
-    ``1`` into ``True``: what a file holds must be what was stored.
-    """
-
-    def structure(value: Any, _: Any) -> Any:
-        if type(value) is not kind:
-            raise TypeError(f"expected {kind.__name__}, got {type(value).__name__} {value!r}")
-        return value
-
-    return structure
-
-
-def _by_keywords(cls: type[Any], **convert: Callable[[Any], Any]) -> Any:
-    """A structure hook for the bulk records: ``cls(**row)``, ``convert`` applied first.
-
-    The classes check every field at construction (exact types, aware times),
-    so passing the JSON values straight through is as strict as cattrs'
-    per-field hooks, at a third of the cost. Unknown or missing keys are a
-    ``TypeError``.
-    """
-
-    changes = tuple(convert.items())
-
-    def structure(data: Any, _: Any) -> Any:
-        if type(data) is not dict:
-            raise TypeError(f"a {cls.__name__} is a JSON object, not {type(data).__name__}")
-        for name, change in changes:  # the parsed row is ours to change
-            value = data.get(name)
-            if value is not None:
-                data[name] = change(value)
-        return cls(**data)
-
-    return structure
-
-
-def _utm(data: Any) -> Utm:
-    if type(data) is not dict:
-        raise TypeError(f"a UTM data point is a JSON object, not {type(data).__name__}")
-    return Utm(**data)
-
-
-def _text_set(data: Any) -> frozenset[Any]:
-    if type(data) is not list:
-        raise TypeError(f"a set of names is a JSON list, not {type(data).__name__}")
-    return frozenset(data)
-
-
-def _moment(text: Any) -> datetime:
-    if type(text) is not str:
-        raise TypeError(f"a time is ISO 8601 text, not {type(text).__name__}")
-    return datetime.fromisoformat(text)
-
-
 def _make_converter() -> cattrs.Converter:
-    conv = make_converter()
-    for kind in (str, int, bool):
-        conv.register_structure_hook(kind, _exactly(kind))
-    conv.register_structure_hook(
-        Person,
-        _by_keywords(
-            Person,
-            registered=_moment,
-            updated=_moment,
-            first_touch_utm=_utm,
-            lead_creation_utm=_utm,
-            status_changed=_moment,
-        ),
-    )
-    conv.register_structure_hook(
-        Company,
-        _by_keywords(
-            Company,
-            registered=_moment,
-            updated=_moment,
-            source_utm=_utm,
-            first_touch_utm=_utm,
-            lead_creation_utm=_utm,
-        ),
-    )
-    conv.register_structure_hook(
-        Associate, _by_keywords(Associate, availability=Availability, groups=_text_set)
-    )
-    conv.register_unstructure_hook(
-        Associate,
-        lambda a: {
-            "id": a.id,
-            "name": a.name,
-            "availability": a.availability.value,
-            "groups": sorted(a.groups),
-            "retired": a.retired,
-            "version": a.version,
-        },
-    )
-    conv.register_structure_hook(
-        HistoryEntry,
-        _by_keywords(HistoryEntry, kind=HistoryKind, at=_moment, source=StatusSource),
-    )
+    """The model's JSON form (:mod:`leadcore.codec`), copied for the file format.
 
-    conv.register_unstructure_hook(
-        CategoryList, lambda cats: {"items": [conv.unstructure(c) for c in cats.items]}
-    )
-    conv.register_structure_hook(
-        CategoryList,
-        lambda data, _: CategoryList(tuple(conv.structure(c, Category) for c in data["items"])),
-    )
-    conv.register_unstructure_hook(
-        LeadStatusList,
-        lambda statuses: {
-            "items": [conv.unstructure(s) for s in statuses.items],
-            "default_id": statuses.default_id,
-        },
-    )
-    conv.register_structure_hook(
-        LeadStatusList,
-        lambda data, _: LeadStatusList(
-            tuple(conv.structure(s, LeadStatus) for s in data["items"]),
-            default_id=None if data["default_id"] is None else LeadStatusId(data["default_id"]),
-        ),
-    )
-    conv.register_unstructure_hook(
-        Members,
-        lambda m: {"companies": sorted(m.companies), "persons": sorted(m.persons)},
-    )
-
-    for kind in _SELECTION_KINDS.values():
-        attrs.resolve_types(kind)
-
-    def unstructure_selection(selection: Selection) -> dict[str, Any]:
-        data: dict[str, Any] = {"kind": _kind_of(selection)}
-        for attribute in attrs.fields(type(selection)):
-            value = getattr(selection, attribute.name)
-            if attribute.name == "criteria":
-                data["criteria"] = criteria_json.unstructure(value)
-            else:
-                data[attribute.name] = conv.unstructure(value, attribute.type)
-        return data
-
-    def structure_selection(data: Any, _: Any) -> Selection:
-        kind = _SELECTION_KINDS.get(data.get("kind"))
-        if kind is None:
-            raise ValueError(f"unknown selection kind {data.get('kind')!r}")
-        values: dict[str, Any] = {}
-        for attribute in attrs.fields(kind):
-            if attribute.name not in data or attribute.name == "criteria":
-                continue
-            values[attribute.name] = conv.structure(data[attribute.name], attribute.type)
-        if kind is DynamicSelection:
-            values["criteria"] = criteria_json.structure(data["criteria"], entity=values["entity"])
-        selection: Selection = kind(**values)
-        return selection
-
-    for kind in _SELECTION_KINDS.values():
-        conv.register_unstructure_hook(kind, unstructure_selection)
-        conv.register_structure_hook(kind, structure_selection)
-    conv.register_unstructure_hook(Selection, unstructure_selection)
-    conv.register_structure_hook(Selection, structure_selection)
-    return conv
-
-
-def _kind_of(selection: Selection) -> str:
-    for name, kind in _SELECTION_KINDS.items():
-        if isinstance(selection, kind):
-            return name
-    raise TypeError(f"not a selection: {selection!r}")
+    Every record of a snapshot or a change is the codec's form of its class; the
+    lists record is :class:`~leadcore.ports.StoredLists`, whose hooks cattrs
+    generates from the class (the two lists in the codec's form, and the version).
+    A copy, so that what the file needs later never changes the public form.
+    """
+    return codec.converter.copy()
 
 
 converter = _make_converter()
@@ -442,15 +264,7 @@ def _object(value: Any) -> dict[str, Any]:
     return value
 
 
-READ_ERRORS = (
-    KeyError,
-    TypeError,
-    ValueError,
-    AttributeError,
-    RecursionError,
-    cattrs.BaseValidationError,
-    LeadcoreError,
-)
+READ_ERRORS = codec.READ_ERRORS
 """What structuring a bad record can raise; each becomes a :class:`FileFormatError`."""
 
 

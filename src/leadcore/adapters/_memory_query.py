@@ -20,7 +20,7 @@ import heapq
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from itertools import islice
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import attrs
 
@@ -36,6 +36,7 @@ from leadcore.adapters._memory_index import (
     first_bits,
     iter_bits,
 )
+from leadcore.adapters._memory_state import MemoryState, Pending
 from leadcore.criteria.ast import (
     AllOf,
     Always,
@@ -58,18 +59,14 @@ from leadcore.criteria.evaluate import (
     person_reader,
 )
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
-from leadcore.errors import ValidationError
 from leadcore.lists import CategoryList, LeadStatusList
-from leadcore.model import AssociateId, Company, Person, PersonId
+from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId
 from leadcore.ports import Order, Page
-
-if TYPE_CHECKING:
-    from leadcore.adapters._memory_repositories import _PersonSource
 
 __all__ = [
     "PersonMatch",
+    "PersonSource",
     "QueryContext",
-    "check_page",
     "count_person_groups",
     "order_and_page",
     "plan_persons",
@@ -131,7 +128,6 @@ class PersonMatch:
         Only the first ``offset + limit`` committed members are read from the
         bitset; the overlay's rows are merged in by id. No row is sorted.
         """
-        check_page(page)
         end = None if page.limit is None else page.offset + page.limit
         slots = iter_bits(self.bits) if end is None else first_bits(self.bits, end)
         committed = map(self.slot_person.__getitem__, slots)
@@ -147,7 +143,56 @@ def _person_id(person: Person) -> int:
     return person.id
 
 
-def plan_persons(source: _PersonSource, criterion: Criterion, context: QueryContext) -> PersonMatch:
+class PersonSource:
+    """The committed person rows plus a unit's overlay, as the query planner sees them.
+
+    ``company`` is the unit's lookup of a company (its own changes included).
+    Build it under the state's lock and use it before the lock is released.
+    """
+
+    def __init__(
+        self,
+        state: MemoryState,
+        pending: Pending,
+        company: Callable[[CompanyId], Company | None],
+    ) -> None:
+        self.slot_person = state.slot_person
+        self.id_ordered = state.id_ordered
+        self.indexes = state.indexes
+        self.companies = state.companies
+        """The committed companies (for company-level evaluation)."""
+        self.members = state.members
+        """The committed slots of each company's persons."""
+        self._company = company
+        dirty: set[int] = set()
+        for company_id in pending.companies:
+            dirty.update(state.members.get(company_id, ()))
+        self.overlay: list[Person] = []
+        for person_id in pending.deleted_persons:
+            slot = state.slot_of.get(person_id)
+            if slot is not None:
+                dirty.add(slot)
+        for person in pending.persons.values():
+            slot = state.slot_of.get(person.id)
+            if slot is not None:
+                dirty.add(slot)
+            self.overlay.append(person)
+        for slot in dirty:
+            person = state.slot_person[slot]
+            if person.id not in pending.persons and person.id not in pending.deleted_persons:
+                self.overlay.append(person)
+        self.dirty_slots = dirty
+
+    def company(self, person: Person) -> Company | None:
+        """The company of ``person`` as the unit sees it."""
+        return None if person.company_id is None else self._company(person.company_id)
+
+    def committed_company(self, person: Person) -> Company | None:
+        """The committed company of a committed, clean ``person``."""
+        return None if person.company_id is None else self.companies[person.company_id]
+
+
+def plan_persons(source: PersonSource, criterion: Criterion, context: QueryContext) -> PersonMatch:
     """The persons of ``source`` matching ``criterion`` in ``context``.
 
     The criterion is validated first, so a bad tree is refused exactly as the
@@ -170,7 +215,7 @@ def plan_persons(source: _PersonSource, criterion: Criterion, context: QueryCont
 class _Planner:
     """Restricted evaluation of one criterion over the committed, clean slots."""
 
-    def __init__(self, indexes: PersonIndexes, source: _PersonSource, context: QueryContext):
+    def __init__(self, indexes: PersonIndexes, source: PersonSource, context: QueryContext):
         self.indexes = indexes
         self.source = source
         self.context = context
@@ -446,7 +491,6 @@ def order_and_page(
     id_of: Callable[[R], int],
 ) -> list[R]:
     """Sort ``rows`` by ``order`` (id as the last key; missing values last), then page."""
-    check_page(page)
     end = None if page.limit is None else page.offset + page.limit
     if not order and end is not None:
         return heapq.nsmallest(end, rows, key=id_of)[page.offset :]
@@ -459,16 +503,6 @@ def order_and_page(
         rows = [row for _, row in present]
         rows.extend(row for value, row in keyed if value is None)
     return rows[page.offset : end]
-
-
-def check_page(page: Page) -> None:
-    """Refuse a negative offset or limit (:class:`ValidationError`)."""
-    if page.offset < 0 or (page.limit is not None and page.limit < 0):
-        raise ValidationError(
-            f"bad page offset={page.offset} limit={page.limit}",
-            why="offset and limit cannot be negative",
-            fix="Pass offset >= 0 and limit >= 0 (or limit=None for all)",
-        )
 
 
 # --- grouped counts ----------------------------------------------------------------------
@@ -487,7 +521,7 @@ with a company hold a value (the others go to the ``None`` bucket)."""
 
 
 def count_person_groups(
-    source: _PersonSource,
+    source: PersonSource,
     match: PersonMatch,
     field_key: str,
     context: QueryContext,

@@ -1,31 +1,40 @@
-"""The repositories of an in-memory unit of work: each reads the store plus the unit's
-overlay and writes only to the overlay (private; see :mod:`leadcore.adapters.memory`)."""
+"""The repositories of an in-memory unit of work: each reads the committed state plus
+the unit's overlay and writes only to the overlay (private; see
+:mod:`leadcore.adapters.memory`).
+
+They see their unit of work through :class:`Unit`, a small typed interface: the
+lock, the overlay, the committed state, and the unit's merged reads.
+"""
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import attrs
 
+from leadcore.adapters._base import current_version, deleted_in_unit, refuse_repeats
 from leadcore.adapters._memory_query import (
     PersonMatch,
+    PersonSource,
     QueryContext,
     count_person_groups,
     order_and_page,
     plan_persons,
 )
-from leadcore.adapters._memory_versions import (
-    _ABSENT,
+from leadcore.adapters._memory_state import MemoryState, Pending
+from leadcore.adapters._versions import (
+    ABSENT,
     K,
     V,
-    _bump,
-    _bump_person,
-    _record_base,
+    bump,
+    bump_person,
+    record_base,
 )
 from leadcore.criteria.ast import ALWAYS
 from leadcore.criteria.evaluate import company_reader
@@ -49,94 +58,120 @@ from leadcore.model import (
 from leadcore.ports import (
     GroupedCounts,
     PageResult,
+    PersonRepository,
     Query,
     StoredLists,
     group_field,
 )
 from leadcore.selections import Selection
 
-if TYPE_CHECKING:
-    from leadcore.adapters.memory import InMemoryUnitOfWork
+__all__ = [
+    "Associates",
+    "Companies",
+    "History",
+    "Lists",
+    "Persons",
+    "Selections",
+    "Settings",
+    "Unit",
+]
 
 _AT = attrgetter("at")
 
 
-def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
-    return ValidationError(
-        f"{kind} {record_id} was deleted in this unit of work",
-        why="a deleted id is not stored again",
-        fix="Add the record under a new id",
-        kind=kind,
-        id=record_id,
-    )
+class Unit(Protocol):
+    """What a repository needs of its unit of work (``InMemoryUnitOfWork`` gives it).
+
+    Reads and changes happen under :attr:`lock`; changes go to :attr:`pending` only.
+    """
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The store's lock, held while reading the state or changing the overlay."""
+
+    @property
+    def pending(self) -> Pending:
+        """The unit's overlay: what it changed, not yet committed."""
+
+    @property
+    def state(self) -> MemoryState:
+        """The committed state (read it under :attr:`lock`, never change it)."""
+
+    def company(self, company_id: CompanyId) -> Company | None:
+        """The company as the unit sees it (its own changes first); ``None``: none."""
+
+    def person(self, person_id: PersonId) -> Person | None:
+        """The person as the unit sees it (its own changes first); ``None``: none."""
+
+    def lists(self) -> StoredLists:
+        """The lists as the unit sees them."""
+
+    def context(self, query: Query) -> QueryContext:
+        """What ``query`` is evaluated against in this unit (its lists, time, associate)."""
 
 
-def _require_company(uow: InMemoryUnitOfWork, company_id: CompanyId | None) -> None:
-    if company_id is not None and uow._company(company_id) is None:
+def _require_company(unit: Unit, company_id: CompanyId | None) -> None:
+    if company_id is not None and unit.company(company_id) is None:
         raise NotFoundError("company", company_id)
 
 
-class _Companies:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+class Companies:
+    """The unit's companies."""
+
+    def __init__(self, unit: Unit, persons: PersonRepository) -> None:
+        self._unit = unit
+        self._persons = persons
 
     def get(self, company_id: CompanyId) -> Company:
         """The company as this unit sees it; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            company = self._uow._company(company_id)
+        with self._unit.lock:
+            company = self._unit.company(company_id)
         if company is None:
             raise NotFoundError("company", company_id)
         return company
 
     def add(self, company: Company) -> Company:
         """Store a new company with version 1."""
-        with self._uow._store._lock:
-            existing = self._uow._company(company.id)
+        with self._unit.lock:
+            existing = self._unit.company(company.id)
             if existing is not None:
-                raise ConflictError("company", company.id, _ABSENT, existing.version)
-            if company.id in self._uow._pending.deleted_companies:
-                raise _deleted_in_unit("company", company.id)
-            stored = _bump(company, 1)
-            pending = self._uow._pending
-            pending.company_base.setdefault(company.id, _ABSENT)
+                raise ConflictError("company", company.id, ABSENT, existing.version)
+            if company.id in self._unit.pending.deleted_companies:
+                raise deleted_in_unit("company", company.id)
+            stored = bump(company, 1)
+            pending = self._unit.pending
+            pending.company_base.setdefault(company.id, ABSENT)
             pending.companies[company.id] = stored
             return stored
 
     def save(self, company: Company) -> Company:
         """Store a changed company loaded at ``company.version``; returns version + 1."""
-        with self._uow._store._lock:
-            current = self._uow._company(company.id)
-            if current is None:
-                raise NotFoundError("company", company.id)
-            if current.version != company.version:
-                raise ConflictError("company", company.id, company.version, current.version)
-            stored = _bump(company, current.version + 1)
-            pending = self._uow._pending
-            _record_base(pending.company_base, company.id, self._uow._store._companies.get)
+        with self._unit.lock:
+            current = self._unit.company(company.id)
+            current_version("company", company.id, current, company.version)
+            stored = bump(company, company.version + 1)
+            pending = self._unit.pending
+            record_base(pending.company_base, company.id, self._unit.state.companies.get)
             pending.companies[company.id] = stored
             return stored
 
     def delete(self, company: Company) -> None:
         """Remove a company loaded at ``company.version``; it must have no persons left."""
-        uow = self._uow
-        with uow._store._lock:
-            current = uow._company(company.id)
-            if current is None:
-                raise NotFoundError("company", company.id)
-            if current.version != company.version:
-                raise ConflictError("company", company.id, company.version, current.version)
-            left = uow.persons.of_company(company.id)
+        unit = self._unit
+        with unit.lock:
+            current_version("company", company.id, unit.company(company.id), company.version)
+            left = self._persons.of_company(company.id)
             if left:
                 raise CompanyHasPersons(company.id, len(left))
-            pending = uow._pending
-            _record_base(pending.company_base, company.id, uow._store._companies.get)
+            pending = unit.pending
+            record_base(pending.company_base, company.id, unit.state.companies.get)
             pending.companies.pop(company.id, None)
             pending.deleted_companies[company.id] = None
 
     def find(self, query: Query) -> list[Company]:
         """Companies matching ``query.criteria``, ordered and paged."""
-        with self._uow._store._lock:
-            context = self._uow._context(query)
+        with self._unit.lock:
+            context = self._unit.context(query)
             test = context.company_test(query.criteria)
             rows = [c for c in self._all() if test(c)]
             return order_and_page(
@@ -145,18 +180,18 @@ class _Companies:
 
     def count(self, query: Query) -> int:
         """How many companies match ``query.criteria``."""
-        with self._uow._store._lock:
-            test = self._uow._context(query).company_test(query.criteria)
+        with self._unit.lock:
+            test = self._unit.context(query).company_test(query.criteria)
             return sum(1 for c in self._all() if test(c))
 
     def get_many(self, company_ids: Iterable[CompanyId]) -> list[Company]:
         """The companies as this unit sees them, in the order given."""
-        return _get_many(self._uow, "company", company_ids, self._uow._company)
+        return _get_many(self._unit, "company", company_ids, self._unit.company)
 
     def find_page(self, query: Query) -> PageResult[Company]:
         """One page of :meth:`find` and the total number of matches."""
-        with self._uow._store._lock:
-            context = self._uow._context(query)
+        with self._unit.lock:
+            context = self._unit.context(query)
             test = context.company_test(query.criteria)
             rows = [c for c in self._all() if test(c)]
             total = len(rows)
@@ -170,8 +205,8 @@ class _Companies:
     ) -> GroupedCounts:
         """Matching companies per value of a company list or owner field (one scan)."""
         group_field(field_key, Entity.COMPANY, visible_only=visible_only)
-        with self._uow._store._lock:
-            context = self._uow._context(query)
+        with self._unit.lock:
+            context = self._unit.context(query)
             test = context.company_test(query.criteria)
             read = company_reader(field_key, context.categories)
             counts: dict[int | None, int] = {}
@@ -180,28 +215,26 @@ class _Companies:
                     value = read(company)
                     key = value if isinstance(value, int) else None
                     counts[key] = counts.get(key, 0) + 1
-            return GroupedCounts.build(field_key, counts, self._uow._current_lists())
+            return GroupedCounts.build(field_key, counts, self._unit.lists())
 
     def _all(self) -> Iterator[Company]:
-        pending = self._uow._pending.companies
-        deleted = self._uow._pending.deleted_companies
-        for company_id, company in self._uow._store._companies.items():
+        pending = self._unit.pending.companies
+        deleted = self._unit.pending.deleted_companies
+        for company_id, company in self._unit.state.companies.items():
             if company_id not in deleted:
                 yield pending.get(company_id, company)
         for company_id, company in pending.items():
-            if company_id not in self._uow._store._companies:
+            if company_id not in self._unit.state.companies:
                 yield company
 
 
 R = TypeVar("R")
 
 
-def _get_many(
-    uow: InMemoryUnitOfWork, kind: str, ids: Iterable[K], lookup: Callable[[K], R | None]
-) -> list[R]:
+def _get_many(unit: Unit, kind: str, ids: Iterable[K], lookup: Callable[[K], R | None]) -> list[R]:
     """``lookup`` of each id in order; :class:`NotFoundError` for the first unknown one."""
     found: list[R] = []
-    with uow._store._lock:
+    with unit.lock:
         for key in ids:
             item = lookup(key)
             if item is None:
@@ -218,30 +251,32 @@ def _id_of(item: Company | Person) -> int:
     return item.id
 
 
-class _Persons:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+class Persons:
+    """The unit's persons."""
+
+    def __init__(self, unit: Unit) -> None:
+        self._unit = unit
 
     def get(self, person_id: PersonId) -> Person:
         """The person as this unit sees it; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
-            person = self._uow._person(person_id)
+        with self._unit.lock:
+            person = self._unit.person(person_id)
         if person is None:
             raise NotFoundError("person", person_id)
         return person
 
     def add(self, person: Person) -> Person:
         """Store a new person with version 1; its company must exist."""
-        with self._uow._store._lock:
-            existing = self._uow._person(person.id)
+        with self._unit.lock:
+            existing = self._unit.person(person.id)
             if existing is not None:
-                raise ConflictError("person", person.id, _ABSENT, existing.version)
-            if person.id in self._uow._pending.deleted_persons:
-                raise _deleted_in_unit("person", person.id)
-            _require_company(self._uow, person.company_id)
-            stored = _bump_person(person, 1)
-            pending = self._uow._pending
-            pending.person_base.setdefault(person.id, _ABSENT)
+                raise ConflictError("person", person.id, ABSENT, existing.version)
+            if person.id in self._unit.pending.deleted_persons:
+                raise deleted_in_unit("person", person.id)
+            _require_company(self._unit, person.company_id)
+            stored = bump_person(person, 1)
+            pending = self._unit.pending
+            pending.person_base.setdefault(person.id, ABSENT)
             pending.persons[person.id] = stored
             return stored
 
@@ -252,60 +287,46 @@ class _Persons:
     def save_many(self, persons: Iterable[Person]) -> list[Person]:
         """``save`` for many persons; checks all first, so it stores all or none."""
         batch = list(persons)
-        uow = self._uow
-        with uow._store._lock:
-            seen: set[PersonId] = set()
+        refuse_repeats(batch)
+        unit = self._unit
+        with unit.lock:
             currents: list[Person] = []
             for person in batch:
-                if person.id in seen:
-                    raise ValidationError(
-                        f"person {person.id} appears twice in one save_many",
-                        why="each person can be saved once per call",
-                        fix="Pass each person once, with all its changes",
-                        person_id=person.id,
-                    )
-                seen.add(person.id)
-                current = uow._person(person.id)
-                if current is None:
-                    raise NotFoundError("person", person.id)
-                if current.version != person.version:
-                    raise ConflictError("person", person.id, person.version, current.version)
+                current = current_version(
+                    "person", person.id, unit.person(person.id), person.version
+                )
                 if person.company_id != current.company_id:
-                    _require_company(uow, person.company_id)
+                    _require_company(unit, person.company_id)
                 currents.append(current)
-            pending = uow._pending
+            pending = unit.pending
             stored: list[Person] = []
             for person, current in zip(batch, currents, strict=True):
-                _record_base(pending.person_base, person.id, uow._store._committed_person)
-                new = _bump_person(person, current.version + 1)
+                record_base(pending.person_base, person.id, unit.state.person)
+                new = bump_person(person, current.version + 1)
                 pending.persons[person.id] = new
                 stored.append(new)
             return stored
 
     def delete(self, person: Person) -> None:
         """Remove a person loaded at ``person.version``; its history stays."""
-        uow = self._uow
-        with uow._store._lock:
-            current = uow._person(person.id)
-            if current is None:
-                raise NotFoundError("person", person.id)
-            if current.version != person.version:
-                raise ConflictError("person", person.id, person.version, current.version)
-            pending = uow._pending
-            _record_base(pending.person_base, person.id, uow._store._committed_person)
+        unit = self._unit
+        with unit.lock:
+            current_version("person", person.id, unit.person(person.id), person.version)
+            pending = unit.pending
+            record_base(pending.person_base, person.id, unit.state.person)
             pending.persons.pop(person.id, None)
             pending.deleted_persons[person.id] = None
 
     def of_company(self, company_id: CompanyId) -> list[Person]:
         """Every person of the company as this unit sees it, by id."""
-        uow = self._uow
-        store = uow._store
-        with store._lock:
-            pending = uow._pending.persons
-            deleted = uow._pending.deleted_persons
+        unit = self._unit
+        with unit.lock:
+            state = unit.state
+            pending = unit.pending.persons
+            deleted = unit.pending.deleted_persons
             found: dict[PersonId, Person] = {}
-            for slot in store._members.get(company_id, ()):
-                person = store._slot_person[slot]
+            for slot in state.members.get(company_id, ()):
+                person = state.slot_person[slot]
                 if person.id not in deleted:
                     found[person.id] = pending.get(person.id, person)
             for person in pending.values():
@@ -320,29 +341,29 @@ class _Persons:
         Ordered by id only (no ``order``), the page is read straight from the
         bitset: only the first ``offset + limit`` members become rows.
         """
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
+        unit = self._unit
+        with unit.lock:
+            context = unit.context(query)
             source = self._source()
             match = plan_persons(source, query.criteria, context)
             return self._page(source, match, query, context)
 
     def count(self, query: Query) -> int:
         """How many persons match ``query.criteria``."""
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
+        unit = self._unit
+        with unit.lock:
+            context = unit.context(query)
             return plan_persons(self._source(), query.criteria, context).count()
 
     def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
         """The persons as this unit sees them, in the order given."""
-        return _get_many(self._uow, "person", person_ids, self._uow._person)
+        return _get_many(self._unit, "person", person_ids, self._unit.person)
 
     def find_page(self, query: Query) -> PageResult[Person]:
         """One page of :meth:`find`; the total is the match bitset's ``bit_count()``."""
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
+        unit = self._unit
+        with unit.lock:
+            context = unit.context(query)
             source = self._source()
             match = plan_persons(source, query.criteria, context)
             items = self._page(source, match, query, context)
@@ -350,7 +371,7 @@ class _Persons:
 
     def find_with_companies(self, query: Query) -> list[tuple[Person, Company | None]]:
         """:meth:`find`, each person with its company as this unit sees it."""
-        with self._uow._store._lock:
+        with self._unit.lock:
             return [(p, self._row(p)[1]) for p in self.find(query)]
 
     def count_by(
@@ -358,18 +379,18 @@ class _Persons:
     ) -> GroupedCounts:
         """Matching persons per value of a list or owner field, from the indexes."""
         group_field(field_key, Entity.PERSON, visible_only=visible_only)
-        uow = self._uow
-        with uow._store._lock:
-            context = uow._context(query)
+        unit = self._unit
+        with unit.lock:
+            context = unit.context(query)
             source = self._source()
             match = plan_persons(source, query.criteria, context)
             counts, hidden = count_person_groups(
                 source, match, field_key, context, visible_only=visible_only
             )
-            return GroupedCounts.build(field_key, counts, uow._current_lists(), hidden)
+            return GroupedCounts.build(field_key, counts, unit.lists(), hidden)
 
     def _page(
-        self, source: _PersonSource, match: PersonMatch, query: Query, context: QueryContext
+        self, source: PersonSource, match: PersonMatch, query: Query, context: QueryContext
     ) -> list[Person]:
         if not query.order and source.id_ordered:
             return match.id_page(query.page)
@@ -378,76 +399,36 @@ class _Persons:
         )
 
     def _row(self, person: Person) -> tuple[Person | None, Company | None]:
-        company = None if person.company_id is None else self._uow._company(person.company_id)
+        company = None if person.company_id is None else self._unit.company(person.company_id)
         return person, company
 
-    def _source(self) -> _PersonSource:
-        return _PersonSource(self._uow)
+    def _source(self) -> PersonSource:
+        unit = self._unit
+        return PersonSource(unit.state, unit.pending, unit.company)
 
 
-class _PersonSource:
-    """The committed person rows plus a unit's overlay, as the query planner sees them."""
+class Lists:
+    """The unit's admin lists."""
 
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self.uow = uow
-        store = uow._store
-        self.slot_person = store._slot_person
-        self.id_ordered = store._id_ordered
-        self.indexes = store._indexes
-        self.companies = store._companies
-        """The committed companies (for company-level evaluation)."""
-        self.members = store._members
-        """The committed slots of each company's persons."""
-        pending = uow._pending
-        dirty: set[int] = set()
-        for company_id in pending.companies:
-            dirty.update(store._members.get(company_id, ()))
-        self.overlay: list[Person] = []
-        for person_id in pending.deleted_persons:
-            slot = store._slot_of.get(person_id)
-            if slot is not None:
-                dirty.add(slot)
-        for person in pending.persons.values():
-            slot = store._slot_of.get(person.id)
-            if slot is not None:
-                dirty.add(slot)
-            self.overlay.append(person)
-        for slot in dirty:
-            person = store._slot_person[slot]
-            if person.id not in pending.persons and person.id not in pending.deleted_persons:
-                self.overlay.append(person)
-        self.dirty_slots = dirty
-
-    def company(self, person: Person) -> Company | None:
-        """The company of ``person`` as the unit sees it."""
-        return None if person.company_id is None else self.uow._company(person.company_id)
-
-    def committed_company(self, person: Person) -> Company | None:
-        """The committed company of a committed, clean ``person``."""
-        store = self.uow._store
-        return None if person.company_id is None else store._companies[person.company_id]
-
-
-class _Lists:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, unit: Unit) -> None:
+        self._unit = unit
 
     def load(self) -> StoredLists:
         """The current lists as this unit sees them."""
-        with self._uow._store._lock:
-            return self._uow._current_lists()
+        with self._unit.lock:
+            return self._unit.lists()
 
     def save(self, lists: StoredLists) -> StoredLists:
         """Store lists loaded at ``lists.version``; returns version + 1."""
-        uow = self._uow
-        with uow._store._lock:
-            current = uow._current_lists()
+        unit = self._unit
+        with unit.lock:
+            current = unit.lists()
             if current.version != lists.version:
                 raise ConflictError("lists", "lists", lists.version, current.version)
-            if uow._pending.lists is None:
-                uow._pending.lists_base = uow._store._lists.version
+            if unit.pending.lists is None:
+                unit.pending.lists_base = unit.state.lists.version
             stored = attrs.evolve(lists, version=current.version + 1)
-            uow._pending.lists = stored
+            unit.pending.lists = stored
             return stored
 
 
@@ -458,8 +439,8 @@ class _Keyed(Generic[K, V]):
 
     kind = ""
 
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+    def __init__(self, unit: Unit) -> None:
+        self._unit = unit
 
     def _overlay(self) -> Mapping[K, V | None]:
         raise NotImplementedError
@@ -480,11 +461,11 @@ class _Keyed(Generic[K, V]):
         return self._committed().get(key)
 
     def _touch(self, key: K) -> None:
-        _record_base(self._bases(), key, self._committed().get)
+        record_base(self._bases(), key, self._committed().get)
 
     def get(self, key: K) -> V:
         """The stored record; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
+        with self._unit.lock:
             found = self._current(key)
         if found is None:
             raise NotFoundError(self.kind, key)
@@ -492,96 +473,99 @@ class _Keyed(Generic[K, V]):
 
     def add(self, item: V) -> V:
         """Store a new record with version 1."""
-        with self._uow._store._lock:
+        with self._unit.lock:
             existing = self._current(item.id)
             if existing is not None:
-                raise ConflictError(self.kind, item.id, _ABSENT, existing.version)
+                raise ConflictError(self.kind, item.id, ABSENT, existing.version)
             return self._store(item, 1)
 
     def save(self, item: V) -> V:
         """Store a changed record loaded at ``item.version``; returns version + 1."""
-        with self._uow._store._lock:
-            current = self._current(item.id)
-            if current is None:
-                raise NotFoundError(self.kind, item.id)
-            if current.version != item.version:
-                raise ConflictError(self.kind, item.id, item.version, current.version)
-            return self._store(item, current.version + 1)
+        with self._unit.lock:
+            current_version(self.kind, item.id, self._current(item.id), item.version)
+            return self._store(item, item.version + 1)
 
     def _store(self, item: V, version: int) -> V:
         self._touch(item.id)
-        stored = _bump(item, version)
+        stored = bump(item, version)
         self._put(item.id, stored)
         return stored
 
     def all(self) -> list[V]:
         """Every record as this unit sees it, by id."""
-        with self._uow._store._lock:
+        with self._unit.lock:
             merged: dict[K, V | None] = dict(self._committed())
             merged.update(self._overlay())
         return [item for _, item in sorted(merged.items()) if item is not None]
 
 
-class _Selections(_Keyed[SelectionId, Selection]):
+class Selections(_Keyed[SelectionId, Selection]):
+    """The unit's saved selections."""
+
     kind = "selection"
 
     def _overlay(self) -> Mapping[SelectionId, Selection | None]:
-        return self._uow._pending.selections
+        return self._unit.pending.selections
 
     def _committed(self) -> Mapping[SelectionId, Selection]:
-        return self._uow._store._selections
+        return self._unit.state.selections
 
     def _bases(self) -> dict[SelectionId, int]:
-        return self._uow._pending.selection_base
+        return self._unit.pending.selection_base
 
     def _put(self, key: SelectionId, item: Selection) -> None:
-        self._uow._pending.selections[key] = item
+        self._unit.pending.selections[key] = item
 
     def delete(self, selection_id: SelectionId) -> None:
         """Remove a selection; :class:`NotFoundError` when unknown."""
-        with self._uow._store._lock:
+        with self._unit.lock:
             if self._current(selection_id) is None:
                 raise NotFoundError("selection", selection_id)
             self._touch(selection_id)
-            self._uow._pending.selections[selection_id] = None
+            self._unit.pending.selections[selection_id] = None
 
 
-class _Associates(_Keyed[AssociateId, Associate]):
+class Associates(_Keyed[AssociateId, Associate]):
+    """The unit's associates."""
+
     kind = "associate"
 
     def _overlay(self) -> Mapping[AssociateId, Associate | None]:
-        return self._uow._pending.associates
+        return self._unit.pending.associates
 
     def _committed(self) -> Mapping[AssociateId, Associate]:
-        return self._uow._store._associates
+        return self._unit.state.associates
 
     def _bases(self) -> dict[AssociateId, int]:
-        return self._uow._pending.associate_base
+        return self._unit.pending.associate_base
 
     def _put(self, key: AssociateId, item: Associate) -> None:
-        self._uow._pending.associates[key] = item
+        self._unit.pending.associates[key] = item
 
 
-class _History:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+class History:
+    """The unit's view of the append-only status history."""
+
+    def __init__(self, unit: Unit, persons: PersonRepository) -> None:
+        self._unit = unit
+        self._persons = persons
 
     def append(self, entries: Sequence[HistoryEntry]) -> None:
         """Append ``entries`` in order (stored on commit)."""
-        self._uow._pending.history.extend(entries)
+        self._unit.pending.history.extend(entries)
 
     def for_person(self, person_id: PersonId) -> list[HistoryEntry]:
         """The person's entries, oldest first, this unit's own appended last."""
-        with self._uow._store._lock:
-            stored = list(self._uow._store._history_of.get(person_id, ()))
-        stored.extend(e for e in self._uow._pending.history if e.person_id == person_id)
+        with self._unit.lock:
+            stored = list(self._unit.state.history_of.get(person_id, ()))
+        stored.extend(e for e in self._unit.pending.history if e.person_id == person_id)
         return stored
 
     def __iter__(self) -> Iterator[HistoryEntry]:
         """Every entry, oldest first, this unit's own appended last."""
-        with self._uow._store._lock:
-            stored = list(self._uow._store._history)
-        stored.extend(self._uow._pending.history)
+        with self._unit.lock:
+            stored = list(self._unit.state.history)
+        stored.extend(self._unit.pending.history)
         return iter(stored)
 
     def between(
@@ -596,22 +580,22 @@ class _History:
         all in the range (read-only, as the port says), so reading everything costs
         one dict of references.
         """
-        uow = self._uow
-        store = uow._store
-        pending = uow._pending
+        unit = self._unit
+        state = unit.state
+        pending = unit.pending
         wanted: Container[PersonId] | None = None
         if persons is not None:
             if persons.criteria == ALWAYS and not pending.persons and not pending.deleted_persons:
-                wanted = store._slot_of  # every committed person, nothing changed in the unit
+                wanted = state.slot_of  # every committed person, nothing changed in the unit
             else:
                 everyone = Query(
                     persons.criteria, current_associate=persons.current_associate, now=persons.now
                 )
-                wanted = {p.id for p in uow.persons.find(everyone)}
+                wanted = {p.id for p in self._persons.find(everyone)}
         found: dict[PersonId, Sequence[HistoryEntry]] = {}
-        with store._lock:
-            of = store._history_of
-            span = store._history_span
+        with unit.lock:
+            of = state.history_of
+            span = state.history_span
             whole = span is not None and (
                 (start is None or start <= span[0]) and (end is None or end > span[1])
             )
@@ -621,9 +605,9 @@ class _History:
                 ]
             else:
                 source = of.items()
-            if whole and wanted is store._slot_of:
+            if whole and wanted is state.slot_of:
                 found.update(of)  # every stored person: copy the dict, then drop the others
-                for gone in of.keys() - store._slot_of.keys():
+                for gone in of.keys() - state.slot_of.keys():
                     del found[gone]
             elif whole:
                 found.update(
@@ -633,7 +617,7 @@ class _History:
                 for person_id, entries in source:
                     if wanted is not None and person_id not in wanted:
                         continue
-                    if person_id in store._history_unordered:
+                    if person_id in state.history_unordered:
                         entries = sorted(entries, key=_AT)
                     if (start is None or entries[0].at >= start) and (
                         end is None or entries[-1].at < end
@@ -647,7 +631,7 @@ class _History:
                     ]
                     if chosen:
                         found[person_id] = chosen
-            for person_id in store._history_unordered:
+            for person_id in state.history_unordered:
                 if whole and person_id in found:
                     found[person_id] = sorted(found[person_id], key=_AT)
         own: dict[PersonId, list[HistoryEntry]] = {}
@@ -663,21 +647,23 @@ class _History:
 
     def __len__(self) -> int:
         """How many entries there are, this unit's own included."""
-        return len(self._uow._store._history) + len(self._uow._pending.history)
+        return len(self._unit.state.history) + len(self._unit.pending.history)
 
 
-class _Settings:
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
+class Settings:
+    """The unit's installation settings (JSON values by key)."""
+
+    def __init__(self, unit: Unit) -> None:
+        self._unit = unit
 
     def get(self, key: str, default: object = None) -> object:
         """A copy of the value stored under ``key``, or ``default``."""
-        pending = self._uow._pending.settings
+        pending = self._unit.pending.settings
         if key in pending:
             return copy.deepcopy(pending[key])
-        with self._uow._store._lock:
-            if key in self._uow._store._settings:
-                return copy.deepcopy(self._uow._store._settings[key])
+        with self._unit.lock:
+            if key in self._unit.state.settings:
+                return copy.deepcopy(self._unit.state.settings[key])
         return default
 
     def set(self, key: str, value: object) -> None:
@@ -691,4 +677,4 @@ class _Settings:
                 fix="Store None, bool, int, float, str, or lists and dicts with str keys of those",
                 key=key,
             ) from None
-        self._uow._pending.settings[key] = copy.deepcopy(value)
+        self._unit.pending.settings[key] = copy.deepcopy(value)

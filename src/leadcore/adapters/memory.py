@@ -31,68 +31,34 @@ leadcore.errors.ConflictError: person 1 was changed by someone else (version 2, 
 
 from __future__ import annotations
 
-import copy
 import gc
-import itertools
-import logging
-import operator
 import os
-import secrets
-import threading
-import weakref
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
-
-import attrs
+from typing import Self
 
 from leadcore import _collector
-from leadcore.adapters import _memory_durable, _memory_file
-from leadcore.adapters._file_lock import FileLock
-from leadcore.adapters._memory_durable import FileInUseError, StoreFiles
-from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError
-from leadcore.adapters._memory_index import IndexChange, PersonIndexes, bits_of, iter_bits
-from leadcore.adapters._memory_query import (
-    QueryContext,
-)
+from leadcore.adapters import _memory_durable
+from leadcore.adapters._base import UnitOfWorkBase
+from leadcore.adapters._memory_durable import Durability, FileInUseError
+from leadcore.adapters._memory_file import Change, FileFormatError
+from leadcore.adapters._memory_query import QueryContext
 from leadcore.adapters._memory_repositories import (
-    _Associates,
-    _Companies,
-    _History,
-    _id_of,
-    _Lists,
-    _Persons,
-    _Selections,
-    _Settings,
+    Associates,
+    Companies,
+    History,
+    Lists,
+    Persons,
+    Selections,
+    Settings,
 )
-from leadcore.adapters._memory_versions import (
-    _ABSENT,
-    _bump,
-    _bump_person,
-    _check_bases,
-)
-from leadcore.clock import SystemClock
-from leadcore.errors import (
-    CompanyHasPersons,
-    ConflictError,
-    LeadcoreError,
-    NotFoundError,
-    PersistenceError,
-    ValidationError,
-)
+from leadcore.adapters._memory_state import IndexMismatch, MemoryState, Pending
+from leadcore.adapters._versions import bump, bump_person
+from leadcore.clock import SequentialIds, SystemClock
+from leadcore.errors import PersistenceError, ValidationError
 from leadcore.history import HistoryEntry
-from leadcore.lists import new_database
-from leadcore.model import (
-    Associate,
-    AssociateId,
-    Company,
-    CompanyId,
-    Person,
-    PersonId,
-    SelectionId,
-)
+from leadcore.model import Company, CompanyId, Person, PersonId
 from leadcore.ports import (
     AssociateRepository,
     Clock,
@@ -105,7 +71,6 @@ from leadcore.ports import (
     SettingsRepository,
     StoredLists,
 )
-from leadcore.selections import Selection
 
 __all__ = [
     "FileFormatError",
@@ -115,49 +80,6 @@ __all__ = [
     "IndexMismatch",
     "PersistenceError",
 ]
-
-
-_log = logging.getLogger("leadcore")
-
-
-class IndexMismatch(LeadcoreError):
-    """The incremental indexes differ from indexes rebuilt from the data (a defect)."""
-
-
-@attrs.define
-class _Pending:
-    """The overlay of one unit of work: what it changed, not yet in the store."""
-
-    companies: dict[CompanyId, Company] = attrs.Factory(dict)
-    company_base: dict[CompanyId, int] = attrs.Factory(dict)
-    persons: dict[PersonId, Person] = attrs.Factory(dict)
-    person_base: dict[PersonId, int] = attrs.Factory(dict)
-    lists: StoredLists | None = None
-    lists_base: int = 0
-    selections: dict[SelectionId, Selection | None] = attrs.Factory(dict)
-    """Changed selections; ``None`` marks a deleted one."""
-    selection_base: dict[SelectionId, int] = attrs.Factory(dict)
-    history: list[HistoryEntry] = attrs.Factory(list)
-    settings: dict[str, object] = attrs.Factory(dict)
-    associates: dict[AssociateId, Associate] = attrs.Factory(dict)
-    associate_base: dict[AssociateId, int] = attrs.Factory(dict)
-    deleted_persons: dict[PersonId, None] = attrs.Factory(dict)
-    """Persons this unit deleted, in the order it deleted them (absent from ``persons``)."""
-    deleted_companies: dict[CompanyId, None] = attrs.Factory(dict)
-    """Companies this unit deleted (absent from ``companies``)."""
-
-    def is_empty(self) -> bool:
-        return not (
-            self.companies
-            or self.persons
-            or self.lists is not None
-            or self.selections
-            or self.history
-            or self.settings
-            or self.associates
-            or self.deleted_persons
-            or self.deleted_companies
-        )
 
 
 class InMemoryStore:
@@ -174,61 +96,30 @@ class InMemoryStore:
     """
 
     def __init__(self, lists: StoredLists | None = None, *, clock: Clock | None = None) -> None:
-        if lists is None:
-            categories, statuses = new_database()
-            lists = StoredLists(categories, statuses)
-        self._lists = lists if lists.version > 0 else attrs.evolve(lists, version=1)
+        self._setup(MemoryState(lists), clock)
+
+    def _setup(self, state: MemoryState, clock: Clock | None) -> None:
         self.clock: Clock = clock if clock is not None else SystemClock()
-        self._lock = threading.RLock()
-        self._companies: dict[CompanyId, Company] = {}
-        self._members: dict[CompanyId, list[int]] = {}
-        self._slot_person: list[Person] = []
-        self._slot_of: dict[PersonId, int] = {}
-        self._id_ordered = True
-        """True while slot order is id order: id-ordered finds and pages then read the
-        bitsets in slot order and sort nothing."""
-        self._selections: dict[SelectionId, Selection] = {}
-        self._history: list[HistoryEntry] = []
-        self._history_of: dict[PersonId, list[HistoryEntry]] = {}
-        self._history_unordered: set[PersonId] = set()
-        self._history_span: tuple[datetime, datetime] | None = None
-        """The earliest and the latest ``at`` of the history (``None`` while it is empty)."""
-        """Persons whose entries were appended out of time order (a clock set back, an
-        import of older changes): :meth:`_History.between` sorts only their entries."""
-        self._settings: dict[str, object] = {}
-        self._associates: dict[AssociateId, Associate] = {}
-        self._deleted_max: dict[str, int] = {}
-        """The highest deleted id of each kind, so that :meth:`max_id` never hands one out again."""
-        self._indexes = PersonIndexes()
-        self._generation = 0
-        """Counts the changes of the committed state (commits and bulk loads): the journal's seq."""
-        self._path: Path | None = None
-        self._files: StoreFiles | None = None
-        """The open snapshot and journals of a writable file store."""
-        self._journaled = False
-        """True when every commit is appended to the journal before it is applied."""
-        self._read_lock: FileLock | None = None
-        self._closed = False
-        self._broken: BaseException | None = None
-        """Set when applying a journaled commit failed half-way: memory no longer
-        matches the file, so every later write is refused until the store is reopened."""
-        self._saves_waiting = 0
-        self._finalizer: weakref.finalize[Any, Any] | None = None
-        self._compaction_lock = threading.Lock()
-        self._compactor: threading.Thread | None = None
-        self._compaction_failures = 0
-        self.compaction_error: BaseException | None = None
-        """The error of the last background compaction that failed (the journal still holds
-        every commit; the next compaction retries), or ``None``."""
+        self._state = state
+        """The committed records and their indexes (:mod:`._memory_state`)."""
+        self._durable = Durability(state)
+        """The file, its journal and compaction (:mod:`._memory_durable`)."""
         self.dropped: list[str] = []
         """What opening the file dropped: torn journal tails, journals of a replaced
         snapshot, temporary files of crashed writes."""
+
+    @classmethod
+    def _of_state(cls, state: MemoryState, clock: Clock | None) -> InMemoryStore:
+        """A store of ``state`` (read from a file)."""
+        store: InMemoryStore = cls.__new__(cls)
+        store._setup(state, clock)
+        return store
 
     # --- public -------------------------------------------------------------------------
 
     def unit_of_work(self) -> InMemoryUnitOfWork:
         """A new unit of work on this store; use it as a context manager."""
-        return InMemoryUnitOfWork(self)
+        return InMemoryUnitOfWork(self, self._state, self._commit)
 
     def __len__(self) -> int:
         """How many persons are stored (committed).
@@ -236,7 +127,7 @@ class InMemoryStore:
         >>> len(InMemoryStore())
         0
         """
-        return len(self._slot_of)
+        return len(self._state.slot_of)
 
     @property
     def company_count(self) -> int:
@@ -245,7 +136,7 @@ class InMemoryStore:
         >>> InMemoryStore().company_count
         0
         """
-        return len(self._companies)
+        return len(self._state.companies)
 
     def max_id(self, kind: str) -> int:
         """The highest id of ``kind`` ("company", "person", "selection", "associate")
@@ -257,23 +148,17 @@ class InMemoryStore:
         >>> InMemoryStore().max_id("person")
         0
         """
-        with self._lock:
-            stored: Iterable[int]
-            if kind == "company":
-                stored = self._companies
-            elif kind == "person":
-                stored = self._slot_of
-            elif kind == "selection":
-                stored = self._selections
-            elif kind == "associate":
-                stored = self._associates
-            else:
-                raise ValidationError(
-                    f"unknown id kind {kind!r}",
-                    fix="Use 'company', 'person', 'selection' or 'associate'",
-                    kind=kind,
-                )
-            return max(max(stored, default=0), self._deleted_max.get(kind, 0))
+        return self._state.max_id(kind)
+
+    def ids(self) -> SequentialIds:
+        """An id generator continuing after the highest ids ever stored (see :meth:`max_id`).
+
+        >>> InMemoryStore().ids().next_id("person")
+        1
+        """
+        return SequentialIds(
+            {kind: self.max_id(kind) for kind in ("company", "person", "selection", "associate")}
+        )
 
     def load_bulk(
         self,
@@ -299,7 +184,7 @@ class InMemoryStore:
         """
         with _collector.collector_paused():
             self._load_bulk(companies, persons, history)
-        self._compact_if_due()
+        self._durable.compact_if_due()
 
     def _load_bulk(
         self,
@@ -307,21 +192,22 @@ class InMemoryStore:
         persons: Iterable[Person],
         history: Iterable[HistoryEntry],
     ) -> None:
-        new_companies = [c if c.version == 1 else _bump(c, 1) for c in companies]
-        new_persons = [p if p.version == 1 else _bump_person(p, 1) for p in persons]
+        new_companies = [c if c.version == 1 else bump(c, 1) for c in companies]
+        new_persons = [p if p.version == 1 else bump_person(p, 1) for p in persons]
         entries = list(history)
-        with self._lock:
-            self._check_import(new_companies, new_persons)
-            self._journal(
+        state = self._state
+        with state.lock:
+            state.check_import(new_companies, new_persons)
+            self._durable.journal(
                 Change(
-                    self._generation + 1,
+                    state.generation + 1,
                     companies=new_companies,
                     persons=new_persons,
                     history=entries,
                     bulk=True,
                 )
             )
-            self._applying(self._import, new_companies, new_persons, entries)
+            self._durable.applying(state.import_records, new_companies, new_persons, entries)
 
     def freeze(self) -> None:
         """Keep every object alive now, this store's records among them, out of the
@@ -345,53 +231,6 @@ class InMemoryStore:
         """
         gc.collect()
         gc.freeze()
-
-    def _check_import(self, new_companies: list[Company], new_persons: list[Person]) -> None:
-        """Refuse an import of taken or repeated ids, or of persons of unknown companies."""
-        company_ids: set[CompanyId] = set()
-        for company in new_companies:
-            if company.id in self._companies or company.id in company_ids:
-                raise ConflictError("company", company.id, _ABSENT, 1)
-            company_ids.add(company.id)
-        ids = [p.id for p in new_persons]
-        unique = set(ids)
-        if len(unique) != len(ids) or not unique.isdisjoint(self._slot_of):
-            seen: set[PersonId] = set()
-            for person_id in ids:
-                if person_id in seen or person_id in self._slot_of:
-                    raise ConflictError("person", person_id, _ABSENT, 1)
-                seen.add(person_id)
-        referenced = {p.company_id for p in new_persons}
-        referenced.discard(None)
-        unknown = referenced - company_ids - self._companies.keys()
-        if unknown:
-            raise NotFoundError("company", min(c for c in unknown if c is not None))
-
-    def _import(
-        self,
-        new_companies: list[Company],
-        new_persons: list[Person],
-        entries: list[HistoryEntry],
-    ) -> None:
-        """Store checked new records, building their index entries in one pass."""
-        with self._lock:
-            for company in new_companies:
-                self._companies[company.id] = company
-                self._members[company.id] = []
-            start = len(self._slot_person)
-            if self._id_ordered and new_persons:
-                ids = [p.id for p in new_persons]
-                last = self._slot_person[-1].id if self._slot_person else 0
-                self._id_ordered = last < ids[0] and all(map(operator.lt, ids, ids[1:]))
-            self._slot_person.extend(new_persons)
-            self._slot_of.update(zip((p.id for p in new_persons), itertools.count(start)))
-            members = self._members
-            for slot, person in enumerate(new_persons, start):
-                if person.company_id is not None:
-                    members[person.company_id].append(slot)
-            self._append_history(entries)
-            self._indexes.add_bulk(start, [(p, self._company_of(p)) for p in new_persons])
-            self._generation += 1
 
     # --- files -----------------------------------------------------------------------------
 
@@ -421,43 +260,13 @@ class InMemoryStore:
                     path=str(location),
                 )
             with _collector.collector_paused():
-                store, _ = cls._read(location, None, clock)
+                state, opened = _memory_durable.read_state(location, None)
         finally:
             held.release()
-        store._path = location
-        return store
-
-    @classmethod
-    def _read(
-        cls, location: Path, lists: StoredLists | None, clock: Clock | None
-    ) -> tuple[InMemoryStore, _memory_durable.Opened]:
-        """A store holding the snapshot at ``location`` and the commits of its journals."""
-        opened = _memory_durable.read(location)
-        snapshot = opened.snapshot
-        if snapshot is None:
-            store = cls(lists, clock=clock)
-        else:
-            store = cls(snapshot.lists, clock=clock)
-            store._import(snapshot.companies, snapshot.persons, snapshot.history)
-            store._selections = {s.id: s for s in snapshot.selections}
-            store._associates = {a.id: a for a in snapshot.associates}
-            store._deleted_max = dict(snapshot.deleted_max)
-            store._settings = snapshot.settings
-            store._generation = snapshot.seq
-        for change in opened.changes:
-            try:
-                store._replay(change)
-            except (LeadcoreError, KeyError, ValueError) as error:
-                raise FileFormatError(
-                    f"commit {change.seq} of the journal of {str(location)!r} does not fit "
-                    "the state before it",
-                    why=f"{type(error).__name__}: {error}",
-                    fix=RESTORE,
-                    path=str(location),
-                    seq=change.seq,
-                ) from None
+        store: InMemoryStore = cls._of_state(state, clock)
+        store._durable.path = location
         store.dropped = opened.dropped
-        return store, opened
+        return store
 
     @classmethod
     def open(
@@ -500,24 +309,22 @@ class InMemoryStore:
         'dark'
         """
         location = Path(path)
-        _check_compaction(compact_share, compact_min_bytes)
+        _memory_durable.check_compaction(compact_share, compact_min_bytes)
         held = _memory_durable.lock(location, exclusive=not read_only)
         try:
             with _collector.collector_paused():
-                store, opened = cls._read(location, lists, clock)
-            store._path = location
-            if read_only:
-                store._read_lock = held
-                store._finalizer = weakref.finalize(store, held.release)
-            else:
-                files = StoreFiles.start(location, held, opened, store._snapshot)
-                files.compact_share, files.compact_min_bytes = compact_share, compact_min_bytes
-                store._files = files
-                store._journaled = autosave
-                store.dropped += [
-                    f"{name}: left by a crashed write, removed" for name in files.removed
-                ]
-                store._finalizer = weakref.finalize(store, files.close)
+                state, opened = _memory_durable.read_state(location, lists)
+            store: InMemoryStore = cls._of_state(state, clock)
+            removed = store._durable.hold(
+                location,
+                held,
+                opened,
+                read_only=read_only,
+                autosave=autosave,
+                compact_share=compact_share,
+                compact_min_bytes=compact_min_bytes,
+            )
+            store.dropped = opened.dropped + removed
         except BaseException:
             held.release()
             raise
@@ -530,7 +337,7 @@ class InMemoryStore:
         >>> InMemoryStore().path is None
         True
         """
-        return self._path
+        return self._durable.path
 
     @property
     def read_only(self) -> bool:
@@ -539,7 +346,17 @@ class InMemoryStore:
         >>> InMemoryStore().read_only
         False
         """
-        return self._read_lock is not None
+        return self._durable.read_lock is not None
+
+    @property
+    def compaction_error(self) -> BaseException | None:
+        """The error of the last background compaction that failed (the journal still holds
+        every commit; the next compaction retries), or ``None``.
+
+        >>> InMemoryStore().compaction_error is None
+        True
+        """
+        return self._durable.compaction_error
 
     def save(self, path: str | os.PathLike[str] | None = None) -> Path:
         """Write the committed state to ``path`` (default: the store's file) as a snapshot.
@@ -555,26 +372,14 @@ class InMemoryStore:
         >>> InMemoryStore().save(pathlib.Path(tempfile.mkdtemp()) / "crm.json").name
         'crm.json'
         """
-        location = Path(path) if path is not None else self._path
+        location = Path(path) if path is not None else self._durable.path
         if location is None:
             raise ValidationError(
                 "this store has no file to save to",
                 why="it was neither opened from a file nor given a path",
                 fix="Pass a path: store.save('crm.json'), or use InMemoryStore.open(path)",
             )
-        if self._files is not None and location == self._path:
-            self._refuse_if_closed()
-            with self._lock:
-                self._saves_waiting += 1  # a background compaction waiting for the lock yields
-            try:
-                with self._compaction_lock:
-                    if not self._compact():
-                        self._refuse_if_closed()
-            finally:
-                with self._lock:
-                    self._saves_waiting -= 1
-        else:
-            _memory_durable.replace(location, self._snapshot(secrets.token_bytes(16)))
+        self._durable.save(location)
         return location
 
     def close(self) -> None:
@@ -584,14 +389,7 @@ class InMemoryStore:
 
         >>> InMemoryStore().close()
         """
-        with self._lock:  # a commit in progress finishes first; none starts after
-            self._closed = True
-            compactor = self._compactor
-        if compactor is not None:
-            compactor.join()
-        with self._compaction_lock:  # a save() writing its snapshot finishes first
-            if self._finalizer is not None:
-                self._finalizer()
+        self._durable.close()
 
     def __enter__(self) -> Self:
         """Use the store as a context manager that closes it."""
@@ -611,217 +409,21 @@ class InMemoryStore:
 
         >>> InMemoryStore().verify_indexes()
         """
-        with self._lock:
-            live = self._live_slots()
-            rebuilt = PersonIndexes()
-            rebuilt.size = len(self._slot_person)
-            rebuilt.dead = ((1 << rebuilt.size) - 1) & ~bits_of(sorted(live))
-            rebuilt.apply(
-                (slot, None, (p, self._company_of(p)))
-                for slot, p in enumerate(self._slot_person)
-                if slot in live
-            )
-            differences = self._indexes.differences(rebuilt)
-            if len(live) != len(self._slot_of):
-                differences.append("slots of persons")
-            members: dict[CompanyId, list[int]] = {c: [] for c in self._companies}
-            for slot, person in enumerate(self._slot_person):
-                if slot not in live:
-                    continue
-                if person.company_id is not None:
-                    members[person.company_id].append(slot)
-            if {c: sorted(s) for c, s in self._members.items()} != members:
-                differences.append("company members")
-            ids = [p.id for p in self._slot_person]
-            if self._id_ordered and any(map(operator.ge, ids, ids[1:])):
-                differences.append("slots marked in id order are not")
-            history: dict[PersonId, list[HistoryEntry]] = {}
-            for entry in self._history:
-                history.setdefault(entry.person_id, []).append(entry)
-            if history != self._history_of:
-                differences.append("history per person")
-            if differences:
-                raise IndexMismatch(
-                    "the in-memory indexes do not match the data",
-                    why=f"these differ from a rebuild: {', '.join(differences)}",
-                    fix="Report this as a leadcore defect with the operations that led here",
-                    differences=differences,
-                )
-
-    # --- committed reads (callers hold the lock) -------------------------------------------
-
-    def _company_of(self, person: Person) -> Company | None:
-        return None if person.company_id is None else self._companies[person.company_id]
-
-    def _live_slots(self) -> set[int]:
-        """The slots of stored persons (a deleted person's slot is a tombstone)."""
-        slot_person = self._slot_person
-        return {
-            slot for person_id, slot in self._slot_of.items() if slot_person[slot].id == person_id
-        }
-
-    def _live_persons(self) -> list[Person]:
-        """The stored persons, by slot (a plain copy while nothing was deleted: it runs
-        under the store lock when a compaction takes its snapshot)."""
-        if not self._indexes.dead:
-            return list(self._slot_person)
-        return [self._slot_person[slot] for slot in iter_bits(self._indexes.all)]
-
-    def _committed_person(self, person_id: PersonId) -> Person | None:
-        slot = self._slot_of.get(person_id)
-        return None if slot is None else self._slot_person[slot]
-
-    def _append_history(self, entries: Sequence[HistoryEntry]) -> None:
-        self._history.extend(entries)
-        of = self._history_of
-        for entry in entries:
-            found = of.get(entry.person_id)
-            if found is None:
-                of[entry.person_id] = [entry]
-            else:
-                if found[-1].at > entry.at:
-                    self._history_unordered.add(entry.person_id)
-                found.append(entry)
-        if entries:
-            moments = [e.at for e in entries]
-            low, high = min(moments), max(moments)
-            if self._history_span is not None:
-                low, high = min(low, self._history_span[0]), max(high, self._history_span[1])
-            self._history_span = (low, high)
-
-    def _snapshot(self, lineage: bytes) -> _memory_file.Snapshot:
-        """The committed state as a snapshot (records are immutable: containers are copied)."""
-        with self._lock:
-            return _memory_file.Snapshot(
-                lists=self._lists,
-                companies=sorted(self._companies.values(), key=_id_of),
-                persons=self._live_persons(),
-                history=list(self._history),
-                selections=[self._selections[k] for k in sorted(self._selections)],
-                settings=copy.deepcopy(self._settings),
-                associates=[self._associates[k] for k in sorted(self._associates)],
-                deleted_max=dict(self._deleted_max),
-                seq=self._generation,
-                lineage=lineage,
-            )
-
-    def _refuse_if_closed(self) -> None:
-        if self._broken is not None:
-            raise PersistenceError(
-                f"the store kept in {str(self._path)!r} must be reopened: nothing was committed",
-                committed=False,
-                why="an earlier commit was written to the journal but failed while being "
-                f"applied in memory ({type(self._broken).__name__}), so memory and file differ",
-                fix="Close the store and open the file again: the journal holds that commit",
-                path=str(self._path),
-            )
-        if self._closed or self._read_lock is not None:
-            how = "closed" if self._closed else "opened read-only"
-            raise PersistenceError(
-                f"the store kept in {str(self._path)!r} was {how}: nothing was committed",
-                committed=False,
-                why="a closed or read-only store does not write its file",
-                fix="Open the file again with InMemoryStore.open(path) to write to it",
-                path=str(self._path),
-            )
-
-    def _journal(self, change: Change) -> None:
-        """Append ``change`` durably before it is applied (callers hold the lock).
-
-        Raises :class:`PersistenceError` with ``committed=False`` when it cannot
-        be written: the change is then not applied, and later commits are unaffected.
-        """
-        self._refuse_if_closed()
-        files = self._files
-        if files is None or not self._journaled:
-            return
-        try:
-            payload = _memory_file.encode_change(change)
-        except (TypeError, ValueError, RecursionError) as error:
-            raise PersistenceError(
-                "the change cannot be stored: nothing was committed",
-                committed=False,
-                why=f"a value cannot be written as JSON: {type(error).__name__}: {error}",
-                fix="Pass text that is valid Unicode and values of the documented types",
-                path=str(files.path),
-            ) from None
-        try:
-            files.append(change.seq, payload)
-        except (OSError, ValueError) as error:
-            raise PersistenceError(
-                f"the change could not be written to {str(files.path)!r}: nothing was committed",
-                committed=False,
-                why=f"appending to the journal failed: {error}",
-                fix="Free space or fix permissions, then run the command again",
-                path=str(files.path),
-            ) from error
-
-    def _compact_if_due(self) -> None:
-        """Start a background compaction when the journal has outgrown its share."""
-        files = self._files
-        if files is None or not self._journaled or self._closed:
-            return
-        if not files.compaction_due(self._compaction_failures):
-            return
-        with self._lock:
-            if self._closed or (self._compactor is not None and self._compactor.is_alive()):
-                return
-            self._compactor = threading.Thread(
-                target=self._compact_in_background, name="leadcore-compaction", daemon=True
-            )
-            self._compactor.start()
-
-    def _compact_in_background(self) -> None:
-        if not self._compaction_lock.acquire(blocking=False):
-            return  # a save() is compacting
-        try:
-            self._compact(yielding=True)
-        except Exception as error:  # the journal still holds every commit: retry later
-            self.compaction_error = error
-            self._compaction_failures += 1
-            _log.error(
-                "compacting %s failed; the journal keeps every commit", self._path, exc_info=error
-            )
-        else:
-            self.compaction_error = None
-            self._compaction_failures = 0
-        finally:
-            self._compaction_lock.release()
-
-    def _compact(self, *, yielding: bool = False) -> bool:
-        """Write a snapshot and empty the journal it makes redundant (hold the compaction lock).
-
-        Only copying the references and switching journals happens under the
-        store lock; the snapshot is written outside it. Returns False, having
-        done nothing, when the store is closed, or (``yielding``: a background
-        compaction) when a :meth:`save` waits, since that caller may hold the
-        store lock while it waits for the compaction lock.
-        """
-        files = self._files
-        assert files is not None
-        while not self._lock.acquire(timeout=0.05):
-            if self._closed or (yielding and self._saves_waiting):
-                return False
-        try:
-            if self._broken is not None or (yielding and self._saves_waiting):
-                return False
-            snapshot = self._snapshot(files.lineage)
-            files.switch()
-        finally:
-            self._lock.release()
-        files.finish(snapshot, appending=self._journaled)
-        return True
+        self._state.verify_indexes()
 
     # --- commit ----------------------------------------------------------------------------
 
-    def _commit(self, pending: _Pending) -> None:
-        with self._lock:
-            self._check_versions(pending)
-            self._refuse_if_closed()
-            if self._files is not None and self._journaled:
-                self._journal(
+    def _commit(self, pending: Pending) -> None:
+        """Check ``pending`` against the committed state, journal it, apply it (atomically)."""
+        state = self._state
+        durable = self._durable
+        with state.lock:
+            state.check_versions(pending)
+            durable.refuse_if_closed()
+            if durable.journaling:
+                durable.journal(
                     Change(
-                        self._generation + 1,
+                        state.generation + 1,
                         companies=list(pending.companies.values()),
                         persons=list(pending.persons.values()),
                         history=pending.history,
@@ -834,176 +436,79 @@ class InMemoryStore:
                         deleted_companies=list(pending.deleted_companies),
                     )
                 )
-            self._applying(self._apply, pending)
-        self._compact_if_due()
-
-    def _applying(self, apply: Callable[..., None], *args: Any) -> None:
-        """Run ``apply`` for a change already journaled; if it fails half-way, the store
-        is marked broken (memory no longer matches the file) and refuses later writes."""
-        try:
-            apply(*args)
-        except BaseException as error:
-            if self._files is not None and self._journaled:
-                self._broken = error
-            raise
-
-    def _replay(self, change: Change) -> None:
-        """Apply a commit read back from the journal (as it was applied when made)."""
-        if change.bulk:
-            self._check_import(change.companies, change.persons)
-            self._import(change.companies, change.persons, change.history)
-        else:
-            pending = _Pending(
-                companies={c.id: c for c in change.companies},
-                persons={p.id: p for p in change.persons},
-                lists=change.lists,
-                history=change.history,
-                settings=change.settings,
-                associates={a.id: a for a in change.associates},
-                deleted_persons=dict.fromkeys(change.deleted_persons),
-                deleted_companies=dict.fromkeys(change.deleted_companies),
-            )
-            pending.selections.update((s.id, s) for s in change.selections)
-            pending.selections.update((k, None) for k in change.deleted_selections)
-            self._check_deleted_companies(pending)
-            self._apply(pending)
-        self._generation = change.seq
-
-    def _apply(self, pending: _Pending) -> None:
-        """Apply a checked overlay to the committed state and its indexes."""
-        with self._lock:
-            before = self._rows_touched_by(pending)
-            for company in pending.companies.values():
-                self._members.setdefault(company.id, [])
-                self._companies[company.id] = company
-            changes: list[IndexChange] = []
-            for slot, row in before.items():
-                old = row[0]
-                person = pending.persons.get(old.id, old)
-                self._slot_person[slot] = person
-                if old.company_id != person.company_id:
-                    if old.company_id is not None:
-                        self._members[old.company_id].remove(slot)
-                    if person.company_id is not None:
-                        self._members[person.company_id].append(slot)
-                changes.append((slot, row, (person, self._company_of(person))))
-            for person in pending.persons.values():
-                if person.id not in self._slot_of:
-                    slot = len(self._slot_person)
-                    if slot and self._slot_person[-1].id > person.id:
-                        self._id_ordered = False
-                    self._slot_person.append(person)
-                    self._slot_of[person.id] = slot
-                    if person.company_id is not None:
-                        self._members[person.company_id].append(slot)
-                    changes.append((slot, None, (person, self._company_of(person))))
-            self._indexes.apply(changes)
-            self._delete_persons(pending.deleted_persons)
-            for company_id in pending.deleted_companies:
-                self._companies.pop(company_id, None)
-                self._members.pop(company_id, None)
-                self._note_deleted("company", company_id)
-            if pending.lists is not None:
-                self._lists = pending.lists
-            for selection_id, selection in pending.selections.items():
-                if selection is None:
-                    self._selections.pop(selection_id, None)
-                    self._note_deleted("selection", selection_id)
-                else:
-                    self._selections[selection_id] = selection
-            self._associates.update(pending.associates)
-            self._append_history(pending.history)
-            self._settings.update(pending.settings)
-            self._generation += 1
-
-    def _delete_persons(self, person_ids: Iterable[PersonId]) -> None:
-        """Make the slots of deleted persons tombstones: out of every index and member list."""
-        removed: list[tuple[int, tuple[Person, Company | None]]] = []
-        left: dict[CompanyId, set[int]] = {}
-        for person_id in person_ids:
-            self._note_deleted("person", person_id)
-            slot = self._slot_of.pop(person_id, None)
-            if slot is None:  # added and deleted by the same unit
-                continue
-            person = self._slot_person[slot]
-            if person.company_id is not None:
-                left.setdefault(person.company_id, set()).add(slot)
-            removed.append((slot, (person, self._company_of(person))))
-        for company_id, slots in left.items():  # one pass per company, not one per person
-            members = self._members[company_id]
-            members[:] = [slot for slot in members if slot not in slots]
-        self._indexes.remove(removed)
-
-    def _note_deleted(self, kind: str, record_id: int) -> None:
-        if record_id > self._deleted_max.get(kind, 0):
-            self._deleted_max[kind] = record_id
-
-    def _rows_touched_by(self, pending: _Pending) -> dict[int, tuple[Person, Company | None]]:
-        """Committed rows whose index keys a commit may change, by slot.
-
-        The changed persons, and every member of a company whose category or
-        owner changed (the only company fields the person indexes key on): a
-        rename or a UTM copy does not re-key a company's 10,000 persons.
-        """
-        rows: dict[int, tuple[Person, Company | None]] = {}
-        for company_id, company in pending.companies.items():
-            committed = self._companies.get(company_id)
-            if committed is not None and (committed.category_id, committed.owner_id) == (
-                company.category_id,
-                company.owner_id,
-            ):
-                continue
-            for slot in self._members.get(company_id, ()):
-                person = self._slot_person[slot]
-                rows[slot] = (person, self._company_of(person))
-        for person_id in pending.persons:
-            slot_or_none = self._slot_of.get(person_id)
-            if slot_or_none is not None and slot_or_none not in rows:
-                person = self._slot_person[slot_or_none]
-                rows[slot_or_none] = (person, self._company_of(person))
-        return rows
-
-    def _check_versions(self, pending: _Pending) -> None:
-        _check_bases("company", pending.company_base, self._companies.get)
-        _check_bases("person", pending.person_base, self._committed_person)
-        if pending.lists is not None and self._lists.version != pending.lists_base:
-            raise ConflictError("lists", "lists", pending.lists_base, self._lists.version)
-        _check_bases("selection", pending.selection_base, self._selections.get)
-        _check_bases("associate", pending.associate_base, self._associates.get)
-        self._check_deleted_companies(pending)
-
-    def _check_deleted_companies(self, pending: _Pending) -> None:
-        """Refuse deleting a company that would keep persons once ``pending`` is applied."""
-        for company_id in pending.deleted_companies:
-            left = [
-                slot
-                for slot in self._members.get(company_id, ())
-                if (person := self._slot_person[slot]).id not in pending.deleted_persons
-                and pending.persons.get(person.id, person).company_id == company_id
-            ]
-            if left:
-                raise CompanyHasPersons(company_id, len(left))
+            durable.applying(state.apply, pending)
+        durable.compact_if_due()
 
 
-class InMemoryUnitOfWork:
+class _UnitState:
+    """What the repositories see of their unit of work (:class:`._memory_repositories.Unit`):
+    the lock, the overlay, the committed state, and the merged reads."""
+
+    def __init__(self, state: MemoryState, clock: Clock) -> None:
+        self.state = state
+        self.lock = state.lock
+        self.pending = Pending()
+        self.clock = clock
+
+    def company(self, company_id: CompanyId) -> Company | None:
+        """The company as the unit sees it."""
+        pending = self.pending
+        found = pending.companies.get(company_id)
+        if found is not None:
+            return found
+        if company_id in pending.deleted_companies:
+            return None
+        return self.state.companies.get(company_id)
+
+    def person(self, person_id: PersonId) -> Person | None:
+        """The person as the unit sees it."""
+        pending = self.pending
+        found = pending.persons.get(person_id)
+        if found is not None:
+            return found
+        if person_id in pending.deleted_persons:
+            return None
+        return self.state.person(person_id)
+
+    def lists(self) -> StoredLists:
+        """The lists as the unit sees them."""
+        return self.pending.lists if self.pending.lists is not None else self.state.lists
+
+    def context(self, query: Query) -> QueryContext:
+        """What ``query`` is evaluated against in this unit."""
+        lists = self.lists()
+        return QueryContext(
+            categories=lists.categories,
+            statuses=lists.statuses,
+            now=query.now if query.now is not None else self.clock.now(),
+            current_associate=query.current_associate,
+        )
+
+
+class InMemoryUnitOfWork(UnitOfWorkBase):
     """One atomic unit of work on an :class:`InMemoryStore` (see the module example).
 
     Reads see the store plus this unit's own changes; :meth:`commit` applies the
     changes atomically, or raises :class:`ConflictError` (writing nothing) when
     another unit committed a newer version of something this one changed.
+    Made by :meth:`InMemoryStore.unit_of_work`.
     """
 
-    def __init__(self, store: InMemoryStore) -> None:
+    def __init__(
+        self, store: InMemoryStore, state: MemoryState, commit: Callable[[Pending], None]
+    ) -> None:
+        super().__init__(state.lock)
         self._store = store
-        self._pending = _Pending()
-        self._entered = 0
-        self.companies: CompanyRepository = _Companies(self)
-        self.persons: PersonRepository = _Persons(self)
-        self.lists: ListRepository = _Lists(self)
-        self.selections: SelectionRepository = _Selections(self)
-        self.history: HistoryRepository = _History(self)
-        self.settings: SettingsRepository = _Settings(self)
-        self.associates: AssociateRepository = _Associates(self)
+        self._write = commit
+        self._unit = unit = _UnitState(state, store.clock)
+        persons = Persons(unit)
+        self.companies: CompanyRepository = Companies(unit, persons)
+        self.persons: PersonRepository = persons
+        self.lists: ListRepository = Lists(unit)
+        self.selections: SelectionRepository = Selections(unit)
+        self.history: HistoryRepository = History(unit, persons)
+        self.settings: SettingsRepository = Settings(unit)
+        self.associates: AssociateRepository = Associates(unit)
 
     @property
     def store(self) -> InMemoryStore:
@@ -1019,40 +524,16 @@ class InMemoryUnitOfWork:
         ...     uow.has_changes
         True
         """
-        return not self._pending.is_empty()
+        return not self._unit.pending.is_empty()
 
-    def __enter__(self) -> Self:
-        """Begin: wait until no other thread has a unit open on the store, then hold it.
+    def _write_changes(self) -> None:
+        """Apply every change of this unit to the store, atomically (see :meth:`commit`).
 
-        Units entered with ``with`` run one at a time across threads, so what a
-        command read to decide (a company's category, the lists, the persons of
-        a company) still holds when it commits. Units interleaved by hand in one
-        thread are still guarded by the version checks.
+        On :class:`ConflictError` nothing is written (and :meth:`commit` drops the changes).
         """
-        self._store._lock.acquire()
-        self._entered += 1
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed (on success and on error alike)."""
-        self.rollback()
-        if self._entered:
-            self._entered -= 1
-            self._store._lock.release()
-
-    def commit(self) -> None:
-        """Apply every change of this unit to the store, atomically.
-
-        On :class:`ConflictError` nothing is written and the unit's changes are dropped.
-        """
-        pending, self._pending = self._pending, _Pending()
+        pending = self._unit.pending
         if not pending.is_empty():
-            self._store._commit(pending)
+            self._write(pending)
 
     def rollback(self) -> None:
         """Drop every change made since the last commit.
@@ -1063,47 +544,4 @@ class InMemoryUnitOfWork:
         ...     uow.settings.get("theme") is None
         True
         """
-        self._pending = _Pending()
-
-    # --- merged reads ----------------------------------------------------------------------
-
-    def _company(self, company_id: CompanyId) -> Company | None:
-        pending = self._pending
-        found = pending.companies.get(company_id)
-        if found is not None:
-            return found
-        if company_id in pending.deleted_companies:
-            return None
-        return self._store._companies.get(company_id)
-
-    def _person(self, person_id: PersonId) -> Person | None:
-        pending = self._pending
-        found = pending.persons.get(person_id)
-        if found is not None:
-            return found
-        if person_id in pending.deleted_persons:
-            return None
-        return self._store._committed_person(person_id)
-
-    def _current_lists(self) -> StoredLists:
-        return self._pending.lists if self._pending.lists is not None else self._store._lists
-
-    def _context(self, query: Query) -> QueryContext:
-        return QueryContext(
-            categories=self._current_lists().categories,
-            statuses=self._current_lists().statuses,
-            now=query.now if query.now is not None else self._store.clock.now(),
-            current_associate=query.current_associate,
-        )
-
-
-def _check_compaction(share: float, min_bytes: int) -> None:
-    """Refuse compaction thresholds that are not a share >= 0 and a byte count >= 0."""
-    good_share = type(share) in (int, float) and 0 <= share < float("inf")
-    if not good_share or type(min_bytes) is not int or min_bytes < 0:
-        raise ValidationError(
-            f"bad compaction thresholds: compact_share={share!r}, compact_min_bytes={min_bytes!r}",
-            why="the share is a finite number >= 0 (of the snapshot's size) and the "
-            "minimum a whole number of bytes >= 0",
-            fix="Pass e.g. compact_share=0.5, compact_min_bytes=1 << 20 (the defaults)",
-        )
+        self._unit.pending = Pending()

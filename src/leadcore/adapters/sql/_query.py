@@ -58,7 +58,6 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import TypeCoerce
 from sqlalchemy.sql.functions import FunctionElement
 
-from leadcore.adapters._memory_query import check_page
 from leadcore.adapters.sql._casefold import CASEFOLD_FUNCTION
 from leadcore.adapters.sql._compile import (
     SqlTables,
@@ -334,7 +333,6 @@ def _sort_values(
 
 
 def _page(statement: Select[Any], page: Page) -> Select[Any]:
-    check_page(page)
     if page.limit is not None:
         statement = statement.limit(min(page.limit, MAX_INT))
     if page.offset:

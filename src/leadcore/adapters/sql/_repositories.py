@@ -11,17 +11,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import attrs
 from sqlalchemy import Table, func, select
 
-from leadcore.adapters._memory_file import _kind_of
-from leadcore.adapters._memory_versions import _bump
+from leadcore import codec
+from leadcore.adapters._base import current_version, deleted_in_unit, refuse_repeats
+from leadcore.adapters._versions import bump
 from leadcore.adapters.sql import _find
 from leadcore.adapters.sql._rows import converter, selection_from_document
 from leadcore.adapters.sql._schema import associates, companies, history, persons, selections
 from leadcore.adapters.sql._schema import settings as settings_table
+from leadcore.adapters.sql._unit import Unit
 from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError, ValidationError
 from leadcore.history import HistoryEntry
 from leadcore.model import (
@@ -35,9 +37,6 @@ from leadcore.model import (
 )
 from leadcore.ports import GroupedCounts, PageResult, Query, StoredLists
 from leadcore.selections import Selection
-
-if TYPE_CHECKING:
-    from leadcore.adapters.sql._store import SqlUnitOfWork
 
 __all__ = [
     "Associates",
@@ -56,21 +55,11 @@ _CHUNK = 500
 
 def selection_kind(selection: Selection) -> str:
     """The ``kind`` column of a selection: "static", "dynamic" or "combined"."""
-    return _kind_of(selection)
-
-
-def _deleted_in_unit(kind: str, record_id: int) -> ValidationError:
-    return ValidationError(
-        f"{kind} {record_id} was deleted in this unit of work",
-        why="a deleted id is not stored again",
-        fix="Add the record under a new id",
-        kind=kind,
-        id=record_id,
-    )
+    return codec.selection_kind(selection)
 
 
 def _load(
-    uow: SqlUnitOfWork, kind: str, table: Table, ids: Sequence[int], make: Callable[[Any], R]
+    uow: Unit, kind: str, table: Table, ids: Sequence[int], make: Callable[[Any], R]
 ) -> dict[int, R]:
     """The stored records of ``ids`` by id, their versions noted for the commit.
 
@@ -94,8 +83,7 @@ def _load(
     connection = uow.connection()
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
-        for row in connection.execute(select(table).where(table.c.id.in_(chunk))):
-            mapping = row._mapping
+        for mapping in connection.execute(select(table).where(table.c.id.in_(chunk))).mappings():
             found[mapping["id"]] = make(mapping)
             uow.note(kind, mapping["id"], mapping["version"])
     for record_id in wanted:
@@ -109,7 +97,7 @@ def _load(
 class Companies:
     """The unit's companies."""
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: Unit) -> None:
         self._uow = uow
 
     def current(self, company_id: int) -> Company | None:
@@ -143,8 +131,8 @@ class Companies:
         if existing is not None:
             raise ConflictError("company", company.id, 0, existing.version)
         if company.id in self._uow.deleted["company"]:
-            raise _deleted_in_unit("company", company.id)
-        stored = _bump(company, 1)
+            raise deleted_in_unit("company", company.id)
+        stored = bump(company, 1)
         self._uow.pending.companies[company.id] = stored
         self._uow.pending.new["company"].add(company.id)
         self._uow.changed()
@@ -152,24 +140,16 @@ class Companies:
 
     def save(self, company: Company) -> Company:
         """Store a changed company loaded at ``company.version``; returns version + 1."""
-        current = self.current(company.id)
-        if current is None:
-            raise NotFoundError("company", company.id)
-        if current.version != company.version:
-            raise ConflictError("company", company.id, company.version, current.version)
-        stored = _bump(company, current.version + 1)
+        current_version("company", company.id, self.current(company.id), company.version)
+        stored = bump(company, company.version + 1)
         self._uow.pending.companies[company.id] = stored
         self._uow.changed()
         return stored
 
     def delete(self, company: Company) -> None:
         """Remove a company loaded at ``company.version``; it must have no persons left."""
-        current = self.current(company.id)
-        if current is None:
-            raise NotFoundError("company", company.id)
-        if current.version != company.version:
-            raise ConflictError("company", company.id, company.version, current.version)
-        left = self._uow.person_rows.of_company(company.id)
+        current_version("company", company.id, self.current(company.id), company.version)
+        left = _persons_of(self._uow, company.id)
         if left:
             raise CompanyHasPersons(company.id, len(left))
         pending = self._uow.pending
@@ -222,11 +202,33 @@ def _person(row: Any) -> Person:
     return converter.structure(row, Person)
 
 
-class Persons:
-    """The unit's persons."""
+def _persons_of(uow: Unit, company_id: CompanyId) -> list[Person]:
+    """Every person of the company as ``uow`` sees it, by id (the list noted for the commit)."""
+    rows = uow.connection().execute(
+        select(persons).where(persons.c.company_id == company_id).order_by(persons.c.id)
+    )
+    stored = [_person(row) for row in rows.mappings()]
+    uow.note_members(company_id, tuple((p.id, p.version) for p in stored))
+    for person in stored:
+        uow.note("person", person.id, person.version)
+    pending = uow.pending
+    found = {
+        p.id: p
+        for p in stored
+        if p.id not in pending.persons and p.id not in pending.deleted_persons
+    }
+    for person in pending.persons.values():
+        if person.company_id == company_id:
+            found[person.id] = person
+    return [found[i] for i in sorted(found)]
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+
+class Persons:
+    """The unit's persons (``companies`` checks the companies they are moved to)."""
+
+    def __init__(self, uow: Unit, companies: Companies) -> None:
         self._uow = uow
+        self._companies = companies
 
     def current_many(self, ids: Iterable[int]) -> dict[int, Person]:
         """The persons of ``ids`` the unit sees, by id."""
@@ -252,16 +254,16 @@ class Persons:
         if existing is not None:
             raise ConflictError("person", person.id, 0, existing.version)
         if person.id in self._uow.deleted["person"]:
-            raise _deleted_in_unit("person", person.id)
+            raise deleted_in_unit("person", person.id)
         self._require_company(person.company_id)
-        stored = _bump(person, 1)
+        stored = bump(person, 1)
         self._uow.pending.persons[person.id] = stored
         self._uow.pending.new["person"].add(person.id)
         self._uow.changed()
         return stored
 
     def _require_company(self, company_id: CompanyId | None) -> None:
-        if company_id is not None and self._uow.company_rows.current(company_id) is None:
+        if company_id is not None and self._companies.current(company_id) is None:
             raise NotFoundError("company", company_id)
 
     def save(self, person: Person) -> Person:
@@ -271,31 +273,18 @@ class Persons:
     def save_many(self, persons: Iterable[Person]) -> list[Person]:
         """``save`` for many persons; checks all first, so it stores all or none."""
         batch = list(persons)
-        seen: set[int] = set()
-        for person in batch:
-            if person.id in seen:
-                raise ValidationError(
-                    f"person {person.id} appears twice in one save_many",
-                    why="each person can be saved once per call",
-                    fix="Pass each person once, with all its changes",
-                    person_id=person.id,
-                )
-            seen.add(person.id)
+        refuse_repeats(batch)
         currents = self.current_many([p.id for p in batch])
         for person in batch:
-            current = currents.get(person.id)
-            if current is None:
-                raise NotFoundError("person", person.id)
-            if current.version != person.version:
-                raise ConflictError("person", person.id, person.version, current.version)
+            current_version("person", person.id, currents.get(person.id), person.version)
         moved = {p.company_id for p in batch if p.company_id != currents[p.id].company_id}
         moved.discard(None)
         if moved:
-            known = self._uow.company_rows.current_many(c for c in moved if c is not None)
+            known = self._companies.current_many(c for c in moved if c is not None)
             for company_id in sorted(c for c in moved if c is not None):
                 if company_id not in known:
                     raise NotFoundError("company", company_id)
-        stored = [_bump(p, currents[p.id].version + 1) for p in batch]
+        stored = [bump(p, currents[p.id].version + 1) for p in batch]
         pending = self._uow.pending.persons
         for person in stored:
             pending[person.id] = person
@@ -305,10 +294,7 @@ class Persons:
     def delete(self, person: Person) -> None:
         """Remove a person loaded at ``person.version``; its history stays."""
         current = self.current_many([person.id]).get(person.id)
-        if current is None:
-            raise NotFoundError("person", person.id)
-        if current.version != person.version:
-            raise ConflictError("person", person.id, person.version, current.version)
+        current_version("person", person.id, current, person.version)
         pending = self._uow.pending
         pending.persons.pop(person.id, None)
         if person.id in pending.new["person"]:
@@ -320,24 +306,7 @@ class Persons:
 
     def of_company(self, company_id: CompanyId) -> list[Person]:
         """Every person of the company as this unit sees it, by id."""
-        uow = self._uow
-        rows = uow.connection().execute(
-            select(persons).where(persons.c.company_id == company_id).order_by(persons.c.id)
-        )
-        stored = [_person(row._mapping) for row in rows]
-        uow.note_members(company_id, tuple((p.id, p.version) for p in stored))
-        for person in stored:
-            uow.note("person", person.id, person.version)
-        pending = uow.pending
-        found = {
-            p.id: p
-            for p in stored
-            if p.id not in pending.persons and p.id not in pending.deleted_persons
-        }
-        for person in pending.persons.values():
-            if person.company_id == company_id:
-                found[person.id] = person
-        return [found[i] for i in sorted(found)]
+        return _persons_of(self._uow, company_id)
 
     def get_many(self, person_ids: Iterable[PersonId]) -> list[Person]:
         """The persons in the order given; :class:`NotFoundError` names the first unknown."""
@@ -372,7 +341,7 @@ class Persons:
 class Lists:
     """The unit's admin lists."""
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: Unit) -> None:
         self._uow = uow
 
     def load(self) -> StoredLists:
@@ -401,7 +370,7 @@ class _Keyed(Generic[K, V]):
     kind = ""
     table: Table
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: Unit) -> None:
         self._uow = uow
 
     def _overlay(self) -> dict[int, Any]:
@@ -429,7 +398,7 @@ class _Keyed(Generic[K, V]):
         existing = self._current(item.id)
         if existing is not None:
             raise ConflictError(self.kind, item.id, 0, existing.version)
-        stored: V = _bump(item, 1)
+        stored: V = bump(item, 1)
         self._overlay()[item.id] = stored
         self._uow.pending.new[self.kind].add(item.id)
         self._uow.changed()
@@ -437,12 +406,8 @@ class _Keyed(Generic[K, V]):
 
     def save(self, item: V) -> V:
         """Store a changed record loaded at ``item.version``; returns version + 1."""
-        current = self._current(item.id)
-        if current is None:
-            raise NotFoundError(self.kind, item.id)
-        if current.version != item.version:
-            raise ConflictError(self.kind, item.id, item.version, current.version)
-        stored: V = _bump(item, current.version + 1)
+        current_version(self.kind, item.id, self._current(item.id), item.version)
+        stored: V = bump(item, item.version + 1)
         self._overlay()[item.id] = stored
         self._uow.changed()
         return stored
@@ -451,8 +416,8 @@ class _Keyed(Generic[K, V]):
         """Every record as this unit sees it, by id."""
         rows = self._uow.connection().execute(select(self.table).order_by(self.table.c.id))
         merged: dict[int, V | None] = {}
-        for row in rows:
-            item = self._make(row._mapping)
+        for row in rows.mappings():
+            item = self._make(row)
             self._uow.note(self.kind, item.id, item.version)
             merged[item.id] = item
         merged.update(self._overlay())
@@ -500,7 +465,7 @@ class Associates(_Keyed[AssociateId, Associate]):
 class History:
     """The unit's view of the append-only status history."""
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: Unit) -> None:
         self._uow = uow
 
     def append(self, entries: Sequence[HistoryEntry]) -> None:
@@ -513,14 +478,14 @@ class History:
         rows = self._uow.connection().execute(
             select(history).where(history.c.person_id == person_id).order_by(history.c.seq)
         )
-        found = [converter.structure(row._mapping, HistoryEntry) for row in rows]
+        found = [converter.structure(row, HistoryEntry) for row in rows.mappings()]
         found.extend(e for e in self._uow.pending.history if e.person_id == person_id)
         return found
 
     def __iter__(self) -> Iterator[HistoryEntry]:
         """Every entry, oldest first, this unit's own last."""
         rows = self._uow.connection().execute(select(history).order_by(history.c.seq))
-        found = [converter.structure(row._mapping, HistoryEntry) for row in rows]
+        found = [converter.structure(row, HistoryEntry) for row in rows.mappings()]
         found.extend(self._uow.pending.history)
         return iter(found)
 
@@ -544,7 +509,7 @@ class History:
 class Settings:
     """The unit's installation settings (JSON values by key)."""
 
-    def __init__(self, uow: SqlUnitOfWork) -> None:
+    def __init__(self, uow: Unit) -> None:
         self._uow = uow
 
     def get(self, key: str, default: object = None) -> object:

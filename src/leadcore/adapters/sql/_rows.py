@@ -22,7 +22,7 @@ from typing import Any
 
 import cattrs
 
-from leadcore.adapters._memory_file import converter as file_converter
+from leadcore import codec
 from leadcore.adapters.sql._schema import UTM_FIELDS
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
 from leadcore.lists import CategoryList, LeadStatusList
@@ -191,7 +191,10 @@ def _history(row: Row, _: object = None) -> HistoryEntry:
 
 
 def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter()
+    """The model's JSON form (:mod:`leadcore.codec`), copied, with the records that have
+    a table of their own as flat rows of its columns (the lists, selections' documents
+    and everything inside a record stay in the codec's form)."""
+    conv = codec.converter.copy()
     for cls, out, into in (
         (Company, _company_row, _company),
         (Person, _person_row, _person),
@@ -277,11 +280,11 @@ def lists_from_rows(
 
 
 def selection_document(selection: Selection) -> str:
-    """The JSON text a selection is stored as (the store file's format of it)."""
-    return json.dumps(file_converter.unstructure(selection, Selection), sort_keys=True)
+    """The JSON text a selection is stored as (its :mod:`leadcore.codec` form, keys sorted)."""
+    return json.dumps(codec.converter.unstructure(selection, Selection), sort_keys=True)
 
 
 def selection_from_document(text: str) -> Selection:
     """The selection stored as ``text``."""
-    selection: Selection = file_converter.structure(json.loads(text), Selection)  # type: ignore[arg-type]
+    selection: Selection = codec.converter.structure(json.loads(text), Selection)  # type: ignore[arg-type]
     return selection

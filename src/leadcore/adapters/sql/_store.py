@@ -20,7 +20,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from types import TracebackType
 from typing import Any, Self
 
 import attrs
@@ -38,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+from leadcore.adapters._base import UnitOfWorkBase
 from leadcore.adapters.sql import _repositories
 from leadcore.adapters.sql._engine import begin_write, make_engine, prepare_engine, upgrade_schema
 from leadcore.adapters.sql._rows import (
@@ -59,6 +59,7 @@ from leadcore.adapters.sql._schema import (
     selections,
     settings,
 )
+from leadcore.adapters.sql._unit import Pending
 from leadcore.clock import SystemClock
 from leadcore.errors import (
     CompanyHasPersons,
@@ -68,7 +69,6 @@ from leadcore.errors import (
 )
 from leadcore.history import HistoryEntry
 from leadcore.lists import new_database
-from leadcore.model import Associate, Company, Person
 from leadcore.ports import (
     AssociateRepository,
     Clock,
@@ -80,7 +80,6 @@ from leadcore.ports import (
     SettingsRepository,
     StoredLists,
 )
-from leadcore.selections import Selection
 
 __all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork"]
 
@@ -184,7 +183,18 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work on this store; use it as a context manager."""
-        return SqlUnitOfWork(self)
+        return SqlUnitOfWork(self, self._lock)
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called.
+
+        >>> store = SqlStore.open(":memory:")
+        >>> store.close()
+        >>> store.closed
+        True
+        """
+        return self._closed
 
     def ids(self) -> SqlIds:
         """The store's id generator (one per store)."""
@@ -308,38 +318,7 @@ class SqlIds:
         return int(value)
 
 
-@attrs.define
-class _Pending:
-    """A unit's changes not written yet."""
-
-    companies: dict[int, Company] = attrs.Factory(dict)
-    persons: dict[int, Person] = attrs.Factory(dict)
-    selections: dict[int, Selection | None] = attrs.Factory(dict)
-    associates: dict[int, Associate] = attrs.Factory(dict)
-    new: dict[str, set[int]] = attrs.Factory(
-        lambda: {"company": set(), "person": set(), "selection": set(), "associate": set()}
-    )
-    deleted_companies: set[int] = attrs.Factory(set)
-    deleted_persons: set[int] = attrs.Factory(set)
-    lists: StoredLists | None = None
-    settings: dict[str, str] = attrs.Factory(dict)
-    history: list[HistoryEntry] = attrs.Factory(list)
-
-    def is_empty(self) -> bool:
-        return not (
-            self.companies
-            or self.persons
-            or self.selections
-            or self.associates
-            or self.deleted_companies
-            or self.deleted_persons
-            or self.lists is not None
-            or self.settings
-            or self.history
-        )
-
-
-class SqlUnitOfWork:
+class SqlUnitOfWork(UnitOfWorkBase):
     """One database transaction's worth of changes; see the module docstring.
 
     >>> from leadcore.errors import ConflictError
@@ -356,11 +335,14 @@ class SqlUnitOfWork:
     1 2
     """
 
-    def __init__(self, store: SqlStore) -> None:
+    def __init__(self, store: SqlStore, lock: threading.RLock) -> None:
+        """A unit on ``store``, whose ``lock`` it holds while entered (made by
+        :meth:`SqlStore.unit_of_work`)."""
+        super().__init__(lock)
         self._store = store
         self._conn: Connection | None = None
         self._writing = False
-        self._pending = _Pending()
+        self._pending = Pending()
         self._seen: dict[str, dict[int, int]] = {kind: {} for kind in (*TABLES, "lists")}
         """The version of each record as first read from the database (0: absent)."""
         self._members: dict[int, tuple[tuple[int, int], ...]] = {}
@@ -373,13 +355,9 @@ class SqlUnitOfWork:
         """The highest id this unit stored per kind (recorded in ``id_counters`` at commit)."""
         self.deleted: dict[str, set[int]] = {"company": set(), "person": set()}
         """Ids deleted in this unit (they cannot be added again in it)."""
-        self._entered = 0
-        self.company_rows = _repositories.Companies(self)
-        """The companies with the merged reads the other repositories use."""
-        self.person_rows = _repositories.Persons(self)
-        """The persons with the merged reads the other repositories use."""
-        self.companies: CompanyRepository = self.company_rows
-        self.persons: PersonRepository = self.person_rows
+        companies = _repositories.Companies(self)
+        self.companies: CompanyRepository = companies
+        self.persons: PersonRepository = _repositories.Persons(self, companies)
         self.lists: ListRepository = _repositories.Lists(self)
         self.selections: SelectionRepository = _repositories.Selections(self)
         self.history: HistoryRepository = _repositories.History(self)
@@ -392,45 +370,27 @@ class SqlUnitOfWork:
         return self._store
 
     @property
-    def pending(self) -> _Pending:
+    def pending(self) -> Pending:
         """The changes not written yet (for the repositories)."""
         return self._pending
 
-    def __enter__(self) -> Self:
-        """Begin: units entered with ``with`` run one at a time across threads."""
-        self._store._lock.acquire()
-        self._entered += 1
-        return self
+    @property
+    def clock(self) -> Clock:
+        """The store's clock: the time of queries that carry none."""
+        return self._store.clock
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Roll back whatever was not committed."""
-        try:
-            self.rollback()
-        finally:
-            if self._entered:
-                self._entered -= 1
-                self._store._lock.release()
-
-    def commit(self) -> None:
+    def _write_changes(self) -> None:
         """Check the versions read, write every change and commit, in one transaction.
 
-        On a conflict nothing is written and the unit's changes are dropped.
+        On a conflict nothing is written (and :meth:`commit` drops the unit's changes).
         """
-        try:
-            if self._writing or not self._pending.is_empty():
-                connection = self._write_connection()
-                with _translated():
-                    # last, so that no id is asked for while the counters are locked
-                    for kind, used in sorted(self._inserted.items()):
-                        _raise_counter(connection, kind, used)
-                    connection.commit()
-        finally:
-            self._reset()
+        if self._writing or not self._pending.is_empty():
+            connection = self._write_connection()
+            with _translated():
+                # last, so that no id is asked for while the counters are locked
+                for kind, used in sorted(self._inserted.items()):
+                    _raise_counter(connection, kind, used)
+                connection.commit()
 
     def rollback(self) -> None:
         """Drop every change since the last commit."""
@@ -439,7 +399,7 @@ class SqlUnitOfWork:
     def _reset(self) -> None:
         connection, self._conn = self._conn, None
         self._writing = False
-        self._pending = _Pending()
+        self._pending = Pending()
         for seen in self._seen.values():
             seen.clear()
         self._members.clear()
@@ -461,7 +421,7 @@ class SqlUnitOfWork:
 
     def connection(self) -> Connection:
         """The connection to read with (the write transaction's once writing)."""
-        if self._store._closed:
+        if self._store.closed:
             raise PersistenceError(
                 "the SQL store is closed",
                 committed=False,
@@ -531,7 +491,7 @@ class SqlUnitOfWork:
             cats = connection.execute(select(categories).order_by(categories.c.position))
             stats = connection.execute(select(lead_statuses).order_by(lead_statuses.c.position))
             made = lists_from_rows(
-                [dict(r._mapping) for r in cats], [dict(r._mapping) for r in stats], default_id
+                [dict(r) for r in cats.mappings()], [dict(r) for r in stats.mappings()], default_id
             )
             return StoredLists(*made, version=version)
 
@@ -598,7 +558,7 @@ class SqlUnitOfWork:
                 )
 
     def _flush(self, connection: Connection) -> None:
-        pending, self._pending = self._pending, _Pending()
+        pending, self._pending = self._pending, Pending()
         self._forget_reads()
         self._write_records(connection, "company", pending.companies, pending.new["company"])
         self._write_records(connection, "person", pending.persons, pending.new["person"])

@@ -1,5 +1,6 @@
 """Versions of stored aggregates: the copy with a new version, the base a unit of work
-recorded, the check at commit (private; shared by the store and its repositories)."""
+recorded, the check at commit (private; shared by both adapters: the in-memory store
+and its repositories, and the SQL repositories)."""
 
 from __future__ import annotations
 
@@ -17,20 +18,22 @@ from leadcore.model import (
 )
 
 
-class _Versioned(Protocol):
+class Versioned(Protocol):
+    """A stored record: an id and a version."""
+
     @property
     def id(self) -> Any: ...
     @property
     def version(self) -> int: ...
 
 
-V = TypeVar("V", bound=_Versioned)
+V = TypeVar("V", bound=Versioned)
 
-_ABSENT = 0
+ABSENT = 0
 """The base version recorded for an aggregate that did not exist when first touched."""
 
 
-def _bump(item: V, version: int) -> V:
+def bump(item: V, version: int) -> V:
     """``item`` with another version (its other fields are valid already)."""
     copier = _COPIERS.get(type(item))
     if copier is not None:
@@ -39,7 +42,7 @@ def _bump(item: V, version: int) -> V:
     return attrs.evolve(item, version=version)  # type: ignore[misc]
 
 
-def _version_copier(cls: type[Any]) -> Callable[[Any, int], Any]:
+def version_copier(cls: type[Any]) -> Callable[[Any, int], Any]:
     """A function copying an instance of the frozen, slotted attrs class ``cls`` with
     another ``version``, without running its construction checks again.
 
@@ -61,32 +64,30 @@ def _version_copier(cls: type[Any]) -> Callable[[Any, int], Any]:
     return copier
 
 
-_bump_person: Callable[[Person, int], Person] = _version_copier(Person)
+bump_person: Callable[[Person, int], Person] = version_copier(Person)
 """A person with another version (cascades save many: no ``attrs.evolve``, no re-check)."""
 _COPIERS: dict[type[Any], Callable[[Any, int], Any]] = {
-    Person: _bump_person,
-    Company: _version_copier(Company),
+    Person: bump_person,
+    Company: version_copier(Company),
 }
 
 
 K = TypeVar("K")
 
 
-def _version_of(item: _Versioned | None) -> int:
-    return _ABSENT if item is None else item.version
+def version_of(item: Versioned | None) -> int:
+    return ABSENT if item is None else item.version
 
 
-def _record_base(bases: dict[K, int], key: K, committed: Callable[[K], _Versioned | None]) -> None:
+def record_base(bases: dict[K, int], key: K, committed: Callable[[K], Versioned | None]) -> None:
     """Remember the committed version of ``key`` the first time a unit changes it."""
     if key not in bases:
-        bases[key] = _version_of(committed(key))
+        bases[key] = version_of(committed(key))
 
 
-def _check_bases(
-    kind: str, bases: dict[K, int], committed: Callable[[K], _Versioned | None]
-) -> None:
+def check_bases(kind: str, bases: dict[K, int], committed: Callable[[K], Versioned | None]) -> None:
     """Refuse the commit when another unit committed a newer version meanwhile."""
     for key, base in bases.items():
-        actual = _version_of(committed(key))
+        actual = version_of(committed(key))
         if actual != base:
             raise ConflictError(kind, key, base, actual)
