@@ -277,6 +277,28 @@ def test_json_plain_data_of_the_wrong_shape_is_refused_without_raw_errors() -> N
         assert info.value.position == position
 
 
+@pytest.mark.parametrize(
+    "key", [None, True, 1.5, (1,), 10**5000], ids=["None", "bool", "float", "tuple", "huge int"]
+)
+def test_json_groups_with_a_key_that_is_not_text_are_refused_at_their_path(key: object) -> None:
+    """Issue 23: a ``None`` key was taken for "no bad key" and reached cattrs, whose
+    message sorted the mixed keys and raised TypeError; a huge int key raised ValueError."""
+    group = {"criteria": [], key: 1, "subtract": False}
+    data = {"version": 1, "criteria": {"type": "groups", "groups": [{"criteria": []}, group]}}
+    with pytest.raises(CriteriaParseError, match="object keys that are text") as info:
+        structure(data)
+    assert info.value.position == "$.criteria.groups[1]"
+    with pytest.raises(CriteriaParseError) as info:
+        structure({"version": 1, "criteria": {"type": "always", key: None, True: None}})
+    assert info.value.position == "$.criteria"
+
+
+def test_json_unknown_keys_are_named_in_order() -> None:
+    data = {"version": 1, "criteria": {"type": "always", "zeta": 1, "alpha": 2}}
+    with pytest.raises(CriteriaParseError, match="found alpha, zeta"):
+        structure(data)
+
+
 # --- SuperOffice restriction rows -------------------------------------------------------
 
 
