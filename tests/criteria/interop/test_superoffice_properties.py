@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from leadcore.criteria.ast import (
     AllOf,
+    AnyOf,
     Condition,
     Criterion,
     Operator,
@@ -27,9 +28,10 @@ from leadcore.criteria.ast import (
     any_of,
 )
 from leadcore.criteria.build import validate
-from leadcore.criteria.fields import Entity, ValueType, field
+from leadcore.criteria.fields import Entity, ValueType, field, fields_for
 from leadcore.criteria.superoffice import (
     PROVIDERS,
+    SIBLINGS,
     Provider,
     SuperOfficeExportError,
     SuperOfficeReadError,
@@ -42,6 +44,7 @@ from leadcore.criteria.superoffice import (
     write_rows,
     write_string,
 )
+from leadcore.criteria.superoffice.operators import integer_bounds
 
 TEXT_OPS = (
     Operator.EQUALS,
@@ -51,23 +54,22 @@ TEXT_OPS = (
     Operator.CONTAINS,
     Operator.NOT_CONTAINS,
     Operator.ENDS,
-    Operator.NOT_ENDS,
-)
+)  # not_ends has no SuperOffice spelling (refused: test_what_superoffice_cannot_say...)
 NUMBER_OPS = (Operator.EQ, Operator.NE, Operator.GT, Operator.LT, Operator.GE, Operator.LE)
 PERIODS = st.sampled_from(list(Period))
-# printable, with the characters the string forms must quote: ' " ( ) , % [ ] and non-ASCII
+# printable, with the characters the string forms must quote or escape: ' " \\ ( ) , % [ ]
 TEXTS = st.text(
-    alphabet=st.sampled_from(list(string.ascii_letters + string.digits + " '\"(),%[]=<>!æøåÉ_-.")),
+    alphabet=st.sampled_from(
+        list(string.ascii_letters + string.digits + " '\"\\(),%[]=<>!æøåÉ_-.")
+    ),
     min_size=1,
     max_size=12,
 )
 DATES = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
-NUMBERS = st.one_of(
-    st.integers(-(10**12), 10**12), st.floats(allow_nan=False, allow_infinity=False, width=32)
-)
+NUMBERS = st.integers(-(10**12), 10**12)  # ids; floats: test_every_exported_number_...
 
 
-def _leaf(key: str, entity: Entity) -> st.SearchStrategy[Criterion]:
+def _leaf(key: str, entity: Entity, p: Provider) -> st.SearchStrategy[Criterion]:
     spec = field(key, entity)
     vt = spec.value_type
     options: list[st.SearchStrategy[Criterion]] = []
@@ -79,7 +81,8 @@ def _leaf(key: str, entity: Entity) -> st.SearchStrategy[Criterion]:
         ids = st.lists(st.integers(1, 10**6), min_size=1, max_size=3).map(tuple)
         ops = st.sampled_from((Operator.IN, Operator.NOT_IN))
         options.append(st.builds(Condition, st.just(key), ops, ids))
-        options.append(st.just(Condition(key, Operator.CURRENT_ASSOCIATE)))
+        if not p.database:  # Dynamic's associate_id is a plain id: no currentAssociate
+            options.append(st.just(Condition(key, Operator.CURRENT_ASSOCIATE)))
     elif vt is ValueType.TEXT:
         ops = st.sampled_from(TEXT_OPS)
         options.append(st.builds(Condition, st.just(key), ops, TEXTS.map(lambda t: (t,))))
@@ -114,8 +117,8 @@ def _leaf(key: str, entity: Entity) -> st.SearchStrategy[Criterion]:
 
 
 def _criteria(p: Provider, entity: Entity) -> st.SearchStrategy[Criterion]:
-    keys = [k for k in p.columns if entity is Entity.PERSON or k.startswith("company.")]
-    leaves = st.sampled_from(keys).flatmap(lambda k: _leaf(k, entity))
+    keys = [k for k in fields_for(entity) if p.column(k, entity) is not None]
+    leaves = st.sampled_from(keys).flatmap(lambda k: _leaf(k, entity, p))
 
     def extend(inner: st.SearchStrategy[Criterion]) -> st.SearchStrategy[Criterion]:
         kids = st.lists(inner, min_size=2, max_size=3)
@@ -124,23 +127,53 @@ def _criteria(p: Provider, entity: Entity) -> st.SearchStrategy[Criterion]:
     return st.recursive(leaves, extend, max_leaves=6)
 
 
-TARGETS = [(p, e) for p in PROVIDERS.values() for e in p.entities]
+def as_written(c: Criterion) -> Criterion:
+    """``c`` as SuperOffice's int columns take it: ``>=``/``<=`` as ``> N-1``/``< N+1``."""
+    if isinstance(c, Condition):
+        written, _ = integer_bounds(c) if c.field.endswith(".id") else (c, None)
+        assert written is not None
+        return written
+    if isinstance(c, AllOf | AnyOf):
+        return type(c)(tuple(as_written(child) for child in c.children))
+    return c
+
+
+TARGETS = [(p, e) for p in PROVIDERS.values() if not p.parent for e in p.entities]
+"""Every provider with a map of its own (a sibling shares its parent's: see below)."""
 
 
 @pytest.mark.parametrize(("p", "entity"), TARGETS, ids=lambda x: getattr(x, "name", str(x)))
-@settings(max_examples=max(15, settings().max_examples // 4))  # x 7 targets
+@settings(max_examples=max(10, settings().max_examples // 8))  # x 11 targets
 @given(data=st.data())
 def test_export_then_import_gives_the_same_criterion(
     p: Provider, entity: Entity, data: st.DataObject
 ) -> None:
     c = data.draw(_criteria(p, entity))
     validate(c, entity)
-    assert read_rows(write_rows(c, p, entity=entity), p, entity=entity).criterion == c
-    assert read_groups(write_groups(c, p, entity=entity), p, entity=entity).criterion == c
+    expected = as_written(c)
+    assert read_rows(write_rows(c, p, entity=entity), p, entity=entity).criterion == expected
+    assert read_groups(write_groups(c, p, entity=entity), p, entity=entity).criterion == expected
     text = write_string(c, p, entity=entity)
-    assert read_string(text, p, entity=entity).criterion == c, text
+    assert read_string(text, p, entity=entity).criterion == expected, text
     odata = write_filter(c, p, entity=entity)
-    assert read_filter(odata, p, entity=entity).criterion == c, odata
+    assert read_filter(odata, p, entity=entity).criterion == expected, odata
+
+
+def test_a_sibling_provider_reads_and_writes_with_its_parents_map() -> None:
+    for name, parent in SIBLINGS.items():
+        sibling, original = PROVIDERS[name.casefold()], PROVIDERS[parent.casefold()]
+        assert sibling.parent == parent
+        assert sibling.columns == original.columns
+        assert sibling.aliases == original.aliases
+        assert sibling.entities == original.entities
+        assert sibling.source.endswith(f"reference/{name.lower()}.md")
+        text = "name begins 'A' or contactId between (1,9)"
+        if original.name in ("Person", "SimplePerson"):
+            text = "firstName begins 'A' or personId between (1,9)"
+        got = read_string(text, name)
+        assert got.criterion == read_string(text, parent).criterion
+        assert got.report.provider == name
+        assert write_filter(got.criterion, name) == write_filter(got.criterion, parent)
 
 
 def test_what_superoffice_cannot_say_is_refused_naming_it() -> None:
@@ -181,7 +214,7 @@ def test_group_form_empty_text_is_inactive_but_the_algebra_keeps_it() -> None:
 
 HOSTILE = [
     ("name begins 'abc", 12),
-    ("name is 'a\\'b'", 13),
+    ("name is 'a\\'", 8),  # the backslash escapes the quote: the text is never closed
     ("((name begins 'a'", 1),
     ("name begins 'a')", 15),
     ("name begins 'a' and", 19),
@@ -240,7 +273,7 @@ def _row(**fields: object) -> dict[str, object]:
 
 HOSTILE_ROWS = [
     ([_row(InterParenthesis=10**6)], "rows[0].InterParenthesis"),
-    ([_row(InterParenthesis=1)], "rows[0]"),
+    ([_row(InterParenthesis=1)], "rows[0].InterParenthesis"),
     ([_row(InterParenthesis=-1)], "rows[0].InterParenthesis"),
     ([_row(InterParenthesis=64), _row(InterParenthesis=1)], "rows[1].InterParenthesis"),
     ([_row(Values=[10**5000])], "rows[0].Values"),
@@ -248,7 +281,7 @@ HOSTILE_ROWS = [
     ([_row(IsActive="yes")], "rows[0].IsActive"),
     ([_row(InterOperator="Xor")], "rows[0].InterOperator"),
     ([_row(Operator="\x00")], "rows[0].Operator"),
-    ([_row(Values=["[I:" + "9" * 50 + "]"], Name="contactId", Operator="=")], "rows[0].Operator"),
+    ([_row(Values=["[I:" + "9" * 50 + "]"], Name="contactId", Operator="=")], "rows[0].Values"),
     ([_row(SubRestrictions=[_row(SubRestrictions=[_row()])])],
      "rows[0].SubRestrictions[0].SubRestrictions"),
     (["name begins S"], "rows[0]"),
