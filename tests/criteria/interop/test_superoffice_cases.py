@@ -189,7 +189,7 @@ def figures() -> list[str]:
 
 
 def test_every_case_reads_or_is_refused_as_the_fixture_says() -> None:
-    outcomes = collections.Counter()
+    outcomes: collections.Counter[str] = collections.Counter()
     for case in CASES:
         try:
             _read(case)

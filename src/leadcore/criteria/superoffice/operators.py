@@ -204,7 +204,8 @@ OPERATORS: tuple[Spelling, ...] = (
     _s(_D, _O.DATE_BETWEEN, "dateBetween", "dateBetween between", "SO-RT date, OD date"),
     _s(_D, _C.ON_OR_BEFORE, None, "beforeOrEqual <= le", "OD date", note="read as on or before"),
     _s(_D, _C.ON_OR_AFTER, None, "afterTime >= ge", "SO-RT datetime", note=_AFTER_OR_EQUAL),
-    _s(_D, _C.NOT_ON, None, "<> != ne unequals", "OD using-filters", note="read as before or after"),
+    _s(_D, _C.NOT_ON, None, "<> != ne unequals", "OD using-filters",
+       note="read as before or after"),
     _s(_D, _O.BEFORE_TODAY, "beforeToday", "beforeToday", "SO-RT date, OD unary"),
     _s(_D, _O.TODAY, "today", "today", "SO-RT date, OD unary"),
     _s(_D, _O.AFTER_TODAY, "afterToday", "afterToday", "SO-RT date, OD unary"),
@@ -464,7 +465,8 @@ def _checked(c: Criterion, entity: Entity) -> Criterion:
         validate(c, entity)
     except CriteriaError as err:
         reason = f"{err.what}: {err.why}" if err.why else err.what
-        raise LeafRefused(reason, err.fix or "Correct the values", part="Values", cause=err) from err
+        fix = err.fix or "Correct the values"
+        raise LeafRefused(reason, fix, part="Values", cause=err) from err
     return c
 
 

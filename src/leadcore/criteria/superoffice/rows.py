@@ -49,8 +49,8 @@ from leadcore.criteria.superoffice._common import (
     TreeBuilder,
     read_error,
 )
-from leadcore.criteria.superoffice._row import Restriction
 from leadcore.criteria.superoffice._export import exportable, refuse
+from leadcore.criteria.superoffice._row import Restriction
 from leadcore.criteria.superoffice.columns import (
     NO_ROWS,
     ColumnError,
@@ -115,7 +115,9 @@ class _RowReader:
                 "Pass a list of ArchiveRestrictionInfo objects",
             )
         items = list(data)
-        builder = TreeBuilder(lambda pos, why, fix, cause: self.error(str(pos), "", why, fix, cause))
+        builder = TreeBuilder(
+            lambda pos, why, fix, cause: self.error(str(pos), "", why, fix, cause)
+        )
         for i, item in enumerate(items):
             at = f"{where}[{i}]"
             self.count += 1
