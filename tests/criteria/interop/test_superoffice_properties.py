@@ -333,16 +333,19 @@ def _holds(leaf: Criterion, x: int) -> bool:
     if isinstance(leaf, Not):
         return not _holds(leaf.child, x)
     assert isinstance(leaf, Condition)
-    v = leaf.values
-    return {
-        Operator.EQ: lambda: x == v[0],
-        Operator.NE: lambda: x != v[0],
-        Operator.GT: lambda: x > v[0],
-        Operator.LT: lambda: x < v[0],
-        Operator.GE: lambda: x >= v[0],
-        Operator.LE: lambda: x <= v[0],
-        Operator.BETWEEN: lambda: v[0] <= x <= v[1],  # type: ignore[operator]
-    }[leaf.operator]()
+    v = [float(n) if isinstance(n, float) else int(n) for n in leaf.values]  # type: ignore[arg-type]
+    op = leaf.operator
+    if op is Operator.BETWEEN:
+        return v[0] <= x <= v[1]
+    checks = {
+        Operator.EQ: x == v[0],
+        Operator.NE: x != v[0],
+        Operator.GT: x > v[0],
+        Operator.LT: x < v[0],
+        Operator.GE: x >= v[0],
+        Operator.LE: x <= v[0],
+    }
+    return checks[op]
 
 
 def _probes(values: tuple[object, ...]) -> list[int]:
