@@ -72,6 +72,7 @@ from leadcore.criteria.superoffice.values import (
 )
 
 __all__ = [
+    "NOT_WRITTEN",
     "OPERATORS",
     "SOURCES",
     "Construct",
@@ -273,7 +274,7 @@ _REFUSED: Mapping[str, str] = MappingProxyType(
     }
 )
 
-_WHY_NOT: Mapping[Operator, str] = MappingProxyType(
+NOT_WRITTEN: Mapping[Operator, str] = MappingProxyType(
     {
         Operator.NOT_ENDS: "SuperOffice lists no 'does not end with' (its request collection "
         "marks notEnds as failing, and criteria groups have no NOT to write not (ends ...))",
@@ -598,8 +599,8 @@ def write_leaf(
     if column is None:
         return None, f"{provider.name} has no column for {leaf.field}"
     vt = field(leaf.field, entity).value_type
-    if leaf.operator in _WHY_NOT:
-        return None, _WHY_NOT[leaf.operator]
+    if leaf.operator in NOT_WRITTEN:
+        return None, NOT_WRITTEN[leaf.operator]
     if is_inactive(leaf) and leaf.operator in TEXT_OPERATORS:
         return None, "SuperOffice ignores a restriction whose text is empty"
     if vt is ValueType.NUMBER:
