@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from leadcore.criteria.ast import (
     ALWAYS,
@@ -17,10 +19,12 @@ from leadcore.criteria.ast import (
     Not,
     Operator,
 )
-from leadcore.criteria.build import condition
+from leadcore.criteria.build import condition, validate
 from leadcore.criteria.errors import BadValueError
+from leadcore.criteria.evaluate import Environment, person_predicate
 from leadcore.criteria.fields import Entity
 from leadcore.criteria.normalize import INVERSE, NULLABLE_UNSOUND, inverse, normalize
+from leadcore.lists import new_database
 
 STATUS = "person.lead_status"
 GROUP = "company.category_group"
@@ -175,3 +179,24 @@ def test_idempotent_on_a_mixed_tree() -> None:
 def test_normalize_validates() -> None:
     with pytest.raises(BadValueError):
         normalize(Condition(STATUS, Operator.IN, (None,)))
+
+
+@pytest.mark.parametrize("value", [1e19, -1e19, 1e29, 2.0**63, -(2.0**64)])
+def test_an_integral_float_beyond_64_bits_stays_a_float(value: float) -> None:
+    """Issue 23: normalize made ``int(1e29)``, a criterion validate then refused."""
+    leaf = condition("person.id", "eq", value)
+    for tree in (leaf, ~leaf, leaf | condition("person.id", "between", value, value * 2)):
+        normal = normalize(tree)
+        validate(normal)
+        person_predicate(normal, Environment(new_database()[0], datetime(2026, 1, 1, tzinfo=UTC)))
+        assert normalize(normal) == normal
+    assert normalize(condition("person.id", "eq", 2.0**62)).values == (2**62,)  # type: ignore[union-attr]
+    assert normalize(condition("person.id", "eq", -(2.0**63))).values == (-(2**63),)  # type: ignore[union-attr]
+
+
+@settings(max_examples=max(30, settings().max_examples // 4))
+@given(st.floats(allow_nan=False), st.sampled_from(["eq", "ne", "gt", "lt", "ge", "le"]))
+def test_normalize_of_a_valid_number_leaf_is_valid(value: float, op: str) -> None:
+    leaf = condition("company.id", op, value)
+    for tree in (leaf, ~leaf):
+        validate(normalize(tree))

@@ -2,7 +2,11 @@
 
 Never another exception (no RecursionError, TypeError, ValueError, UnicodeError) and
 no hang: hostile text with lone surrogates, NUL and huge numbers, bytes, deep nesting,
-and plain data with cycles. Example counts come from the profiles in tests/conftest.py.
+and plain data with cycles and keys that are not text. One test per reader of outside
+input: criteria text, criteria JSON (text and plain data), criteria groups as JSON (the
+``groups`` node and SuperOffice's ``ArchiveRestrictionGroup[]``), restriction rows (the
+neutral pair and every provider), restriction strings and ``$filter``. Example counts
+come from the profiles in tests/conftest.py (``CI=true``: the ``ci`` profile).
 """
 
 from __future__ import annotations
@@ -21,6 +25,14 @@ from leadcore.criteria.restrictions import (
     Restriction,
     from_archive_infos,
     import_restrictions,
+)
+from leadcore.criteria.superoffice import (
+    PROVIDERS,
+    Imported,
+    read_filter,
+    read_groups,
+    read_rows,
+    read_string,
 )
 from leadcore.criteria.text import parse
 from leadcore.errors import LeadcoreError
@@ -60,11 +72,13 @@ JSON_PIECES = st.one_of(
 )  # fmt: skip
 
 
-def _typed_or_criterion(read: Callable[[], Criterion]) -> None:
+def _typed_or_criterion(read: Callable[[], Criterion | Imported]) -> None:
     try:
         result = read()
     except LeadcoreError:
         return
+    if isinstance(result, Imported):
+        result = result.criterion
     assert isinstance(result, Criterion)  # type: ignore[arg-type]
 
 
@@ -107,6 +121,7 @@ _KEYS = st.one_of(
                      "criteria", "subtract", "version", "date", "float", "period"]),
     ANY_TEXT,
     st.integers(),
+    st.sampled_from([None, True, False, 1.5, (1,), 2**70]),  # keys JSON text never has
 )  # fmt: skip
 PLAIN_DATA = st.recursive(
     _SCALARS,
@@ -209,3 +224,167 @@ def test_with_cycle_makes_a_cycle() -> None:
     """A guard that the cyclic fuzz case above really holds a cycle."""
     data = _with_cycle({"a": (1, [2])})
     assert data["a"][1][1] is data["a"][1]
+
+
+NOT_TEXT_KEYS = st.sampled_from([None, True, False, 1.5, (1,), 2**70, -1])
+GROUP_DATA = st.one_of(
+    st.lists(
+        st.one_of(
+            st.dictionaries(_KEYS, PLAIN_DATA, max_size=4),
+            st.builds(  # a group object with a key that is not text, among text keys
+                lambda key, value, kept: {**kept, key: value},
+                NOT_TEXT_KEYS,
+                PLAIN_DATA,
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "criteria": st.lists(PLAIN_DATA, max_size=2),
+                        "subtract": _SCALARS,
+                        "zz": _SCALARS,
+                    },
+                ),
+            ),
+            st.fixed_dictionaries(
+                {"criteria": st.lists(PLAIN_DATA, max_size=3)},
+                optional={"subtract": _SCALARS, "type": _SCALARS},
+            ),
+            PLAIN_DATA,
+        ),
+        max_size=4,
+    ),
+    PLAIN_DATA,
+)
+
+
+@given(GROUP_DATA)
+def test_the_groups_json_reader_never_fails_untyped(groups: Any) -> None:
+    """Issue 23: a group whose object has a key that is not text (None) raised TypeError."""
+    _typed_or_criterion(
+        lambda: structure({"version": 1, "criteria": {"type": "groups", "groups": groups}})
+    )
+
+
+SO_COLUMNS = st.sampled_from(
+    [
+        "name",
+        "contactId",
+        "category",
+        "categoryGroup",
+        "associateId",
+        "registeredDate",
+        "firstName",
+        "personId",
+        "leadStatus",
+        "retired",
+        "personEmail/emailAddress",
+        "email/emailAddress",
+        "personContact/name",
+        "contact/name",
+        "getAllRows",
+        "getNoRows",
+        "person.firstname",
+        "contact.name",
+        "person.(email->person_id).email_address",
+        "person.contact_id",
+        "selectionId",
+    ]
+)
+SO_OPERATORS = st.sampled_from(
+    [
+        "=",
+        "eq",
+        ">=",
+        "ge",
+        "le",
+        "between",
+        "begins",
+        "notEnds",
+        "oneOf",
+        "notOneOf",
+        "associateIsOneOf",
+        "currentAssociate",
+        "set",
+        "dateBetween",
+        "afterTime",
+        "lastWeek",
+        "thisAndPrevious",
+        "nextPeriod",
+        "isNull",
+        "in",
+        "intArrayOneOf",
+        "thisHalf",
+    ]
+)
+SO_ROW = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "Name": st.one_of(SO_COLUMNS, _SCALARS),
+            "Operator": st.one_of(SO_OPERATORS, _SCALARS),
+            "Values": ROW_VALUES,
+            "IsActive": st.one_of(st.booleans(), _SCALARS),
+            "InterOperator": st.one_of(st.sampled_from(["And", "Or", "None", None]), _SCALARS),
+            "InterParenthesis": st.one_of(st.integers(-70, 70), _SCALARS),
+            "SubRestrictions": st.one_of(st.lists(PLAIN_DATA, max_size=2), _SCALARS),
+        },
+    ),
+    st.dictionaries(_KEYS, PLAIN_DATA, max_size=3),
+    PLAIN_DATA,
+)
+SO_PROVIDERS = st.sampled_from(sorted(p.name for p in PROVIDERS.values()))
+
+
+@given(st.one_of(st.lists(SO_ROW, max_size=8), PLAIN_DATA), SO_PROVIDERS, st.booleans())
+def test_the_superoffice_rows_reader_never_fails_untyped(
+    rows: Any, provider: str, company: bool
+) -> None:
+    entity = PROVIDERS[provider.casefold()].entities[-1 if company else 0]
+    _typed_or_criterion(lambda: read_rows(rows, provider, entity=entity))
+
+
+@given(
+    st.one_of(
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries(
+                    {}, optional={"Name": _SCALARS, "Rank": _SCALARS,
+                                  "Restrictions": st.one_of(st.lists(SO_ROW, max_size=4),
+                                                            PLAIN_DATA)}
+                ),
+                st.dictionaries(_KEYS, PLAIN_DATA, max_size=3),
+                PLAIN_DATA,
+            ),
+            max_size=4,
+        ),
+        PLAIN_DATA,
+    ),
+    SO_PROVIDERS,
+)  # fmt: skip
+def test_the_superoffice_groups_reader_never_fails_untyped(groups: Any, provider: str) -> None:
+    _typed_or_criterion(lambda: read_groups(groups, provider))
+
+
+SO_SYNTAX = st.one_of(
+    st.sampled_from(
+        ["(", ")", "'", "''", "\\'", "\\\\", "\\", '"', ",", " ", "and", "or", "not",
+         "eq", "=", "<>", ">=", "between", "oneOf", "notOneOf", "lastWeek", "thisAndPrevious",
+         "1", "-5", "2.5", "1e29", "1e999", "9" * 30, "[I:3]", "[D:01.02.2020]", "[F:1e5]",
+         "'2020-05-28'", "'x'", "'a\\'b'", "startswith(", "endswith(", "this(", "next(",
+         "eq true", "(email->person_id)", "person.", "contact.", "[contact]", "->", "\x00",
+         "\u2028", "é", "\ud800"]
+    ),
+    SO_COLUMNS,
+    SO_OPERATORS,
+    hostile_texts(),
+    ANY_TEXT,
+)  # fmt: skip
+
+
+@given(st.lists(SO_SYNTAX, max_size=30).map(" ".join) | ANY_TEXT, SO_PROVIDERS)
+def test_the_restriction_string_reader_never_fails_untyped(text: str, provider: str) -> None:
+    _typed_or_criterion(lambda: read_string(text, provider))
+
+
+@given(st.lists(SO_SYNTAX, max_size=30).map(" ".join) | ANY_TEXT, SO_PROVIDERS)
+def test_the_filter_reader_never_fails_untyped(text: str, provider: str) -> None:
+    _typed_or_criterion(lambda: read_filter(text, provider))

@@ -280,13 +280,20 @@ def test_superoffice_counted_periods_read_and_write_the_count() -> None:
     [
         condition("person.registered", "last", 7, "day"),
         condition("person.registered", "older_than", 7, "day"),
-        condition("person.owner", "set"),
-        condition("person.owner", "not_set"),
     ],
 )
-def test_superoffice_has_no_rolling_window_nor_presence_operator(leaf: Condition) -> None:
-    with pytest.raises(RestrictionExportError, match="SuperOffice has no restriction operator"):
+def test_superoffice_has_no_rolling_window(leaf: Condition) -> None:
+    with pytest.raises(RestrictionExportError, match=r"SuperOffice has no (rolling window|.older)"):
         export_restrictions(leaf)
+
+
+def test_presence_is_written_as_superoffice_is_null_and_is_not_null() -> None:
+    """operators.mdx lists isNull and isNotNull for all types."""
+    for op, name in (("set", "isNotNull"), ("not_set", "isNull")):
+        leaf = condition("person.owner", op)
+        rows = export_restrictions(leaf)
+        assert [(r.name, r.operator, r.values) for r in rows] == [("personAssociateId", name, ())]
+        assert import_restrictions(rows) == leaf
 
 
 # --- the issue's property: agree with a hand-written predicate ------------------------------

@@ -343,7 +343,7 @@ def _parse_error(exc: BaseException, source: str, path: str) -> CriteriaParseErr
     if isinstance(leaf, _BadShape):
         return CriteriaParseError(source, where, leaf.expected, found_text(leaf.found))
     if isinstance(leaf, ForbiddenExtraKeysError):
-        extra = ", ".join(sorted(leaf.extra_fields))
+        extra = ", ".join(sorted(map(str, leaf.extra_fields)))
         return CriteriaParseError(source, where, "only the keys of this node type", extra)
     if isinstance(leaf, KeyError):
         return CriteriaParseError(source, where, f"the key {leaf.args[0]!r}", "nothing")
@@ -423,10 +423,11 @@ def _check_data(data: Any, source: str) -> None:
             raise CriteriaParseError(source, path, item.expected, item.token)
         if isinstance(item, dict):
             depth += 1
+            bad_keys = [k for k in item if not isinstance(k, str)][:1]  # None is a key too
+            if bad_keys:  # before the paths are built: a huge int key has no text
+                expected = "object keys that are text"
+                raise CriteriaParseError(source, path, expected, found_text(bad_keys[0]))
             children = [(v, f"{path}.{k}", depth, False) for k, v in item.items()]
-            bad_key = next((k for k in item if not isinstance(k, str)), None)
-            if bad_key is not None:
-                raise CriteriaParseError(source, path, "object keys that are text", repr(bad_key))
         elif isinstance(item, list | tuple):
             depth += in_list
             children = [(v, f"{path}[{i}]", depth, True) for i, v in enumerate(item)]

@@ -51,6 +51,8 @@ from leadcore.criteria.ast import (
 )
 from leadcore.criteria.build import (
     COUNTED_OPERATORS,
+    MAX_INT,
+    MIN_INT,
     NEGATIVE_OF,
     expand_groups,
     expected_values,
@@ -117,8 +119,10 @@ def normalize(criterion: Criterion, entity: Entity = Entity.PERSON) -> Criterion
 
 
 def _canonical_value(value: Value) -> Value:
+    """Integral floats become ints, within the 64-bit range only: a larger one (``1e29``)
+    stays a float, as an int beyond :data:`~leadcore.criteria.build.MAX_INT` is invalid."""
     if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
+        return int(value) if MIN_INT <= value <= MAX_INT else value
     if isinstance(value, int) and not isinstance(value, bool) and type(value) is not int:
         return int(value)  # IntEnum members such as CategoryGroup
     return value

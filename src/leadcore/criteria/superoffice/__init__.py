@@ -2,11 +2,15 @@
 strings, OData ``$filter`` texts and criteria groups spell them.
 
 Every reader takes the provider (``FindContact``, ``ContactPersonDynamicSelectionV2``,
-``Person``, ``SimplePerson``, ``Contact``) and returns :class:`Imported` (the criterion
-and an :class:`ImportReport` of what was read how); every refusal is a
-:class:`SuperOfficeReadError` naming the restriction, its position and the reason.
-Every writer refuses what SuperOffice cannot express with a
-:class:`SuperOfficeExportError` naming the construct. See docs/criteria-formats.md.
+``Person``, ``SimplePerson``, ``Contact``, ``Dynamic``, the providers that share their
+columns, :data:`SIBLINGS`, and ``leadcore``, leadcore's own column names) and returns
+:class:`Imported` (the criterion and an :class:`ImportReport` of what was read how);
+every refusal is a :class:`SuperOfficeReadError` naming the restriction, its position
+and the reason. Every writer refuses what SuperOffice cannot express with a
+:class:`SuperOfficeExportError` naming the construct. One operator table
+(:data:`~leadcore.criteria.superoffice.operators.OPERATORS`) and one value reader
+(:mod:`~leadcore.criteria.superoffice.values`) serve every form. See
+docs/criteria-formats.md.
 
 >>> got = read_string("leadStatus oneOf (1,2) and personEmail/emailAddress is ''",
 ...     "FindContact")
@@ -19,10 +23,20 @@ from leadcore.criteria.superoffice._common import (
     ImportReport,
     Note,
     NoteKind,
+    RestrictionExportError,
+    SuperOfficeBadValue,
     SuperOfficeExportError,
     SuperOfficeReadError,
+    SuperOfficeTooDeep,
 )
-from leadcore.criteria.superoffice.columns import PROVIDERS, ColumnError, Provider, provider
+from leadcore.criteria.superoffice._row import Link, Restriction
+from leadcore.criteria.superoffice.columns import (
+    PROVIDERS,
+    SIBLINGS,
+    ColumnError,
+    Provider,
+    provider,
+)
 from leadcore.criteria.superoffice.rows import read_groups, read_rows, write_groups, write_rows
 from leadcore.criteria.superoffice.strings import (
     read_filter,
@@ -33,14 +47,20 @@ from leadcore.criteria.superoffice.strings import (
 
 __all__ = [
     "PROVIDERS",
+    "SIBLINGS",
     "ColumnError",
     "ImportReport",
     "Imported",
+    "Link",
     "Note",
     "NoteKind",
     "Provider",
+    "Restriction",
+    "RestrictionExportError",
+    "SuperOfficeBadValue",
     "SuperOfficeExportError",
     "SuperOfficeReadError",
+    "SuperOfficeTooDeep",
     "provider",
     "read_filter",
     "read_groups",

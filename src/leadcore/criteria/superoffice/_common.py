@@ -5,6 +5,14 @@ the and/or builder that reads a flat run of restrictions without recursion.
 ...     "Close the text with '", form="string")
 >>> err.position, err.restriction
 (12, "name begins 'x")
+>>> from leadcore.criteria.build import condition
+>>> try:
+...     condition("person.id", "between", 1)
+... except BadValueError as cause:
+...     err = read_error("personId between 1", "rows[0].Values", "one value", "Write two",
+...         form="rows", cause=cause)
+>>> isinstance(err, BadValueError), isinstance(err, SuperOfficeReadError)
+(True, True)
 """
 
 from __future__ import annotations
@@ -16,8 +24,12 @@ import attrs
 
 from leadcore.criteria.ast import ALWAYS, NEVER, Criterion, all_of, any_of
 from leadcore.criteria.build import MAX_NESTING, check_nesting, nodes_along
-from leadcore.criteria.errors import CriteriaError, CriteriaParseError, CriteriaTooDeep
-from leadcore.criteria.restrictions import RestrictionExportError
+from leadcore.criteria.errors import (
+    BadValueError,
+    CriteriaError,
+    CriteriaParseError,
+    CriteriaTooDeep,
+)
 
 __all__ = [
     "MAX_OPEN",
@@ -25,8 +37,12 @@ __all__ = [
     "Imported",
     "Note",
     "NoteKind",
+    "RestrictionExportError",
+    "SuperOfficeBadValue",
     "SuperOfficeExportError",
     "SuperOfficeReadError",
+    "SuperOfficeTooDeep",
+    "read_error",
 ]
 
 MAX_OPEN = MAX_NESTING
@@ -58,6 +74,46 @@ class SuperOfficeReadError(CriteriaParseError):
         self.expected = fix
         self.restriction = restriction
         self.reason = reason
+
+
+class SuperOfficeBadValue(SuperOfficeReadError, BadValueError):
+    """A restriction whose value the field does not take (a wrong count, an int beyond 64
+    bits, a lone surrogate): both the positioned read error and a :class:`BadValueError`."""
+
+
+class SuperOfficeTooDeep(SuperOfficeReadError, CriteriaTooDeep):
+    """Restrictions that nest deeper than leadcore reads: both the positioned read error and
+    a :class:`CriteriaTooDeep`."""
+
+
+def read_error(
+    restriction: str,
+    position: int | str,
+    reason: str,
+    fix: str,
+    *,
+    form: str,
+    cause: BaseException | None = None,
+) -> SuperOfficeReadError:
+    """The read error at ``position``; when ``cause`` is a build error (a bad value, a tree
+    too deep) the error is that typed error too, with the cause's context."""
+    kind: type[SuperOfficeReadError] = SuperOfficeReadError
+    if isinstance(cause, BadValueError):
+        kind = SuperOfficeBadValue
+    elif isinstance(cause, CriteriaTooDeep):
+        kind = SuperOfficeTooDeep
+    error = kind(restriction, position, reason, fix, form=form)
+    if isinstance(cause, CriteriaError):
+        for key, value in cause.context.items():
+            error.context.setdefault(key, value)
+    return error
+
+
+class RestrictionExportError(CriteriaError):
+    """A criterion (or a part of it) has no form in a SuperOffice restriction list."""
+
+    def __init__(self, part: str, why: str, fix: str) -> None:
+        super().__init__(f"cannot export {part!r} as SuperOffice restrictions", why=why, fix=fix)
 
 
 class SuperOfficeExportError(RestrictionExportError):
@@ -156,10 +212,13 @@ class TreeBuilder:
     ``or``; an operand of ``None`` (an inactive restriction) drops out of its and/or.
 
     Iterative: each open parenthesis is a frame on an explicit stack of at most
-    :data:`MAX_OPEN`. ``error(position, reason, fix)`` makes the reader's typed error.
+    :data:`MAX_OPEN`. ``error(position, reason, fix, cause)`` makes the reader's typed
+    error (``cause`` is the :class:`CriteriaTooDeep` of a tree too deep, else ``None``).
     """
 
-    def __init__(self, error: Callable[[int | str, str, str], Exception]) -> None:
+    def __init__(
+        self, error: Callable[[int | str, str, str, BaseException | None], Exception]
+    ) -> None:
         self._frames = [_Frame(0)]
         self._error = error
         self._where: dict[int, int | str] = {}
@@ -171,6 +230,7 @@ class TreeBuilder:
                 position,
                 f"more than {MAX_OPEN} parentheses are open at once",
                 "Remove redundant parentheses (a deeper tree is beyond what leadcore reads)",
+                None,
             )
         self._frames.append(_Frame(position))
 
@@ -188,7 +248,7 @@ class TreeBuilder:
         """Close the innermost open parenthesis."""
         if len(self._frames) == 1:
             raise self._error(
-                position, "this closes a parenthesis that was never opened", "Remove it"
+                position, "this closes a parenthesis that was never opened", "Remove it", None
             )
         frame = self._frames.pop()
         inner = frame.result()
@@ -213,6 +273,7 @@ class TreeBuilder:
                 self._frames[-1].start,
                 "the parenthesis opened here is never closed",
                 "Close it with ')'",
+                None,
             )
         tree = self._frames[0].result()
         if tree is None:
@@ -222,5 +283,5 @@ class TreeBuilder:
         except CriteriaTooDeep as err:
             nodes = nodes_along(tree, err.context["path"])
             where = next((self._where[id(n)] for n in reversed(nodes) if id(n) in self._where), 0)
-            raise self._error(where, str(err), "Flatten the nesting") from err
+            raise self._error(where, str(err), "Flatten the nesting", err) from err
         return tree

@@ -38,7 +38,6 @@ from leadcore.criteria.ast import (
 from leadcore.criteria.build import is_inactive, validate
 from leadcore.criteria.errors import found_text
 from leadcore.criteria.fields import Entity
-from leadcore.criteria.restrictions import Restriction
 from leadcore.criteria.superoffice._common import (
     MAX_OPEN,
     Imported,
@@ -48,8 +47,10 @@ from leadcore.criteria.superoffice._common import (
     SuperOfficeExportError,
     SuperOfficeReadError,
     TreeBuilder,
+    read_error,
 )
 from leadcore.criteria.superoffice._export import exportable, refuse
+from leadcore.criteria.superoffice._row import Restriction
 from leadcore.criteria.superoffice.columns import (
     NO_ROWS,
     ColumnError,
@@ -100,8 +101,10 @@ class _RowReader:
         self.notes: list[Note] = []
         self.count = 0
 
-    def error(self, where: str, label: str, reason: str, fix: str) -> SuperOfficeReadError:
-        return SuperOfficeReadError(label, where, reason, fix, form="rows")
+    def error(
+        self, where: str, label: str, reason: str, fix: str, cause: BaseException | None = None
+    ) -> SuperOfficeReadError:
+        return read_error(label, where, reason, fix, form="rows", cause=cause)
 
     def rows(self, data: object, where: str) -> Criterion | None:
         if isinstance(data, str | bytes | Mapping) or not isinstance(data, Iterable):
@@ -112,7 +115,9 @@ class _RowReader:
                 "Pass a list of ArchiveRestrictionInfo objects",
             )
         items = list(data)
-        builder = TreeBuilder(lambda pos, why, fix: self.error(str(pos), "", why, fix))
+        builder = TreeBuilder(
+            lambda pos, why, fix, cause: self.error(str(pos), "", why, fix, cause)
+        )
         for i, item in enumerate(items):
             at = f"{where}[{i}]"
             self.count += 1
@@ -129,7 +134,7 @@ class _RowReader:
                     "Remove redundant parentheses",
                 )
             for _ in range(opens):
-                builder.open(at)
+                builder.open(f"{at}.InterParenthesis")
             builder.operand(self._criterion(row, at, label), at)
             for _ in range(closes):
                 builder.close(f"{at}.InterParenthesis")
@@ -196,9 +201,11 @@ class _RowReader:
                 self.entity,
                 notes=lambda kind, message: found.append((kind, message)),
             )
-        except (LeafRefused, ColumnError) as err:
-            where = f"{at}.Name" if isinstance(err, ColumnError) else f"{at}.Operator"
-            raise self.error(where, label, err.why, err.fix) from err
+        except ColumnError as err:
+            raise self.error(f"{at}.Name", label, err.why, err.fix) from err
+        except LeafRefused as err:
+            where = f"{at}.{err.part}"
+            raise self.error(where, label, err.reason, err.fix_text, err.cause) from err
         for kind, message in found:
             self.note(at, label, kind, message)
         if isinstance(leaf, Inactive):

@@ -3,8 +3,9 @@
 A restriction string (``FindFromRestrictions2``, ``GetArchiveList2``: "name = 'baz' or
 category oneOf (1,2,3)") and a ``$filter`` ("name begins 'foo' and category gt 1")
 share one syntax: ``column operator values`` joined by ``and``/``or`` (``and`` binds
-tighter) with parentheses. Values are quoted texts (``'O''Brien'``: a quote is
-doubled), numbers, encoded values (``[I:3]``), bare words (``week``, ``true``),
+tighter) with parentheses. Values are quoted texts (``'O\\'Brien'``: a backslash
+escapes a quote or a backslash, as SuperOffice documents; the doubled quote of
+``'O''Brien'`` is read too), numbers, encoded values (``[I:3]``), bare words (``week``, ``true``),
 a parenthesised list (``(3,6)``, ``('2020-05-11','2020-05-31')``), or, for the
 9.2+ period operators, a count and a period (``thisAndPrevious 2 3``). A ``$filter``
 also calls the functions ``startswith(f,'x')``, ``endswith(f,'x')``,
@@ -33,6 +34,7 @@ person.first_name begins "An" or person.registered this and previous 2 months
 from __future__ import annotations
 
 import enum
+import re
 
 import attrs
 
@@ -46,6 +48,7 @@ from leadcore.criteria.superoffice._common import (
     SuperOfficeExportError,
     SuperOfficeReadError,
     TreeBuilder,
+    read_error,
 )
 from leadcore.criteria.superoffice._export import exportable, refuse
 from leadcore.criteria.superoffice.columns import (
@@ -101,6 +104,14 @@ _FUNCTIONS = {
 }
 
 
+_JOIN = re.compile(r"\([A-Za-z_][A-Za-z0-9_]*->[A-Za-z_][A-Za-z0-9_]*\)")
+"""A right join inside a Dynamic column: ``person.(email->person_id).email_address``."""
+_FK_TABLE = re.compile(r"\[[A-Za-z_][A-Za-z0-9_]*\](?=[.:])")
+"""A join's target table inside a Dynamic column: ``person.contact_id[contact].name``."""
+_SPECIAL = {q: re.compile("[" + re.escape(q) + r"\\]") for q in "'\""}
+"""What ends a run of plain characters inside a text quoted with ``'`` or ``"``."""
+
+
 def _control(ch: str) -> bool:
     return (ord(ch) < 32 and ch not in " \t\r\n") or 127 <= ord(ch) < 160
 
@@ -116,9 +127,16 @@ class _Reader:
         self.tok = self._next()
 
     # -- errors ---------------------------------------------------------------------
-    def error(self, at: int, reason: str, fix: str, restriction: str = "") -> SuperOfficeReadError:
+    def error(
+        self,
+        at: int,
+        reason: str,
+        fix: str,
+        restriction: str = "",
+        cause: BaseException | None = None,
+    ) -> SuperOfficeReadError:
         shown = restriction or self.text[at : at + 40]
-        return SuperOfficeReadError(shown, at, reason, fix, form=self.form)
+        return read_error(shown, at, reason, fix, form=self.form, cause=cause)
 
     # -- lexer ----------------------------------------------------------------------
     def _next(self) -> _Tok:
@@ -155,26 +173,47 @@ class _Reader:
         if ch in "]!":
             raise self.error(i, f"an unexpected {ch!r}", "Remove it, or quote the value")
         j = i
-        while j < n and text[j] not in _STOP and not _control(text[j]):
-            j += 1
+        while True:
+            while j < n and text[j] not in _STOP and not _control(text[j]):
+                j += 1
+            join = _JOIN.match(text, j) if j > i and text[j - 1] in ".:" else None
+            key = _FK_TABLE.match(text, j) if j > i and text[j - 1] not in ".:" else None
+            if join is None and key is None:
+                break
+            j = (join or key).end()  # type: ignore[union-attr]
         self.i = j
         return _Tok(_Kind.WORD, text[i:j], i, j)
 
     def _quoted(self, start: int, quote: str) -> _Tok:
-        text, n = self.text, len(self.text)
+        """A quoted text: ``\\'``, ``\\"`` and ``\\\\`` are the quote or the backslash
+        (SuperOffice's escape); a doubled quote is one quote (OData's); a backslash before
+        anything else is itself. Linear: each step moves past what it read."""
+        text = self.text
+        special = _SPECIAL[quote]
         parts: list[str] = []
         i = start + 1
         while True:
-            close = text.find(quote, i)
-            if close < 0:
+            found = special.search(text, i)
+            if found is None:
                 raise self.error(
                     start, "the quote opened here is never closed", f"Close the text with {quote}"
                 )
-            parts.append(text[i:close])
-            if close + 1 < n and text[close + 1] == quote:  # a doubled quote is one quote
-                parts.append(quote)
-                i = close + 2
+            at = found.start()
+            parts.append(text[i:at])
+            following = text[at + 1 : at + 2]
+            if text[at] == "\\":
+                if following in ("'", '"', "\\"):
+                    parts.append(following)
+                    i = at + 2
+                else:
+                    parts.append("\\")
+                    i = at + 1
                 continue
+            if following == quote:  # a doubled quote is one quote
+                parts.append(quote)
+                i = at + 2
+                continue
+            close = at
             break
         value = "".join(parts)
         for c in value:
@@ -198,7 +237,7 @@ class _Reader:
 
     # -- parser ---------------------------------------------------------------------
     def parse(self) -> Criterion:
-        builder = TreeBuilder(lambda at, why, fix: self.error(int(at), why, fix))
+        builder = TreeBuilder(lambda at, why, fix, cause: self.error(int(at), why, fix, "", cause))
         expect_operand = True
         seen = False
         while self.tok.kind is not _Kind.END or (expect_operand and seen):
@@ -355,7 +394,7 @@ class _Reader:
         except ColumnError as err:
             raise self.error(column.at, err.why, err.fix, label) from err
         except LeafRefused as err:
-            raise self.error(op.at, err.reason, err.fix_text, label) from err
+            raise self.error(op.at, err.reason, err.fix_text, label, err.cause) from err
         for kind, message in found:
             self.notes.append(Note(column.at, label, kind, message))
         if isinstance(got, Inactive):
@@ -420,7 +459,9 @@ def got_entity(imported: Imported) -> Entity:
 
 
 def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    """A text quoted the way SuperOffice documents: a backslash before a quote and before
+    a backslash ("Use backslash to escape single quotes in strings", ArchiveAgent)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _scalar(value: str, written: WrittenLeaf) -> str:
@@ -493,9 +534,9 @@ def write_string(
     parenthesised; ALWAYS is the empty string, NEVER ``getNoRows set true``.
 
     >>> from leadcore.criteria.build import condition
-    >>> write_string(condition("company.name", "begins", "O'B") & condition(
-    ...     "company.category", "in", 2, 3), "Contact")
-    "name begins 'O''B' and category oneOf (2,3)"
+    >>> print(write_string(condition("company.name", "begins", "O'B") & condition(
+    ...     "company.category", "in", 2, 3), "Contact"))
+    name begins 'O\\'B' and category oneOf (2,3)
     """
     return _write(criterion, provider, entity, "string")
 
@@ -504,11 +545,12 @@ def write_filter(
     criterion: Criterion, provider: str | Provider, *, entity: Entity | None = None
 ) -> str:
     """``criterion`` as an OData ``$filter`` of ``provider`` (functions for begins, ends,
-    contains and the period operators; ``eq``/``ne``/``gt``/``lt``/``ge``/``le``).
+    contains and the period operators; ``eq``/``ne``/``gt``/``lt``, with ``>=`` written
+    as ``gt N-1`` and ``<=`` as ``lt N+1``, as SuperOffice's int columns take them).
 
     >>> from leadcore.criteria.build import condition
     >>> write_filter(condition("person.id", "ge", 5) | condition("person.first_name",
     ...     "contains", "an"), "Person")
-    "personId ge 5 or substringof('an',firstName)"
+    "personId gt 4 or substringof('an',firstName)"
     """
     return _write(criterion, provider, entity, "filter")

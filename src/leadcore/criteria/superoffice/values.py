@@ -103,7 +103,7 @@ def read_number(text: str) -> int | float:
         except ValueError:
             raise BadValue(f"an integer of at most {MAX_INT_DIGITS} digits") from None
     if len(body) > 400 or not _FLOAT.fullmatch(body):
-        raise BadValue("a number with '.' as the decimal point")
+        raise BadValue("a finite number with '.' as the decimal point")
     number = float(body)
     if not math.isfinite(number):
         raise BadValue("a finite number")
