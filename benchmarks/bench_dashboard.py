@@ -94,8 +94,8 @@ def generate(run: Run) -> tuple[StoredLists, list[Person], list[HistoryEntry]]:
 
 
 def _from_tiles(service: LeadService) -> Figures:
-    funnel = service.funnel_tile(YEAR)
-    stays = service.time_in_status_tile(YEAR)
+    funnel = service.dashboards.funnel(YEAR)
+    stays = service.dashboards.time_in_status(YEAR)
     return (
         [(s.entered, s.previous) for s in funnel.stages],
         [(s.entered, s.converted) for s in funnel.steps],

@@ -83,7 +83,9 @@ def _status_commits(store: InMemoryStore, commits: int) -> float:
     people = _lead_persons(store, 50)
     start = time.perf_counter()
     for n in range(commits):
-        service.set_lead_status(people[n % len(people)], LeadStatusId(2 + (n // len(people)) % 2))
+        service.persons.set_lead_status(
+            people[n % len(people)], LeadStatusId(2 + (n // len(people)) % 2)
+        )
     return (time.perf_counter() - start) / commits
 
 
@@ -191,10 +193,10 @@ def _fsync_floor(folder: Path, count: int) -> float:
 
 def _add_persons(service: LeadService, count: int) -> float:
     lead = service.lists().categories.by_name("Lead").id
-    companies = [service.add_company(f"Company {n}", category_id=lead).id for n in range(10)]
+    companies = [service.companies.add(f"Company {n}", category_id=lead).id for n in range(10)]
     start = time.perf_counter()
     for n in range(count):
-        service.add_person("Ann", f"No. {n}", company_id=companies[n % 10], email=f"a{n}@x.dk")
+        service.persons.add("Ann", f"No. {n}", company_id=companies[n % 10], email=f"a{n}@x.dk")
     return time.perf_counter() - start
 
 

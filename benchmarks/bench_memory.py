@@ -548,7 +548,7 @@ def company_move(run: Run) -> list[Result]:
         rules_times.append(time.perf_counter() - start)
         gc.collect()
         start = time.perf_counter()
-        service.change_company_category(company_id, lead)
+        service.companies.change_category(company_id, lead)
         times.append(time.perf_counter() - start)
         start = time.perf_counter()
         peer.execute("BEGIN")

@@ -128,17 +128,17 @@ def bulk_status(run: Run) -> list[Result]:
     bulks: list[float] = []
     baselines: list[float] = []
     peers: list[float] = []
-    connection = _sqlite_database(service.get_persons(ids))
+    connection = _sqlite_database(service.persons.get_many(ids))
     scope = BulkScope.of_ids(persons=ids)
     for k in range(repeats):
         status = targets[k % len(targets)]
-        persons = service.get_persons(ids)
-        companies = {c.id: c for c in service.find_companies()}
+        persons = service.persons.get_many(ids)
+        companies = {c.id: c for c in service.companies.find()}
         gc.collect()
         baselines.append(_rules_alone(persons, companies, engine_lists, status))
         gc.collect()
         start = time.perf_counter()
-        log = service.apply_bulk(scope, SetLeadStatus(status), batch_size=BATCH)
+        log = service.bulk.apply(scope, SetLeadStatus(status), batch_size=BATCH)
         bulks.append(time.perf_counter() - start)
         assert len(log.changed) == len(ids), "every person must change in every repeat"
         gc.collect()
@@ -175,12 +175,12 @@ def bulk_status(run: Run) -> list[Result]:
 def distribute(run: Run) -> list[Result]:
     """Distributing the persons over 50 associates, round robin."""
     service, ids = _service(run)
-    associates = tuple(service.add_associate(f"Associate {k}").id for k in range(50))
+    associates = tuple(service.associates.add(f"Associate {k}").id for k in range(50))
     to = Distribute(associates=associates)
-    connection = _sqlite_database(service.get_persons(ids))
+    connection = _sqlite_database(service.persons.get_many(ids))
     gc.collect()
     start = time.perf_counter()
-    log = service.distribute_owners(BulkScope.of_ids(persons=ids), to, batch_size=BATCH)
+    log = service.distribution.distribute(BulkScope.of_ids(persons=ids), to, batch_size=BATCH)
     elapsed = time.perf_counter() - start
     assert len(log.changed) == len(ids)
     counts: dict[int, int] = {}

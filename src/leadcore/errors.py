@@ -183,7 +183,7 @@ class InactiveOwnerError(ValidationError):
         super().__init__(
             f"associate {associate_id} cannot be an owner",
             why=f"it is {state}; an owner must be a known, active associate",
-            fix="Add the associate first (add_associate), pick an active one, or pass "
+            fix="Add the associate first (associates.add), pick an active one, or pass "
             "owner_id=None to clear the owner",
             associate_id=associate_id,
             state=state,
@@ -293,7 +293,7 @@ class DuplicateRuleError(ValidationError):
         super().__init__(
             f"an automation rule for {trigger!r} exists already",
             why="each trigger has at most one rule",
-            fix="Change the existing rule (change_automation_rule) or delete it first",
+            fix="Change the existing rule (automation.change_rule) or delete it first",
             trigger=trigger,
         )
 

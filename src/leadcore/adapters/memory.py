@@ -73,7 +73,7 @@ from leadcore.adapters._memory_versions import (
     _bump_person,
     _check_bases,
 )
-from leadcore.clock import SystemClock
+from leadcore.clock import SequentialIds, SystemClock
 from leadcore.errors import (
     CompanyHasPersons,
     ConflictError,
@@ -274,6 +274,26 @@ class InMemoryStore:
                     kind=kind,
                 )
             return max(max(stored, default=0), self._deleted_max.get(kind, 0))
+
+    _ids: SequentialIds | None = None
+
+    def ids(self) -> SequentialIds:
+        """The store's id generator (one per store): it continues after the highest id
+        of every kind ever stored (:meth:`max_id`: companies, persons, selections,
+        associates), so that no id is handed out twice, not even a deleted one.
+
+        >>> store = InMemoryStore()
+        >>> store.ids().next_id("associate"), store.ids() is store.ids()
+        (1, True)
+        """
+        if self._ids is None:
+            self._ids = SequentialIds(
+                {
+                    kind: self.max_id(kind)
+                    for kind in ("company", "person", "selection", "associate")
+                }
+            )
+        return self._ids
 
     def load_bulk(
         self,
