@@ -11,7 +11,7 @@ reachable at 127.0.0.1:5432, database ``test``, in a schema of its own):
   the baseline's rate over leadcore's (context only: the import checks and
   derives every row).
 - ``commit_1m_vs_1k``: the median time of one small command
-  (``set_lead_status`` on one person) on a store of 1,000,000 persons against
+  (``persons.set_lead_status`` on one person) on a store of 1,000,000 persons against
   one of 1,000 (the population of ``bench_criteria``). Target: ratio <= 2.
 """
 

@@ -17,7 +17,7 @@ from benchmarks import Result, Run, benchmark, median_time
 from benchmarks.bench_memory import ME, NOW, _all_companies, _all_persons, shared, shared_sqlite
 from leadcore import LeadService
 from leadcore.adapters.memory import InMemoryStore
-from leadcore.clock import FixedClock, SequentialIds
+from leadcore.clock import FixedClock
 from leadcore.criteria.ast import Criterion, Operator
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
@@ -30,9 +30,8 @@ _SERVICES: dict[float, LeadService] = {}
 
 def _service(run: Run, store: InMemoryStore) -> LeadService:
     if run.scale not in _SERVICES:
-        used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
         _SERVICES[run.scale] = LeadService(
-            store.unit_of_work, clock=FixedClock(NOW), ids=SequentialIds(used), associate=ME
+            store.unit_of_work, clock=FixedClock(NOW), ids=store.ids(), associate=ME
         )
     return _SERVICES[run.scale]
 

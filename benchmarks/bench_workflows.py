@@ -4,7 +4,7 @@ Data: 100,000 persons (a tenth with --quick) in 20,000 companies of the two
 lead-enabled categories (so every status is visible and editable), imported
 with the run's fixed seed; every person starts Open.
 
-``workflows.bulk_status``: ``LeadService.apply_bulk`` setting the status of
+``workflows.bulk_status``: ``service.bulk.apply`` setting the status of
 every person (batches of 1,000, each a unit of work on the embedded default,
 with history entries of source ``bulk``), persons per second. Each repeat
 sets another status, so every person changes every time. The baseline is the
@@ -14,7 +14,7 @@ nothing stored. Target: bulk reaches at least a third of the rules' rate.
 change as ``UPDATE`` of the person rows plus ``INSERT`` of the history rows,
 a transaction per 1,000 persons.
 
-``workflows.distribute``: ``LeadService.distribute_owners`` handing the same
+``workflows.distribute``: ``service.distribution.distribute`` handing the same
 persons (without owner) to 50 associates round robin, persons per second;
 baseline the same round robin as ``UPDATE person SET owner`` in SQLite,
 a transaction per 1,000 persons.

@@ -361,7 +361,7 @@ def main() -> None:
             wrong.append(person.full_name)
     matches = not wrong
     print(
-        f"{entries} entries for {len(persons)} persons (service.person_history); "
+        f"{entries} entries for {len(persons)} persons (service.persons.history); "
         f"replaying them gives every stored status: {matches}"
     )
     if wrong:

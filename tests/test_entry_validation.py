@@ -481,43 +481,45 @@ def test_aware_datetimes_in_any_fixed_offset_are_accepted() -> None:
 Fuzzed = Callable[[World, Any], object]
 
 TEXT_ARGUMENTS: dict[str, Fuzzed] = {
-    "add_company name": lambda w, v: w.service.companies.add(v),
-    "add_company source_utm": lambda w, v: w.service.companies.add("Cargo", source_utm=Utm(term=v)),
-    "add_person first_name": lambda w, v: w.service.persons.add(v, "Ash", company_id=w.acme),
-    "add_person last_name": lambda w, v: w.service.persons.add("Bo", v),
-    "add_person email": lambda w, v: w.service.persons.add("Bo", email=v),
-    "add_person reason": lambda w, v: w.service.persons.add(
+    "companies.add name": lambda w, v: w.service.companies.add(v),
+    "companies.add source_utm": lambda w, v: w.service.companies.add(
+        "Cargo", source_utm=Utm(term=v)
+    ),
+    "persons.add first_name": lambda w, v: w.service.persons.add(v, "Ash", company_id=w.acme),
+    "persons.add last_name": lambda w, v: w.service.persons.add("Bo", v),
+    "persons.add email": lambda w, v: w.service.persons.add("Bo", email=v),
+    "persons.add reason": lambda w, v: w.service.persons.add(
         "Bo", company_id=w.acme, status_id=CONTACTING, reason=v
     ),
-    "add_person first_touch_utm": lambda w, v: w.service.persons.add(
+    "persons.add first_touch_utm": lambda w, v: w.service.persons.add(
         "Bo", company_id=w.bolt, first_touch_utm=Utm(source=v)
     ),
-    "set_lead_status reason": lambda w, v: w.service.persons.set_lead_status(
+    "persons.set_lead_status reason": lambda w, v: w.service.persons.set_lead_status(
         w.ann, CONTACTING, reason=v
     ),
-    "record_person_utm": lambda w, v: w.service.persons.record_utm(
+    "persons.record_utm": lambda w, v: w.service.persons.record_utm(
         w.ann, lead_creation=Utm(campaign=v)
     ),
-    "record_company_utm": lambda w, v: w.service.companies.record_utm(w.bolt, Utm(medium=v)),
-    "add_category name": lambda w, v: w.service.categories.add(v, CategoryGroup.OTHER),
-    "add_category tooltip": lambda w, v: w.service.categories.add(
+    "companies.record_utm": lambda w, v: w.service.companies.record_utm(w.bolt, Utm(medium=v)),
+    "categories.add name": lambda w, v: w.service.categories.add(v, CategoryGroup.OTHER),
+    "categories.add tooltip": lambda w, v: w.service.categories.add(
         "Fair", CategoryGroup.OTHER, tooltip=v
     ),
-    "rename_category": lambda w, v: w.service.categories.rename(_LEAD.id, v),
-    "describe_category": lambda w, v: w.service.categories.describe(_LEAD.id, v),
-    "add_lead_status name": lambda w, v: w.service.statuses.add(v),
-    "add_lead_status tooltip": lambda w, v: w.service.statuses.add("Later", tooltip=v),
-    "add_lead_status key": lambda w, v: w.service.statuses.add("Later", key=v),
-    "rename_lead_status": lambda w, v: w.service.statuses.rename(CONTACTING, v),
-    "describe_lead_status": lambda w, v: w.service.statuses.describe(CONTACTING, v),
-    "create_static_selection": lambda w, v: w.service.selections.create_static(v),
-    "create_dynamic_selection": lambda w, v: w.service.selections.create_dynamic(v, ALWAYS),
-    "create_combined_selection": lambda w, v: w.service.selections.create_combined(
+    "categories.rename": lambda w, v: w.service.categories.rename(_LEAD.id, v),
+    "categories.describe": lambda w, v: w.service.categories.describe(_LEAD.id, v),
+    "statuses.add name": lambda w, v: w.service.statuses.add(v),
+    "statuses.add tooltip": lambda w, v: w.service.statuses.add("Later", tooltip=v),
+    "statuses.add key": lambda w, v: w.service.statuses.add("Later", key=v),
+    "statuses.rename": lambda w, v: w.service.statuses.rename(CONTACTING, v),
+    "statuses.describe": lambda w, v: w.service.statuses.describe(CONTACTING, v),
+    "selections.create_static": lambda w, v: w.service.selections.create_static(v),
+    "selections.create_dynamic": lambda w, v: w.service.selections.create_dynamic(v, ALWAYS),
+    "selections.create_combined": lambda w, v: w.service.selections.create_combined(
         v, w.selection, w.selection, Operation.ALL
     ),
-    "freeze_selection": lambda w, v: w.service.selections.freeze(w.selection, name=v),
-    "freeze_find": lambda w, v: w.service.selections.freeze_find(v, ALWAYS),
-    "rename_selection": lambda w, v: w.service.selections.rename(w.selection, v),
+    "selections.freeze": lambda w, v: w.service.selections.freeze(w.selection, name=v),
+    "selections.freeze_find": lambda w, v: w.service.selections.freeze_find(v, ALWAYS),
+    "selections.rename": lambda w, v: w.service.selections.rename(w.selection, v),
 }
 
 

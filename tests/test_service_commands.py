@@ -206,7 +206,7 @@ def test_delete_person_keeps_history_and_drops_it_from_static_selections(w: Worl
     assert w.service.selections.get(other.id) == other
     with pytest.raises(NotFoundError):
         w.service.persons.get(bo.id)
-    with _store(w.service).unit_of_work() as uow:  # kept; person_history asks for the person
+    with _store(w.service).unit_of_work() as uow:  # kept; persons.history asks for the person
         assert [e.kind for e in uow.history.for_person(bo.id)] == [HistoryKind.CHANGE]
     assert [p.id for p in w.service.persons.of_company(acme.id)] == [cy.id]
     assert w.service.persons.count() == 1

@@ -1,4 +1,4 @@
-"""The reading area's richer reads: person card, batch gets, pages, finds with
+"""The richer reads of persons and companies: person card, batch gets, pages, finds with
 companies and grouped counts, through the service (licence checks included)."""
 
 from __future__ import annotations

@@ -8,6 +8,30 @@ involved in ``context`` so callers can react without parsing the message.
 'unknown company id 42: no company with this id exists. Check the id, or create the company first'
 >>> err.context
 {'kind': 'company', 'id': 42}
+
+The errors of the core are here. The errors of a part that builds on the core
+are defined in that part, each a subclass of one here (catching
+:class:`ValidationError` or :class:`LeadcoreError` catches them too), and are
+not re-exported from this module: this module is the bottom of the house and
+imports nothing of leadcore, so importing them here would make every module an
+import cycle. Where each lives:
+
+- :mod:`leadcore.criteria` (also :mod:`leadcore.criteria.errors`):
+  ``CriteriaError``, ``UnknownFieldError``, ``OperatorNotAllowed``,
+  ``UnknownOperatorError``, ``BadValueError``, ``CriteriaTooDeep``,
+  ``CriteriaParseError``; with a position in the text form
+  (:mod:`leadcore.criteria.text`): ``UnknownFieldAt``,
+  ``OperatorNotAllowedAt``, ``BadValueAt``, ``TooDeepAt``; restriction export:
+  ``RestrictionExportError``.
+- :mod:`leadcore.criteria.superoffice`: ``SuperOfficeReadError``,
+  ``SuperOfficeExportError``, ``ColumnError``; ``LeafRefused``
+  (:mod:`leadcore.criteria.superoffice.operators`).
+- :mod:`leadcore.selections`: ``SelectionCycleError``, ``SelectionInUseError``,
+  ``SelectionKindError``.
+- :mod:`leadcore.views`: ``UnknownColumnError``, ``BadLayoutError``.
+- :mod:`leadcore.adapters.memory`: ``FileFormatError`` (and its
+  ``JournalCorrupt``, raised for a damaged journal), ``FileInUseError``,
+  ``IndexMismatch``.
 """
 
 from __future__ import annotations

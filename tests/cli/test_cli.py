@@ -507,7 +507,7 @@ def test_the_core_imports_neither_click_nor_rich() -> None:
         for path in root.rglob("*.py")
         if path.relative_to(root).parts[0] not in ("cli", "__main__.py")
     )
-    assert "leadcore.service" in names
+    assert "leadcore.service.persons" in names
     code = (
         "import sys, importlib\n"
         f"for name in {names!r}:\n"

@@ -4,8 +4,7 @@ sale commands that fire them, and the suggestions of rules that ask for confirma
 The rules and decisions are in :mod:`leadcore.workflows.automation`. A lead
 status set through ``service.persons.set_lead_status`` (or a bulk change) fires
 the "lead status set to X" rules: those resources are given this one and call
-:meth:`Automation.after_status_set` and :meth:`Automation.fire` inside their
-own command.
+``after_status_set`` and ``fire`` of this resource inside their own command.
 
 >>> from leadcore import LeadService
 >>> from leadcore.workflows import SaleStage, Trigger

@@ -488,7 +488,7 @@ class _Batch:
             self.skip(ref, SkipReason.UNCHANGED, f"{ref} has this lead status already")
             return
         self._pending.extend(outcome.persons)
-        # set_lead_status's events are its history entries: no need to filter them
+        # rules.set_lead_status's events are its history entries: no need to filter them
         self._history.extend(cast(tuple[HistoryEntry, ...], outcome.events))
         self.done(ref, before, change.status_id)
         self._automate(company, change)
