@@ -6,7 +6,7 @@ Contacting some days later, and of those half went Qualified and a quarter
 Disqualified, some days later again (about 2.1 entries per person). The history is
 appended in time order, as a running installation appends it.
 
-leadcore answers through the service (``funnel_tile`` and ``time_in_status_tile``
+leadcore answers through the service (``dashboards.funnel`` and ``dashboards.time_in_status``
 over the year, in one unit of work each). The baseline replays the whole history in
 plain Python (every entry, grouped per person, each person's status replayed) and
 computes the same figures (``details`` also gives it with the cyclic collector
@@ -94,8 +94,8 @@ def generate(run: Run) -> tuple[StoredLists, list[Person], list[HistoryEntry]]:
 
 
 def _from_tiles(service: LeadService) -> Figures:
-    funnel = service.funnel_tile(YEAR)
-    stays = service.time_in_status_tile(YEAR)
+    funnel = service.dashboards.funnel(YEAR)
+    stays = service.dashboards.time_in_status(YEAR)
     return (
         [(s.entered, s.previous) for s in funnel.stages],
         [(s.entered, s.converted) for s in funnel.steps],

@@ -24,7 +24,7 @@ from pathlib import Path
 from benchmarks import Result, Run, benchmark
 from benchmarks.bench_memory import ME, NOW, Dataset, build_store, shared
 from leadcore.adapters.memory import InMemoryStore
-from leadcore.clock import FixedClock, SequentialIds
+from leadcore.clock import FixedClock
 from leadcore.criteria.build import condition
 from leadcore.model import LeadStatusId, PersonId
 from leadcore.ports import Query
@@ -44,8 +44,7 @@ def _scratch() -> Iterator[Path]:
 
 
 def _service(store: InMemoryStore) -> LeadService:
-    ids = SequentialIds({k: store.max_id(k) for k in ("company", "person", "selection")})
-    return LeadService(store.unit_of_work, clock=FixedClock(NOW), ids=ids, associate=ME)
+    return LeadService(store.unit_of_work, clock=FixedClock(NOW), ids=store.ids(), associate=ME)
 
 
 def _subset(data: Dataset, persons: int) -> Dataset:
@@ -78,12 +77,14 @@ def _lead_persons(store: InMemoryStore, count: int) -> list[PersonId]:
 
 
 def _status_commits(store: InMemoryStore, commits: int) -> float:
-    """Seconds per ``set_lead_status`` command, alternating Contacting and Qualified."""
+    """Seconds per ``persons.set_lead_status`` command, alternating Contacting and Qualified."""
     service = _service(store)
     people = _lead_persons(store, 50)
     start = time.perf_counter()
     for n in range(commits):
-        service.set_lead_status(people[n % len(people)], LeadStatusId(2 + (n // len(people)) % 2))
+        service.persons.set_lead_status(
+            people[n % len(people)], LeadStatusId(2 + (n // len(people)) % 2)
+        )
     return (time.perf_counter() - start) / commits
 
 
@@ -191,10 +192,10 @@ def _fsync_floor(folder: Path, count: int) -> float:
 
 def _add_persons(service: LeadService, count: int) -> float:
     lead = service.lists().categories.by_name("Lead").id
-    companies = [service.add_company(f"Company {n}", category_id=lead).id for n in range(10)]
+    companies = [service.companies.add(f"Company {n}", category_id=lead).id for n in range(10)]
     start = time.perf_counter()
     for n in range(count):
-        service.add_person("Ann", f"No. {n}", company_id=companies[n % 10], email=f"a{n}@x.dk")
+        service.persons.add("Ann", f"No. {n}", company_id=companies[n % 10], email=f"a{n}@x.dk")
     return time.perf_counter() - start
 
 
@@ -259,7 +260,7 @@ def _count_latencies(store: InMemoryStore, until: threading.Event) -> list[float
 
 @benchmark("memory.reader_wait")
 def reader_wait(run: Run) -> list[Result]:
-    """The longest ``count_persons`` while a 1,000,000-person store compacts, against its median."""
+    """The longest ``persons.count`` while a 1,000,000-person store compacts, against its median."""
     data, _ = shared(run)
     with _scratch() as folder, _file_store(data, folder / "crm.json") as store:
         idle_stop = threading.Event()

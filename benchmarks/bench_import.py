@@ -124,7 +124,7 @@ def _rules_alone(companies: list[CompanyRow], persons: list[PersonRow]) -> float
 def _import(companies: list[CompanyRow], persons: list[PersonRow]) -> tuple[float, int, int]:
     service = LeadService.in_memory(clock=FixedClock(NOW))
     for n in range(1, 101):  # the owners the rows name (ids 1-100) are associates
-        service.add_associate(f"Associate {n}")
+        service.associates.add(f"Associate {n}")
     start = time.perf_counter()
     report = service.import_records(companies, persons, on_error="stop")
     elapsed = time.perf_counter() - start

@@ -29,7 +29,7 @@ import attrs
 from benchmarks import Result, Run, benchmark, median_time
 from leadcore import _collector, rules
 from leadcore.adapters.memory import InMemoryStore
-from leadcore.clock import FixedClock, SequentialIds
+from leadcore.clock import FixedClock
 from leadcore.criteria.ast import Criterion
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
@@ -530,7 +530,7 @@ def company_move(run: Run) -> list[Result]:
     service = LeadService(
         store.unit_of_work,
         clock=FixedClock(NOW),
-        ids=SequentialIds({"person": store.max_id("person"), "company": store.max_id("company")}),
+        ids=store.ids(),
         associate=ME,
     )
     size = run.size(10_000)
@@ -548,7 +548,7 @@ def company_move(run: Run) -> list[Result]:
         rules_times.append(time.perf_counter() - start)
         gc.collect()
         start = time.perf_counter()
-        service.change_company_category(company_id, lead)
+        service.companies.change_category(company_id, lead)
         times.append(time.perf_counter() - start)
         start = time.perf_counter()
         peer.execute("BEGIN")
@@ -593,7 +593,7 @@ def company_move(run: Run) -> list[Result]:
                 "moves": len(times),
                 "history_appended": appended,
                 "persons_opened_in_first": opened,
-                "path": "LeadService.change_company_category (rules + unit of work + commit)",
+                "path": "service.companies.change_category (rules + unit of work + commit)",
                 "baseline": "rules.change_company_category alone on the same persons, "
                 "measured in the same run",
                 "sqlite_us_per_person": round(sqlite_per_person, 3),

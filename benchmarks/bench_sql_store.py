@@ -11,7 +11,7 @@ reachable at 127.0.0.1:5432, database ``test``, in a schema of its own):
   the baseline's rate over leadcore's (context only: the import checks and
   derives every row).
 - ``commit_1m_vs_1k``: the median time of one small command
-  (``set_lead_status`` on one person) on a store of 1,000,000 persons against
+  (``persons.set_lead_status`` on one person) on a store of 1,000,000 persons against
   one of 1,000 (the population of ``bench_criteria``). Target: ratio <= 2.
 """
 
@@ -149,15 +149,15 @@ def _loaded_store(dialect: str, n: int, run: Run) -> SqlStore:
 def _commit_time(store: SqlStore, repeats: int) -> float:
     service = _service(store)
     person = PersonId(1)
-    visible = service.lead_status_view(person).visible
+    visible = service.persons.lead_status_view(person).visible
     times = []
     for k in range(max(3, repeats)):
         status = LeadStatusId(1 + k % 3)
         start = time.perf_counter()
         if visible:
-            service.set_lead_status(person, status)
+            service.persons.set_lead_status(person, status)
         else:
-            service.edit_person(person, last_name=f"Edit {k}")
+            service.persons.edit(person, last_name=f"Edit {k}")
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 

@@ -17,7 +17,7 @@ from benchmarks import Result, Run, benchmark, median_time
 from benchmarks.bench_memory import ME, NOW, _all_companies, _all_persons, shared, shared_sqlite
 from leadcore import LeadService
 from leadcore.adapters.memory import InMemoryStore
-from leadcore.clock import FixedClock, SequentialIds
+from leadcore.clock import FixedClock
 from leadcore.criteria.ast import Criterion, Operator
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
@@ -30,9 +30,8 @@ _SERVICES: dict[float, LeadService] = {}
 
 def _service(run: Run, store: InMemoryStore) -> LeadService:
     if run.scale not in _SERVICES:
-        used = {kind: store.max_id(kind) for kind in ("company", "person", "selection")}
         _SERVICES[run.scale] = LeadService(
-            store.unit_of_work, clock=FixedClock(NOW), ids=SequentialIds(used), associate=ME
+            store.unit_of_work, clock=FixedClock(NOW), ids=store.ids(), associate=ME
         )
     return _SERVICES[run.scale]
 
@@ -54,7 +53,7 @@ def board_counts(run: Run) -> list[Result]:
     data, store = shared(run)
     service = _service(run, store)
     criteria = _selection_criteria()
-    selection = service.create_dynamic_selection("Potential, not retired", criteria)
+    selection = service.selections.create_dynamic("Potential, not retired", criteria)
     # the store as it is now: other benchmarks of the shared data change it (and its peer)
     persons = _all_persons(store)
     companies = {c.id: c for c in _all_companies(store)}
@@ -64,7 +63,7 @@ def board_counts(run: Run) -> list[Result]:
     test = person_predicate(criteria, Environment(categories, NOW, ME))
 
     def views() -> dict[int | None, int]:
-        board = service.board(selection.id, cards=0)
+        board = service.views.board(selection.id, cards=0)
         return {**board.counts(), -1: board.left_out}
 
     def baseline() -> dict[int | None, int]:
@@ -98,7 +97,7 @@ def board_counts(run: Run) -> list[Result]:
     answer = dict(peer.execute(sql, (potential,)).fetchall())
     assert answer == {k: v for k, v in found.items() if v}, "SQLite and the board disagree"
     sqlite_s = _timed(run, lambda: peer.execute(sql, (potential,)).fetchall())
-    with_cards = _timed(run, lambda: service.board(selection.id))
+    with_cards = _timed(run, lambda: service.views.board(selection.id))
     value = _timed(run, views)
     base = _timed(run, baseline)
     ratio = base / value
@@ -116,7 +115,7 @@ def board_counts(run: Run) -> list[Result]:
                 "columns": {str(k): v for k, v in found.items()},
                 "selection": "dynamic: person.category_group in {Potential customer} "
                 "and person.retired is false",
-                "path": "service.board(selection, cards=0): one persons.count_by "
+                "path": "service.views.board(selection, cards=0): one persons.count_by "
                 "(visible_only) over the selection's criteria",
                 "with_first_10_cards_s": with_cards,
                 "baseline": "scan every person with the compiled predicate, group in a dict",
@@ -145,13 +144,13 @@ def contacts_tab(run: Run) -> list[Result]:
     )
 
     def tab() -> int:
-        return service.contacts_tab(company_id, layout, page=Page(0, 50)).total
+        return service.views.contacts_tab(company_id, layout, page=Page(0, 50)).total
 
     total = tab()
     expected = sum(1 for p in members if not p.retired)
     assert total == expected, "the tab's total and the data disagree"
     start = time.perf_counter()
-    first = service.contacts_tab(company_id, layout)
+    first = service.views.contacts_tab(company_id, layout)
     cold = time.perf_counter() - start
     value = _timed(run, tab) * 1000
     return [

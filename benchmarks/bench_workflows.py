@@ -4,7 +4,7 @@ Data: 100,000 persons (a tenth with --quick) in 20,000 companies of the two
 lead-enabled categories (so every status is visible and editable), imported
 with the run's fixed seed; every person starts Open.
 
-``workflows.bulk_status``: ``LeadService.apply_bulk`` setting the status of
+``workflows.bulk_status``: ``service.bulk.apply`` setting the status of
 every person (batches of 1,000, each a unit of work on the embedded default,
 with history entries of source ``bulk``), persons per second. Each repeat
 sets another status, so every person changes every time. The baseline is the
@@ -14,7 +14,7 @@ nothing stored. Target: bulk reaches at least a third of the rules' rate.
 change as ``UPDATE`` of the person rows plus ``INSERT`` of the history rows,
 a transaction per 1,000 persons.
 
-``workflows.distribute``: ``LeadService.distribute_owners`` handing the same
+``workflows.distribute``: ``service.distribution.distribute`` handing the same
 persons (without owner) to 50 associates round robin, persons per second;
 baseline the same round robin as ``UPDATE person SET owner`` in SQLite,
 a transaction per 1,000 persons.
@@ -128,17 +128,17 @@ def bulk_status(run: Run) -> list[Result]:
     bulks: list[float] = []
     baselines: list[float] = []
     peers: list[float] = []
-    connection = _sqlite_database(service.get_persons(ids))
+    connection = _sqlite_database(service.persons.get_many(ids))
     scope = BulkScope.of_ids(persons=ids)
     for k in range(repeats):
         status = targets[k % len(targets)]
-        persons = service.get_persons(ids)
-        companies = {c.id: c for c in service.find_companies()}
+        persons = service.persons.get_many(ids)
+        companies = {c.id: c for c in service.companies.find()}
         gc.collect()
         baselines.append(_rules_alone(persons, companies, engine_lists, status))
         gc.collect()
         start = time.perf_counter()
-        log = service.apply_bulk(scope, SetLeadStatus(status), batch_size=BATCH)
+        log = service.bulk.apply(scope, SetLeadStatus(status), batch_size=BATCH)
         bulks.append(time.perf_counter() - start)
         assert len(log.changed) == len(ids), "every person must change in every repeat"
         gc.collect()
@@ -175,12 +175,12 @@ def bulk_status(run: Run) -> list[Result]:
 def distribute(run: Run) -> list[Result]:
     """Distributing the persons over 50 associates, round robin."""
     service, ids = _service(run)
-    associates = tuple(service.add_associate(f"Associate {k}").id for k in range(50))
+    associates = tuple(service.associates.add(f"Associate {k}").id for k in range(50))
     to = Distribute(associates=associates)
-    connection = _sqlite_database(service.get_persons(ids))
+    connection = _sqlite_database(service.persons.get_many(ids))
     gc.collect()
     start = time.perf_counter()
-    log = service.distribute_owners(BulkScope.of_ids(persons=ids), to, batch_size=BATCH)
+    log = service.distribution.distribute(BulkScope.of_ids(persons=ids), to, batch_size=BATCH)
     elapsed = time.perf_counter() - start
     assert len(log.changed) == len(ids)
     counts: dict[int, int] = {}

@@ -32,9 +32,9 @@ class LeadDesk:
 
     def __init__(self, path: Path, clock: FixedClock) -> None:
         self._service = LeadService.in_memory(path=path, clock=clock)
-        if not self._service.associates(include_retired=True):  # a new file: its users
+        if not self._service.associates.all(include_retired=True):  # a new file: its users
             for user, name in sorted(USERS.items()):
-                assert self._service.add_associate(name).id == user
+                assert self._service.associates.add(name).id == user
 
     def __enter__(self) -> LeadDesk:
         return self
@@ -55,20 +55,20 @@ class LeadDesk:
         """A web form's "new lead": a company in category Lead and its first person."""
         service = self._service.acting_as(user)
         lead = service.lists().categories.by_name("Lead").id
-        created = service.add_company(company, category_id=lead, owner_id=user)
-        return service.add_person(first, last, company_id=created.id, owner_id=user).id
+        created = service.companies.add(company, category_id=lead, owner_id=user)
+        return service.persons.add(first, last, company_id=created.id, owner_id=user).id
 
     def advance(self, user: AssociateId, person: PersonId, status_key: str) -> str:
         """Move a lead to the status with ``status_key``; returns its new label."""
         service = self._service.acting_as(user)
-        service.set_lead_status(person, service.lists().statuses.by_key(status_key).id)
-        return service.lead_status_view(person).label or ""
+        service.persons.set_lead_status(person, service.lists().statuses.by_key(status_key).id)
+        return service.persons.lead_status_view(person).label or ""
 
     def column_counts(self) -> dict[str, int]:
         """How many persons hold each lead status (a board's column headers)."""
         statuses = self._service.lists().statuses
         return {
-            status.name: self._service.count_persons(
+            status.name: self._service.persons.count(
                 condition("person.lead_status", "in", status.id)
             )
             for status in statuses.active()
@@ -76,7 +76,7 @@ class LeadDesk:
 
     def history_by(self, person: PersonId) -> list[tuple[str, int | None]]:
         """Who did what to a lead: (kind, associate) per history entry."""
-        return [(e.kind.value, e.by) for e in self._service.person_history(person)]
+        return [(e.kind.value, e.by) for e in self._service.persons.history(person)]
 
 
 def main() -> None:

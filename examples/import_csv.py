@@ -28,7 +28,7 @@ def main() -> int:
     clock = FixedClock(datetime(2026, 1, 15, 9, 0, tzinfo=UTC))
     service = LeadService.in_memory(clock=clock, associate=AssociateId(1))
     for name in ("Sam Sales", "Mia Marketing"):  # the owners the files name: associates 1 and 2
-        service.add_associate(name)
+        service.associates.add(name)
     lists = service.lists()
     rows = read_csv(
         lists.categories,
@@ -47,24 +47,24 @@ def main() -> int:
     for person_id in report.persons:
         if person_id is None:
             continue
-        person = service.get_person(person_id)
-        view = service.lead_status_view(person_id)
+        person = service.persons.get(person_id)
+        view = service.persons.lead_status_view(person_id)
         shown = "hidden, kept" if not view.visible else "visible"
         print(
             f"{person.full_name} (registered {person.registered:%Y-%m-%d}): {view.label} ({shown})"
         )
-        for entry in service.person_history(person_id):
+        for entry in service.persons.history(person_id):
             to = "-" if entry.to_status is None else lists.statuses.get(entry.to_status).name
             why = f" ({entry.reason})" if entry.reason else ""
             when = f"{entry.at:%Y-%m-%d %H:%M}"
             print(f"    {when} {entry.kind.value} -> {to} [{entry.source.value}]{why}")
     acme_id = report.companies[0]
     assert acme_id is not None
-    acme = service.get_company(acme_id)
+    acme = service.companies.get(acme_id)
     print()
     print(f"Acme's source UTM stays its own: {acme.source_utm}")
-    history = [e for p in report.persons if p is not None for e in service.person_history(p)]
-    stored = {p: service.get_person(p).lead_status_id for p in report.persons if p is not None}
+    history = [e for p in report.persons if p is not None for e in service.persons.history(p)]
+    stored = {p: service.persons.get(p).lead_status_id for p in report.persons if p is not None}
     replayed = replay(history)
     agrees = all(replayed.get(p) == s for p, s in stored.items())
     print(f"replaying the history gives every stored status: {agrees}")

@@ -258,9 +258,9 @@ def main() -> int:
     clock = FixedClock(datetime(2026, 6, 11, 9, 0, tzinfo=UTC))
     service = LeadService(store.unit_of_work, clock=clock, ids=SequentialIds())
     lead = service.lists().categories.by_name("Lead").id
-    acme = service.add_company("Acme", category_id=lead)
-    ann = service.add_person("Ann", "Ash", company_id=acme.id)
-    service.set_lead_status(ann.id, service.lists().statuses.by_key("qualified").id)
+    acme = service.companies.add("Acme", category_id=lead)
+    ann = service.persons.add("Ann", "Ash", company_id=acme.id)
+    service.persons.set_lead_status(ann.id, service.lists().statuses.by_key("qualified").id)
     for record in store.outbox:
         print(f"outbox: {record}")
     print("running the conformance kit on OutboxStore:", flush=True)

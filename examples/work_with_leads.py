@@ -65,12 +65,14 @@ class Demo:
 
     def names(self, person_ids: frozenset[PersonId] | list[Person]) -> str:
         ids = sorted(p.id if isinstance(p, Person) else p for p in person_ids)
-        return ", ".join(self.service.get_person(pid).full_name for pid in ids) or "nobody"
+        return ", ".join(self.service.persons.get(pid).full_name for pid in ids) or "nobody"
 
     def card(self, person_id: PersonId) -> None:
         """Print the person card: category, then the lead-status field when it is shown."""
-        person = self.service.get_person(person_id)
-        company = None if person.company_id is None else self.service.get_company(person.company_id)
+        person = self.service.persons.get(person_id)
+        company = (
+            None if person.company_id is None else self.service.companies.get(person.company_id)
+        )
         category_id = effective_category_id(person, company)
         if category_id is None:
             category = "(no category)"
@@ -79,8 +81,8 @@ class Demo:
             category = f"{item.name} ({item.group.label()} / {item.group.label('da')})"
         where = "no company" if company is None else f"company {company.name}"
         print(f"  {person.full_name} ({where}) - Category: {category}")
-        en = self.service.lead_status_view(person_id, "en")
-        da = self.service.lead_status_view(person_id, "da")
+        en = self.service.persons.lead_status_view(person_id, "en")
+        da = self.service.persons.lead_status_view(person_id, "da")
         if en.visible:
             editable = "editable" if en.editable else "read-only"
             print(f"    Lead status: {en.label} / Leadstatus: {da.label}  ({editable})")
@@ -117,13 +119,13 @@ def main() -> None:
 
     # --- Step 1: see lead information on a person ------------------------------------------
     heading(demo, "Step 1: See lead information on a person (Se leadinformation på en person)")
-    acme = service.add_company("Acme", category_id=demo.category("Lead"))
-    ann = service.add_person("Ann", "Ash", company_id=acme.id)
-    bob = service.add_person("Bob", "Birch", company_id=acme.id)
+    acme = service.companies.add("Acme", category_id=demo.category("Lead"))
+    ann = service.persons.add("Ann", "Ash", company_id=acme.id)
+    bob = service.persons.add("Bob", "Birch", company_id=acme.id)
     print("Acme is in category Lead (Potential customer, lead status enabled).")
     print("Open Ann: check Category; Lead status shows right below it; hover for the tooltip.")
     demo.card(ann.id)
-    first = service.person_history(ann.id)[0]
+    first = service.persons.history(ann.id)[0]
     print(f"A new lead starts Open; the history records it with source {first.source.value!r}.")
 
     # --- Step 2: update the lead status ---------------------------------------------------
@@ -132,11 +134,11 @@ def main() -> None:
     for key in ("contacting", "qualified", "disqualified", "renurture"):
         status = lists.statuses.by_key(key)
         print(f"  {status.label('da')} ({status.label()}): {status.description('da')}")
-    service.set_lead_status(ann.id, demo.status("contacting"))
-    service.set_lead_status(bob.id, demo.status("qualified"), reason="Budget confirmed")
+    service.persons.set_lead_status(ann.id, demo.status("contacting"))
+    service.persons.set_lead_status(bob.id, demo.status("qualified"), reason="Budget confirmed")
     print("Ann is set to Contacting and Bob to Qualified; each save appends to the history:")
     for person in (ann, bob):
-        entry = service.person_history(person.id)[-1]
+        entry = service.persons.history(person.id)[-1]
         change = f"{demo.status_name(entry.from_status)} -> {demo.status_name(entry.to_status)}"
         why = "" if entry.reason is None else f" (reason: {entry.reason})"
         print(f"  {person.full_name}: {change} by associate {entry.by} at {entry.at:%H:%M}{why}")
@@ -145,17 +147,17 @@ def main() -> None:
     # --- Step 3: the Contacts tab ---------------------------------------------------------
     heading(demo, "Step 3: Show leads on the Contacts tab (Kontakter-detaljefanen)")
     print("Columns Category, Category group and Lead status for Acme's persons:")
-    category = lists.categories.get(service.get_company(acme.id).category_id or CategoryId(0))
-    for person in service.find_persons(demo.parse(f"company.id = {acme.id}")):
-        view = service.lead_status_view(person.id)
+    category = lists.categories.get(service.companies.get(acme.id).category_id or CategoryId(0))
+    for person in service.persons.find(demo.parse(f"company.id = {acme.id}")):
+        view = service.persons.lead_status_view(person.id)
         print(
             f"  {person.full_name:<10} {category.name:<6} {category.group.label():<20} {view.label}"
         )
 
     # --- Step 4: find and selections --------------------------------------------------------
     heading(demo, "Step 4: Create selections (Opret udvalg)")
-    globex = service.add_company("Globex", category_id=demo.category("Customer"))
-    cy = service.add_person("Cy", "Cole", company_id=globex.id)
+    globex = service.companies.add("Globex", category_id=demo.category("Customer"))
+    cy = service.persons.add("Cy", "Cole", company_id=globex.id)
     print("Globex (Customer) has Cy Cole. On the Find screen the criteria, in the text form:")
     wording = (
         "person.lead_status in (Open, Contacting) and company.category_group not in (Customer)"
@@ -165,36 +167,36 @@ def main() -> None:
     en, da = demo.describe(find)
     print(f"  reads (en): {en}")
     print(f"  reads (da): {da}")
-    print(f"  count: {service.count_persons(find)}")
-    print(f"  found: {demo.names(service.find_persons(find))}")
+    print(f"  count: {service.persons.count(find)}")
+    print(f"  found: {demo.names(service.persons.find(find))}")
     mine = text.parse('company.category_group in ("Potential customer")', entity=Entity.COMPANY)
-    companies = ", ".join(c.name for c in service.find_companies(mine))
+    companies = ", ".join(c.name for c in service.companies.find(mine))
     print(f'"Show all my potential customers" ({describe(mine, entity=Entity.COMPANY)}):')
-    print(f"  companies found: {service.count_companies(mine)} ({companies})")
-    static = service.freeze_find("Leads today", find)
-    dynamic = service.create_dynamic_selection("Open leads", find)
+    print(f"  companies found: {service.companies.count(mine)} ({companies})")
+    static = service.selections.freeze_find("Leads today", find)
+    dynamic = service.selections.create_dynamic("Open leads", find)
     print(f"Saved as static selection #{static.id} {static.name!r} (the result now) and")
     print(f"as dynamic selection #{dynamic.id} {dynamic.name!r} (the criteria, run on every read):")
-    print(f"  static members: {demo.names(service.selection_members(static.id).persons)}")
-    print(f"  dynamic members: {demo.names(service.selection_members(dynamic.id).persons)}")
+    print(f"  static members: {demo.names(service.selections.members(static.id).persons)}")
+    print(f"  dynamic members: {demo.names(service.selections.members(dynamic.id).persons)}")
     print("Board view: one column per lead status, in rank order, with counts:")
     for status in lists.statuses:
         column = demo.parse(f"person.lead_status in (#{status.id})")
-        names = " ".join(p.first_name for p in service.find_persons(column))
-        print(f"  {status.label('da'):<17} {service.count_persons(column)}  {names}".rstrip())
+        names = " ".join(p.first_name for p in service.persons.find(column))
+        print(f"  {status.label('da'):<17} {service.persons.count(column)}  {names}".rstrip())
     print("Company > Lead / Person > Lead criteria on UTM data need Marketing Premium:")
-    service.add_person(
+    service.persons.add(
         "Dan", "Dove", company_id=acme.id, first_touch_utm=Utm(source="google", campaign="spring")
     )
     utm = demo.parse('person.first_touch.source equals "google"')
     print(f"  {describe(utm)} / {describe(utm, 'da')}")
     basic = service.acting_as(ME, licence=Licence.of(Feature.LEAD_STATUS))
     try:
-        basic.find_persons(utm)
+        basic.persons.find(utm)
     except LeadcoreError as error:
         refused(error)
-    print(f"  with Marketing Premium it finds: {demo.names(service.find_persons(utm))}")
-    touch = service.get_company(acme.id).first_touch_utm
+    print(f"  with Marketing Premium it finds: {demo.names(service.persons.find(utm))}")
+    touch = service.companies.get(acme.id).first_touch_utm
     assert touch is not None
     print(
         "  Acme had no first touch yet, so Dan's was saved on the company as well "
@@ -205,24 +207,24 @@ def main() -> None:
     heading(demo, "Tip 1: I cannot see the Lead status field (Jeg kan ikke se feltet Leadstatus)")
     print("Lead status shows only on persons, and only when the company's category is in group")
     print("Potential customer with 'Enable lead status' selected.")
-    initech = service.add_company("Initech", category_id=demo.category("Prospect"))
-    di = service.add_person("Di", "Dahl", company_id=initech.id)
+    initech = service.companies.add("Initech", category_id=demo.category("Prospect"))
+    di = service.persons.add("Di", "Dahl", company_id=initech.id)
     demo.card(cy.id)
     print("  (Customer is not a Potential customer category)")
     demo.card(di.id)
     print("  (Prospect is Potential customer, but lead status is not enabled)")
     print("Setting a status there is refused:")
     try:
-        service.set_lead_status(di.id, demo.status("contacting"))
+        service.persons.set_lead_status(di.id, demo.status("contacting"))
     except LeadcoreError as error:
         refused(error)
     print("Enabling it on Customer is refused too (only Potential customer categories can):")
     try:
-        service.set_category_lead_status_enabled(demo.category("Customer"), True)
+        service.categories.set_lead_status_enabled(demo.category("Customer"), True)
     except LeadcoreError as error:
         refused(error)
     print("The admin enables lead status on Prospect:")
-    service.set_category_lead_status_enabled(demo.category("Prospect"), True)
+    service.categories.set_lead_status_enabled(demo.category("Prospect"), True)
     demo.card(di.id)
 
     # --- Tip 2: Lead / MQL missing in an existing database -------------------------------
@@ -249,9 +251,11 @@ def main() -> None:
     )
     print(f"  the list is unchanged by the second run: {old.lists().categories == upgraded}")
     mql = old.lists().categories.by_name("Marketing qualified lead").id
-    zed = old.add_person("Zed", "Zahl", company_id=old.add_company("Umbrella", category_id=mql).id)
+    zed = old.persons.add(
+        "Zed", "Zahl", company_id=old.companies.add("Umbrella", category_id=mql).id
+    )
     print("  a company can now be put in Marketing qualified lead; its person starts Open:")
-    print(f"    {zed.full_name}: {old.lead_status_view(zed.id).label}")
+    print(f"    {zed.full_name}: {old.persons.lead_status_view(zed.id).label}")
 
     # --- Tip 3: hidden after a company category change ----------------------------------
     heading(
@@ -260,19 +264,19 @@ def main() -> None:
         "(Feltet Leadstatus forsvandt)",
     )
     print("Acme moves from Lead to Customer. Bob was Qualified:")
-    service.change_company_category(acme.id, demo.category("Customer"))
-    hide = service.person_history(bob.id)[-1]
+    service.companies.change_category(acme.id, demo.category("Customer"))
+    hide = service.persons.history(bob.id)[-1]
     print(f"  history: {hide.kind.value} for {bob.full_name}, value kept")
     demo.card(bob.id)
     kept = demo.parse(f"person.lead_status in (Qualified) and company.id = {acme.id}")
     print(f"  a search for {describe(kept, categories=lists.categories, statuses=lists.statuses)}")
-    print(f"  still finds: {demo.names(service.find_persons(kept))}")
+    print(f"  still finds: {demo.names(service.persons.find(kept))}")
     print("  the dynamic selection follows the move, the static one keeps its members:")
-    print(f"    dynamic: {demo.names(service.selection_members(dynamic.id).persons)}")
-    print(f"    static: {demo.names(service.selection_members(static.id).persons)}")
+    print(f"    dynamic: {demo.names(service.selections.members(dynamic.id).persons)}")
+    print(f"    static: {demo.names(service.selections.members(static.id).persons)}")
     print("  editing it is refused:")
     try:
-        service.set_lead_status(bob.id, demo.status("contacting"))
+        service.persons.set_lead_status(bob.id, demo.status("contacting"))
     except LeadcoreError as error:
         refused(error)
     demo.card(bob.id)
@@ -284,12 +288,12 @@ def main() -> None:
         "(Forskellige personer i samme firma)",
     )
     print("Lead status is stored per person. Initech gets two more persons:")
-    eve = service.add_person("Eve", "Egg", company_id=initech.id)
-    fay = service.add_person("Fay", "Fox", company_id=initech.id)
-    service.set_lead_status(eve.id, demo.status("renurture"))
-    service.set_lead_status(fay.id, demo.status("disqualified"), reason="No budget")
-    for person in service.find_persons(demo.parse(f"company.id = {initech.id}")):
-        print(f"  {person.full_name}: {service.lead_status_view(person.id, 'da').label}")
+    eve = service.persons.add("Eve", "Egg", company_id=initech.id)
+    fay = service.persons.add("Fay", "Fox", company_id=initech.id)
+    service.persons.set_lead_status(eve.id, demo.status("renurture"))
+    service.persons.set_lead_status(fay.id, demo.status("disqualified"), reason="No budget")
+    for person in service.persons.find(demo.parse(f"company.id = {initech.id}")):
+        print(f"  {person.full_name}: {service.persons.lead_status_view(person.id, 'da').label}")
 
     # --- Tip 5: always Open when moved into a potential-customer category ---------------
     heading(
@@ -298,33 +302,33 @@ def main() -> None:
         "category (En person får altid Leadstatus = Åben)",
     )
     print("This is expected: new leads always start Open. Acme moves back to Lead:")
-    service.change_company_category(acme.id, demo.category("Lead"))
+    service.companies.change_category(acme.id, demo.category("Lead"))
     demo.card(bob.id)
-    reveal = service.person_history(bob.id)[-1]
+    reveal = service.persons.history(bob.id)[-1]
     earlier = demo.status_name(reveal.from_status)
     print(f"  the earlier value {earlier!r} stays in the history ({reveal.kind.value} entry)")
     print("Every route into visibility does the same:")
     print("  - a new person under a lead company: see Step 1 (Open)")
     print("  - the admin switched the flag on: see Tip 1 (Open)")
-    gus = service.add_person("Gus", "Gray", company_id=globex.id)
+    gus = service.persons.add("Gus", "Gray", company_id=globex.id)
     print("  - a person moved to another company: Gus moves from Globex (Customer) to Acme")
-    service.move_person(gus.id, acme.id)
+    service.persons.move(gus.id, acme.id)
     demo.card(gus.id)
     print("  - a person without company gets a lead category of its own:")
-    hal = service.add_person("Hal", "Hill")
-    service.set_person_category(hal.id, demo.category("Lead"))
+    hal = service.persons.add("Hal", "Hill")
+    service.persons.set_category(hal.id, demo.category("Lead"))
     demo.card(hal.id)
     print("A move between two lead-enabled categories keeps the status (Lead -> MQL):")
-    service.set_lead_status(bob.id, demo.status("qualified"))
-    service.change_company_category(acme.id, demo.category("Marketing qualified lead"))
+    service.persons.set_lead_status(bob.id, demo.status("qualified"))
+    service.companies.change_category(acme.id, demo.category("Marketing qualified lead"))
     demo.card(bob.id)
     print("Opt-in policy RESTORE_PREVIOUS brings the earlier value back instead of Open")
     print("(a service over the same store with LeadPolicy(reveal=RESTORE_PREVIOUS)):")
     restoring = service.acting_as(
-        service.associate, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS)
+        service.context.associate, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS)
     )
-    service.change_company_category(acme.id, demo.category("Customer"))
-    restoring.change_company_category(acme.id, demo.category("Lead"))
+    service.companies.change_category(acme.id, demo.category("Customer"))
+    restoring.companies.change_category(acme.id, demo.category("Lead"))
     demo.card(bob.id)
 
     # --- Tip 6: a person's category cannot be changed ----------------------------------
@@ -335,29 +339,29 @@ def main() -> None:
     )
     print("Persons inherit the category of their company:")
     try:
-        service.set_person_category(ann.id, demo.category("Partner"))
+        service.persons.set_category(ann.id, demo.category("Partner"))
     except LeadcoreError as error:
         refused(error)
     print("Change it on the company card instead: Acme moves to Opportunity.")
-    service.change_company_category(acme.id, demo.category("Opportunity"))
+    service.companies.change_category(acme.id, demo.category("Opportunity"))
     demo.card(ann.id)
     print("A person without company has its own category and can change it:")
-    service.set_person_category(hal.id, demo.category("Partner"))
+    service.persons.set_category(hal.id, demo.category("Partner"))
     demo.card(hal.id)
 
     # --- History ----------------------------------------------------------------------
     heading(demo, "The status history")
-    persons = service.find_persons()
+    persons = service.persons.find()
     entries = 0
     wrong: list[str] = []
     for person in persons:
-        history = service.person_history(person.id)
+        history = service.persons.history(person.id)
         entries += len(history)
         if replay(history).get(person.id) != person.lead_status_id:
             wrong.append(person.full_name)
     matches = not wrong
     print(
-        f"{entries} entries for {len(persons)} persons (service.person_history); "
+        f"{entries} entries for {len(persons)} persons (service.persons.history); "
         f"replaying them gives every stored status: {matches}"
     )
     if wrong:

@@ -11,8 +11,23 @@ from collections.abc import Callable
 
 import pytest
 
+import leadcore
 from leadcore import LeadService, Order, Page, Query, ValidationError
 from leadcore.criteria import condition
+
+RESOURCES = (
+    "persons",
+    "companies",
+    "categories",
+    "statuses",
+    "associates",
+    "selections",
+    "views",
+    "dashboards",
+    "automation",
+    "bulk",
+    "distribution",
+)
 
 
 @pytest.fixture
@@ -51,15 +66,20 @@ def test_good_order_page_and_query_still_build() -> None:
 @pytest.mark.parametrize(
     ("call", "method", "argument"),
     [
-        (lambda s: s.add_person("Ann", company_id="1"), "add_person", "company_id"),
-        (lambda s: s.add_person(("Ann",)), "add_person", "first_name"),
-        (lambda s: s.add_company("Acme", owner_id=True), "add_company", "owner_id"),
-        (lambda s: s.find_persons(order="person.last_name"), "find_persons", "order"),
-        (lambda s: s.find_persons(order=("person.last_name",)), "find_persons", "order"),
-        (lambda s: s.find_persons_page(page=(0, 50)), "find_persons_page", "page"),
-        (lambda s: s.count_persons("person.retired is true"), "count_persons", "criteria"),
+        (lambda s: s.persons.add("Ann", company_id="1"), "persons.add", "company_id"),
+        (lambda s: s.persons.add(("Ann",)), "persons.add", "first_name"),
+        (lambda s: s.companies.add("Acme", owner_id=True), "companies.add", "owner_id"),
+        (lambda s: s.persons.get("1"), "persons.get", "record_id"),
+        (lambda s: s.companies.get(1.0), "companies.get", "record_id"),
+        (lambda s: s.persons.find(order="person.last_name"), "persons.find", "order"),
+        (lambda s: s.persons.find(order=("person.last_name",)), "persons.find", "order"),
+        (lambda s: s.companies.find_page(page=(0, 50)), "companies.find_page", "page"),
+        (lambda s: s.persons.count("person.retired is true"), "persons.count", "criteria"),
+        (lambda s: s.statuses.rename("1", "New"), "statuses.rename", "status_id"),
+        (lambda s: s.associates.all(include_retired=1), "associates.all", "include_retired"),
         (lambda s: s.import_records([], [], on_error="skip"), "import_records", "on_error"),
         (lambda s: LeadService.in_memory(database="old"), "in_memory", "database"),  # type: ignore[arg-type]
+        (lambda s: leadcore.open(":memory:", create="yes"), "open", "create"),  # type: ignore[arg-type]
     ],
 )
 def test_service_arguments_of_a_wrong_type_are_refused_by_name(
@@ -73,35 +93,44 @@ def test_service_arguments_of_a_wrong_type_are_refused_by_name(
 
 def test_a_refused_call_changes_nothing(service: LeadService) -> None:
     with pytest.raises(ValidationError):
-        service.add_company(b"Acme")  # type: ignore[arg-type]
-    assert service.count_companies() == 0
+        service.companies.add(b"Acme")  # type: ignore[arg-type]
+    assert service.companies.count() == 0
 
 
 def test_right_types_pass_and_lists_count_as_sequences(service: LeadService) -> None:
-    acme = service.add_company("Acme")
-    service.add_person("Ann", "Ash", company_id=acme.id)
-    found = service.find_persons(order=[Order("person.last_name")], page=Page(0, 10))
+    acme = service.companies.add("Acme")
+    service.persons.add("Ann", "Ash", company_id=acme.id)
+    found = service.persons.find(order=[Order("person.last_name")], page=Page(0, 10))
     assert [p.first_name for p in found] == ["Ann"]
 
 
-def test_every_public_service_method_is_checked() -> None:
-    """Methods added later to any area are covered: the wrapping is done per class."""
-    unchecked = [
+def _unchecked(owner: object) -> list[str]:
+    """The public methods of ``owner`` (a service or a resource) that keep no wrapper."""
+    return [
         name
-        for name in dir(LeadService)
+        for name in dir(owner)
         if not name.startswith("_")
-        and callable(getattr(LeadService, name))
-        and getattr(getattr(LeadService, name), "__wrapped__", None) is None
+        and inspect.ismethod(getattr(owner, name))
+        and getattr(getattr(owner, name), "__wrapped__", None) is None
     ]
-    # Methods without checkable annotated arguments keep no wrapper (nothing to check).
-    assert "add_person" not in unchecked
-    assert "find_persons" not in unchecked
-    assert "in_memory" not in unchecked
-    for name in unchecked:
-        parameters = inspect.signature(getattr(LeadService, name)).parameters.values()
-        # Left to the method: no argument to check, or **options passed on to a checked one.
-        forwarded = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
-        assert forwarded or [p.name for p in parameters] == ["self"], (name, parameters)
+
+
+def test_every_public_method_of_the_service_and_its_resources_is_checked(
+    service: LeadService,
+) -> None:
+    """Methods added later to any resource are covered: the wrapping is done per class,
+    inherited methods included (persons and companies share one reader)."""
+    owners: dict[str, object] = {"service": service}
+    owners.update({name: getattr(service, name) for name in RESOURCES})
+    assert "add" not in _unchecked(service.persons)
+    assert "get" not in _unchecked(service.companies)
+    assert "in_memory" not in _unchecked(service)
+    for label, owner in owners.items():
+        for name in _unchecked(owner):
+            parameters = inspect.signature(getattr(owner, name)).parameters.values()
+            # Left to the method: no argument to check, or **options passed on to a checked one.
+            forwarded = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+            assert forwarded or not list(parameters), (label, name, parameters)
 
 
 def test_the_sql_constructors_refuse_a_url_of_the_wrong_type() -> None:

@@ -139,8 +139,10 @@ def test_every_name_in_each_public_all_is_in_the_reference(site: Path) -> None:
 
 def test_the_reference_shows_the_service_signatures(site: Path) -> None:
     documented = inventory(site)
-    assert "leadcore.service.LeadService.add_person" in documented
-    page = (site / documented["leadcore.service.LeadService"]).read_text(encoding="utf-8")
+    assert "leadcore.service.persons.Persons.add" in documented
+    assert "leadcore.service.companies.Companies.find_page" in documented  # the shared reader
+    assert "leadcore.service.LeadService.persons" in documented
+    page = (site / documented["leadcore.service.persons.Persons"]).read_text(encoding="utf-8")
     text = re.sub(r"<[^>]+>", "", page)
     assert "company_id" in text
     assert "CompanyId" in text

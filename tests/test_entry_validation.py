@@ -95,10 +95,10 @@ def build_world(clock: StillClock | None = None) -> World:
         store.unit_of_work, clock=chosen, ids=SequentialIds(), associate=AssociateId(7)
     )
     categories = service.lists().categories
-    acme = service.add_company("Acme", category_id=categories.by_name("Lead").id)
-    bolt = service.add_company("Bolt", category_id=categories.by_name("Customer").id)
-    ann = service.add_person("Ann", "Ash", company_id=acme.id)
-    selection = service.create_static_selection("Fair", persons=[ann.id])
+    acme = service.companies.add("Acme", category_id=categories.by_name("Lead").id)
+    bolt = service.companies.add("Bolt", category_id=categories.by_name("Customer").id)
+    ann = service.persons.add("Ann", "Ash", company_id=acme.id)
+    selection = service.selections.create_static("Fair", persons=[ann.id])
     return World(service, store, acme.id, bolt.id, ann.id, selection.id)
 
 
@@ -127,91 +127,91 @@ Command = Callable[[World], object]
 
 REFUSED: dict[str, tuple[Command, str, str]] = {
     "a lone surrogate in a first name": (
-        lambda w: w.service.add_person("\ud800", company_id=w.acme),
+        lambda w: w.service.persons.add("\ud800", company_id=w.acme),
         "person",
         "first_name",
     ),
     "bytes as a last name": (
-        lambda w: w.service.add_person("Bo", bad(b"Berg")),
+        lambda w: w.service.persons.add("Bo", bad(b"Berg")),
         "person",
         "last_name",
     ),
-    "bytes as a company name": (lambda w: w.service.add_company(bad(b"Acme")), "company", "name"),
+    "bytes as a company name": (lambda w: w.service.companies.add(bad(b"Acme")), "company", "name"),
     "a lone surrogate in an e-mail": (
-        lambda w: w.service.add_person("Bo", email="bo@\udcff.dk"),
+        lambda w: w.service.persons.add("Bo", email="bo@\udcff.dk"),
         "person",
         "email",
     ),
-    "an int as e-mail": (lambda w: w.service.add_person("Bo", email=bad(5)), "person", "email"),
-    "None as e-mail": (lambda w: w.service.add_person("Bo", email=bad(None)), "person", "email"),
+    "an int as e-mail": (lambda w: w.service.persons.add("Bo", email=bad(5)), "person", "email"),
+    "None as e-mail": (lambda w: w.service.persons.add("Bo", email=bad(None)), "person", "email"),
     "a lone surrogate in the reason of a new lead": (
-        lambda w: w.service.add_person("Bo", company_id=w.acme, reason="\ud800"),
+        lambda w: w.service.persons.add("Bo", company_id=w.acme, reason="\ud800"),
         "history entry",
         "reason",
     ),
     "bytes as the reason of a status change": (
-        lambda w: w.service.set_lead_status(w.ann, CONTACTING, reason=bad(b"called")),
+        lambda w: w.service.persons.set_lead_status(w.ann, CONTACTING, reason=bad(b"called")),
         "history entry",
         "reason",
     ),
     "an int as the reason of a status change": (
-        lambda w: w.service.set_lead_status(w.ann, CONTACTING, reason=bad(5)),
+        lambda w: w.service.persons.set_lead_status(w.ann, CONTACTING, reason=bad(5)),
         "history entry",
         "reason",
     ),
     "text as a company owner": (
-        lambda w: w.service.add_company("Acme 2", owner_id=bad("x")),
+        lambda w: w.service.companies.add("Acme 2", owner_id=bad("x")),
         "company",
         "owner_id",
     ),
     "a bool as a company owner": (
-        lambda w: w.service.add_company("Acme 2", owner_id=bad(True)),
+        lambda w: w.service.companies.add("Acme 2", owner_id=bad(True)),
         "company",
         "owner_id",
     ),
-    "1 as retired": (lambda w: w.service.add_person("Bo", retired=bad(1)), "person", "retired"),
+    "1 as retired": (lambda w: w.service.persons.add("Bo", retired=bad(1)), "person", "retired"),
     "a lone surrogate in a category tooltip": (
-        lambda w: w.service.add_category("Fair", CategoryGroup.OTHER, tooltip="\ud800"),
+        lambda w: w.service.categories.add("Fair", CategoryGroup.OTHER, tooltip="\ud800"),
         "category",
         "tooltip",
     ),
     "a bool as a category rank": (
-        lambda w: w.service.add_category("Fair", CategoryGroup.OTHER, rank=True),
+        lambda w: w.service.categories.add("Fair", CategoryGroup.OTHER, rank=True),
         "category",
         "rank",
     ),
     "a bool as a category group": (
-        lambda w: w.service.add_category("Fair", bad(True)),
+        lambda w: w.service.categories.add("Fair", bad(True)),
         "category",
         "group",
     ),
     "a lone surrogate in a lead status name": (
-        lambda w: w.service.add_lead_status("Later \udfff"),
+        lambda w: w.service.statuses.add("Later \udfff"),
         "lead status",
         "name",
     ),
     "an int as a lead status key": (
-        lambda w: w.service.add_lead_status("Later", key=bad(5)),
+        lambda w: w.service.statuses.add("Later", key=bad(5)),
         "lead status",
         "key",
     ),
     "an int as a selection name": (
-        lambda w: w.service.create_static_selection(bad(5)),
+        lambda w: w.service.selections.create_static(bad(5)),
         "static selection",
         "name",
     ),
     "a lone surrogate in a selection's new name": (
-        lambda w: w.service.rename_selection(w.selection, "\ud800"),
+        lambda w: w.service.selections.rename(w.selection, "\ud800"),
         "static selection",
         "name",
     ),
     "a bool among a selection's persons": (
-        lambda w: w.service.create_static_selection("S", persons=[bad(True)]),
+        lambda w: w.service.selections.create_static("S", persons=[bad(True)]),
         "static selection",
         "members.persons",
     ),
     "a lone surrogate in saved criteria": (
-        lambda w: w.service.create_dynamic_selection(
+        lambda w: w.service.selections.create_dynamic(
             "B", Condition("person.last_name", Operator.BEGINS, ("\ud800",))
         ),
         "dynamic selection",
@@ -240,40 +240,41 @@ def test_a_value_that_cannot_be_stored_is_refused_and_nothing_is_committed(case:
 def test_none_as_email_is_told_to_pass_an_empty_string() -> None:
     world = build_world()
     with pytest.raises(ValidationError, match='Pass "" for no email'):
-        world.service.add_person("Bo", email=bad(None))
-    assert world.service.add_person("Bo", email="").email == ""
+        world.service.persons.add("Bo", email=bad(None))
+    assert world.service.persons.add("Bo", email="").email == ""
 
 
 def test_a_store_file_still_opens_after_a_refused_owner(tmp_path: Path) -> None:
     path = tmp_path / "crm.json"
     with LeadService.in_memory(path=path) as service:
-        service.add_company("Acme")
+        service.companies.add("Acme")
         with pytest.raises(ValidationError):
-            service.add_company("Bolt", owner_id=bad("x"))
+            service.companies.add("Bolt", owner_id=bad("x"))
     with LeadService.in_memory(path=path) as reopened:
-        assert [c.name for c in reopened.find_companies()] == ["Acme"]
+        assert [c.name for c in reopened.companies.find()] == ["Acme"]
 
 
 def test_retired_is_a_bool_so_the_index_and_the_predicate_agree() -> None:
     world = build_world()
     with pytest.raises(ValidationError):
-        world.service.add_person("Bo", retired=bad(1))
+        world.service.persons.add("Bo", retired=bad(1))
     retired = condition("person.retired", "is_true")
-    assert world.service.count_persons(retired) == 0
-    bo = world.service.add_person("Bo", retired=True)
-    assert [p.id for p in world.service.find_persons(retired)] == [bo.id]
-    assert world.service.count_persons(retired) == 1
+    assert world.service.persons.count(retired) == 0
+    bo = world.service.persons.add("Bo", retired=True)
+    assert [p.id for p in world.service.persons.find(retired)] == [bo.id]
+    assert world.service.persons.count(retired) == 1
 
 
 def test_a_naive_clock_commits_nothing() -> None:
     world = build_world()
     before = committed(world.store)
-    naive = attrs.evolve(world.service, clock=StillClock(NAIVE))
+    parts = attrs.asdict(world.service.context, recurse=False)
+    naive = LeadService(**{**parts, "clock": StillClock(NAIVE)})
     with pytest.raises(ValidationError, match="timezone-aware") as refused:
-        naive.add_company("Naive")
+        naive.companies.add("Naive")
     assert refused.value.context["field"] == "registered"
     with pytest.raises(ValidationError, match="timezone-aware"):
-        naive.set_lead_status(world.ann, CONTACTING)
+        naive.persons.set_lead_status(world.ann, CONTACTING)
     assert committed(world.store) == before
 
 
@@ -462,11 +463,11 @@ def test_evolve_checks_again() -> None:
 def test_text_may_hold_nul_control_characters_and_any_valid_code_point() -> None:
     world = build_world()
     odd = "nul\x00 bell\x07 del\x7f crlf\r\n emoji\U0001f600 bom\ufeff nonchar\uffff " * 500
-    bo = world.service.add_person(odd, odd, email=odd, company_id=world.acme)
-    world.service.set_lead_status(bo.id, CONTACTING, reason=odd)
-    world.service.add_category(odd, CategoryGroup.OTHER, tooltip=odd)
-    world.service.create_static_selection(odd, persons=[bo.id])
-    assert world.service.get_person(bo.id).first_name == odd
+    bo = world.service.persons.add(odd, odd, email=odd, company_id=world.acme)
+    world.service.persons.set_lead_status(bo.id, CONTACTING, reason=odd)
+    world.service.categories.add(odd, CategoryGroup.OTHER, tooltip=odd)
+    world.service.selections.create_static(odd, persons=[bo.id])
+    assert world.service.persons.get(bo.id).first_name == odd
     assert reloaded(world.store) == committed(world.store)
 
 
@@ -480,41 +481,45 @@ def test_aware_datetimes_in_any_fixed_offset_are_accepted() -> None:
 Fuzzed = Callable[[World, Any], object]
 
 TEXT_ARGUMENTS: dict[str, Fuzzed] = {
-    "add_company name": lambda w, v: w.service.add_company(v),
-    "add_company source_utm": lambda w, v: w.service.add_company("Cargo", source_utm=Utm(term=v)),
-    "add_person first_name": lambda w, v: w.service.add_person(v, "Ash", company_id=w.acme),
-    "add_person last_name": lambda w, v: w.service.add_person("Bo", v),
-    "add_person email": lambda w, v: w.service.add_person("Bo", email=v),
-    "add_person reason": lambda w, v: w.service.add_person(
+    "companies.add name": lambda w, v: w.service.companies.add(v),
+    "companies.add source_utm": lambda w, v: w.service.companies.add(
+        "Cargo", source_utm=Utm(term=v)
+    ),
+    "persons.add first_name": lambda w, v: w.service.persons.add(v, "Ash", company_id=w.acme),
+    "persons.add last_name": lambda w, v: w.service.persons.add("Bo", v),
+    "persons.add email": lambda w, v: w.service.persons.add("Bo", email=v),
+    "persons.add reason": lambda w, v: w.service.persons.add(
         "Bo", company_id=w.acme, status_id=CONTACTING, reason=v
     ),
-    "add_person first_touch_utm": lambda w, v: w.service.add_person(
+    "persons.add first_touch_utm": lambda w, v: w.service.persons.add(
         "Bo", company_id=w.bolt, first_touch_utm=Utm(source=v)
     ),
-    "set_lead_status reason": lambda w, v: w.service.set_lead_status(w.ann, CONTACTING, reason=v),
-    "record_person_utm": lambda w, v: w.service.record_person_utm(
+    "persons.set_lead_status reason": lambda w, v: w.service.persons.set_lead_status(
+        w.ann, CONTACTING, reason=v
+    ),
+    "persons.record_utm": lambda w, v: w.service.persons.record_utm(
         w.ann, lead_creation=Utm(campaign=v)
     ),
-    "record_company_utm": lambda w, v: w.service.record_company_utm(w.bolt, Utm(medium=v)),
-    "add_category name": lambda w, v: w.service.add_category(v, CategoryGroup.OTHER),
-    "add_category tooltip": lambda w, v: w.service.add_category(
+    "companies.record_utm": lambda w, v: w.service.companies.record_utm(w.bolt, Utm(medium=v)),
+    "categories.add name": lambda w, v: w.service.categories.add(v, CategoryGroup.OTHER),
+    "categories.add tooltip": lambda w, v: w.service.categories.add(
         "Fair", CategoryGroup.OTHER, tooltip=v
     ),
-    "rename_category": lambda w, v: w.service.rename_category(_LEAD.id, v),
-    "describe_category": lambda w, v: w.service.describe_category(_LEAD.id, v),
-    "add_lead_status name": lambda w, v: w.service.add_lead_status(v),
-    "add_lead_status tooltip": lambda w, v: w.service.add_lead_status("Later", tooltip=v),
-    "add_lead_status key": lambda w, v: w.service.add_lead_status("Later", key=v),
-    "rename_lead_status": lambda w, v: w.service.rename_lead_status(CONTACTING, v),
-    "describe_lead_status": lambda w, v: w.service.describe_lead_status(CONTACTING, v),
-    "create_static_selection": lambda w, v: w.service.create_static_selection(v),
-    "create_dynamic_selection": lambda w, v: w.service.create_dynamic_selection(v, ALWAYS),
-    "create_combined_selection": lambda w, v: w.service.create_combined_selection(
+    "categories.rename": lambda w, v: w.service.categories.rename(_LEAD.id, v),
+    "categories.describe": lambda w, v: w.service.categories.describe(_LEAD.id, v),
+    "statuses.add name": lambda w, v: w.service.statuses.add(v),
+    "statuses.add tooltip": lambda w, v: w.service.statuses.add("Later", tooltip=v),
+    "statuses.add key": lambda w, v: w.service.statuses.add("Later", key=v),
+    "statuses.rename": lambda w, v: w.service.statuses.rename(CONTACTING, v),
+    "statuses.describe": lambda w, v: w.service.statuses.describe(CONTACTING, v),
+    "selections.create_static": lambda w, v: w.service.selections.create_static(v),
+    "selections.create_dynamic": lambda w, v: w.service.selections.create_dynamic(v, ALWAYS),
+    "selections.create_combined": lambda w, v: w.service.selections.create_combined(
         v, w.selection, w.selection, Operation.ALL
     ),
-    "freeze_selection": lambda w, v: w.service.freeze_selection(w.selection, name=v),
-    "freeze_find": lambda w, v: w.service.freeze_find(v, ALWAYS),
-    "rename_selection": lambda w, v: w.service.rename_selection(w.selection, v),
+    "selections.freeze": lambda w, v: w.service.selections.freeze(w.selection, name=v),
+    "selections.freeze_find": lambda w, v: w.service.selections.freeze_find(v, ALWAYS),
+    "selections.rename": lambda w, v: w.service.selections.rename(w.selection, v),
 }
 
 

@@ -195,7 +195,7 @@ def test_the_introduction_lists_the_statuses_of_a_new_database(output: str) -> N
         ),
         (
             "The status history",
-            ["for 9 persons (service.person_history)", "gives every stored status: True"],
+            ["for 9 persons (service.persons.history)", "gives every stored status: True"],
         ),
     ],
 )

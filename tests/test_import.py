@@ -43,12 +43,12 @@ def ids(svc: LeadService) -> tuple[CategoryId, CategoryId, dict[str, LeadStatusI
 
 
 def all_history(svc: LeadService) -> list[HistoryEntry]:
-    with svc.uow() as uow:
+    with svc.context.uow() as uow:
         return list(uow.history)
 
 
 def counts(svc: LeadService) -> tuple[int, int, int]:
-    return svc.count_companies(), svc.count_persons(), len(list(all_history(svc)))
+    return svc.companies.count(), svc.persons.count(), len(list(all_history(svc)))
 
 
 def test_rows_keep_their_registration_time_and_new_leads_start_open() -> None:
@@ -59,18 +59,18 @@ def test_rows_keep_their_registration_time_and_new_leads_start_open() -> None:
         [PersonRow("Ann", "Ash", company_key="acme", registered=EARLIER), PersonRow("Bo")],
     )
     assert report.refused == ()
-    company = svc.get_company(report.companies[0])  # type: ignore[arg-type]
-    ann = svc.get_person(report.persons[0])  # type: ignore[arg-type]
-    bo = svc.get_person(report.persons[1])  # type: ignore[arg-type]
+    company = svc.companies.get(report.companies[0])  # type: ignore[arg-type]
+    ann = svc.persons.get(report.persons[0])  # type: ignore[arg-type]
+    bo = svc.persons.get(report.persons[1])  # type: ignore[arg-type]
     assert (company.registered, company.updated) == (EARLIER, NOW)
     assert (ann.registered, ann.company_id, ann.lead_status_id) == (
         EARLIER,
         company.id,
         st_["open"],
     )
-    [entry] = svc.person_history(ann.id)
+    [entry] = svc.persons.history(ann.id)
     assert (entry.at, entry.source, entry.from_status) == (EARLIER, StatusSource.DEFAULT, None)
-    assert (bo.registered, bo.lead_status_id, svc.person_history(bo.id)) == (NOW, None, [])
+    assert (bo.registered, bo.lead_status_id, svc.persons.history(bo.id)) == (NOW, None, [])
 
 
 def test_earlier_changes_become_import_entries_with_their_own_times() -> None:
@@ -87,14 +87,14 @@ def test_earlier_changes_become_import_entries_with_their_own_times() -> None:
     )
     person_id = report.persons[0]
     assert person_id is not None
-    entries = svc.person_history(person_id)
+    entries = svc.persons.history(person_id)
     assert [(e.from_status, e.to_status, e.at, e.reason) for e in entries] == [
         (None, st_["open"], EARLIER, None),
         (st_["open"], st_["contacting"], EARLIER + timedelta(days=3), None),
         (st_["contacting"], st_["disqualified"], EARLIER + timedelta(days=9), "No budget"),
     ]
     assert {e.source for e in entries} == {StatusSource.IMPORT}
-    assert svc.get_person(person_id).lead_status_id == st_["disqualified"]
+    assert svc.persons.get(person_id).lead_status_id == st_["disqualified"]
 
 
 def test_a_hidden_person_keeps_its_imported_status_and_a_hide_entry_says_so() -> None:
@@ -113,12 +113,12 @@ def test_a_hidden_person_keeps_its_imported_status_and_a_hide_entry_says_so() ->
     )
     person_id = report.persons[0]
     assert person_id is not None
-    entries = svc.person_history(person_id)
+    entries = svc.persons.history(person_id)
     assert [(e.kind, e.to_status, e.at) for e in entries] == [
         (HistoryKind.CHANGE, st_["qualified"], EARLIER),
         (HistoryKind.HIDE, st_["qualified"], NOW),
     ]
-    view = svc.lead_status_view(person_id)
+    view = svc.persons.lead_status_view(person_id)
     assert (view.status_id, view.visible, view.editable) == (st_["qualified"], False, False)
 
 
@@ -183,7 +183,7 @@ def test_stop_imports_nothing_and_names_the_row() -> None:
 def test_bad_earlier_changes_are_refused(history: str, error: type[Exception], text: str) -> None:
     svc = service()
     lead, _, st_ = ids(svc)
-    svc.delete_lead_status(st_["renurture"])
+    svc.statuses.delete(st_["renurture"])
     at = EARLIER + timedelta(days=1)
     changes = {
         "out of order": (StatusChange(st_["contacting"], at), StatusChange(st_["open"], EARLIER)),
@@ -202,14 +202,14 @@ def test_bad_earlier_changes_are_refused(history: str, error: type[Exception], t
 def test_a_deleted_status_earlier_in_the_history_is_kept() -> None:
     svc = service()
     lead, _, st_ = ids(svc)
-    svc.delete_lead_status(st_["renurture"])
+    svc.statuses.delete(st_["renurture"])
     changes = (StatusChange(st_["renurture"], EARLIER), StatusChange(st_["open"], EARLIER))
     report = svc.import_records(
         persons=[PersonRow("Ann", category_id=lead, registered=EARLIER, history=changes)]
     )
     assert report.refused == ()
     assert report.persons[0] is not None
-    assert svc.get_person(report.persons[0]).lead_status_id == st_["open"]
+    assert svc.persons.get(report.persons[0]).lead_status_id == st_["open"]
 
 
 def test_importing_history_needs_the_lead_status_feature() -> None:
@@ -232,15 +232,15 @@ def test_a_persons_utm_reaches_its_company_as_add_person_does() -> None:
         ],
     )
     assert report.refused == ()
-    company = svc.get_company(report.companies[0])  # type: ignore[arg-type]
+    company = svc.companies.get(report.companies[0])  # type: ignore[arg-type]
     assert (company.first_touch_utm, company.source_utm) == (Utm(source="google"), None)
 
 
 def test_persons_may_join_a_stored_company_and_an_unknown_on_error_is_refused() -> None:
     svc = service()
-    acme = svc.add_company("Acme")
+    acme = svc.companies.add("Acme")
     report = svc.import_records(persons=[PersonRow("Ann", company_id=acme.id)])
-    assert svc.get_person(report.persons[0]).company_id == acme.id  # type: ignore[arg-type]
+    assert svc.persons.get(report.persons[0]).company_id == acme.id  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="on_error must be"):
         svc.import_records(on_error="skip")  # type: ignore[arg-type]
 
@@ -258,9 +258,9 @@ def test_the_import_survives_saving_and_reopening(tmp_path: object) -> None:
             [CompanyRow("acme", "Acme", category_id=lead, registered=EARLIER)],
             [PersonRow("Ann", company_key="acme", registered=EARLIER, history=changes)],
         )
-        before = (svc.find_persons(), list(all_history(svc)))
+        before = (svc.persons.find(), list(all_history(svc)))
     with LeadService.in_memory(path=path, clock=FixedClock(NOW)) as svc:
-        assert (svc.find_persons(), list(all_history(svc))) == before
+        assert (svc.persons.find(), list(all_history(svc))) == before
 
 
 # --- the property: an import followed by a history replay gives the stored statuses ----------
@@ -317,14 +317,14 @@ def test_an_import_then_a_history_replay_gives_the_stored_statuses(
         )
     report = svc.import_records(company_rows, person_rows)
     imported = [p for p in report.persons if p is not None]
-    stored = {pid: svc.get_person(pid).lead_status_id for pid in imported}
+    stored = {pid: svc.persons.get(pid).lead_status_id for pid in imported}
     entries = all_history(svc)
     replayed = replay(entries)
     assert {pid: replayed.get(pid) for pid in stored} == stored
     assert len(imported) + len(report.refused) == len(person_rows)
     for pid in imported:  # status_changed is the time of the history's latest entry
         times = [e.at for e in entries if e.person_id == pid]
-        assert svc.get_person(pid).status_changed == (max(times) if times else None)
+        assert svc.persons.get(pid).status_changed == (max(times) if times else None)
 
 
 def test_a_person_without_registration_time_was_registered_at_its_first_change() -> None:
@@ -332,7 +332,7 @@ def test_a_person_without_registration_time_was_registered_at_its_first_change()
     lead, _, st_ = ids(svc)
     row = PersonRow("Ann", category_id=lead, history=(StatusChange(st_["open"], EARLIER),))
     report = svc.import_records(persons=[row])
-    assert svc.get_person(report.persons[0]).registered == EARLIER  # type: ignore[arg-type]
+    assert svc.persons.get(report.persons[0]).registered == EARLIER  # type: ignore[arg-type]
 
 
 def test_the_collector_is_paused_only_during_the_import() -> None:
@@ -342,13 +342,13 @@ def test_the_collector_is_paused_only_during_the_import() -> None:
     seen: list[bool] = []
 
     rows = [PersonRow("Ann"), PersonRow("", company_key="nope")]
-    original = svc.ids.next_id
+    original = svc.context.ids.next_id
 
     def watch(kind: str) -> int:
         seen.append(gc.isenabled())
         return original(kind)
 
-    object.__setattr__(svc, "ids", type("Ids", (), {"next_id": staticmethod(watch)})())
+    object.__setattr__(svc.context, "ids", type("Ids", (), {"next_id": staticmethod(watch)})())
     assert gc.isenabled()
     svc.import_records(persons=rows)
     with pytest.raises(ImportStopped):
@@ -370,7 +370,7 @@ def test_an_owner_must_be_a_known_active_associate() -> None:
     from leadcore.service import LeadService
 
     service = LeadService.in_memory()
-    known = service.add_associate("Ann").id
+    known = service.associates.add("Ann").id
     report = service.import_records(
         [CompanyRow("a", "Acme", owner_id=known), CompanyRow("b", "Bolt", owner_id=AssociateId(9))],
         [PersonRow("Bo", owner_id=AssociateId(9)), PersonRow("Cy", owner_id=known)],

@@ -166,12 +166,12 @@ def test_rows_read_import_with_their_history() -> None:
     )
     service = LeadService.in_memory(clock=FixedClock(datetime(2026, 1, 1, tzinfo=UTC)))
     for name in ("Ann", "Bo", "Cy"):  # associates 1, 2 and 3
-        service.add_associate(name)
+        service.associates.add(name)
     report = service.import_records(rows.companies, rows.persons)
     assert report.refused == ()
     ann = report.persons[0]
     assert ann is not None
-    history = service.person_history(ann)
+    history = service.persons.history(ann)
     assert [(e.to_status, e.at - history[0].at) for e in history] == [
         (STATUSES.by_key("open").id, timedelta(0)),
         (STATUSES.by_key("contacting").id, timedelta(days=9)),

@@ -235,13 +235,13 @@ def world(licence: Licence | None = None) -> World:
         licence=Licence.full() if licence is None else licence,
     )
     lead = service.lists().categories.by_name("Lead").id
-    acme = service.add_company("Acme", category_id=lead)
-    bolt = service.add_company("Bolt")
-    empty = service.add_company("Empty")
-    ann = service.add_person("Ann", "Ash", company_id=acme.id, first_touch_utm=Utm(source="ads"))
-    bob = service.add_person("Bob", "Berg", company_id=acme.id)
-    cid = service.add_person("Cid", "Berg", company_id=bolt.id)
-    dan = service.add_person("Dan", "Dunn")
+    acme = service.companies.add("Acme", category_id=lead)
+    bolt = service.companies.add("Bolt")
+    empty = service.companies.add("Empty")
+    ann = service.persons.add("Ann", "Ash", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    bob = service.persons.add("Bob", "Berg", company_id=acme.id)
+    cid = service.persons.add("Cid", "Berg", company_id=bolt.id)
+    dan = service.persons.add("Dan", "Dunn")
     return World(service, store, acme.id, bolt.id, empty.id, ann.id, bob.id, cid.id, dan.id)
 
 
@@ -251,121 +251,121 @@ def w() -> World:
 
 
 def test_static_selection_by_hand(w: World) -> None:
-    s = w.service.create_static_selection("Fair", persons=[w.ann, w.dan])
+    s = w.service.selections.create_static("Fair", persons=[w.ann, w.dan])
     assert (s.version, s.name, s.target) == (1, "Fair", P)
-    assert w.service.selection_members(s.id) == Members(persons={w.ann, w.dan})
-    s = w.service.add_to_selection(s.id, companies=[w.bolt])  # a company brings its persons
+    assert w.service.selections.members(s.id) == Members(persons={w.ann, w.dan})
+    s = w.service.selections.add_members(s.id, companies=[w.bolt])  # a company brings its persons
     assert s.members == Members(persons={w.ann, w.dan, w.cid})
-    s = w.service.remove_from_selection(s.id, persons=[w.ann])
+    s = w.service.selections.remove_members(s.id, persons=[w.ann])
     assert (s.members, s.version) == (Members(persons={w.dan, w.cid}), 3)
-    assert w.service.get_selection(s.id) == s
+    assert w.service.selections.get(s.id) == s
 
 
 def test_static_companies_and_persons_selection_maps_both_ways(w: World) -> None:
-    s = w.service.create_static_selection(
+    s = w.service.selections.create_static(
         "Both", CP, companies=[w.acme, w.empty], persons=[w.cid],
         company_persons=CompanyPersons.FIRST,
     )  # fmt: skip
     assert s.members == Members({w.acme, w.empty, w.bolt}, {w.ann, w.cid})
-    companies = w.service.create_static_selection("C", C, persons=[w.ann, w.dan])
+    companies = w.service.selections.create_static("C", C, persons=[w.ann, w.dan])
     assert companies.members == Members(companies={w.acme})
 
 
 def test_dynamic_selection_is_evaluated_on_every_read(w: World) -> None:
     bergs = condition("person.last_name", "equals", "berg")
-    s = w.service.create_dynamic_selection("Bergs", bergs)
-    assert w.service.selection_members(s.id).persons == {w.bob, w.cid}
-    eve = w.service.add_person("Eve", "Berg")
-    assert w.service.selection_members(s.id).persons == {w.bob, w.cid, eve.id}
+    s = w.service.selections.create_dynamic("Bergs", bergs)
+    assert w.service.selections.members(s.id).persons == {w.bob, w.cid}
+    eve = w.service.persons.add("Eve", "Berg")
+    assert w.service.selections.members(s.id).persons == {w.bob, w.cid, eve.id}
 
 
 def test_dynamic_company_selection_and_companies_with_persons(w: World) -> None:
     named = condition("company.name", "begins", "a", entity=Entity.COMPANY)
-    companies = w.service.create_dynamic_selection("A", named, C)
-    assert w.service.selection_members(companies.id) == Members(companies={w.acme})
-    both = w.service.create_dynamic_selection("A+", named, CP, company_persons=CompanyPersons.NONE)
-    assert w.service.selection_members(both.id) == Members(companies={w.acme})
-    by_person = w.service.create_dynamic_selection(
+    companies = w.service.selections.create_dynamic("A", named, C)
+    assert w.service.selections.members(companies.id) == Members(companies={w.acme})
+    both = w.service.selections.create_dynamic("A+", named, CP, company_persons=CompanyPersons.NONE)
+    assert w.service.selections.members(both.id) == Members(companies={w.acme})
+    by_person = w.service.selections.create_dynamic(
         "Bergs+", condition("person.last_name", "equals", "berg"), CP, entity=Entity.PERSON
     )
-    assert w.service.selection_members(by_person.id) == Members({w.acme, w.bolt}, {w.bob, w.cid})
+    assert w.service.selections.members(by_person.id) == Members({w.acme, w.bolt}, {w.bob, w.cid})
 
 
 def test_dynamic_selection_uses_the_reading_associate() -> None:
     w = world()
     for number in range(5):
-        w.service.add_associate(f"Associate {number + 1}")
-    owned = w.service.add_person("Ola", owner_id=AssociateId(5))
-    mine = w.service.create_dynamic_selection(
+        w.service.associates.add(f"Associate {number + 1}")
+    owned = w.service.persons.add("Ola", owner_id=AssociateId(5))
+    mine = w.service.selections.create_dynamic(
         "Mine", condition("person.owner", "current_associate")
     )
-    assert w.service.selection_members(mine.id).persons == set()
+    assert w.service.selections.members(mine.id).persons == set()
     five = w.service.acting_as(AssociateId(5))
-    assert five.selection_members(mine.id).persons == {owned.id}
+    assert five.selections.members(mine.id).persons == {owned.id}
 
 
 @pytest.mark.parametrize("op", list(Operation))
 def test_combined_selection_over_static_and_dynamic(w: World, op: Operation) -> None:
-    first = w.service.create_static_selection("Hand", persons=[w.ann, w.bob, w.dan])
-    second = w.service.create_dynamic_selection(
+    first = w.service.selections.create_static("Hand", persons=[w.ann, w.bob, w.dan])
+    second = w.service.selections.create_dynamic(
         "Bergs", condition("person.last_name", "equals", "berg")
     )
-    combined = w.service.create_combined_selection("Both", first.id, second.id, op)
+    combined = w.service.selections.create_combined("Both", first.id, second.id, op)
     expected = SET_ALGEBRA[op](frozenset({w.ann, w.bob, w.dan}), frozenset({w.bob, w.cid}))
-    assert w.service.selection_members(combined.id).persons == expected
+    assert w.service.selections.members(combined.id).persons == expected
 
 
 def test_freezing_a_combined_selection_stops_following_changes(w: World) -> None:
-    bergs = w.service.create_dynamic_selection(
+    bergs = w.service.selections.create_dynamic(
         "Bergs", condition("person.last_name", "equals", "berg")
     )
-    hand = w.service.create_static_selection("Hand", persons=[w.ann])
-    union = w.service.create_combined_selection("All", bergs.id, hand.id, Operation.ALL)
-    frozen = w.service.freeze_selection(union.id, name="Snapshot")
+    hand = w.service.selections.create_static("Hand", persons=[w.ann])
+    union = w.service.selections.create_combined("All", bergs.id, hand.id, Operation.ALL)
+    frozen = w.service.selections.freeze(union.id, name="Snapshot")
     assert isinstance(frozen, StaticSelection)
     assert frozen.name == "Snapshot"
     assert frozen.members.persons == {w.ann, w.bob, w.cid}
-    w.service.add_person("Eve", "Berg")
-    assert len(w.service.selection_members(union.id).persons) == 4
-    assert w.service.selection_members(frozen.id).persons == {w.ann, w.bob, w.cid}
-    assert w.service.freeze_selection(hand.id).name == "Hand (frozen)"
+    w.service.persons.add("Eve", "Berg")
+    assert len(w.service.selections.members(union.id).persons) == 4
+    assert w.service.selections.members(frozen.id).persons == {w.ann, w.bob, w.cid}
+    assert w.service.selections.freeze(hand.id).name == "Hand (frozen)"
 
 
 def test_freeze_find(w: World) -> None:
-    s = w.service.freeze_find("Acme people", condition("company.name", "equals", "acme"))
+    s = w.service.selections.freeze_find("Acme people", condition("company.name", "equals", "acme"))
     assert s.members == Members(persons={w.ann, w.bob})
-    w.service.add_person("Ava", company_id=w.acme)
-    assert w.service.selection_members(s.id) == Members(persons={w.ann, w.bob})
+    w.service.persons.add("Ava", company_id=w.acme)
+    assert w.service.selections.members(s.id) == Members(persons={w.ann, w.bob})
 
 
 def test_list_rename_and_delete(w: World) -> None:
-    a = w.service.create_static_selection("A")
-    b = w.service.create_dynamic_selection("B", ALWAYS)
-    assert [s.id for s in w.service.selections()] == [a.id, b.id]
-    renamed = w.service.rename_selection(b.id, "Everyone")
+    a = w.service.selections.create_static("A")
+    b = w.service.selections.create_dynamic("B", ALWAYS)
+    assert [s.id for s in w.service.selections.all()] == [a.id, b.id]
+    renamed = w.service.selections.rename(b.id, "Everyone")
     assert (renamed.name, renamed.version) == ("Everyone", 2)
-    w.service.delete_selection(a.id)
-    assert [s.name for s in w.service.selections()] == ["Everyone"]
+    w.service.selections.delete(a.id)
+    assert [s.name for s in w.service.selections.all()] == ["Everyone"]
     with pytest.raises(NotFoundError):
-        w.service.get_selection(a.id)
+        w.service.selections.get(a.id)
 
 
 def test_change_combined_selection(w: World) -> None:
-    a = w.service.create_static_selection("A", persons=[w.ann])
-    b = w.service.create_static_selection("B", persons=[w.bob])
-    c = w.service.create_combined_selection("C", a.id, b.id, Operation.ALL)
-    changed = w.service.change_combined_selection(c.id, second=a.id, operation=Operation.COMMON)
+    a = w.service.selections.create_static("A", persons=[w.ann])
+    b = w.service.selections.create_static("B", persons=[w.bob])
+    c = w.service.selections.create_combined("C", a.id, b.id, Operation.ALL)
+    changed = w.service.selections.change_combined(c.id, second=a.id, operation=Operation.COMMON)
     assert (changed.first, changed.second, changed.operation) == (a.id, a.id, Operation.COMMON)
-    assert w.service.selection_members(c.id) == Members(persons={w.ann})
+    assert w.service.selections.members(c.id) == Members(persons={w.ann})
 
 
 def _cycle(w: World) -> object:
-    a = w.service.create_static_selection("A")
-    one = w.service.create_combined_selection("1", a.id, a.id, Operation.ALL)
-    two = w.service.create_combined_selection("2", one.id, a.id, Operation.ALL)
+    a = w.service.selections.create_static("A")
+    one = w.service.selections.create_combined("1", a.id, a.id, Operation.ALL)
+    two = w.service.selections.create_combined("2", one.id, a.id, Operation.ALL)
     before = w.snapshot()
     try:
-        return w.service.change_combined_selection(one.id, second=two.id)
+        return w.service.selections.change_combined(one.id, second=two.id)
     finally:
         assert w.snapshot() == before
 
@@ -373,49 +373,49 @@ def _cycle(w: World) -> object:
 REFUSALS: dict[str, tuple[Callable[[World], object], type[LeadcoreError]]] = {
     "a cycle through another combined selection": (_cycle, SelectionCycleError),
     "an unknown input": (
-        lambda w: w.service.create_combined_selection(
+        lambda w: w.service.selections.create_combined(
             "x", SelectionId(77), SelectionId(77), Operation.ALL
         ),
         NotFoundError,
     ),
     "members added to a dynamic selection": (
-        lambda w: w.service.add_to_selection(
-            w.service.create_dynamic_selection("d", ALWAYS).id, persons=[w.ann]
+        lambda w: w.service.selections.add_members(
+            w.service.selections.create_dynamic("d", ALWAYS).id, persons=[w.ann]
         ),
         SelectionKindError,
     ),
     "re-combining a static selection": (
-        lambda w: w.service.change_combined_selection(
-            w.service.create_static_selection("s").id, operation=Operation.ALL
+        lambda w: w.service.selections.change_combined(
+            w.service.selections.create_static("s").id, operation=Operation.ALL
         ),
         SelectionKindError,
     ),
     "an unknown person added": (
-        lambda w: w.service.create_static_selection("s", persons=[PersonId(99)]),
+        lambda w: w.service.selections.create_static("s", persons=[PersonId(99)]),
         NotFoundError,
     ),
     "a selection without name": (
-        lambda w: w.service.create_static_selection(" "),
+        lambda w: w.service.selections.create_static(" "),
         ValidationError,
     ),
     "a UTM dynamic selection without marketing premium": (
         lambda w: w.service.acting_as(
             None, licence=Licence.of(Feature.LEAD_STATUS)
-        ).create_dynamic_selection("utm", condition("person.first_touch.source", "equals", "a")),
+        ).selections.create_dynamic("utm", condition("person.first_touch.source", "equals", "a")),
         FeatureNotLicensed,
     ),
     "criteria of the wrong entity": (
-        lambda w: w.service.create_dynamic_selection(
+        lambda w: w.service.selections.create_dynamic(
             "x", condition("person.first_name", "begins", "a"), C
         ),
         ValidationError,
     ),
     "renaming an unknown selection": (
-        lambda w: w.service.rename_selection(SelectionId(77), "x"),
+        lambda w: w.service.selections.rename(SelectionId(77), "x"),
         NotFoundError,
     ),
     "deleting an unknown selection": (
-        lambda w: w.service.delete_selection(SelectionId(77)),
+        lambda w: w.service.selections.delete(SelectionId(77)),
         NotFoundError,
     ),
 }
@@ -431,30 +431,30 @@ def test_refused_selection_commands(name: str) -> None:
 
 
 def test_refused_selection_commands_change_nothing(w: World) -> None:
-    a = w.service.create_static_selection("A", persons=[w.ann])
-    user = w.service.create_combined_selection("U", a.id, a.id, Operation.ALL)
-    d = w.service.create_dynamic_selection("D", ALWAYS)
+    a = w.service.selections.create_static("A", persons=[w.ann])
+    user = w.service.selections.create_combined("U", a.id, a.id, Operation.ALL)
+    d = w.service.selections.create_dynamic("D", ALWAYS)
     before = w.snapshot()
     with pytest.raises(SelectionInUseError) as raised:
-        w.service.delete_selection(a.id)
+        w.service.selections.delete(a.id)
     assert raised.value.context["users"] == (user.id,)
     with pytest.raises(SelectionKindError):
-        w.service.remove_from_selection(d.id, persons=[w.ann])
+        w.service.selections.remove_members(d.id, persons=[w.ann])
     with pytest.raises(NotFoundError):
-        w.service.add_to_selection(a.id, persons=[w.ann, PersonId(99)])
+        w.service.selections.add_members(a.id, persons=[w.ann, PersonId(99)])
     with pytest.raises(ValidationError):
-        w.service.rename_selection(a.id, "")
+        w.service.selections.rename(a.id, "")
     assert w.snapshot() == before
 
 
 def test_reading_a_utm_selection_needs_the_licence(w: World) -> None:
-    utm = w.service.create_dynamic_selection(
+    utm = w.service.selections.create_dynamic(
         "Ads", condition("person.first_touch.source", "equals", "ads")
     )
-    assert w.service.selection_members(utm.id).persons == {w.ann}
+    assert w.service.selections.members(utm.id).persons == {w.ann}
     basic = w.service.acting_as(None, licence=Licence.of(Feature.LEAD_STATUS))
     with pytest.raises(FeatureNotLicensed):
-        basic.selection_members(utm.id)
+        basic.selections.members(utm.id)
 
 
 @given(
@@ -467,20 +467,20 @@ def test_combined_members_through_the_service_are_set_algebra(
 ) -> None:
     w = world()
     persons = [w.ann, w.bob, w.cid, w.dan]
-    inputs = [w.service.create_static_selection(f"s{i}", P, persons=[persons[j] for j in pick])
+    inputs = [w.service.selections.create_static(f"s{i}", P, persons=[persons[j] for j in pick])
               for i, pick in enumerate(picks)]  # fmt: skip
-    combined = w.service.create_combined_selection("c", inputs[0].id, inputs[1].id, op, target)
+    combined = w.service.selections.create_combined("c", inputs[0].id, inputs[1].id, op, target)
     sides = [project(s.members, P, target, CompanyPersons.ALL, _ServiceSource(w)) for s in inputs]
-    got = w.service.selection_members(combined.id)
+    got = w.service.selections.members(combined.id)
     assert got.persons == SET_ALGEBRA[op](sides[0].persons, sides[1].persons)
     assert got.companies == SET_ALGEBRA[op](sides[0].companies, sides[1].companies)
-    frozen = w.service.freeze_selection(combined.id)
-    assert w.service.selection_members(frozen.id) == got
+    frozen = w.service.selections.freeze(combined.id)
+    assert w.service.selections.members(frozen.id) == got
 
 
 class _ServiceSource(FakeSource):
     def __init__(self, w: World) -> None:
-        super().__init__({p.id: p.company_id for p in w.service.find_persons()})
+        super().__init__({p.id: p.company_id for p in w.service.persons.find()})
 
 
 @st.composite
@@ -509,9 +509,9 @@ def test_combined_dynamic_selections_follow_the_criteria_algebra(
         ids=SequentialIds({"selection": 0}),
         associate=strategies.ASSOCIATE_IDS[0],
     )
-    a = service.create_dynamic_selection("a", first)
-    b = service.create_dynamic_selection("b", second)
-    combined = service.create_combined_selection("c", a.id, b.id, op)
+    a = service.selections.create_dynamic("a", first)
+    b = service.selections.create_dynamic("b", second)
+    combined = service.selections.create_combined("c", a.id, b.id, op)
     as_criteria = {
         Operation.ONLY_FIRST: first & ~second,
         Operation.ONLY_SECOND: ~first & second,
@@ -519,23 +519,23 @@ def test_combined_dynamic_selections_follow_the_criteria_algebra(
         Operation.DIFFERENCE: (first & ~second) | (~first & second),
         Operation.ALL: first | second,
     }[op]
-    found = {p.id for p in service.find_persons(as_criteria)}
-    assert service.selection_members(a.id).persons == {p.id for p in service.find_persons(first)}
-    assert service.selection_members(combined.id).persons == found
+    found = {p.id for p in service.persons.find(as_criteria)}
+    assert service.selections.members(a.id).persons == {p.id for p in service.persons.find(first)}
+    assert service.selections.members(combined.id).persons == found
 
 
 def test_companies_given_to_a_persons_selection_that_maps_none_are_refused() -> None:
     service = LeadService.in_memory()
-    acme = service.add_company("Acme")
-    service.add_person("Ann", company_id=acme.id)
+    acme = service.companies.add("Acme")
+    service.persons.add("Ann", company_id=acme.id)
     with pytest.raises(ValidationError, match="company_persons=NONE"):
-        service.create_static_selection(
+        service.selections.create_static(
             "none", Target.PERSONS, companies=[acme.id], company_persons=CompanyPersons.NONE
         )
-    empty = service.create_static_selection(
+    empty = service.selections.create_static(
         "none", Target.PERSONS, company_persons=CompanyPersons.NONE
     )
     with pytest.raises(ValidationError, match="Add the persons themselves"):
-        service.add_to_selection(empty.id, companies=[acme.id])
-    assert service.selection_members(empty.id).persons == frozenset()
-    assert [s.name for s in service.selections()] == ["none"]
+        service.selections.add_members(empty.id, companies=[acme.id])
+    assert service.selections.members(empty.id).persons == frozenset()
+    assert [s.name for s in service.selections.all()] == ["none"]

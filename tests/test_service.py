@@ -67,7 +67,7 @@ class Setup:
     def staff(self, count: int) -> None:
         """Associates 1 .. ``count``, so that they can own records."""
         for number in range(count):
-            self.service.add_associate(f"Associate {number + 1}")
+            self.service.associates.add(f"Associate {number + 1}")
 
 
 def make(
@@ -105,7 +105,7 @@ def test_in_memory_new_database_has_the_lead_categories() -> None:
     service = LeadService.in_memory()
     names = [c.name for c in service.lists().categories]
     assert names[:4] == ["Lead", "Marketing qualified lead", "Opportunity", "Lost opportunity"]
-    assert service.licence == Licence.full()
+    assert service.context.licence == Licence.full()
 
 
 def test_in_memory_existing_database_lacks_them_until_upgraded() -> None:
@@ -134,13 +134,13 @@ def test_upgrade_does_not_save_the_lists_when_nothing_changes() -> None:
 
 
 def test_acting_as_records_the_associate_and_shares_storage(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
     other = s.service.acting_as(AssociateId(9))
-    ann = other.add_person("Ann", company_id=acme.id)
+    ann = other.persons.add("Ann", company_id=acme.id)
     assert s.history()[-1].by == AssociateId(9)
-    assert s.service.get_person(ann.id) == ann
+    assert s.service.persons.get(ann.id) == ann
     bulk = s.service.acting_as(AssociateId(3), source=StatusSource.BULK)
-    bulk.set_lead_status(ann.id, s.status("contacting"))
+    bulk.persons.set_lead_status(ann.id, s.status("contacting"))
     assert (s.history()[-1].by, s.history()[-1].source) == (3, StatusSource.BULK)
 
 
@@ -148,86 +148,88 @@ def test_acting_as_records_the_associate_and_shares_storage(s: Setup) -> None:
 
 
 def test_category_list_administration(s: Setup) -> None:
-    fair = s.service.add_category(
+    fair = s.service.categories.add(
         "Trade fair", CategoryGroup.POTENTIAL_CUSTOMER, tooltip="Met at a fair"
     )
     assert s.service.lists().categories.get(fair.id) == fair
-    assert s.service.rename_category(fair.id, "Fair").name == "Fair"
-    assert s.service.describe_category(fair.id, "Booth visitors").tooltip == "Booth visitors"
-    assert s.service.delete_category(fair.id).deleted
-    assert not s.service.restore_category(fair.id).deleted
+    assert s.service.categories.rename(fair.id, "Fair").name == "Fair"
+    assert s.service.categories.describe(fair.id, "Booth visitors").tooltip == "Booth visitors"
+    assert s.service.categories.delete(fair.id).deleted
+    assert not s.service.categories.restore(fair.id).deleted
     ids = [c.id for c in s.service.lists().categories]
-    reordered = s.service.reorder_categories([fair.id, *[i for i in ids if i != fair.id]])
+    reordered = s.service.categories.reorder([fair.id, *[i for i in ids if i != fair.id]])
     assert next(iter(reordered)).id == fair.id
     assert next(c.id for c in s.service.lists().categories) == fair.id
 
 
 def test_lead_status_list_administration(s: Setup) -> None:
-    nurturing = s.service.add_lead_status("Nurturing", tooltip="Slow track")
+    nurturing = s.service.statuses.add("Nurturing", tooltip="Slow track")
     assert nurturing.key == "nurturing"
-    assert s.service.rename_lead_status(nurturing.id, "Slow").key == "nurturing"
-    assert s.service.describe_lead_status(nurturing.id, "Later").tooltip == "Later"
-    assert s.service.delete_lead_status(nurturing.id).deleted
-    assert not s.service.restore_lead_status(nurturing.id).deleted
-    assert s.service.set_default_lead_status(nurturing.id) == s.service.lists().statuses.default
+    assert s.service.statuses.rename(nurturing.id, "Slow").key == "nurturing"
+    assert s.service.statuses.describe(nurturing.id, "Later").tooltip == "Later"
+    assert s.service.statuses.delete(nurturing.id).deleted
+    assert not s.service.statuses.restore(nurturing.id).deleted
+    assert s.service.statuses.set_default(nurturing.id) == s.service.lists().statuses.default
     ids = [st.id for st in s.service.lists().statuses]
-    assert [st.id for st in s.service.reorder_lead_statuses(ids[::-1])] == ids[::-1]
+    assert [st.id for st in s.service.statuses.reorder(ids[::-1])] == ids[::-1]
 
 
 def test_new_default_status_is_what_new_leads_start_in(s: Setup) -> None:
     contacting = s.status("contacting")
-    s.service.set_default_lead_status(contacting)
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    assert s.service.add_person("Ann", company_id=acme.id).lead_status_id == contacting
+    s.service.statuses.set_default(contacting)
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    assert s.service.persons.add("Ann", company_id=acme.id).lead_status_id == contacting
 
 
 def test_switching_the_flag_off_hides_every_person_under_the_category(s: Setup) -> None:
     lead, customer = s.category("Lead"), s.category("Customer")
-    acme = s.service.add_company("Acme", category_id=lead)
-    ann = s.service.add_person("Ann", company_id=acme.id)
+    acme = s.service.companies.add("Acme", category_id=lead)
+    ann = s.service.persons.add("Ann", company_id=acme.id)
     qualified = s.status("qualified")
-    s.service.set_lead_status(ann.id, qualified)
-    bob = s.service.add_person("Bob", company_id=acme.id)
-    eve = s.service.add_person("Eve", category_id=lead)  # B2C, own category
-    bolt = s.service.add_company("Bolt", category_id=customer)
-    cid = s.service.add_person("Cid", company_id=bolt.id)
+    s.service.persons.set_lead_status(ann.id, qualified)
+    bob = s.service.persons.add("Bob", company_id=acme.id)
+    eve = s.service.persons.add("Eve", category_id=lead)  # B2C, own category
+    bolt = s.service.companies.add("Bolt", category_id=customer)
+    cid = s.service.persons.add("Cid", company_id=bolt.id)
     before = len(s.history())
     s.published.clear()
 
-    category = s.service.set_category_lead_status_enabled(lead, False)
+    category = s.service.categories.set_lead_status_enabled(lead, False)
 
     assert not category.enable_lead_status
     entries = s.history()[before:]
     assert sorted(e.person_id for e in entries) == sorted([ann.id, bob.id, eve.id])
     assert {e.kind for e in entries} == {HistoryKind.HIDE}
     assert all(e.by == AssociateId(7) and e.at == START for e in entries)
-    assert s.service.get_person(ann.id).lead_status_id == qualified  # kept (R4)
-    assert s.service.get_person(cid.id).version == cid.version  # other categories untouched
-    assert not s.service.lead_status_view(eve.id).visible
+    assert s.service.persons.get(ann.id).lead_status_id == qualified  # kept (R4)
+    assert s.service.persons.get(cid.id).version == cid.version  # other categories untouched
+    assert not s.service.persons.lead_status_view(eve.id).visible
     assert s.published.batches == [tuple(entries)]
 
-    s.service.set_category_lead_status_enabled(lead, True)
+    s.service.categories.set_lead_status_enabled(lead, True)
     revealed = s.history()[before + 3 :]
     assert {e.kind for e in revealed} == {HistoryKind.REVEAL}
-    assert s.service.get_person(ann.id).lead_status_id == s.status("open")  # R5
+    assert s.service.persons.get(ann.id).lead_status_id == s.status("open")  # R5
     assert next(e for e in revealed if e.person_id == ann.id).from_status == qualified
 
 
 def test_changing_the_group_of_a_category_hides_its_persons(s: Setup) -> None:
     lead = s.category("Lead")
-    acme = s.service.add_company("Acme", category_id=lead)
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    category = s.service.set_category_group(lead, CategoryGroup.LOST)
+    acme = s.service.companies.add("Acme", category_id=lead)
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    category = s.service.categories.set_group(lead, CategoryGroup.LOST)
     assert (category.group, category.enable_lead_status) == (CategoryGroup.LOST, False)
     assert s.history()[-1].kind is HistoryKind.HIDE
-    view = s.service.lead_status_view(ann.id)
+    view = s.service.persons.lead_status_view(ann.id)
     assert (view.visible, view.status_id) == (False, s.status("open"))
 
 
 def test_a_new_lead_enabled_category_needs_no_cascade(s: Setup) -> None:
-    fair = s.service.add_category("Fair", CategoryGroup.POTENTIAL_CUSTOMER, enable_lead_status=True)
-    acme = s.service.add_company("Acme", category_id=fair.id)
-    assert s.service.add_person("Ann", company_id=acme.id).lead_status_id == s.status("open")
+    fair = s.service.categories.add(
+        "Fair", CategoryGroup.POTENTIAL_CUSTOMER, enable_lead_status=True
+    )
+    acme = s.service.companies.add("Acme", category_id=fair.id)
+    assert s.service.persons.add("Ann", company_id=acme.id).lead_status_id == s.status("open")
 
 
 # --- companies and persons -----------------------------------------------------------------
@@ -235,22 +237,22 @@ def test_a_new_lead_enabled_category_needs_no_cascade(s: Setup) -> None:
 
 def test_add_company_records_source_utm(s: Setup) -> None:
     s.staff(2)
-    acme = s.service.add_company(
+    acme = s.service.companies.add(
         "Acme", category_id=s.category("Customer"), owner_id=AssociateId(2),
         source_utm=Utm(source="fair", campaign="spring"),
     )  # fmt: skip
     assert acme.version == 1
     assert (acme.registered, acme.updated, acme.owner_id) == (START, START, 2)
-    assert s.service.get_company(acme.id).source_utm == Utm(source="fair", campaign="spring")
+    assert s.service.companies.get(acme.id).source_utm == Utm(source="fair", campaign="spring")
     assert s.published.events == []
 
 
 def test_add_person_under_a_lead_company_starts_open_with_default_source(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", "Ash", company_id=acme.id, email="ann@acme.test")
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", "Ash", company_id=acme.id, email="ann@acme.test")
     assert ann.lead_status_id == s.status("open")
     assert ann.version == 1
-    (entry,) = s.service.person_history(ann.id)
+    (entry,) = s.service.persons.history(ann.id)
     assert (entry.kind, entry.source, entry.from_status) == (
         HistoryKind.CHANGE,
         StatusSource.DEFAULT,
@@ -260,16 +262,16 @@ def test_add_person_under_a_lead_company_starts_open_with_default_source(s: Setu
 
 
 def test_add_person_outside_lead_categories_has_no_status(s: Setup) -> None:
-    bolt = s.service.add_company("Bolt", category_id=s.category("Customer"))
-    cid = s.service.add_person("Cid", company_id=bolt.id)
-    dan = s.service.add_person("Dan")
+    bolt = s.service.companies.add("Bolt", category_id=s.category("Customer"))
+    cid = s.service.persons.add("Cid", company_id=bolt.id)
+    dan = s.service.persons.add("Dan")
     assert (cid.lead_status_id, dan.lead_status_id) == (None, None)
     assert s.history() == []
 
 
 def test_add_person_with_a_chosen_status_and_reason(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person(
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add(
         "Ann", company_id=acme.id, status_id=s.status("qualified"), reason="Met at fair"
     )
     assert ann.lead_status_id == s.status("qualified")
@@ -278,30 +280,30 @@ def test_add_person_with_a_chosen_status_and_reason(s: Setup) -> None:
 
 
 def test_b2c_person_with_own_lead_category(s: Setup) -> None:
-    eve = s.service.add_person("Eve", category_id=s.category("Lead"))
+    eve = s.service.persons.add("Eve", category_id=s.category("Lead"))
     assert eve.own_category_id == s.category("Lead")
     assert eve.lead_status_id == s.status("open")
 
 
 def test_add_person_records_utm_and_copies_both_data_points_to_its_company(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
     touch, creation = Utm(source="google"), Utm(source="newsletter", campaign="may")
-    ann = s.service.add_person(
+    ann = s.service.persons.add(
         "Ann", company_id=acme.id, first_touch_utm=touch, lead_creation_utm=creation
     )
     assert (ann.first_touch_utm, ann.lead_creation_utm) == (touch, creation)
-    company = s.service.get_company(acme.id)
+    company = s.service.companies.get(acme.id)
     assert (company.first_touch_utm, company.lead_creation_utm) == (touch, creation)
     assert (company.source_utm, company.version) == (None, 2)  # R12: the source stays its own
-    s.service.add_person("Bob", company_id=acme.id, first_touch_utm=Utm(source="bing"))
-    assert s.service.get_company(acme.id).first_touch_utm == touch  # kept, read-only
+    s.service.persons.add("Bob", company_id=acme.id, first_touch_utm=Utm(source="bing"))
+    assert s.service.companies.get(acme.id).first_touch_utm == touch  # kept, read-only
 
 
 def test_lead_creation_reaches_the_company_even_when_it_has_a_first_touch(s: Setup) -> None:
-    acme = s.service.add_company("Acme", source_utm=Utm(source="fair"))
-    s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
-    s.service.add_person("Bo", company_id=acme.id, lead_creation_utm=Utm(medium="email"))
-    company = s.service.get_company(acme.id)
+    acme = s.service.companies.add("Acme", source_utm=Utm(source="fair"))
+    s.service.persons.add("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    s.service.persons.add("Bo", company_id=acme.id, lead_creation_utm=Utm(medium="email"))
+    company = s.service.companies.get(acme.id)
     assert (company.source_utm, company.first_touch_utm, company.lead_creation_utm) == (
         Utm(source="fair"),
         Utm(source="ads"),
@@ -310,59 +312,59 @@ def test_lead_creation_reaches_the_company_even_when_it_has_a_first_touch(s: Set
 
 
 def test_record_utm_fills_only_empty_data_points(s: Setup) -> None:
-    acme = s.service.add_company("Acme")
-    ann = s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="x"))
-    updated = s.service.record_person_utm(ann.id, lead_creation=Utm(source="y"))
+    acme = s.service.companies.add("Acme")
+    ann = s.service.persons.add("Ann", company_id=acme.id, first_touch_utm=Utm(source="x"))
+    updated = s.service.persons.record_utm(ann.id, lead_creation=Utm(source="y"))
     assert (updated.first_touch_utm, updated.lead_creation_utm) == (Utm(source="x"), Utm("y"))
-    assert s.service.get_company(acme.id).lead_creation_utm == Utm(source="y")
-    bolt = s.service.add_company("Bolt")
-    assert s.service.record_company_utm(bolt.id, Utm(term="crm")).source_utm == Utm(term="crm")
-    bo = s.service.add_person("Bo", company_id=bolt.id)
-    s.service.record_person_utm(bo.id, first_touch=Utm(source="z"))
-    company = s.service.get_company(bolt.id)
+    assert s.service.companies.get(acme.id).lead_creation_utm == Utm(source="y")
+    bolt = s.service.companies.add("Bolt")
+    assert s.service.companies.record_utm(bolt.id, Utm(term="crm")).source_utm == Utm(term="crm")
+    bo = s.service.persons.add("Bo", company_id=bolt.id)
+    s.service.persons.record_utm(bo.id, first_touch=Utm(source="z"))
+    company = s.service.companies.get(bolt.id)
     assert (company.source_utm, company.first_touch_utm) == (Utm(term="crm"), Utm(source="z"))
 
 
 def test_company_utm_criteria_tell_the_source_from_the_copied_data_points(s: Setup) -> None:
-    acme = s.service.add_company("Acme", source_utm=Utm(source="fair"))
-    s.service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
-    bolt = s.service.add_company("Bolt")
-    s.service.add_person("Bo", company_id=bolt.id, lead_creation_utm=Utm(source="ads"))
+    acme = s.service.companies.add("Acme", source_utm=Utm(source="fair"))
+    s.service.persons.add("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    bolt = s.service.companies.add("Bolt")
+    s.service.persons.add("Bo", company_id=bolt.id, lead_creation_utm=Utm(source="ads"))
 
     def names(key: str) -> list[str]:
-        found = s.service.find_companies(condition(key, "equals", "ads"))
+        found = s.service.companies.find(condition(key, "equals", "ads"))
         return [c.name for c in found]
 
     assert names("company.source.source") == []
     assert names("company.first_touch.source") == ["Acme"]
     assert names("company.lead_creation.source") == ["Bolt"]
     from_persons = condition("company.first_touch.source", "equals", "ads")
-    assert [p.first_name for p in s.service.find_persons(from_persons)] == ["Ann"]
+    assert [p.first_name for p in s.service.persons.find(from_persons)] == ["Ann"]
     basic = s.service.acting_as(None, licence=Licence.of(Feature.LEAD_STATUS))
     with pytest.raises(FeatureNotLicensed, match=r"company\.lead_creation\.source"):
-        basic.find_persons(condition("company.lead_creation.source", "equals", "ads"))
+        basic.persons.find(condition("company.lead_creation.source", "equals", "ads"))
 
 
 def test_company_to_customer_hides_and_back_to_lead_reveals_open(s: Setup) -> None:
     lead, customer = s.category("Lead"), s.category("Customer")
-    acme = s.service.add_company("Acme", category_id=lead)
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    bob = s.service.add_person("Bob", company_id=acme.id)
-    s.service.set_lead_status(ann.id, s.status("qualified"))
+    acme = s.service.companies.add("Acme", category_id=lead)
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    bob = s.service.persons.add("Bob", company_id=acme.id)
+    s.service.persons.set_lead_status(ann.id, s.status("qualified"))
     s.published.clear()
 
-    moved = s.service.change_company_category(acme.id, customer)
+    moved = s.service.companies.change_category(acme.id, customer)
     assert (moved.category_id, moved.version, moved.updated) == (customer, 2, START)
-    assert s.service.get_person(ann.id).lead_status_id == s.status("qualified")
+    assert s.service.persons.get(ann.id).lead_status_id == s.status("qualified")
     kinds = [type(e).__name__ for e in s.published.events]
     assert kinds == ["CompanyCategoryChanged", "HistoryEntry", "HistoryEntry"]
     assert s.published.events[0] == CompanyCategoryChanged(acme.id, lead, customer, START, ME)
 
     s.clock.advance(timedelta(days=1))
-    s.service.change_company_category(acme.id, lead)
+    s.service.companies.change_category(acme.id, lead)
     for person in (ann, bob):
-        assert s.service.get_person(person.id).lead_status_id == s.status("open")
-    reveal = s.service.person_history(ann.id)[-1]
+        assert s.service.persons.get(person.id).lead_status_id == s.status("open")
+    reveal = s.service.persons.history(ann.id)[-1]
     assert (reveal.kind, reveal.from_status, reveal.to_status) == (
         HistoryKind.REVEAL,
         s.status("qualified"),
@@ -372,44 +374,44 @@ def test_company_to_customer_hides_and_back_to_lead_reveals_open(s: Setup) -> No
 
 
 def test_move_between_lead_categories_keeps_the_status(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    s.service.set_lead_status(ann.id, s.status("contacting"))
-    s.service.change_company_category(acme.id, s.category("Marketing qualified lead"))
-    assert s.service.get_person(ann.id).lead_status_id == s.status("contacting")
-    assert [e.kind for e in s.service.person_history(ann.id)] == [HistoryKind.CHANGE] * 2
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    s.service.persons.set_lead_status(ann.id, s.status("contacting"))
+    s.service.companies.change_category(acme.id, s.category("Marketing qualified lead"))
+    assert s.service.persons.get(ann.id).lead_status_id == s.status("contacting")
+    assert [e.kind for e in s.service.persons.history(ann.id)] == [HistoryKind.CHANGE] * 2
 
 
 def test_restore_previous_policy_brings_the_kept_value_back() -> None:
     s = make(policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
     lead = s.category("Lead")
-    acme = s.service.add_company("Acme", category_id=lead)
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    s.service.set_lead_status(ann.id, s.status("qualified"))
-    s.service.change_company_category(acme.id, s.category("Customer"))
-    s.service.change_company_category(acme.id, lead)
-    assert s.service.get_person(ann.id).lead_status_id == s.status("qualified")
+    acme = s.service.companies.add("Acme", category_id=lead)
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    s.service.persons.set_lead_status(ann.id, s.status("qualified"))
+    s.service.companies.change_category(acme.id, s.category("Customer"))
+    s.service.companies.change_category(acme.id, lead)
+    assert s.service.persons.get(ann.id).lead_status_id == s.status("qualified")
 
 
 def test_same_category_changes_nothing(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    assert s.service.change_company_category(acme.id, acme.category_id) == acme
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    assert s.service.companies.change_category(acme.id, acme.category_id) == acme
     assert s.published.events == []
 
 
 def test_company_without_category(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    assert s.service.change_company_category(acme.id, None).category_id is None
-    assert not s.service.lead_status_view(ann.id).visible
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    assert s.service.companies.change_category(acme.id, None).category_id is None
+    assert not s.service.persons.lead_status_view(ann.id).visible
 
 
 def test_move_company_to_next_category_by_rank(s: Setup) -> None:
     lead, mql = s.category("Lead"), s.category("Marketing qualified lead")
-    acme = s.service.add_company("Acme", category_id=lead)
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    assert s.service.move_company_to_next_category(acme.id).category_id == mql
-    nxt = s.service.move_company_to_next_category(acme.id)
+    acme = s.service.companies.add("Acme", category_id=lead)
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    assert s.service.companies.move_to_next_category(acme.id).category_id == mql
+    nxt = s.service.companies.move_to_next_category(acme.id)
     assert nxt.category_id == s.category("Opportunity")
     assert s.history()[-1] == HistoryEntry(
         ann.id, HistoryKind.HIDE, s.status("open"), s.status("open"), START, ME
@@ -417,9 +419,9 @@ def test_move_company_to_next_category_by_rank(s: Setup) -> None:
 
 
 def test_set_person_category_of_a_b2c_person(s: Setup) -> None:
-    dan = s.service.add_person("Dan")
+    dan = s.service.persons.add("Dan")
     lead = s.category("Lead")
-    moved = s.service.set_person_category(dan.id, lead)
+    moved = s.service.persons.set_category(dan.id, lead)
     assert (moved.own_category_id, moved.lead_status_id, moved.version) == (
         lead,
         s.status("open"),
@@ -427,57 +429,59 @@ def test_set_person_category_of_a_b2c_person(s: Setup) -> None:
     )
     assert isinstance(s.published.events[0], PersonCategoryChanged)
     assert s.history()[-1].kind is HistoryKind.REVEAL
-    assert s.service.set_person_category(dan.id, lead) == moved  # no change
+    assert s.service.persons.set_category(dan.id, lead) == moved  # no change
 
 
 def test_move_person_to_a_lead_company_reveals_and_out_keeps_the_category(s: Setup) -> None:
     lead = s.category("Lead")
-    acme = s.service.add_company("Acme", category_id=lead)
-    dan = s.service.add_person("Dan")
-    moved = s.service.move_person(dan.id, acme.id)
+    acme = s.service.companies.add("Acme", category_id=lead)
+    dan = s.service.persons.add("Dan")
+    moved = s.service.persons.move(dan.id, acme.id)
     assert (moved.company_id, moved.lead_status_id) == (acme.id, s.status("open"))
     assert isinstance(s.published.events[0], PersonMoved)
-    out = s.service.move_person(dan.id, None)
+    out = s.service.persons.move(dan.id, None)
     assert (out.company_id, out.own_category_id, out.lead_status_id) == (
         None,
         lead,
         s.status("open"),
     )
-    assert s.service.lead_status_view(dan.id).visible
+    assert s.service.persons.lead_status_view(dan.id).visible
 
 
 def test_move_person_out_of_company_into_another_own_category(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    out = s.service.move_person(ann.id, None, own_category_id=s.category("Partner"))
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    out = s.service.persons.move(ann.id, None, own_category_id=s.category("Partner"))
     assert out.own_category_id == s.category("Partner")
     assert s.history()[-1].kind is HistoryKind.HIDE
 
 
 def test_set_lead_status_records_reason_and_publishes_after_commit(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
     s.published.clear()
-    changed = s.service.set_lead_status(ann.id, s.status("disqualified"), reason="Student")
+    changed = s.service.persons.set_lead_status(ann.id, s.status("disqualified"), reason="Student")
     assert (changed.lead_status_id, changed.version) == (s.status("disqualified"), 2)
-    entry = s.service.person_history(ann.id)[-1]
+    entry = s.service.persons.history(ann.id)[-1]
     assert (entry.reason, entry.from_status, entry.by) == ("Student", s.status("open"), 7)
     assert s.published.batches == [(entry,)]
 
 
 def test_setting_the_same_status_records_nothing(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
     s.published.clear()
-    assert s.service.set_lead_status(ann.id, s.status("open")) == ann
+    assert s.service.persons.set_lead_status(ann.id, s.status("open")) == ann
     assert (len(s.history()), s.published.events) == (1, [])
 
 
 def test_transition_policy_allows_with_reason() -> None:
     s = make(policy=LeadPolicy(transitions=ReasonRequired()))
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    changed = s.service.set_lead_status(ann.id, s.status("disqualified"), reason="No budget")
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    changed = s.service.persons.set_lead_status(
+        ann.id, s.status("disqualified"), reason="No budget"
+    )
     assert changed.lead_status_id == s.status("disqualified")
 
 
@@ -486,64 +490,64 @@ def test_transition_policy_allows_with_reason() -> None:
 
 def test_find_and_count_persons_and_companies(s: Setup) -> None:
     lead, customer = s.category("Lead"), s.category("Customer")
-    acme = s.service.add_company("Acme", category_id=lead)
-    bolt = s.service.add_company("Bolt", category_id=customer)
-    ann = s.service.add_person("Ann", "Ash", company_id=acme.id)
-    bob = s.service.add_person("Bob", "Berg", company_id=acme.id)
-    cid = s.service.add_person("Cid", "Berg", company_id=bolt.id)
-    s.service.set_lead_status(bob.id, s.status("qualified"))
-    s.service.change_company_category(acme.id, customer)  # hidden statuses stay searchable
+    acme = s.service.companies.add("Acme", category_id=lead)
+    bolt = s.service.companies.add("Bolt", category_id=customer)
+    ann = s.service.persons.add("Ann", "Ash", company_id=acme.id)
+    bob = s.service.persons.add("Bob", "Berg", company_id=acme.id)
+    cid = s.service.persons.add("Cid", "Berg", company_id=bolt.id)
+    s.service.persons.set_lead_status(bob.id, s.status("qualified"))
+    s.service.companies.change_category(acme.id, customer)  # hidden statuses stay searchable
 
     qualified = condition("person.lead_status", "in", s.status("qualified"))
-    assert [p.id for p in s.service.find_persons(qualified)] == [bob.id]
+    assert [p.id for p in s.service.persons.find(qualified)] == [bob.id]
     bergs = condition("person.last_name", "equals", "berg")
-    found = s.service.find_persons(bergs, order=[Order("person.first_name", descending=True)])
+    found = s.service.persons.find(bergs, order=[Order("person.first_name", descending=True)])
     assert [p.id for p in found] == [cid.id, bob.id]
-    paged = s.service.find_persons(order=[Order("person.id")], page=Page(offset=1, limit=1))
+    paged = s.service.persons.find(order=[Order("person.id")], page=Page(offset=1, limit=1))
     assert [p.id for p in paged] == [bob.id]
-    assert s.service.count_persons(bergs) == 2
-    assert s.service.count_persons(~qualified) == 2
-    assert s.service.count_persons() == 3
+    assert s.service.persons.count(bergs) == 2
+    assert s.service.persons.count(~qualified) == 2
+    assert s.service.persons.count() == 3
     customers = condition("company.category", "in", customer)
-    assert {c.id for c in s.service.find_companies(customers)} == {acme.id, bolt.id}
-    assert s.service.count_companies(condition("company.name", "begins", "ac")) == 1
-    assert ann.id not in {p.id for p in s.service.find_persons(qualified)}
+    assert {c.id for c in s.service.companies.find(customers)} == {acme.id, bolt.id}
+    assert s.service.companies.count(condition("company.name", "begins", "ac")) == 1
+    assert ann.id not in {p.id for p in s.service.persons.find(qualified)}
 
 
 def test_find_uses_the_acting_associate_and_the_clock(s: Setup) -> None:
     s.staff(8)
-    s.service.add_person("Ann", owner_id=AssociateId(7))
-    s.service.add_person("Bob", owner_id=AssociateId(8))
+    s.service.persons.add("Ann", owner_id=AssociateId(7))
+    s.service.persons.add("Bob", owner_id=AssociateId(8))
     mine = condition("person.owner", "current_associate")
-    assert [p.first_name for p in s.service.find_persons(mine)] == ["Ann"]
-    assert [p.first_name for p in s.service.acting_as(AssociateId(8)).find_persons(mine)] == ["Bob"]
+    assert [p.first_name for p in s.service.persons.find(mine)] == ["Ann"]
+    assert [p.first_name for p in s.service.acting_as(AssociateId(8)).persons.find(mine)] == ["Bob"]
     this_week = condition("person.registered", "this", Period.WEEK)
-    assert s.service.count_persons(this_week) == 2
+    assert s.service.persons.count(this_week) == 2
     s.clock.advance(timedelta(days=14))
-    assert s.service.count_persons(this_week) == 0
+    assert s.service.persons.count(this_week) == 0
 
 
 def test_utm_criteria_need_marketing_premium() -> None:
     s = make(licence=Licence.of(Feature.LEAD_STATUS))
-    s.service.add_person("Ann", first_touch_utm=Utm(source="google"))
+    s.service.persons.add("Ann", first_touch_utm=Utm(source="google"))
     google = condition("person.first_touch.source", "equals", "google")
     with pytest.raises(FeatureNotLicensed) as raised:
-        s.service.find_persons(google)
+        s.service.persons.find(google)
     assert raised.value.context["feature"] == Feature.MARKETING_PREMIUM.value
     with pytest.raises(FeatureNotLicensed):
-        s.service.count_persons(google)
+        s.service.persons.count(google)
     with pytest.raises(FeatureNotLicensed):
-        s.service.find_persons(order=[Order("person.first_touch.source")])
+        s.service.persons.find(order=[Order("person.first_touch.source")])
     premium = s.service.acting_as(None, licence=Licence.full())
-    assert premium.count_persons(google) == 1
+    assert premium.persons.count(google) == 1
 
 
 def test_without_lead_status_feature_categories_still_cascade() -> None:
     s = make(licence=Licence.of())
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
     assert ann.lead_status_id == s.status("open")  # data stays consistent for a later licence
-    s.service.change_company_category(acme.id, s.category("Customer"))
+    s.service.companies.change_category(acme.id, s.category("Customer"))
     assert s.history()[-1].kind is HistoryKind.HIDE
 
 
@@ -551,35 +555,35 @@ def test_without_lead_status_feature_categories_still_cascade() -> None:
 
 
 def test_lead_status_view_in_danish_with_tooltip(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    view = s.service.lead_status_view(ann.id, "da")
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    view = s.service.persons.lead_status_view(ann.id, "da")
     assert (view.label, view.visible, view.editable, view.deleted) == ("Åben", True, True, False)
     assert view.tooltip is not None
     assert "kontakt" in view.tooltip
-    assert s.service.lead_status_view(ann.id).tooltip == (
+    assert s.service.persons.lead_status_view(ann.id).tooltip == (
         "No outreach has been made yet (the default for every new lead)"
     )
 
 
 def test_lead_status_view_of_a_deleted_status_keeps_its_name(s: Setup) -> None:
-    acme = s.service.add_company("Acme", category_id=s.category("Lead"))
-    ann = s.service.add_person("Ann", company_id=acme.id)
+    acme = s.service.companies.add("Acme", category_id=s.category("Lead"))
+    ann = s.service.persons.add("Ann", company_id=acme.id)
     renurture = s.status("renurture")
-    s.service.set_lead_status(ann.id, renurture)
-    s.service.delete_lead_status(renurture)
-    view = s.service.lead_status_view(ann.id)
+    s.service.persons.set_lead_status(ann.id, renurture)
+    s.service.statuses.delete(renurture)
+    view = s.service.persons.lead_status_view(ann.id)
     assert (view.label, view.deleted, view.editable) == ("Re-nurture", True, True)
 
 
 def test_history_replays_to_the_stored_statuses(s: Setup) -> None:
     lead = s.category("Lead")
-    acme = s.service.add_company("Acme", category_id=lead)
-    ann = s.service.add_person("Ann", company_id=acme.id)
-    s.service.set_lead_status(ann.id, s.status("contacting"))
-    s.service.change_company_category(acme.id, s.category("Partner"))
-    s.service.change_company_category(acme.id, lead)
-    kinds = [e.kind.value for e in s.service.person_history(ann.id)]
+    acme = s.service.companies.add("Acme", category_id=lead)
+    ann = s.service.persons.add("Ann", company_id=acme.id)
+    s.service.persons.set_lead_status(ann.id, s.status("contacting"))
+    s.service.companies.change_category(acme.id, s.category("Partner"))
+    s.service.companies.change_category(acme.id, lead)
+    kinds = [e.kind.value for e in s.service.persons.history(ann.id)]
     assert kinds == ["change", "change", "hide", "reveal"]
     stored = {p.id: p.lead_status_id for p in s.persons() if p.lead_status_id is not None}
     assert replay(s.history()) == stored
@@ -593,12 +597,12 @@ def test_every_command_runs_in_one_unit_of_work(s: Setup) -> None:
         opened.append(uow)
         return uow
 
-    service = attrs.evolve(s.service, uow=counting)
-    acme = service.add_company("Acme", category_id=s.category("Lead"))
+    service = LeadService(**{**attrs.asdict(s.service.context, recurse=False), "uow": counting})
+    acme = service.companies.add("Acme", category_id=s.category("Lead"))
     for _ in range(3):
-        service.add_person("Ann", company_id=acme.id)
+        service.persons.add("Ann", company_id=acme.id)
     opened.clear()
-    service.change_company_category(acme.id, s.category("Customer"))
+    service.companies.change_category(acme.id, s.category("Customer"))
     assert len(opened) == 1
 
 
@@ -606,47 +610,47 @@ def test_in_memory_with_a_file_keeps_everything_and_continues_ids(tmp_path: Path
     file = tmp_path / "crm.json"
     first = LeadService.in_memory(path=file, clock=FixedClock(START))
     lead = first.lists().categories.by_name("Lead").id
-    acme = first.add_company("Acme", category_id=lead)
-    ann = first.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
-    first.set_lead_status(ann.id, first.lists().statuses.by_key("qualified").id)
-    static = first.create_static_selection("Hand", persons=[ann.id])
-    dynamic = first.create_dynamic_selection("Ads", condition("person.first_touch.source",
+    acme = first.companies.add("Acme", category_id=lead)
+    ann = first.persons.add("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    first.persons.set_lead_status(ann.id, first.lists().statuses.by_key("qualified").id)
+    static = first.selections.create_static("Hand", persons=[ann.id])
+    dynamic = first.selections.create_dynamic("Ads", condition("person.first_touch.source",
                                                               "equals", "ads"))  # fmt: skip
-    both = first.create_combined_selection("Both", static.id, dynamic.id, Operation.COMMON)
+    both = first.selections.create_combined("Both", static.id, dynamic.id, Operation.COMMON)
     first.close()
 
     again = LeadService.in_memory(path=file, clock=FixedClock(START))
-    assert again.get_person(ann.id) == first.get_person(ann.id)
-    assert again.person_history(ann.id) == first.person_history(ann.id)
-    assert again.selections() == first.selections()
-    assert again.selection_members(both.id).persons == {ann.id}
-    assert again.add_person("Bob", company_id=acme.id).id == ann.id + 1
-    assert again.add_company("Bolt").id == acme.id + 1
-    assert again.create_static_selection("Next").id == both.id + 1
+    assert again.persons.get(ann.id) == first.persons.get(ann.id)
+    assert again.persons.history(ann.id) == first.persons.history(ann.id)
+    assert again.selections.all() == first.selections.all()
+    assert again.selections.members(both.id).persons == {ann.id}
+    assert again.persons.add("Bob", company_id=acme.id).id == ann.id + 1
+    assert again.companies.add("Bolt").id == acme.id + 1
+    assert again.selections.create_static("Next").id == both.id + 1
 
 
 def test_find_and_count_take_a_whole_query(s: Setup) -> None:
     s.staff(8)
-    ann = s.service.add_person("Ann", owner_id=AssociateId(8))
-    bob = s.service.add_person("Bob", owner_id=ME)
+    ann = s.service.persons.add("Ann", owner_id=AssociateId(8))
+    bob = s.service.persons.add("Bob", owner_id=ME)
     mine = condition("person.owner", "current_associate")
     query = Query(mine, order=(Order("person.first_name", descending=True),), page=Page(0, 5))
-    assert [p.id for p in s.service.find_persons(query)] == [bob.id]  # the service's associate
+    assert [p.id for p in s.service.persons.find(query)] == [bob.id]  # the service's associate
     theirs = attrs.evolve(query, current_associate=AssociateId(8))
-    assert [p.id for p in s.service.find_persons(theirs)] == [ann.id]
+    assert [p.id for p in s.service.persons.find(theirs)] == [ann.id]
     everyone = Query(order=(Order("person.first_name", descending=True),))
-    assert [p.id for p in s.service.find_persons(everyone)] == [bob.id, ann.id]
+    assert [p.id for p in s.service.persons.find(everyone)] == [bob.id, ann.id]
     later = Query(condition("person.registered", "before_today"), now=START + timedelta(days=2))
-    assert s.service.count_persons(later) == 2
-    assert s.service.count_persons(attrs.evolve(later, now=None)) == 0
-    assert s.service.count_companies(Query()) == 0
+    assert s.service.persons.count(later) == 2
+    assert s.service.persons.count(attrs.evolve(later, now=None)) == 0
+    assert s.service.companies.count(Query()) == 0
     with pytest.raises(ValidationError):
-        s.service.find_persons(query, page=Page(0, 1))
+        s.service.persons.find(query, page=Page(0, 1))
 
 
 def test_parse_criteria_resolves_names_through_the_current_lists(s: Setup) -> None:
     service = s.service
-    status = service.add_lead_status("Nurturing")
+    status = service.statuses.add("Nurturing")
     criteria = service.parse_criteria("person.lead_status in (Nurturing, open)")
     assert criteria == condition("person.lead_status", "in", status.id, 1)
     companies = service.parse_criteria(
@@ -659,12 +663,12 @@ def test_parse_criteria_resolves_names_through_the_current_lists(s: Setup) -> No
 
 def test_persons_of_company_lists_only_that_company_and_refuses_unknown_ids(s: Setup) -> None:
     service = s.service
-    acme, bolt = service.add_company("Acme"), service.add_company("Bolt")
-    ann = service.add_person("Ann", company_id=acme.id)
-    service.add_person("Bo", company_id=bolt.id)
-    assert [p.id for p in service.persons_of_company(acme.id)] == [ann.id]
+    acme, bolt = service.companies.add("Acme"), service.companies.add("Bolt")
+    ann = service.persons.add("Ann", company_id=acme.id)
+    service.persons.add("Bo", company_id=bolt.id)
+    assert [p.id for p in service.persons.of_company(acme.id)] == [ann.id]
     with pytest.raises(NotFoundError):
-        service.persons_of_company(CompanyId(999))
+        service.persons.of_company(CompanyId(999))
 
 
 def test_acting_as_can_switch_the_reveal_policy_on_the_same_store(s: Setup) -> None:
@@ -672,10 +676,10 @@ def test_acting_as_can_switch_the_reveal_policy_on_the_same_store(s: Setup) -> N
     lists = service.lists()
     lead, customer = (lists.categories.by_name(n).id for n in ("Lead", "Customer"))
     qualified = lists.statuses.by_key("qualified").id
-    acme = service.add_company("Acme", category_id=lead)
-    ann = service.add_person("Ann", company_id=acme.id)
-    service.set_lead_status(ann.id, qualified)
-    service.change_company_category(acme.id, customer)
+    acme = service.companies.add("Acme", category_id=lead)
+    ann = service.persons.add("Ann", company_id=acme.id)
+    service.persons.set_lead_status(ann.id, qualified)
+    service.companies.change_category(acme.id, customer)
     restoring = service.acting_as(None, policy=LeadPolicy(reveal=RevealPolicy.RESTORE_PREVIOUS))
-    restoring.change_company_category(acme.id, lead)
-    assert service.get_person(ann.id).lead_status_id == qualified
+    restoring.companies.change_category(acme.id, lead)
+    assert service.persons.get(ann.id).lead_status_id == qualified

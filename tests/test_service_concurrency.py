@@ -47,18 +47,18 @@ def test_a_company_move_waits_for_a_person_being_added(monkeypatch: pytest.Monke
     service = LeadService.in_memory()
     categories = service.lists().categories
     lead, customer = categories.by_name("Lead").id, categories.by_name("Customer").id
-    acme = service.add_company("Acme", category_id=customer)
+    acme = service.companies.add("Acme", category_id=customer)
     entered, release = pause_inside(monkeypatch, "create_person")
     added: list[Person] = []
-    adding = run(lambda: added.append(service.add_person("Bo", company_id=acme.id)))
+    adding = run(lambda: added.append(service.persons.add("Bo", company_id=acme.id)))
     assert entered.wait(timeout=10)
-    moving = run(lambda: service.change_company_category(acme.id, lead))
+    moving = run(lambda: service.companies.change_category(acme.id, lead))
     moving.join(timeout=0.3)
     assert moving.is_alive(), "the move ran inside another thread's open unit"
     release.set()
     adding.join(timeout=10)
     moving.join(timeout=10)
-    view = service.lead_status_view(added[0].id)
+    view = service.persons.lead_status_view(added[0].id)
     assert view.visible  # revealed by the move that came second
     assert view.label == "Open"
 
@@ -70,18 +70,18 @@ def test_a_status_edit_cannot_land_after_the_company_moved_out(
     lists = service.lists()
     lead, customer = lists.categories.by_name("Lead").id, lists.categories.by_name("Customer").id
     qualified = lists.statuses.by_key("qualified").id
-    acme = service.add_company("Acme", category_id=lead)
-    ann = service.add_person("Ann", company_id=acme.id)
+    acme = service.companies.add("Acme", category_id=lead)
+    ann = service.persons.add("Ann", company_id=acme.id)
     entered, release = pause_inside(monkeypatch, "set_lead_status")
-    editing = run(lambda: service.set_lead_status(ann.id, qualified))
+    editing = run(lambda: service.persons.set_lead_status(ann.id, qualified))
     assert entered.wait(timeout=10)
-    moving = run(lambda: service.change_company_category(acme.id, customer))
+    moving = run(lambda: service.companies.change_category(acme.id, customer))
     release.set()
     editing.join(timeout=10)
     moving.join(timeout=10)
-    history = service.person_history(ann.id)
+    history = service.persons.history(ann.id)
     assert [e.kind for e in history] == [HistoryKind.CHANGE, HistoryKind.CHANGE, HistoryKind.HIDE]
-    assert replay(history)[ann.id] == service.get_person(ann.id).lead_status_id == qualified
+    assert replay(history)[ann.id] == service.persons.get(ann.id).lead_status_id == qualified
 
 
 def test_a_change_that_cannot_be_written_is_not_committed_and_publishes_nothing(
@@ -98,14 +98,14 @@ def test_a_change_that_cannot_be_written_is_not_committed_and_publishes_nothing(
         raise OSError(28, "No space left on device")
 
     lead = service.lists().categories.by_name("Lead").id
-    acme = service.add_company("Acme", category_id=lead)
+    acme = service.companies.add("Acme", category_id=lead)
     monkeypatch.setattr(os, "fdatasync", full_disk)
     with pytest.raises(PersistenceError) as caught:
-        service.add_person("Ann", company_id=acme.id)
+        service.persons.add("Ann", company_id=acme.id)
     assert not caught.value.committed
-    assert service.find_persons() == []
+    assert service.persons.find() == []
     assert events.events == []
     monkeypatch.undo()
-    assert service.add_person("Ann", company_id=acme.id).first_name == "Ann"
+    assert service.persons.add("Ann", company_id=acme.id).first_name == "Ann"
     assert [type(e).__name__ for e in events.events] == ["HistoryEntry"]
     service.close()

@@ -80,7 +80,8 @@ class World:
         return CompanyId(self.ids[name])
 
     def with_(self, **changes: Any) -> LeadService:
-        return attrs.evolve(self.service, **changes)
+        parts = attrs.asdict(self.service.context, recurse=False)
+        return LeadService(**{**parts, **changes})
 
 
 def build_world(policy: LeadPolicy | None = None) -> World:
@@ -97,22 +98,22 @@ def build_world(policy: LeadPolicy | None = None) -> World:
     )
     cats = service.lists().categories
     statuses = service.lists().statuses
-    acme = service.add_company(
+    acme = service.companies.add(
         "Acme", category_id=cats.by_name("Lead").id, source_utm=Utm(source="fair")
     )
-    bolt = service.add_company("Bolt", category_id=cats.by_name("Customer").id)
-    omni = service.add_company("Omni", category_id=cats.by_name("Other").id)
-    ann = service.add_person("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
-    service.set_lead_status(ann.id, statuses.by_key("qualified").id)
-    bob = service.add_person("Bob", company_id=acme.id)
-    cid = service.add_person("Cid", company_id=bolt.id)
-    dan = service.add_person("Dan")
-    eve = service.add_person("Eve", category_id=cats.by_name("Lead").id)
-    service.delete_lead_status(statuses.by_key("renurture").id)
-    service.delete_category(cats.by_name("Supplier").id)
-    service.create_static_selection("Acme people", persons=[ann.id, bob.id])
-    service.add_associate("Al")
-    service.retire_associate(service.add_associate("Ria").id)
+    bolt = service.companies.add("Bolt", category_id=cats.by_name("Customer").id)
+    omni = service.companies.add("Omni", category_id=cats.by_name("Other").id)
+    ann = service.persons.add("Ann", company_id=acme.id, first_touch_utm=Utm(source="ads"))
+    service.persons.set_lead_status(ann.id, statuses.by_key("qualified").id)
+    bob = service.persons.add("Bob", company_id=acme.id)
+    cid = service.persons.add("Cid", company_id=bolt.id)
+    dan = service.persons.add("Dan")
+    eve = service.persons.add("Eve", category_id=cats.by_name("Lead").id)
+    service.statuses.delete(statuses.by_key("renurture").id)
+    service.categories.delete(cats.by_name("Supplier").id)
+    service.selections.create_static("Acme people", persons=[ann.id, bob.id])
+    service.associates.add("Al")
+    service.associates.retire(service.associates.add("Ria").id)
     names = {"acme": acme.id, "bolt": bolt.id, "omni": omni.id, "ann": ann.id, "bob": bob.id}
     names |= {"cid": cid.id, "dan": dan.id, "eve": eve.id}
     published.clear()
@@ -138,174 +139,174 @@ Case = Callable[[World], object]
 REFUSALS: dict[str, tuple[Case, type[LeadcoreError]]] = {
     # list administration
     "duplicate category name": (
-        lambda w: w.service.add_category("lead", CategoryGroup.OTHER),
+        lambda w: w.service.categories.add("lead", CategoryGroup.OTHER),
         DuplicateNameError,
     ),
     "duplicate name of a deleted category": (
-        lambda w: w.service.rename_category(w.cat("Lead"), "SUPPLIER"),
+        lambda w: w.service.categories.rename(w.cat("Lead"), "SUPPLIER"),
         DuplicateNameError,
     ),
     "empty category name": (
-        lambda w: w.service.add_category("  ", CategoryGroup.OTHER),
+        lambda w: w.service.categories.add("  ", CategoryGroup.OTHER),
         ValidationError,
     ),
     "lead status on a customer category": (
-        lambda w: w.service.set_category_lead_status_enabled(w.cat("Customer"), True),
+        lambda w: w.service.categories.set_lead_status_enabled(w.cat("Customer"), True),
         ValidationError,
     ),
     "new customer category with lead status": (
-        lambda w: w.service.add_category("VIP", CategoryGroup.CUSTOMER, enable_lead_status=True),
+        lambda w: w.service.categories.add("VIP", CategoryGroup.CUSTOMER, enable_lead_status=True),
         ValidationError,
     ),
     "flag of an unknown category": (
-        lambda w: w.service.set_category_lead_status_enabled(CategoryId(999), False),
+        lambda w: w.service.categories.set_lead_status_enabled(CategoryId(999), False),
         NotFoundError,
     ),
     "group of an unknown category": (
-        lambda w: w.service.set_category_group(CategoryId(999), CategoryGroup.OTHER),
+        lambda w: w.service.categories.set_group(CategoryId(999), CategoryGroup.OTHER),
         NotFoundError,
     ),
     "reorder categories missing one": (
-        lambda w: w.service.reorder_categories([w.cat("Lead")]),
+        lambda w: w.service.categories.reorder([w.cat("Lead")]),
         ListRuleError,
     ),
     "delete unknown category": (
-        lambda w: w.service.delete_category(CategoryId(999)),
+        lambda w: w.service.categories.delete(CategoryId(999)),
         NotFoundError,
     ),
     "delete the default status": (
-        lambda w: w.service.delete_lead_status(w.status("open")),
+        lambda w: w.service.statuses.delete(w.status("open")),
         ListRuleError,
     ),
     "default to a deleted status": (
-        lambda w: w.service.set_default_lead_status(w.status("renurture")),
+        lambda w: w.service.statuses.set_default(w.status("renurture")),
         DeletedItemError,
     ),
     "duplicate status name": (
-        lambda w: w.service.add_lead_status("QUALIFIED"),
+        lambda w: w.service.statuses.add("QUALIFIED"),
         DuplicateNameError,
     ),
     "rename status to a taken name": (
-        lambda w: w.service.rename_lead_status(w.status("open"), "re-nurture"),
+        lambda w: w.service.statuses.rename(w.status("open"), "re-nurture"),
         DuplicateNameError,
     ),
     "reorder statuses with a duplicate": (
-        lambda w: w.service.reorder_lead_statuses([LeadStatusId(1)] * 5),
+        lambda w: w.service.statuses.reorder([LeadStatusId(1)] * 5),
         ListRuleError,
     ),
     "describe unknown status": (
-        lambda w: w.service.describe_lead_status(LeadStatusId(99), "x"),
+        lambda w: w.service.statuses.describe(LeadStatusId(99), "x"),
         NotFoundError,
     ),
     # companies
     "company in a deleted category": (
-        lambda w: w.service.add_company("Zed", category_id=w.cat("Supplier")),
+        lambda w: w.service.companies.add("Zed", category_id=w.cat("Supplier")),
         DeletedItemError,
     ),
     "company in an unknown category": (
-        lambda w: w.service.add_company("Zed", category_id=CategoryId(999)),
+        lambda w: w.service.companies.add("Zed", category_id=CategoryId(999)),
         NotFoundError,
     ),
-    "company without name": (lambda w: w.service.add_company(""), ValidationError),
+    "company without name": (lambda w: w.service.companies.add(""), ValidationError),
     "company moved to a deleted category": (
-        lambda w: w.service.change_company_category(w.company("acme"), w.cat("Supplier")),
+        lambda w: w.service.companies.change_category(w.company("acme"), w.cat("Supplier")),
         DeletedItemError,
     ),
     "unknown company moved": (
-        lambda w: w.service.change_company_category(CompanyId(999), w.cat("Lead")),
+        lambda w: w.service.companies.change_category(CompanyId(999), w.cat("Lead")),
         NotFoundError,
     ),
     "next category after the last": (
-        lambda w: w.service.move_company_to_next_category(w.company("omni")),
+        lambda w: w.service.companies.move_to_next_category(w.company("omni")),
         LastCategoryError,
     ),
     "company source UTM recorded twice": (
-        lambda w: w.service.record_company_utm(w.company("acme"), Utm(source="other")),
+        lambda w: w.service.companies.record_utm(w.company("acme"), Utm(source="other")),
         ReadOnlyError,
     ),
     # persons
     "person with company and own category": (
-        lambda w: w.service.add_person(
+        lambda w: w.service.persons.add(
             "Zed", company_id=w.company("acme"), category_id=w.cat("Lead")
         ),
         InheritedCategoryError,
     ),
     "person in an unknown company": (
-        lambda w: w.service.add_person("Zed", company_id=CompanyId(999)),
+        lambda w: w.service.persons.add("Zed", company_id=CompanyId(999)),
         NotFoundError,
     ),
-    "person without names": (lambda w: w.service.add_person(" ", " "), ValidationError),
+    "person without names": (lambda w: w.service.persons.add(" ", " "), ValidationError),
     "new person with a status under a customer": (
-        lambda w: w.service.add_person(
+        lambda w: w.service.persons.add(
             "Zed", company_id=w.company("bolt"), status_id=w.status("qualified")
         ),
         LeadStatusNotEditable,
     ),
     "new person with a deleted status": (
-        lambda w: w.service.add_person(
+        lambda w: w.service.persons.add(
             "Zed", company_id=w.company("acme"), status_id=w.status("renurture")
         ),
         DeletedItemError,
     ),
     "B2C person in a deleted category": (
-        lambda w: w.service.add_person("Zed", category_id=w.cat("Supplier")),
+        lambda w: w.service.persons.add("Zed", category_id=w.cat("Supplier")),
         DeletedItemError,
     ),
     "category set on a person with company": (
-        lambda w: w.service.set_person_category(w.person("ann"), w.cat("Partner")),
+        lambda w: w.service.persons.set_category(w.person("ann"), w.cat("Partner")),
         InheritedCategoryError,
     ),
     "B2C person to a deleted category": (
-        lambda w: w.service.set_person_category(w.person("dan"), w.cat("Supplier")),
+        lambda w: w.service.persons.set_category(w.person("dan"), w.cat("Supplier")),
         DeletedItemError,
     ),
     "person moved to an unknown company": (
-        lambda w: w.service.move_person(w.person("dan"), CompanyId(999)),
+        lambda w: w.service.persons.move(w.person("dan"), CompanyId(999)),
         NotFoundError,
     ),
     "person moved into a company with an own category": (
-        lambda w: w.service.move_person(
+        lambda w: w.service.persons.move(
             w.person("dan"), w.company("acme"), own_category_id=w.cat("Lead")
         ),
         InheritedCategoryError,
     ),
     "unknown person moved": (
-        lambda w: w.service.move_person(PersonId(999), None),
+        lambda w: w.service.persons.move(PersonId(999), None),
         NotFoundError,
     ),
     "hidden status edited": (
-        lambda w: w.service.set_lead_status(w.person("cid"), w.status("contacting")),
+        lambda w: w.service.persons.set_lead_status(w.person("cid"), w.status("contacting")),
         LeadStatusNotEditable,
     ),
     "status of a person without category": (
-        lambda w: w.service.set_lead_status(w.person("dan"), w.status("contacting")),
+        lambda w: w.service.persons.set_lead_status(w.person("dan"), w.status("contacting")),
         LeadStatusNotEditable,
     ),
     "deleted status assigned": (
-        lambda w: w.service.set_lead_status(w.person("bob"), w.status("renurture")),
+        lambda w: w.service.persons.set_lead_status(w.person("bob"), w.status("renurture")),
         DeletedItemError,
     ),
     "unknown status assigned": (
-        lambda w: w.service.set_lead_status(w.person("bob"), LeadStatusId(99)),
+        lambda w: w.service.persons.set_lead_status(w.person("bob"), LeadStatusId(99)),
         NotFoundError,
     ),
     "first-touch UTM recorded twice": (
-        lambda w: w.service.record_person_utm(w.person("ann"), first_touch=Utm(source="x")),
+        lambda w: w.service.persons.record_utm(w.person("ann"), first_touch=Utm(source="x")),
         ReadOnlyError,
     ),
     "nothing to record": (
-        lambda w: w.service.record_person_utm(w.person("bob")),
+        lambda w: w.service.persons.record_utm(w.person("bob")),
         ValidationError,
     ),
     # transition policies (R8)
     "disqualified without reason": (
-        lambda w: w.with_(policy=LeadPolicy(transitions=ReasonRequired())).set_lead_status(
+        lambda w: w.with_(policy=LeadPolicy(transitions=ReasonRequired())).persons.set_lead_status(
             w.person("bob"), w.status("disqualified")
         ),
         TransitionRefused,
     ),
     "backwards under forward-only": (
-        lambda w: w.with_(policy=LeadPolicy(transitions=ForwardOnly())).set_lead_status(
+        lambda w: w.with_(policy=LeadPolicy(transitions=ForwardOnly())).persons.set_lead_status(
             w.person("ann"), w.status("open")
         ),
         TransitionRefused,
@@ -313,186 +314,186 @@ REFUSALS: dict[str, tuple[Case, type[LeadcoreError]]] = {
     "move missing from the table": (
         lambda w: w.with_(
             policy=LeadPolicy(transitions=TransitionTable({"open": frozenset({"contacting"})}))
-        ).set_lead_status(w.person("bob"), w.status("qualified")),
+        ).persons.set_lead_status(w.person("bob"), w.status("qualified")),
         TransitionRefused,
     ),
     "second policy of all-of refuses": (
         lambda w: w.with_(
             policy=LeadPolicy(transitions=AllOf((ForwardOnly(), ReasonRequired())))
-        ).set_lead_status(w.person("bob"), w.status("disqualified")),
+        ).persons.set_lead_status(w.person("bob"), w.status("disqualified")),
         TransitionRefused,
     ),
     "new person with a status the policy refuses": (
-        lambda w: w.with_(policy=LeadPolicy(transitions=ReasonRequired())).add_person(
+        lambda w: w.with_(policy=LeadPolicy(transitions=ReasonRequired())).persons.add(
             "Zed", company_id=w.company("acme"), status_id=w.status("disqualified")
         ),
         TransitionRefused,
     ),
     # licence
     "status set without the lead-status feature": (
-        lambda w: w.with_(licence=Licence.of()).set_lead_status(
+        lambda w: w.with_(licence=Licence.of()).persons.set_lead_status(
             w.person("bob"), w.status("contacting")
         ),
         FeatureNotLicensed,
     ),
     "status chosen for a new person without the feature": (
-        lambda w: w.with_(licence=Licence.of()).add_person(
+        lambda w: w.with_(licence=Licence.of()).persons.add(
             "Zed", company_id=w.company("acme"), status_id=w.status("open")
         ),
         FeatureNotLicensed,
     ),
     "status list edited without the feature": (
-        lambda w: w.with_(licence=Licence.of()).add_lead_status("Nurturing"),
+        lambda w: w.with_(licence=Licence.of()).statuses.add("Nurturing"),
         FeatureNotLicensed,
     ),
     "default chosen without the feature": (
-        lambda w: w.with_(licence=Licence.of()).set_default_lead_status(w.status("qualified")),
+        lambda w: w.with_(licence=Licence.of()).statuses.set_default(w.status("qualified")),
         FeatureNotLicensed,
     ),
     "flag switched without the feature": (
-        lambda w: w.with_(licence=Licence.of()).set_category_lead_status_enabled(
+        lambda w: w.with_(licence=Licence.of()).categories.set_lead_status_enabled(
             w.cat("Lead"), False
         ),
         FeatureNotLicensed,
     ),
     "lead category added without the feature": (
-        lambda w: w.with_(licence=Licence.of()).add_category(
+        lambda w: w.with_(licence=Licence.of()).categories.add(
             "Fair", CategoryGroup.POTENTIAL_CUSTOMER, enable_lead_status=True
         ),
         FeatureNotLicensed,
     ),
     "view without the feature": (
-        lambda w: w.with_(licence=Licence.of()).lead_status_view(w.person("ann")),
+        lambda w: w.with_(licence=Licence.of()).persons.lead_status_view(w.person("ann")),
         FeatureNotLicensed,
     ),
     "history without the feature": (
-        lambda w: w.with_(licence=Licence.of()).person_history(w.person("ann")),
+        lambda w: w.with_(licence=Licence.of()).persons.history(w.person("ann")),
         FeatureNotLicensed,
     ),
     "search on lead status without the feature": (
-        lambda w: w.with_(licence=Licence.of()).count_persons(
+        lambda w: w.with_(licence=Licence.of()).persons.count(
             condition("person.lead_status", "in", 1)
         ),
         FeatureNotLicensed,
     ),
     "search on UTM without marketing premium": (
-        lambda w: w.with_(licence=Licence.of(Feature.LEAD_STATUS)).find_persons(
+        lambda w: w.with_(licence=Licence.of(Feature.LEAD_STATUS)).persons.find(
             condition("person.first_touch.source", "equals", "ads")
         ),
         FeatureNotLicensed,
     ),
     "company search on source UTM without premium": (
-        lambda w: w.with_(licence=Licence.of(Feature.LEAD_STATUS)).count_companies(
+        lambda w: w.with_(licence=Licence.of(Feature.LEAD_STATUS)).companies.count(
             condition("company.source.source", "equals", "ads", entity=Entity.COMPANY)
         ),
         FeatureNotLicensed,
     ),
     # criteria
     "unknown field": (
-        lambda w: w.service.find_persons(Condition("person.shoe_size", Operator.EQ, (42,))),
+        lambda w: w.service.persons.find(Condition("person.shoe_size", Operator.EQ, (42,))),
         UnknownFieldError,
     ),
     "operator not allowed": (
-        lambda w: w.service.count_persons(Condition("person.retired", Operator.IN, (1,))),
+        lambda w: w.service.persons.count(Condition("person.retired", Operator.IN, (1,))),
         OperatorNotAllowed,
     ),
     "person field in a company search": (
-        lambda w: w.service.find_companies(Condition("person.first_name", Operator.BEGINS, ("a",))),
+        lambda w: w.service.companies.find(Condition("person.first_name", Operator.BEGINS, ("a",))),
         UnknownFieldError,
     ),
     "order by an unknown field": (
-        lambda w: w.service.find_persons(order=[Order("person.shoe_size")]),
+        lambda w: w.service.persons.find(order=[Order("person.shoe_size")]),
         UnknownFieldError,
     ),
     # owners, edits, retiring, deleting
     "unknown owner of a new company": (
-        lambda w: w.service.add_company("Nova", owner_id=AssociateId(99)),
+        lambda w: w.service.companies.add("Nova", owner_id=AssociateId(99)),
         InactiveOwnerError,
     ),
     "retired owner of a new person": (
-        lambda w: w.service.add_person("Fay", owner_id=AssociateId(2)),
+        lambda w: w.service.persons.add("Fay", owner_id=AssociateId(2)),
         InactiveOwnerError,
     ),
     "unknown owner given to a person": (
-        lambda w: w.service.edit_person(
+        lambda w: w.service.persons.edit(
             w.person("ann"), first_name="Anna", owner_id=AssociateId(99)
         ),
         InactiveOwnerError,
     ),
     "retired owner given to a company": (
-        lambda w: w.service.edit_company(
+        lambda w: w.service.companies.edit(
             w.company("acme"), name="Acme A/S", owner_id=AssociateId(2)
         ),
         InactiveOwnerError,
     ),
     "a person edited to no name": (
-        lambda w: w.service.edit_person(w.person("dan"), first_name=" "),
+        lambda w: w.service.persons.edit(w.person("dan"), first_name=" "),
         ValidationError,
     ),
     "a company renamed to nothing": (
-        lambda w: w.service.edit_company(w.company("acme"), name=""),
+        lambda w: w.service.companies.edit(w.company("acme"), name=""),
         ValidationError,
     ),
     "edit of an unknown person": (
-        lambda w: w.service.edit_person(PersonId(999), last_name="X"),
+        lambda w: w.service.persons.edit(PersonId(999), last_name="X"),
         NotFoundError,
     ),
     "edit of an unknown company": (
-        lambda w: w.service.edit_company(CompanyId(999), name="X"),
+        lambda w: w.service.companies.edit(CompanyId(999), name="X"),
         NotFoundError,
     ),
     "retiring an unknown person": (
-        lambda w: w.service.retire_person(PersonId(999)),
+        lambda w: w.service.persons.retire(PersonId(999)),
         NotFoundError,
     ),
     "deleting an unknown person": (
-        lambda w: w.service.delete_person(PersonId(999)),
+        lambda w: w.service.persons.delete(PersonId(999)),
         NotFoundError,
     ),
     "deleting a company that has persons": (
-        lambda w: w.service.delete_company(w.company("acme")),
+        lambda w: w.service.companies.delete(w.company("acme")),
         CompanyHasPersons,
     ),
     "moving a deleted company's persons to itself": (
-        lambda w: w.service.delete_company(
+        lambda w: w.service.companies.delete(
             w.company("acme"), persons="move", move_to=w.company("acme")
         ),
         ValidationError,
     ),
     "moving a deleted company's persons to an unknown company": (
-        lambda w: w.service.delete_company(
+        lambda w: w.service.companies.delete(
             w.company("acme"), persons="move", move_to=CompanyId(999)
         ),
         NotFoundError,
     ),
     "move_to without moving": (
-        lambda w: w.service.delete_company(w.company("acme"), move_to=w.company("bolt")),
+        lambda w: w.service.companies.delete(w.company("acme"), move_to=w.company("bolt")),
         ValidationError,
     ),
     "an unknown choice for a deleted company's persons": (
-        lambda w: w.service.delete_company(w.company("acme"), persons="keep"),  # type: ignore[arg-type]
+        lambda w: w.service.companies.delete(w.company("acme"), persons="keep"),  # type: ignore[arg-type]
         ValidationError,
     ),
     # associates
     "renaming an unknown associate": (
-        lambda w: w.service.rename_associate(AssociateId(99), "X"),
+        lambda w: w.service.associates.rename(AssociateId(99), "X"),
         NotFoundError,
     ),
     "an associate without a name": (
-        lambda w: w.service.add_associate(""),
+        lambda w: w.service.associates.add(""),
         ValidationError,
     ),
     "an availability that is not one": (
-        lambda w: w.service.set_associate_availability(AssociateId(1), "away"),  # type: ignore[arg-type]
+        lambda w: w.service.associates.set_availability(AssociateId(1), "away"),  # type: ignore[arg-type]
         ValidationError,
     ),
     # reads of unknown ids
     "view of an unknown person": (
-        lambda w: w.service.lead_status_view(PersonId(999)),
+        lambda w: w.service.persons.lead_status_view(PersonId(999)),
         NotFoundError,
     ),
     "history of an unknown person": (
-        lambda w: w.service.person_history(PersonId(999)),
+        lambda w: w.service.persons.history(PersonId(999)),
         NotFoundError,
     ),
 }
@@ -515,7 +516,7 @@ def test_refused_command_raises_its_typed_error_and_leaves_no_trace(name: str) -
 def test_errors_carry_what_why_and_fix() -> None:
     world = build_world()
     with pytest.raises(LeadStatusNotEditable) as raised:
-        world.service.set_lead_status(world.person("cid"), world.status("contacting"))
+        world.service.persons.set_lead_status(world.person("cid"), world.status("contacting"))
     err = raised.value
     assert err.rule == "R4"
     assert err.context["person_id"] == world.person("cid")
@@ -530,7 +531,7 @@ def test_a_failed_cascade_of_a_category_change_leaves_no_trace() -> None:
     service = world.with_(uow=failing)
     before = snapshot(world.store)
     with pytest.raises(ConflictError):  # the company is saved first, then Cid's reveal fails
-        service.change_company_category(world.company("bolt"), world.cat("Lead"))
+        service.companies.change_category(world.company("bolt"), world.cat("Lead"))
     assert snapshot(world.store) == before
     assert world.published.events == []
 
@@ -567,7 +568,7 @@ def test_a_concurrent_change_is_not_lost() -> None:
             self.inner.__exit__(exc_type, exc, tb)
 
         def commit(self) -> None:
-            world.service.set_lead_status(bob, qualified)  # the competitor wins
+            world.service.persons.set_lead_status(bob, qualified)  # the competitor wins
             self.inner.commit()
 
         def rollback(self) -> None:
@@ -575,9 +576,9 @@ def test_a_concurrent_change_is_not_lost() -> None:
 
     racing = world.with_(uow=Racing)
     with pytest.raises(ConflictError):
-        racing.set_lead_status(bob, contacting)
-    assert world.service.get_person(bob).lead_status_id == qualified
-    assert [e.to_status for e in world.service.person_history(bob)][-1] == qualified
+        racing.persons.set_lead_status(bob, contacting)
+    assert world.service.persons.get(bob).lead_status_id == qualified
+    assert [e.to_status for e in world.service.persons.history(bob)][-1] == qualified
     assert len(world.published.batches) == 1  # only the competitor's events
     world.store.verify_indexes()
 

@@ -134,7 +134,7 @@ class ServiceMachine(RuleBasedStateMachine):
 
     @rule(target=companies, category=maybe_category)
     def add_company(self, category: CategoryId | None) -> object:
-        created = self.attempt(lambda: self.service.add_company("Co", category_id=category))
+        created = self.attempt(lambda: self.service.companies.add("Co", category_id=category))
         if created is not None:
             assert created.id not in self.deleted_companies, "a deleted id was reused"
         return multiple() if created is None else created.id
@@ -158,7 +158,7 @@ class ServiceMachine(RuleBasedStateMachine):
         added = []
         for _ in range(count):
             created = self.attempt(
-                lambda: self.service.add_person(
+                lambda: self.service.persons.add(
                     "Pat", company_id=company, category_id=own, status_id=status, reason=reason
                 )
             )
@@ -169,25 +169,25 @@ class ServiceMachine(RuleBasedStateMachine):
 
     @rule(company=companies, category=maybe_category)
     def change_company_category(self, company: CompanyId, category: CategoryId | None) -> None:
-        self.attempt(lambda: self.service.change_company_category(company, category))
+        self.attempt(lambda: self.service.companies.change_category(company, category))
 
     @rule(company=companies)
     def move_company_to_next_category(self, company: CompanyId) -> None:
-        self.attempt(lambda: self.service.move_company_to_next_category(company))
+        self.attempt(lambda: self.service.companies.move_to_next_category(company))
 
     @rule(person=persons, category=maybe_category)
     def set_person_category(self, person: PersonId, category: CategoryId | None) -> None:
-        self.attempt(lambda: self.service.set_person_category(person, category))
+        self.attempt(lambda: self.service.persons.set_category(person, category))
 
     @rule(person=persons, company=st.none() | companies, own=st.one_of(st.none(), category_ids))
     def move_person(
         self, person: PersonId, company: CompanyId | None, own: CategoryId | None
     ) -> None:
-        self.attempt(lambda: self.service.move_person(person, company, own_category_id=own))
+        self.attempt(lambda: self.service.persons.move(person, company, own_category_id=own))
 
     @rule(person=persons, status=status_ids, reason=reasons)
     def set_lead_status(self, person: PersonId, status: LeadStatusId, reason: str | None) -> None:
-        self.attempt(lambda: self.service.set_lead_status(person, status, reason=reason))
+        self.attempt(lambda: self.service.persons.set_lead_status(person, status, reason=reason))
 
     @rule(
         action=st.sampled_from(["switch", "group", "delete", "restore", "add"]),
@@ -200,11 +200,11 @@ class ServiceMachine(RuleBasedStateMachine):
     ) -> None:
         service = self.service
         commands: dict[str, Callable[[], object]] = {
-            "switch": lambda: service.set_category_lead_status_enabled(category, enabled),
-            "group": lambda: service.set_category_group(category, group),
-            "delete": lambda: service.delete_category(category),
-            "restore": lambda: service.restore_category(category),
-            "add": lambda: service.add_category(
+            "switch": lambda: service.categories.set_lead_status_enabled(category, enabled),
+            "group": lambda: service.categories.set_group(category, group),
+            "delete": lambda: service.categories.delete(category),
+            "restore": lambda: service.categories.restore(category),
+            "add": lambda: service.categories.add(
                 f"Added {len(service.lists().categories)}", group, enable_lead_status=enabled
             ),
         }
@@ -217,22 +217,22 @@ class ServiceMachine(RuleBasedStateMachine):
     def administer_statuses(self, action: str, status: LeadStatusId) -> None:
         service = self.service
         commands: dict[str, Callable[[], object]] = {
-            "delete": lambda: service.delete_lead_status(status),
-            "restore": lambda: service.restore_lead_status(status),
-            "default": lambda: service.set_default_lead_status(status),
-            "add": lambda: service.add_lead_status("Nurturing"),
+            "delete": lambda: service.statuses.delete(status),
+            "restore": lambda: service.statuses.restore(status),
+            "default": lambda: service.statuses.set_default(status),
+            "add": lambda: service.statuses.add("Nurturing"),
         }
         self.attempt(commands[action])
 
     @rule(target=selections, category=category_ids)
     def save_category_selection(self, category: CategoryId) -> object:
         criteria = condition("person.category", "in", category)
-        saved = self.attempt(lambda: self.service.create_dynamic_selection("Cat", criteria))
+        saved = self.attempt(lambda: self.service.selections.create_dynamic("Cat", criteria))
         return multiple() if saved is None else saved.id
 
     @rule(target=selections, members=st.lists(persons, max_size=3))
     def save_static_selection(self, members: list[PersonId]) -> object:
-        saved = self.attempt(lambda: self.service.create_static_selection("S", persons=members))
+        saved = self.attempt(lambda: self.service.selections.create_static("S", persons=members))
         return multiple() if saved is None else saved.id
 
     @rule(
@@ -245,24 +245,24 @@ class ServiceMachine(RuleBasedStateMachine):
         self, first: SelectionId, second: SelectionId, operation: Operation
     ) -> object:
         saved = self.attempt(
-            lambda: self.service.create_combined_selection("C", first, second, operation)
+            lambda: self.service.selections.create_combined("C", first, second, operation)
         )
         return multiple() if saved is None else saved.id
 
     @rule(target=selections, selection=selections)
     def freeze_selection(self, selection: SelectionId) -> object:
-        saved = self.attempt(lambda: self.service.freeze_selection(selection))
+        saved = self.attempt(lambda: self.service.selections.freeze(selection))
         return multiple() if saved is None else saved.id
 
     @rule(selection=selections)
     def delete_selection(self, selection: SelectionId) -> None:
-        self.attempt(lambda: self.service.delete_selection(selection))
+        self.attempt(lambda: self.service.selections.delete(selection))
 
     # --- associates, editing, retiring, deleting ---------------------------------------------
 
     @rule(target=associates, name=st.sampled_from(["Ann", "Bo", " "]))
     def add_associate(self, name: str) -> object:
-        added = self.attempt(lambda: self.service.add_associate(name))
+        added = self.attempt(lambda: self.service.associates.add(name))
         return multiple() if added is None else added.id
 
     @rule(
@@ -272,10 +272,10 @@ class ServiceMachine(RuleBasedStateMachine):
     def administer_associate(self, associate: AssociateId, action: str) -> None:
         service = self.service
         commands: dict[str, Callable[[], object]] = {
-            "rename": lambda: service.rename_associate(associate, "Renamed"),
-            "away": lambda: service.set_associate_availability(associate, Availability.AWAY),
-            "normal": lambda: service.set_associate_availability(associate, Availability.NORMAL),
-            "retire": lambda: service.retire_associate(associate),
+            "rename": lambda: service.associates.rename(associate, "Renamed"),
+            "away": lambda: service.associates.set_availability(associate, Availability.AWAY),
+            "normal": lambda: service.associates.set_availability(associate, Availability.NORMAL),
+            "retire": lambda: service.associates.retire(associate),
         }
         self.attempt(commands[action])
 
@@ -302,10 +302,10 @@ class ServiceMachine(RuleBasedStateMachine):
         before = stored[0].owner_id if stored else None
         if change_owner:
             edited = self.attempt(
-                lambda: self.service.edit_person(person, first_name=first, owner_id=owner)
+                lambda: self.service.persons.edit(person, first_name=first, owner_id=owner)
             )
         else:
-            edited = self.attempt(lambda: self.service.edit_person(person, first_name=first))
+            edited = self.attempt(lambda: self.service.persons.edit(person, first_name=first))
         if edited is not None and change_owner and owner not in (None, before):
             assert allowed, "an unknown or retired associate became an owner"
 
@@ -317,20 +317,22 @@ class ServiceMachine(RuleBasedStateMachine):
                 Query(condition("company.id", "eq", company, entity=Entity.COMPANY))
             )
         before = found[0].owner_id if found else None
-        edited = self.attempt(lambda: self.service.edit_company(company, name="Co", owner_id=owner))
+        edited = self.attempt(
+            lambda: self.service.companies.edit(company, name="Co", owner_id=owner)
+        )
         if edited is not None and owner not in (None, before):
             assert allowed, "an unknown or retired associate became an owner"
 
     @rule(person=persons, retired=st.booleans())
     def retire_person(self, person: PersonId, retired: bool) -> None:
         if retired:
-            self.attempt(lambda: self.service.retire_person(person))
+            self.attempt(lambda: self.service.persons.retire(person))
         else:
-            self.attempt(lambda: self.service.unretire_person(person))
+            self.attempt(lambda: self.service.persons.unretire(person))
 
     @rule(person=persons)
     def delete_person(self, person: PersonId) -> None:
-        if self.attempt(lambda: self.service.delete_person(person)) is not None:
+        if self.attempt(lambda: self.service.persons.delete(person)) is not None:
             self.deleted_persons.add(person)
 
     @rule(
@@ -340,7 +342,7 @@ class ServiceMachine(RuleBasedStateMachine):
     )
     def delete_company(self, company: CompanyId, mode: Any, move_to: CompanyId | None) -> None:
         done = self.attempt(
-            lambda: self.service.delete_company(
+            lambda: self.service.companies.delete(
                 company, persons=mode, move_to=move_to if mode == "move" else None
             )
         )
@@ -384,7 +386,7 @@ class ServiceMachine(RuleBasedStateMachine):
             current[person.id] = (person.lead_status_id, visible)
 
         for category in categories:
-            found = self.service.find_persons(condition("person.category", "in", category.id))
+            found = self.service.persons.find(condition("person.category", "in", category.id))
             expected = {p for p, c in effective.items() if c == category.id}
             assert {p.id for p in found} == expected, "R3: persons take the company's category"
 
@@ -445,7 +447,7 @@ class ServiceMachine(RuleBasedStateMachine):
             }[selection.operation]
 
         for selection_id, selection in saved.items():
-            members = self.service.selection_members(selection_id)
+            members = self.service.selections.members(selection_id)
             assert members.persons == expected(selection), "selection members"
             assert members.companies == frozenset()
 
@@ -467,16 +469,16 @@ class ServiceMachine(RuleBasedStateMachine):
                 hidden += 1
             else:
                 visible[status] = visible.get(status, 0) + 1
-        counts = self.service.count_persons_by("person.lead_status")
+        counts = self.service.persons.count_by("person.lead_status")
         assert {k: v for k, v in counts.as_dict().items() if v} == by_status
-        shown = self.service.count_persons_by("person.lead_status", visible_only=True)
+        shown = self.service.persons.count_by("person.lead_status", visible_only=True)
         assert {k: v for k, v in shown.as_dict().items() if v} == visible
         assert shown.hidden == hidden
-        pages = [self.service.find_persons_page(page=Page(n, 3)) for n in range(0, len(rows), 3)]
+        pages = [self.service.persons.find_page(page=Page(n, 3)) for n in range(0, len(rows), 3)]
         assert [p for page in pages for p in page] == persons
         assert all(page.total == len(persons) for page in pages)
         for person, company in rows[:3]:
-            card = self.service.person_card(person.id)
+            card = self.service.persons.card(person.id)
             assert (card.person, card.company) == (person, company)
             category = effective_category_id(person, company)
             assert (card.category and card.category.id) == category
@@ -506,7 +508,8 @@ class FileStoreMachine(ServiceMachine):
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="leadcore-machine-"))
         self.store = self._open()
-        self.service = attrs.evolve(self.service, uow=self.store.unit_of_work)
+        parts = attrs.asdict(self.service.context, recurse=False)
+        self.service = LeadService(**{**parts, "uow": self.store.unit_of_work})
 
     def _open(self) -> InMemoryStore:
         return InMemoryStore.open(
@@ -519,7 +522,7 @@ class FileStoreMachine(ServiceMachine):
 
     @rule(name=hostile_texts(12) | st.sampled_from(["\ud800", "a\udfff b", "\x00", "Å" * 5000]))
     def add_company_with_hostile_name(self, name: str) -> None:
-        self.attempt(lambda: self.service.add_company(name))
+        self.attempt(lambda: self.service.companies.add(name))
 
     @rule()
     def close_and_reopen(self) -> None:
@@ -529,7 +532,8 @@ class FileStoreMachine(ServiceMachine):
         assert self.store.compaction_error is None
         self.store = self._open()
         assert self.store.dropped == []
-        self.service = attrs.evolve(self.service, uow=self.store.unit_of_work)
+        parts = attrs.asdict(self.service.context, recurse=False)
+        self.service = LeadService(**{**parts, "uow": self.store.unit_of_work})
         assert self._state() == before, "the file did not give back the state"
         assert (self.store.max_id("person"), self.store.max_id("company")) == top
 

@@ -108,8 +108,8 @@ def _options(value: Any) -> list[str]:
     if not inspect.isclass(value):
         return []
     options = ["   :members:", "   :show-inheritance:"]
-    # Members inherited from leadcore classes are shown (LeadService's use cases live in
-    # its area mixins); those of other libraries' classes (object, Exception ...) are not.
+    # Members inherited from leadcore classes are shown (persons and companies share one
+    # generic reader); those of other libraries' classes (object, Exception ...) are not.
     foreign = sorted({c.__name__ for c in value.__mro__ if not c.__module__.startswith(PACKAGE)})
     if any(c.__module__.startswith(PACKAGE) for c in value.__mro__[1:]):
         options.append(f"   :inherited-members: {', '.join(foreign)}")

@@ -1,61 +1,38 @@
 """leadcore: sales-lead management the way SuperOffice CRM does it.
 
+The package root holds what a newcomer needs: :func:`open` and
+:class:`LeadService`, the model, the query values, the selection values, the
+read models and the most common errors. The rest stays in its module:
+:mod:`leadcore.errors` (every error), :mod:`leadcore.workflows` (bulk updates,
+automation, distribution), :mod:`leadcore.history` (entries and events),
+:mod:`leadcore.policies`, :mod:`leadcore.lists`, :mod:`leadcore.rules`,
+:mod:`leadcore.criteria`, :mod:`leadcore.views`, :mod:`leadcore.importing`.
+
 >>> import leadcore
->>> service = leadcore.LeadService.in_memory()
+>>> service = leadcore.open(":memory:")
 >>> lead = service.lists().categories.by_name("Lead")
->>> acme = service.add_company("Acme", category_id=lead.id)
->>> ann = service.add_person("Ann", "Ash", company_id=acme.id)
->>> service.lead_status_view(ann.id, "da").label
+>>> acme = service.companies.add("Acme", category_id=lead.id)
+>>> ann = service.persons.add("Ann", "Ash", company_id=acme.id)
+>>> service.persons.lead_status_view(ann.id, "da").label
 'Åben'
 """
 
+from leadcore._open import open
 from leadcore.errors import (
-    BulkFailed,
     CompanyHasPersons,
     ConflictError,
-    CsvReadError,
-    DeletedItemError,
-    DuplicateNameError,
-    DuplicateRuleError,
     FeatureNotLicensed,
-    ImportStopped,
     InactiveOwnerError,
-    InheritedCategoryError,
-    LastCategoryError,
     LeadcoreError,
     LeadStatusNotEditable,
-    ListRuleError,
-    NoAvailableAssociates,
     NotFoundError,
     PersistenceError,
-    ReadOnlyError,
     RuleViolation,
-    SuggestionOutdated,
     TransitionRefused,
     ValidationError,
 )
-from leadcore.history import (
-    CompanyCategoryChanged,
-    CompanyDeleted,
-    DomainEvent,
-    HistoryEntry,
-    HistoryKind,
-    PersonCategoryChanged,
-    PersonDeleted,
-    PersonMoved,
-    StatusSource,
-    replay,
-)
+from leadcore.history import HistoryEntry, StatusSource
 from leadcore.licence import Feature, Licence
-from leadcore.lists import (
-    CategoryList,
-    LeadStatusList,
-    UpgradeReport,
-    default_statuses,
-    existing_database,
-    new_database,
-    upgrade_categories,
-)
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -65,7 +42,6 @@ from leadcore.model import (
     CategoryId,
     Company,
     CompanyId,
-    Language,
     LeadStatus,
     LeadStatusId,
     Person,
@@ -73,18 +49,9 @@ from leadcore.model import (
     SelectionId,
     Utm,
 )
-from leadcore.policies import (
-    AllOf,
-    ForwardOnly,
-    LeadPolicy,
-    Permissive,
-    ReasonRequired,
-    RevealPolicy,
-    TransitionPolicy,
-    TransitionTable,
-)
-from leadcore.ports import GroupCount, GroupedCounts, Order, Page, PageResult, Query
-from leadcore.rules import Actor, LeadStatusView, Lists, Outcome
+from leadcore.policies import LeadPolicy, RevealPolicy
+from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query
+from leadcore.rules import LeadStatusView
 from leadcore.selections import (
     CombinedSelection,
     CompanyPersons,
@@ -92,154 +59,64 @@ from leadcore.selections import (
     Members,
     Operation,
     Selection,
-    SelectionCycleError,
-    SelectionInUseError,
-    SelectionKindError,
     StaticSelection,
     Target,
 )
-from leadcore.service import NOT_GIVEN, Deletion, LeadService
-from leadcore.service.reading import PersonCard
-from leadcore.workflows import (
-    AutomationResult,
-    AutomationRule,
-    BulkChanged,
-    BulkLog,
-    BulkPreview,
-    BulkProgress,
-    BulkScope,
-    BulkSkipped,
-    ClearLeadStatus,
-    Decision,
-    Distribute,
-    DistributeOwners,
-    RecordKind,
-    RecordRef,
-    SaleStage,
-    SetCompanyCategory,
-    SetLeadStatus,
-    SetOwner,
-    SkipReason,
-    Suggestion,
-    Trigger,
-    TriggerKind,
-)
+from leadcore.service import NOT_GIVEN, Deletion, LeadService, PersonCard
 
 __version__ = "0.1.0"
 """The version of leadcore: its one source (the package metadata reads it from here)."""
 
 __all__ = [
     "NOT_GIVEN",
-    "Actor",
-    "AllOf",
     "Associate",
     "AssociateId",
-    "AutomationResult",
-    "AutomationRule",
     "Availability",
-    "BulkChanged",
-    "BulkFailed",
-    "BulkLog",
-    "BulkPreview",
-    "BulkProgress",
-    "BulkScope",
-    "BulkSkipped",
     "Category",
     "CategoryGroup",
     "CategoryId",
-    "CategoryList",
-    "ClearLeadStatus",
     "CombinedSelection",
     "Company",
-    "CompanyCategoryChanged",
-    "CompanyDeleted",
     "CompanyHasPersons",
     "CompanyId",
     "CompanyPersons",
     "ConflictError",
-    "CsvReadError",
-    "Decision",
-    "DeletedItemError",
     "Deletion",
-    "Distribute",
-    "DistributeOwners",
-    "DomainEvent",
-    "DuplicateNameError",
-    "DuplicateRuleError",
     "DynamicSelection",
     "Feature",
     "FeatureNotLicensed",
-    "ForwardOnly",
-    "GroupCount",
     "GroupedCounts",
     "HistoryEntry",
-    "HistoryKind",
-    "ImportStopped",
     "InactiveOwnerError",
-    "InheritedCategoryError",
-    "Language",
-    "LastCategoryError",
     "LeadPolicy",
     "LeadService",
     "LeadStatus",
     "LeadStatusId",
-    "LeadStatusList",
     "LeadStatusNotEditable",
     "LeadStatusView",
     "LeadcoreError",
     "Licence",
-    "ListRuleError",
-    "Lists",
     "Members",
-    "NoAvailableAssociates",
     "NotFoundError",
     "Operation",
     "Order",
-    "Outcome",
     "Page",
     "PageResult",
-    "Permissive",
     "PersistenceError",
     "Person",
     "PersonCard",
-    "PersonCategoryChanged",
-    "PersonDeleted",
     "PersonId",
-    "PersonMoved",
     "Query",
-    "ReadOnlyError",
-    "ReasonRequired",
-    "RecordKind",
-    "RecordRef",
     "RevealPolicy",
     "RuleViolation",
-    "SaleStage",
     "Selection",
-    "SelectionCycleError",
     "SelectionId",
-    "SelectionInUseError",
-    "SelectionKindError",
-    "SetCompanyCategory",
-    "SetLeadStatus",
-    "SetOwner",
-    "SkipReason",
     "StaticSelection",
     "StatusSource",
-    "Suggestion",
-    "SuggestionOutdated",
     "Target",
-    "TransitionPolicy",
     "TransitionRefused",
-    "TransitionTable",
-    "Trigger",
-    "TriggerKind",
-    "UpgradeReport",
     "Utm",
     "ValidationError",
     "__version__",
-    "default_statuses",
-    "existing_database",
-    "new_database",
-    "replay",
-    "upgrade_categories",
+    "open",
 ]

@@ -8,6 +8,30 @@ involved in ``context`` so callers can react without parsing the message.
 'unknown company id 42: no company with this id exists. Check the id, or create the company first'
 >>> err.context
 {'kind': 'company', 'id': 42}
+
+The errors of the core are here. The errors of a part that builds on the core
+are defined in that part, each a subclass of one here (catching
+:class:`ValidationError` or :class:`LeadcoreError` catches them too), and are
+not re-exported from this module: this module is the bottom of the house and
+imports nothing of leadcore, so importing them here would make every module an
+import cycle. Where each lives:
+
+- :mod:`leadcore.criteria` (also :mod:`leadcore.criteria.errors`):
+  ``CriteriaError``, ``UnknownFieldError``, ``OperatorNotAllowed``,
+  ``UnknownOperatorError``, ``BadValueError``, ``CriteriaTooDeep``,
+  ``CriteriaParseError``; with a position in the text form
+  (:mod:`leadcore.criteria.text`): ``UnknownFieldAt``,
+  ``OperatorNotAllowedAt``, ``BadValueAt``, ``TooDeepAt``; restriction export:
+  ``RestrictionExportError``.
+- :mod:`leadcore.criteria.superoffice`: ``SuperOfficeReadError``,
+  ``SuperOfficeExportError``, ``ColumnError``; ``LeafRefused``
+  (:mod:`leadcore.criteria.superoffice.operators`).
+- :mod:`leadcore.selections`: ``SelectionCycleError``, ``SelectionInUseError``,
+  ``SelectionKindError``.
+- :mod:`leadcore.views`: ``UnknownColumnError``, ``BadLayoutError``.
+- :mod:`leadcore.adapters.memory`: ``FileFormatError`` (and its
+  ``JournalCorrupt``, raised for a damaged journal), ``FileInUseError``,
+  ``IndexMismatch``.
 """
 
 from __future__ import annotations
@@ -183,7 +207,7 @@ class InactiveOwnerError(ValidationError):
         super().__init__(
             f"associate {associate_id} cannot be an owner",
             why=f"it is {state}; an owner must be a known, active associate",
-            fix="Add the associate first (add_associate), pick an active one, or pass "
+            fix="Add the associate first (associates.add), pick an active one, or pass "
             "owner_id=None to clear the owner",
             associate_id=associate_id,
             state=state,
@@ -293,7 +317,7 @@ class DuplicateRuleError(ValidationError):
         super().__init__(
             f"an automation rule for {trigger!r} exists already",
             why="each trigger has at most one rule",
-            fix="Change the existing rule (change_automation_rule) or delete it first",
+            fix="Change the existing rule (automation.change_rule) or delete it first",
             trigger=trigger,
         )
 

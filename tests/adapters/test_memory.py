@@ -568,14 +568,14 @@ def test_a_company_rename_does_not_rekey_its_persons_but_a_category_change_does(
     service = LeadService(store.unit_of_work, clock=SystemClock(), ids=SequentialIds())
     categories = service.lists().categories
     lead, customer = categories.by_name("Lead").id, categories.by_name("Customer").id
-    acme = service.add_company("Acme", category_id=customer)
+    acme = service.companies.add("Acme", category_id=customer)
     for n in range(3):
-        service.add_person(f"P{n}", company_id=acme.id)
+        service.persons.add(f"P{n}", company_id=acme.id)
     with store.unit_of_work() as uow:
         uow.companies.save(attrs.evolve(uow.companies.get(acme.id), name="Acme Ltd"))
         assert store._state.rows_touched_by(uow._unit.pending) == {}
         uow.commit()
-    service.change_company_category(acme.id, lead)
+    service.companies.change_category(acme.id, lead)
     store.verify_indexes()
     lead_query = Query(condition("person.category", "in", lead))
     with store.unit_of_work() as uow:

@@ -41,9 +41,9 @@ setattr(rules, command, paused)
 with LeadService.postgres(url) as service:
     try:
         if command == "create_person":
-            service.add_person("Bo", company_id=CompanyId(record))
+            service.persons.add("Bo", company_id=CompanyId(record))
         else:
-            service.set_lead_status(PersonId(record), LeadStatusId(value))
+            service.persons.set_lead_status(PersonId(record), LeadStatusId(value))
     except ConflictError as error:
         print("conflict", type(error).__name__, flush=True)
     else:
@@ -87,18 +87,18 @@ def test_a_person_added_while_its_company_moves_is_refused_not_left_wrong(
     with LeadService.postgres(url) as service:
         categories = service.lists().categories
         lead, customer = categories.by_name("Lead").id, categories.by_name("Customer").id
-        acme = service.add_company("Acme", category_id=customer)
+        acme = service.companies.add("Acme", category_id=customer)
         outcome = _race(
             url,
             "create_person",
             acme.id,
             0,
-            lambda: service.change_company_category(acme.id, lead),
+            lambda: service.companies.change_category(acme.id, lead),
         )
         assert outcome == ["conflict", "ConflictError"]
-        assert service.find_persons() == []  # the refused add wrote nothing
-        bo = service.add_person("Bo", company_id=acme.id)  # run again: decides on Lead
-        view = service.lead_status_view(bo.id)
+        assert service.persons.find() == []  # the refused add wrote nothing
+        bo = service.persons.add("Bo", company_id=acme.id)  # run again: decides on Lead
+        view = service.persons.lead_status_view(bo.id)
         assert view.visible
         assert view.label == "Open"
 
@@ -110,17 +110,17 @@ def test_a_status_edit_cannot_land_after_the_company_moved_out(pg_schemas: Schem
         lead = lists.categories.by_name("Lead").id
         customer = lists.categories.by_name("Customer").id
         qualified = lists.statuses.by_key("qualified").id
-        acme = service.add_company("Acme", category_id=lead)
-        ann = service.add_person("Ann", company_id=acme.id)
+        acme = service.companies.add("Acme", category_id=lead)
+        ann = service.persons.add("Ann", company_id=acme.id)
         outcome = _race(
             url,
             "set_lead_status",
             ann.id,
             qualified,
-            lambda: service.change_company_category(acme.id, customer),
+            lambda: service.companies.change_category(acme.id, customer),
         )
         assert outcome == ["conflict", "ConflictError"]
-        history = service.person_history(ann.id)
+        history = service.persons.history(ann.id)
         assert [e.kind for e in history] == [HistoryKind.CHANGE, HistoryKind.HIDE]
-        assert replay(history)[ann.id] == service.get_person(ann.id).lead_status_id
-        assert service.lead_status_view(ann.id).visible is False
+        assert replay(history)[ann.id] == service.persons.get(ann.id).lead_status_id
+        assert service.persons.lead_status_view(ann.id).visible is False

@@ -48,11 +48,11 @@ def _fill(engine: Engine) -> None:
     )
     lists = service.lists()
     lead = lists.categories.by_name("Lead").id
-    acme = service.add_company("Acme", category_id=lead)
-    ann = service.add_person("Ann", "Ash", company_id=acme.id, email="ann@acme.example")
-    service.add_person("Bo", company_id=None)
-    service.set_lead_status(ann.id, lists.statuses.by_key("qualified").id)
-    service.add_associate("Cy")
+    acme = service.companies.add("Acme", category_id=lead)
+    ann = service.persons.add("Ann", "Ash", company_id=acme.id, email="ann@acme.example")
+    service.persons.add("Bo", company_id=None)
+    service.persons.set_lead_status(ann.id, lists.statuses.by_key("qualified").id)
+    service.associates.add("Cy")
     with store.unit_of_work() as uow:
         uow.settings.set("columns", ["name", {"w": 3}])
         uow.commit()
@@ -132,9 +132,9 @@ def test_unsupported_or_bad_targets_are_refused(target: str) -> None:
 def test_a_sqlite_path_and_url_open_the_same_file(tmp_path: Path) -> None:
     file = tmp_path / "crm.db"
     with LeadService.sqlite(file) as service:
-        service.add_company("Acme")
+        service.companies.add("Acme")
     for target in (str(file), f"sqlite:///{file}"):
         with LeadService.sql(target) as service:
-            assert [c.name for c in service.find_companies()] == ["Acme"]
+            assert [c.name for c in service.companies.find()] == ["Acme"]
     assert "persons" in metadata.tables
     assert persons.c.company_id.foreign_keys

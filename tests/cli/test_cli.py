@@ -72,12 +72,12 @@ def imported(data: Path) -> Result:
 
 def snapshot(path: Path) -> tuple[object, ...]:
     with open_service(str(path), read_only=True) as service:
-        persons = service.find_persons()
+        persons = service.persons.find()
         return (
-            tuple(service.find_companies()),
+            tuple(service.companies.find()),
             tuple(persons),
-            tuple(tuple(service.person_history(p.id)) for p in persons),
-            tuple(service.associates(include_retired=True)),
+            tuple(tuple(service.persons.history(p.id)) for p in persons),
+            tuple(service.associates.all(include_retired=True)),
         )
 
 
@@ -110,10 +110,10 @@ def test_init_sample_fills_the_file_with_the_demo_sample(tmp_path: Path) -> None
     assert done.exit_code == 0, done.output
     assert "15 companies, 150 persons, 8 associates" in done.output
     with open_service(str(path), read_only=True) as service:
-        persons = service.find_persons()
+        persons = service.persons.find()
         assert len(persons) == 150
         for person in persons:
-            assert replay(service.person_history(person.id)).get(person.id) == (
+            assert replay(service.persons.history(person.id)).get(person.id) == (
                 person.lead_status_id
             )
 
@@ -177,10 +177,10 @@ def test_import_reports_refused_rows_by_line_and_exits_3(data: Path) -> None:
     assert "nowhere" in done.output
     assert "│ 5 " in done.output  # the line of Di's row
     with open_service(str(data), read_only=True) as service:
-        names = {p.first_name: p for p in service.find_persons()}
+        names = {p.first_name: p for p in service.persons.find()}
         assert sorted(names) == ["Ann", "Bob", "Cy"]
-        assert service.lead_status_view(names["Ann"].id).label == "Contacting"
-        assert not service.lead_status_view(names["Cy"].id).visible  # hidden, kept
+        assert service.persons.lead_status_view(names["Ann"].id).label == "Contacting"
+        assert not service.persons.lead_status_view(names["Cy"].id).visible  # hidden, kept
 
 
 def test_import_in_batches_gives_what_one_batch_gives(data: Path, tmp_path: Path) -> None:
@@ -191,8 +191,8 @@ def test_import_in_batches_gives_what_one_batch_gives(data: Path, tmp_path: Path
     done = run(other, "import", *args, str(tmp_path / "persons.csv"), "--batch-size", "1")
     assert done.exit_code == 3
     with open_service(str(data), read_only=True) as a, open_service(str(other)) as b:
-        left = [(p.full_name, p.company_id, p.lead_status_id) for p in a.find_persons()]
-        right = [(p.full_name, p.company_id, p.lead_status_id) for p in b.find_persons()]
+        left = [(p.full_name, p.company_id, p.lead_status_id) for p in a.persons.find()]
+        right = [(p.full_name, p.company_id, p.lead_status_id) for p in b.persons.find()]
     assert left == right
 
 
@@ -210,8 +210,8 @@ def test_import_distributes_new_records_the_same_in_batches_or_not(
     done = run(other, "import", *files, persons, "--distribute-to", "1,2,3", "--batch-size", "1")
     assert done.exit_code == 3
     with open_service(str(data), read_only=True) as a, open_service(str(other)) as b:
-        left = [p.owner_id for p in a.find_persons()] + [c.owner_id for c in a.find_companies()]
-        right = [p.owner_id for p in b.find_persons()] + [c.owner_id for c in b.find_companies()]
+        left = [p.owner_id for p in a.persons.find()] + [c.owner_id for c in a.companies.find()]
+        right = [p.owner_id for p in b.persons.find()] + [c.owner_id for c in b.companies.find()]
     assert left == right
     assert set(left) == {1, 2}  # Cy is away
     before = snapshot(data)
@@ -352,7 +352,7 @@ def test_set_status_by_key_or_name_with_a_reason(data: Path) -> None:
     assert done.output.strip() == "person 2 (Bob Birch) is now Qualified"
     assert run(data, "set-status", "2", "renurture").exit_code == 0
     with open_service(str(data), read_only=True) as service:
-        history = service.person_history(PersonId(2))
+        history = service.persons.history(PersonId(2))
     assert [(e.by, e.reason) for e in history[-2:]] == [(4, "Budget"), (None, None)]
 
 
@@ -392,7 +392,7 @@ def test_export_then_import_gives_the_same_records_and_statuses(tmp_path: Path) 
 
     def essence(path: Path) -> list[tuple[object, ...]]:
         with open_service(str(path), read_only=True) as service:
-            companies = {c.id: c for c in service.find_companies()}
+            companies = {c.id: c for c in service.companies.find()}
             return [
                 (
                     p.full_name,
@@ -404,9 +404,9 @@ def test_export_then_import_gives_the_same_records_and_statuses(tmp_path: Path) 
                     p.first_touch_utm,
                     None if p.company_id is None else companies[p.company_id].name,
                     None if p.company_id is None else companies[p.company_id].category_id,
-                    [e.to_status for e in service.person_history(p.id) if e.kind.value != "hide"],
+                    [e.to_status for e in service.persons.history(p.id) if e.kind.value != "hide"],
                 )
-                for p in service.find_persons()
+                for p in service.persons.find()
             ]
 
     assert essence(source) == essence(target)
@@ -507,7 +507,7 @@ def test_the_core_imports_neither_click_nor_rich() -> None:
         for path in root.rglob("*.py")
         if path.relative_to(root).parts[0] not in ("cli", "__main__.py")
     )
-    assert "leadcore.service.records" in names
+    assert "leadcore.service.persons" in names
     code = (
         "import sys, importlib\n"
         f"for name in {names!r}:\n"

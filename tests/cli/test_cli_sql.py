@@ -80,7 +80,7 @@ def test_find_board_and_set_status_run_on_the_database(url: str) -> None:
     changed = run(url, "set-status", str(rows[0]["id"]), "qualified")
     assert changed.exit_code == 0, changed.output
     with open_service(url) as service:
-        ann = service.get_person(rows[0]["id"])
+        ann = service.persons.get(rows[0]["id"])
         assert ann.lead_status_id == service.lists().statuses.by_key("qualified").id
 
 

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 from leadcore.cli import leadcore, open_service
 from leadcore.history import StatusSource
-from leadcore.service import LeadService
+from leadcore.service.bulk import Bulk
 from leadcore.workflows import BulkProgress
 
 WIDE = {"COLUMNS": "250"}
@@ -55,11 +55,11 @@ def error_line(result: Result, code: int = 1) -> str:
 
 def state(path: Path) -> tuple[object, ...]:
     with open_service(str(path), read_only=True) as service:
-        persons = service.find_persons()
+        persons = service.persons.find()
         return (
             tuple(persons),
-            tuple(service.find_companies()),
-            tuple(tuple(service.person_history(p.id)) for p in persons),
+            tuple(service.companies.find()),
+            tuple(tuple(service.persons.history(p.id)) for p in persons),
         )
 
 
@@ -69,7 +69,7 @@ def state(path: Path) -> tuple[object, ...]:
 def test_board_json_counts_are_the_grouped_counts(sample: Path) -> None:
     board = json.loads(run(sample, "board", "--json").stdout)
     with open_service(str(sample), read_only=True) as service:
-        counts = service.count_persons_by("person.lead_status", visible_only=True)
+        counts = service.persons.count_by("person.lead_status", visible_only=True)
         labels = [s.name for s in service.lists().statuses]
     assert [c["label"] for c in board["columns"]] == [*labels, "No value"]
     assert {c["value"]: c["count"] for c in board["columns"]} == counts.as_dict()
@@ -98,7 +98,7 @@ def test_board_of_a_selection_by_owner_and_of_companies(sample: Path) -> None:
     assert owners["group_by"] == "person.owner"
     companies = json.loads(run(sample, "board", "--companies", "--by", "category", "--json").stdout)
     with open_service(str(sample), read_only=True) as service:
-        assert companies["total"] == service.count_companies()
+        assert companies["total"] == service.companies.count()
 
 
 def test_board_refuses_criteria_and_a_selection_together(sample: Path) -> None:
@@ -116,7 +116,7 @@ def test_board_by_an_unknown_field_is_one_line(sample: Path) -> None:
 
 def test_contacts_tab_of_a_company_with_groups(sample: Path) -> None:
     with open_service(str(sample), read_only=True) as service:
-        members = service.persons_of_company(service.find_companies()[0].id)
+        members = service.persons.of_company(service.companies.find()[0].id)
         company_id = members[0].company_id
     assert company_id is not None
     tab = json.loads(
@@ -133,10 +133,10 @@ def test_contacts_tab_of_a_company_with_groups(sample: Path) -> None:
 
 def test_contacts_filter_by_a_list_item(sample: Path) -> None:
     with open_service(str(sample), read_only=True) as service:
-        company = service.find_companies()[0]
+        company = service.companies.find()[0]
         wanted = [
             p.full_name
-            for p in service.persons_of_company(company.id)
+            for p in service.persons.of_company(company.id)
             if p.lead_status_id == service.lists().statuses.by_key("open").id
         ]
     tab = json.loads(
@@ -172,7 +172,7 @@ def test_dashboard_json_status_counts_are_the_visible_counts(sample: Path) -> No
     tiles = json.loads(done.stdout)
     assert set(tiles) == {"status_counts", "funnel", "new_leads", "time_in_status", "ageing"}
     with open_service(str(sample), read_only=True) as service:
-        counts = service.count_persons_by("person.lead_status", visible_only=True)
+        counts = service.persons.count_by("person.lead_status", visible_only=True)
     shown = {c["status_id"]: c["count"] for c in tiles["status_counts"]["counts"]}
     assert shown == {k: v for k, v in counts.as_dict().items() if k is not None}
     assert [s["label"] for s in tiles["funnel"]["stages"]] == ["Open", "Contacting", "Qualified"]
@@ -193,7 +193,7 @@ def test_dashboard_filters_by_owner(sample: Path) -> None:
     tiles = json.loads(done.stdout)
     with open_service(str(sample), read_only=True) as service:
         mine = service.parse_criteria("person.owner in (1)")
-        counts = service.count_persons_by("person.lead_status", mine, visible_only=True)
+        counts = service.persons.count_by("person.lead_status", mine, visible_only=True)
     shown = {c["status_id"]: c["count"] for c in tiles["status_counts"]["counts"]}
     assert shown == {k: v for k, v in counts.as_dict().items() if k is not None}
 
@@ -227,8 +227,8 @@ def test_bulk_preview_writes_nothing_and_names_what_apply_then_changes(data: Pat
     contacting = 2
     with open_service(str(data), read_only=True) as service:
         for change in did["changed"]:
-            assert service.get_person(change["id"]).lead_status_id == contacting
-            assert service.person_history(change["id"])[-1].source is StatusSource.BULK
+            assert service.persons.get(change["id"]).lead_status_id == contacting
+            assert service.persons.history(change["id"])[-1].source is StatusSource.BULK
 
 
 def test_bulk_apply_stopped_by_ctrl_c_keeps_whole_batches_and_prints_the_log(
@@ -236,9 +236,9 @@ def test_bulk_apply_stopped_by_ctrl_c_keeps_whole_batches_and_prints_the_log(
 ) -> None:
     """Ctrl-C (a real SIGINT) after the first batch: the command stops there, exits 130,
     and the log matches the data: the first batch changed, the rest untouched."""
-    original = LeadService.apply_bulk
+    original = Bulk.apply
 
-    def interrupted(self: LeadService, *args: Any, **kwargs: Any) -> Any:
+    def interrupted(self: Bulk, *args: Any, **kwargs: Any) -> Any:
         report = kwargs["progress"]
 
         def progress(step: BulkProgress) -> None:
@@ -249,10 +249,10 @@ def test_bulk_apply_stopped_by_ctrl_c_keeps_whole_batches_and_prints_the_log(
         kwargs["progress"] = progress
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(LeadService, "apply_bulk", interrupted)
+    monkeypatch.setattr(Bulk, "apply", interrupted)
     handler_before = signal.getsignal(signal.SIGINT)  # SIG_IGN in a background CI job
     with open_service(str(data), read_only=True) as service:
-        owners_before = {p.id: p.owner_id for p in service.find_persons()}
+        owners_before = {p.id: p.owner_id for p in service.persons.find()}
     log_file = data.parent / "log.json"
     done = run(
         data, "bulk", "--set-owner", "2", "--apply", "--batch-size", "10", "--log", str(log_file)
@@ -267,7 +267,7 @@ def test_bulk_apply_stopped_by_ctrl_c_keeps_whole_batches_and_prints_the_log(
     pending = {int(ref.split()[1]) for ref in log["pending"]}
     assert len(pending) == len(owners_before) - 10
     with open_service(str(data), read_only=True) as service:
-        for person in service.find_persons():
+        for person in service.persons.find():
             if person.id in changed:
                 assert person.owner_id == 2
             else:
@@ -300,7 +300,7 @@ def test_bulk_on_companies_by_ids(data: Path) -> None:
     assert done.exit_code == 0, done.output
     with open_service(str(data), read_only=True) as service:
         customer = service.lists().categories.by_name("Customer").id
-        assert [c.category_id for c in service.get_companies([1, 2])] == [customer, customer]  # type: ignore[list-item]
+        assert [c.category_id for c in service.companies.get_many([1, 2])] == [customer, customer]  # type: ignore[list-item]
 
 
 # --- distribute ----------------------------------------------------------------------------------
@@ -320,7 +320,7 @@ def test_distribute_spreads_evenly_over_the_pool(data: Path) -> None:
     handed = Counter(c["after"] for c in log["changed"])
     assert set(handed) <= {1, 2, 3}
     with open_service(str(data), read_only=True) as service:
-        found = service.find_persons(service.parse_criteria("person.lead_status in (Open)"))
+        found = service.persons.find(service.parse_criteria("person.lead_status in (Open)"))
         owners = Counter(p.owner_id for p in found if not p.retired)
     assert set(owners) <= {1, 2, 3}
     assert max(owners.values()) - min(owners.values()) <= 1
@@ -330,8 +330,8 @@ def test_distribute_to_a_group(data: Path) -> None:
     done = run(data, "distribute", "--ids", "1,2,3,4", "--group", "south", "--apply")
     assert done.exit_code == 0, done.output
     with open_service(str(data), read_only=True) as service:
-        south = {a.id for a in service.associates() if "south" in a.groups}
-        assert {p.owner_id for p in service.get_persons([1, 2, 3, 4])} <= south  # type: ignore[list-item]
+        south = {a.id for a in service.associates.all() if "south" in a.groups}
+        assert {p.owner_id for p in service.persons.get_many([1, 2, 3, 4])} <= south  # type: ignore[list-item]
 
 
 def test_distribute_bad_input_is_one_line(data: Path) -> None:

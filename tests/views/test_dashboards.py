@@ -42,10 +42,10 @@ class Story:
         lead = lists.categories.by_name("Lead").id
         self.customer = lists.categories.by_name("Customer").id
         self.mql = lists.categories.by_name("Marketing qualified lead").id
-        self.owner = self.service.add_associate("Sales").id
+        self.owner = self.service.associates.add("Sales").id
         spring = Utm(source="fair", campaign="spring")
-        self.acme = self.service.add_company("Acme", category_id=lead).id
-        add = self.service.add_person
+        self.acme = self.service.companies.add("Acme", category_id=lead).id
+        add = self.service.persons.add
         self.ann = add("Ann", company_id=self.acme, lead_creation_utm=spring).id
         self.bo = add("Bo", company_id=self.acme, lead_creation_utm=spring).id
         self.cy = add(
@@ -56,16 +56,16 @@ class Story:
             first_touch_utm=Utm(source="newsletter"),
         ).id
         self.at(1)
-        self.service.set_lead_status(self.ann, self.status["contacting"])
+        self.service.persons.set_lead_status(self.ann, self.status["contacting"])
         self.at(2)
-        self.service.set_lead_status(self.ann, self.status["qualified"])
-        self.service.set_lead_status(self.bo, self.status["contacting"])
+        self.service.persons.set_lead_status(self.ann, self.status["qualified"])
+        self.service.persons.set_lead_status(self.bo, self.status["contacting"])
         self.at(28)  # Mar 2
         self.dan = add("Dan", company_id=self.acme, lead_creation_utm=spring).id
         self.at(29)
-        self.service.set_lead_status(self.dan, self.status["contacting"])
+        self.service.persons.set_lead_status(self.dan, self.status["contacting"])
         self.at(36)  # Mar 10
-        self.service.change_company_category(self.acme, self.customer)
+        self.service.companies.change_category(self.acme, self.customer)
         self.at(46)  # Mar 20
 
     def at(self, days: int) -> None:
@@ -78,14 +78,14 @@ def story() -> Story:
 
 
 def test_the_funnel_counts_who_entered_each_stage_and_converted(story: Story) -> None:
-    tile = story.service.funnel_tile(FEBRUARY)
+    tile = story.service.dashboards.funnel(FEBRUARY)
     assert [(s.label, s.entered, s.previous) for s in tile.stages] == [
         ("Open", 3, 0),
         ("Contacting", 2, 0),
         ("Qualified", 1, 0),
     ]
     assert [(s.entered, s.converted, s.rate) for s in tile.steps] == [(3, 2, 2 / 3), (2, 1, 0.5)]
-    march = story.service.funnel_tile(MARCH)
+    march = story.service.dashboards.funnel(MARCH)
     assert [(s.entered, s.previous, s.delta) for s in march.stages] == [
         (1, 3, -2),
         (1, 2, -1),
@@ -95,20 +95,20 @@ def test_the_funnel_counts_who_entered_each_stage_and_converted(story: Story) ->
 
 
 def test_the_funnel_takes_other_stages_and_refuses_bad_ones(story: Story) -> None:
-    tile = story.service.funnel_tile(FEBRUARY, stages=("contacting", "qualified"))
+    tile = story.service.dashboards.funnel(FEBRUARY, stages=("contacting", "qualified"))
     assert [s.entered for s in tile.stages] == [2, 1]
     with pytest.raises(ValidationError, match="2 to 20 different stages"):
-        story.service.funnel_tile(FEBRUARY, stages=("open",))
+        story.service.dashboards.funnel(FEBRUARY, stages=("open",))
     with pytest.raises(ValidationError):
-        story.service.funnel_tile(FEBRUARY, stages=("open", "open"))
+        story.service.dashboards.funnel(FEBRUARY, stages=("open", "open"))
     with pytest.raises(NotFoundError, match="nosuch"):
-        story.service.funnel_tile(FEBRUARY, stages=("open", "nosuch"))
+        story.service.dashboards.funnel(FEBRUARY, stages=("open", "nosuch"))
 
 
 def test_persons_per_status_counts_visible_statuses_at_the_end_of_each_period(
     story: Story,
 ) -> None:
-    february = story.service.status_counts_tile(FEBRUARY)
+    february = story.service.dashboards.status_counts(FEBRUARY)
     assert [(c.label, c.count) for c in february.counts] == [
         ("Open", 1),
         ("Contacting", 1),
@@ -116,7 +116,7 @@ def test_persons_per_status_counts_visible_statuses_at_the_end_of_each_period(
         ("Disqualified", 0),
         ("Re-nurture", 0),
     ]
-    march = story.service.status_counts_tile(MARCH, language="da")
+    march = story.service.dashboards.status_counts(MARCH, language="da")
     assert [(c.label, c.count, c.delta) for c in march.counts][:3] == [
         ("Åben", 1, 0),
         ("Kontakter", 0, -1),
@@ -126,26 +126,26 @@ def test_persons_per_status_counts_visible_statuses_at_the_end_of_each_period(
 
 
 def test_new_leads_per_day_and_week_and_by_campaign_and_source(story: Story) -> None:
-    days = story.service.new_leads_tile(FEBRUARY)
+    days = story.service.dashboards.new_leads(FEBRUARY)
     assert len(days.buckets) == 28
     assert [(b.start, b.total) for b in days.buckets if b.total] == [(date(2026, 2, 2), 3)]
     assert (days.values, days.total, days.previous_total, days.delta) == ((), 3, 0, 3)
-    weeks = story.service.new_leads_tile(MARCH, granularity=Period.WEEK)
+    weeks = story.service.dashboards.new_leads(MARCH, granularity=Period.WEEK)
     assert weeks.buckets[0].start == date(2026, 2, 23)  # the week that holds March 1
     assert [b.total for b in weeks.buckets] == [0, 1, 0, 0, 0]
-    by_campaign = story.service.new_leads_tile(FEBRUARY, by=LeadBreakdown.CAMPAIGN)
+    by_campaign = story.service.dashboards.new_leads(FEBRUARY, by=LeadBreakdown.CAMPAIGN)
     assert (by_campaign.values, by_campaign.totals) == (("spring", "web"), (2, 1))
     assert by_campaign.buckets[1].counts == (2, 1)
-    first_touch = story.service.new_leads_tile(
+    first_touch = story.service.dashboards.new_leads(
         FEBRUARY, granularity=Period.MONTH, by=LeadBreakdown.FIRST_TOUCH_SOURCE
     )
     assert (first_touch.values, first_touch.totals) == (("newsletter", None), (1, 2))
-    creation = story.service.new_leads_tile(MARCH, by=LeadBreakdown.LEAD_CREATION_SOURCE)
+    creation = story.service.dashboards.new_leads(MARCH, by=LeadBreakdown.LEAD_CREATION_SOURCE)
     assert (creation.values, creation.totals, creation.delta) == (("fair",), (1,), -2)
 
 
 def test_time_in_status_latest_and_cumulative_average_and_median(story: Story) -> None:
-    tile = story.service.time_in_status_tile(MARCH)
+    tile = story.service.dashboards.time_in_status(MARCH)
     figures = {t.label: t for t in tile.statuses}
     opened = figures["Open"].current
     # Cy has been Open since Feb 2 (46 days); Dan was Open one day in March; Ann and
@@ -167,12 +167,12 @@ def test_time_in_status_latest_and_cumulative_average_and_median(story: Story) -
 def test_cumulative_time_adds_up_every_stay(story: Story) -> None:
     service = story.service
     story.at(47)
-    service.change_company_category(story.acme, story.mql)  # revealed: back to Open (R5)
+    service.companies.change_category(story.acme, story.mql)  # revealed: back to Open (R5)
     story.at(48)
-    service.set_lead_status(story.bo, story.status["contacting"])
+    service.persons.set_lead_status(story.bo, story.status["contacting"])
     story.at(50)
     period = ReportPeriod(date(2026, 3, 1), date(2026, 4, 1), UTC)
-    contacting = {t.label: t.current for t in service.time_in_status_tile(period).statuses}
+    contacting = {t.label: t.current for t in service.dashboards.time_in_status(period).statuses}
     # Bo: Contacting Feb 4 -> Mar 21 (45 days), Open one day, Contacting Mar 22 -> 24 (2).
     # Dan: Contacting Mar 3 -> Mar 21 (18 days).
     assert contacting["Contacting"].latest_median == timedelta(days=(2 + 18) / 2)
@@ -180,7 +180,7 @@ def test_cumulative_time_adds_up_every_stay(story: Story) -> None:
 
 
 def test_ageing_lists_the_oldest_visible_leads_per_status(story: Story) -> None:
-    tile = story.service.ageing_tile(MARCH, 30)
+    tile = story.service.dashboards.ageing(MARCH, 30)
     assert tile.as_of == START + timedelta(days=46)
     assert [(b.label, b.count, b.previous) for b in tile.buckets if b.count or b.previous] == [
         ("Open", 1, 0),
@@ -188,57 +188,61 @@ def test_ageing_lists_the_oldest_visible_leads_per_status(story: Story) -> None:
     cy = tile.buckets[0].persons[0]
     assert (cy.person_id, cy.since, cy.age) == (story.cy, START, timedelta(days=46))
     assert tile.hidden == 3
-    younger = story.service.ageing_tile(FEBRUARY, 10, persons_limit=0)
+    younger = story.service.dashboards.ageing(FEBRUARY, 10, persons_limit=0)
     assert [(b.count, b.persons) for b in younger.buckets][:3] == [(1, ()), (1, ()), (1, ())]
     with pytest.raises(ValidationError, match="older_than_days"):
-        story.service.ageing_tile(MARCH, -1)
+        story.service.dashboards.ageing(MARCH, -1)
     with pytest.raises(ValidationError, match="persons_limit"):
-        story.service.ageing_tile(MARCH, 3, persons_limit=True)
+        story.service.dashboards.ageing(MARCH, 3, persons_limit=True)
 
 
 def test_every_tile_filters_by_owner_category_and_criterion(story: Story) -> None:
     service = story.service
     mine = DashboardFilter(owners=[story.owner])
-    assert [s.entered for s in service.funnel_tile(FEBRUARY, filters=mine).stages] == [1, 0, 0]
+    assert [s.entered for s in service.dashboards.funnel(FEBRUARY, filters=mine).stages] == [
+        1,
+        0,
+        0,
+    ]
     mql = DashboardFilter(categories=[story.mql])
-    assert service.new_leads_tile(FEBRUARY, filters=mql).total == 1
+    assert service.dashboards.new_leads(FEBRUARY, filters=mql).total == 1
     named = DashboardFilter(criteria=condition("person.first_name", "begins", "a"))
-    assert service.status_counts_tile(FEBRUARY, filters=named).total == 1
-    assert service.ageing_tile(MARCH, 0, filters=named).hidden == 1
-    times = service.time_in_status_tile(FEBRUARY, filters=named).statuses
+    assert service.dashboards.status_counts(FEBRUARY, filters=named).total == 1
+    assert service.dashboards.ageing(MARCH, 0, filters=named).hidden == 1
+    times = service.dashboards.time_in_status(FEBRUARY, filters=named).statuses
     assert [t.current.persons for t in times][:3] == [1, 1, 1]
     nobody = DashboardFilter(owners=[AssociateId(99)])
-    assert service.status_counts_tile(MARCH, filters=nobody).total == 0
+    assert service.dashboards.status_counts(MARCH, filters=nobody).total == 0
 
 
 def test_a_deleted_person_is_counted_by_no_tile(story: Story) -> None:
-    story.service.delete_person(story.cy)
-    assert [s.entered for s in story.service.funnel_tile(FEBRUARY).stages] == [2, 2, 1]
-    assert story.service.new_leads_tile(FEBRUARY).total == 2
+    story.service.persons.delete(story.cy)
+    assert [s.entered for s in story.service.dashboards.funnel(FEBRUARY).stages] == [2, 2, 1]
+    assert story.service.dashboards.new_leads(FEBRUARY).total == 2
 
 
 def test_the_time_zone_decides_the_day_and_the_period() -> None:
     clock = FixedClock(datetime(2026, 1, 31, 23, 30, tzinfo=UTC))
     service = LeadService.in_memory(clock=clock)
-    service.add_person("Ann", category_id=service.lists().categories.by_name("Lead").id)
+    service.persons.add("Ann", category_id=service.lists().categories.by_name("Lead").id)
     clock.set(datetime(2026, 2, 5, tzinfo=UTC))
     copenhagen = ZoneInfo("Europe/Copenhagen")  # 00:30 on February 1 there
     february_cph = ReportPeriod(date(2026, 2, 1), date(2026, 3, 1), copenhagen)
-    assert service.new_leads_tile(february_cph).buckets[0].total == 1
-    assert service.new_leads_tile(FEBRUARY).total == 0
-    assert service.new_leads_tile(FEBRUARY).previous_total == 1
+    assert service.dashboards.new_leads(february_cph).buckets[0].total == 1
+    assert service.dashboards.new_leads(FEBRUARY).total == 0
+    assert service.dashboards.new_leads(FEBRUARY).previous_total == 1
 
 
 def test_a_period_that_has_not_ended_is_measured_now() -> None:
     clock = FixedClock(datetime(2026, 3, 10, 12, tzinfo=UTC))
     service = LeadService.in_memory(clock=clock)
-    service.add_person("Ann", category_id=service.lists().categories.by_name("Lead").id)
+    service.persons.add("Ann", category_id=service.lists().categories.by_name("Lead").id)
     clock.advance(timedelta(days=2))
-    tile = service.time_in_status_tile(ReportPeriod.of(Period.MONTH, date(2026, 3, 1), UTC))
+    tile = service.dashboards.time_in_status(ReportPeriod.of(Period.MONTH, date(2026, 3, 1), UTC))
     assert tile.statuses[0].current.latest_average == timedelta(days=2)
     future = ReportPeriod(date(2026, 4, 1), date(2026, 5, 1), UTC)
-    assert service.funnel_tile(future).stages[0].entered == 0
-    assert service.ageing_tile(future, 1).as_of == clock.now()
+    assert service.dashboards.funnel(future).stages[0].entered == 0
+    assert service.dashboards.ageing(future, 1).as_of == clock.now()
 
 
 def test_report_periods_are_checked_where_they_are_made() -> None:
@@ -263,15 +267,15 @@ def test_report_periods_are_checked_where_they_are_made() -> None:
 def test_bad_arguments_are_refused_before_anything_is_read(story: Story) -> None:
     service = story.service
     with pytest.raises(ValidationError, match="ReportPeriod"):
-        service.funnel_tile((date(2026, 2, 1), date(2026, 3, 1)))  # type: ignore[arg-type]
+        service.dashboards.funnel((date(2026, 2, 1), date(2026, 3, 1)))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="DashboardFilter"):
-        service.status_counts_tile(FEBRUARY, filters=None)  # type: ignore[arg-type]
+        service.dashboards.status_counts(FEBRUARY, filters=None)  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="granularity"):
-        service.new_leads_tile(FEBRUARY, granularity="day")  # type: ignore[arg-type]
+        service.dashboards.new_leads(FEBRUARY, granularity="day")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="language must be"):
-        service.funnel_tile(FEBRUARY, language="fr")  # type: ignore[arg-type]
+        service.dashboards.funnel(FEBRUARY, language="fr")  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="LeadBreakdown"):
-        service.new_leads_tile(FEBRUARY, by="campaign")  # type: ignore[arg-type]
+        service.dashboards.new_leads(FEBRUARY, by="campaign")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         DashboardFilter(owners=["x"]).criterion()  # type: ignore[list-item]
 
@@ -282,11 +286,11 @@ def test_the_tiles_need_the_lead_dashboards_feature() -> None:
         None, licence=Licence.of(Feature.LEAD_STATUS, Feature.MARKETING_PREMIUM)
     )
     calls: list[Callable[[], object]] = [
-        lambda: without.status_counts_tile(FEBRUARY),
-        lambda: without.funnel_tile(FEBRUARY),
-        lambda: without.new_leads_tile(FEBRUARY),
-        lambda: without.time_in_status_tile(FEBRUARY),
-        lambda: without.ageing_tile(FEBRUARY, 1),
+        lambda: without.dashboards.status_counts(FEBRUARY),
+        lambda: without.dashboards.funnel(FEBRUARY),
+        lambda: without.dashboards.new_leads(FEBRUARY),
+        lambda: without.dashboards.time_in_status(FEBRUARY),
+        lambda: without.dashboards.ageing(FEBRUARY, 1),
     ]
     for call in calls:
         with pytest.raises(FeatureNotLicensed, match="lead-dashboards"):
@@ -298,14 +302,14 @@ def test_utm_tiles_need_marketing_premium() -> None:
     basic = story.service.acting_as(
         None, licence=Licence.of(Feature.LEAD_STATUS, Feature.LEAD_DASHBOARDS)
     )
-    assert basic.new_leads_tile(FEBRUARY).total == 3
+    assert basic.dashboards.new_leads(FEBRUARY).total == 3
     for by in LeadBreakdown:
         with pytest.raises(FeatureNotLicensed, match="marketing-premium"):
-            basic.new_leads_tile(FEBRUARY, by=by)
+            basic.dashboards.new_leads(FEBRUARY, by=by)
     utm = DashboardFilter(criteria=condition("person.lead_creation.campaign", "equals", "web"))
     with pytest.raises(FeatureNotLicensed, match="marketing-premium"):
-        basic.funnel_tile(FEBRUARY, filters=utm)
-    assert [s.entered for s in story.service.funnel_tile(FEBRUARY, filters=utm).stages] == [
+        basic.dashboards.funnel(FEBRUARY, filters=utm)
+    assert [s.entered for s in story.service.dashboards.funnel(FEBRUARY, filters=utm).stages] == [
         1,
         0,
         0,
@@ -314,11 +318,11 @@ def test_utm_tiles_need_marketing_premium() -> None:
 
 def test_tiles_serialize_to_json(story: Story) -> None:
     tiles = [
-        story.service.status_counts_tile(MARCH),
-        story.service.funnel_tile(MARCH),
-        story.service.new_leads_tile(MARCH, by=LeadBreakdown.CAMPAIGN),
-        story.service.time_in_status_tile(MARCH),
-        story.service.ageing_tile(MARCH, 1),
+        story.service.dashboards.status_counts(MARCH),
+        story.service.dashboards.funnel(MARCH),
+        story.service.dashboards.new_leads(MARCH, by=LeadBreakdown.CAMPAIGN),
+        story.service.dashboards.time_in_status(MARCH),
+        story.service.dashboards.ageing(MARCH, 1),
     ]
     for tile in tiles:
         data = json.loads(json.dumps(converter.unstructure(tile)))

@@ -25,12 +25,14 @@ def _story(service: LeadService, clock: FixedClock) -> PersonId:
     added on Apr 7, after Ann's later entries."""
     lists = service.lists()
     lead = lists.categories.by_name("Lead").id
-    ann = service.add_person("Ann", category_id=lead).id
+    ann = service.persons.add("Ann", category_id=lead).id
     clock.set(START + timedelta(days=2))
-    service.set_lead_status(ann, lists.statuses.by_key("contacting").id)
+    service.persons.set_lead_status(ann, lists.statuses.by_key("contacting").id)
     clock.set(START + timedelta(days=1))
-    bo = service.add_person("Bo", category_id=lead).id
-    service.set_lead_status(ann, lists.statuses.by_key("qualified").id)  # Apr 7, out of order
+    bo = service.persons.add("Bo", category_id=lead).id
+    service.persons.set_lead_status(
+        ann, lists.statuses.by_key("qualified").id
+    )  # Apr 7, out of order
     clock.set(START + timedelta(days=10))
     return bo
 
@@ -47,7 +49,7 @@ def test_entries_appended_out_of_time_order_are_read_oldest_first() -> None:
         window = uow.history.between(START + timedelta(days=1), None, Query(ALWAYS))
         assert {p: [e.at.day for e in es] for p, es in window.items()} == {1: [7, 8], 2: [7]}
     # Ann's status replayed in time order: Qualified on Apr 7, then Contacting on Apr 8.
-    counts = {c.label: c.count for c in service.status_counts_tile(APRIL).counts}
+    counts = {c.label: c.count for c in service.dashboards.status_counts(APRIL).counts}
     assert (counts["Open"], counts["Contacting"], counts["Qualified"]) == (1, 1, 0)
 
 
@@ -56,9 +58,12 @@ def test_the_tiles_read_the_same_after_the_file_store_is_reopened(tmp_path: Path
     file = tmp_path / "crm.json"
     with LeadService.in_memory(path=file, clock=clock) as service:
         _story(service, clock)
-        before = (service.funnel_tile(APRIL), service.time_in_status_tile(APRIL))
+        before = (service.dashboards.funnel(APRIL), service.dashboards.time_in_status(APRIL))
     with LeadService.in_memory(path=file, clock=clock) as service:
-        assert (service.funnel_tile(APRIL), service.time_in_status_tile(APRIL)) == before
+        assert (
+            service.dashboards.funnel(APRIL),
+            service.dashboards.time_in_status(APRIL),
+        ) == before
 
 
 def test_a_units_own_entries_are_read_in_time_order_with_the_stored_ones() -> None:

@@ -61,8 +61,8 @@ def run(ops: list[tuple[object, ...]]) -> tuple[LeadService, FixedClock]:
     lists = service.lists()
     lead = lists.categories.by_name("Lead").id
     companies = [
-        service.add_company("Acme", category_id=lead).id,
-        service.add_company("Bolt", category_id=lists.categories.by_name("Customer").id).id,
+        service.companies.add("Acme", category_id=lead).id,
+        service.companies.add("Bolt", category_id=lists.categories.by_name("Customer").id).id,
     ]
     persons: list[PersonId] = []
     for op in ops:
@@ -70,27 +70,27 @@ def run(ops: list[tuple[object, ...]]) -> tuple[LeadService, FixedClock]:
             if op[0] == "add":
                 where = int(op[1])  # type: ignore[call-overload]
                 if where == 2:
-                    persons.append(service.add_person("B2C", category_id=lead).id)
+                    persons.append(service.persons.add("B2C", category_id=lead).id)
                 else:
-                    persons.append(service.add_person("P", company_id=companies[where]).id)
+                    persons.append(service.persons.add("P", company_id=companies[where]).id)
             elif op[0] == "status" and persons:
                 person = persons[int(op[1]) % len(persons)]  # type: ignore[call-overload]
-                service.set_lead_status(person, lists.statuses.by_key(str(op[2])).id)
+                service.persons.set_lead_status(person, lists.statuses.by_key(str(op[2])).id)
             elif op[0] == "category":
                 company = companies[int(op[1])]  # type: ignore[call-overload]
-                service.change_company_category(company, lists.categories.by_name(str(op[2])).id)
+                service.companies.change_category(company, lists.categories.by_name(str(op[2])).id)
             elif op[0] == "advance":
                 clock.advance(timedelta(hours=int(op[1])))  # type: ignore[call-overload]
             elif op[0] == "delete" and persons:
-                service.delete_person(persons.pop(int(op[1]) % len(persons)))  # type: ignore[call-overload]
+                service.persons.delete(persons.pop(int(op[1]) % len(persons)))  # type: ignore[call-overload]
         except LeadcoreError:
             pass  # a refused command (a hidden status, a deleted person) changes nothing
     return service, clock
 
 
 def history_of_existing(service: LeadService) -> list[HistoryEntry]:
-    existing = {p.id for p in service.find_persons()}
-    with service.uow() as uow:
+    existing = {p.id for p in service.persons.find()}
+    with service.context.uow() as uow:
         return [e for e in uow.history if e.person_id in existing]
 
 
@@ -125,7 +125,7 @@ def test_the_funnel_equals_a_replay_of_the_history(
     service, clock = run(ops)
     statuses = service.lists().statuses
     stages = [statuses.by_key(k).id for k in ("open", "contacting", "qualified")]
-    tile = service.funnel_tile(period)
+    tile = service.dashboards.funnel(period)
     history = history_of_existing(service)
     end = read_limit(period.end_at, clock.now())
     entered, steps = replayed_funnel(history, stages, period.start_at, end)
@@ -151,7 +151,7 @@ def test_new_leads_equal_the_persons_whose_replayed_status_first_appeared(
         if first and period.start_at <= entry.at < end:
             became.add(entry.person_id)
         status[entry.person_id] = entry.to_status
-    tile = service.new_leads_tile(period, granularity=Period.WEEK)
+    tile = service.dashboards.new_leads(period, granularity=Period.WEEK)
     assert tile.total == len(became)
     assert sum(b.total for b in tile.buckets) == tile.total
 
@@ -160,8 +160,8 @@ def test_new_leads_equal_the_persons_whose_replayed_status_first_appeared(
 def test_persons_per_status_now_equal_the_grouped_counts(ops: list[tuple[object, ...]]) -> None:
     service, clock = run(ops)
     today: date = clock.now().date()
-    tile = service.status_counts_tile(ReportPeriod.of(Period.DAY, today, UTC))
-    counts = service.count_persons_by("person.lead_status", visible_only=True)
+    tile = service.dashboards.status_counts(ReportPeriod.of(Period.DAY, today, UTC))
+    counts = service.persons.count_by("person.lead_status", visible_only=True)
     assert {c.status_id: c.count for c in tile.counts} == {
         k: v for k, v in counts.as_dict().items() if k is not None
     }

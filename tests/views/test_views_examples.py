@@ -57,27 +57,27 @@ class Story:
         self.qualified = statuses.by_key("qualified").id
         self.disqualified = statuses.by_key("disqualified").id
         self.renurture = statuses.by_key("renurture").id
-        self.ann_a = service.add_associate("Anne Agent").id
-        self.bo_a = service.add_associate("Bo Boss").id
-        self.acme = service.add_company("Acme", category_id=self.lead).id
-        self.bolt = service.add_company("Bolt", category_id=self.lead).id
+        self.ann_a = service.associates.add("Anne Agent").id
+        self.bo_a = service.associates.add("Bo Boss").id
+        self.acme = service.companies.add("Acme", category_id=self.lead).id
+        self.bolt = service.companies.add("Bolt", category_id=self.lead).id
         ad = Utm(source="linkedin", medium="ad", campaign="spring")
-        self.ann = service.add_person(
+        self.ann = service.persons.add(
             "Ann", "Ash", company_id=self.acme, email="ann@acme.dk", owner_id=self.ann_a,
             lead_creation_utm=ad,
         ).id  # fmt: skip
-        self.anders = service.add_person(
+        self.anders = service.persons.add(
             "Anders", "Berg", company_id=self.acme, email="anders@acme.dk", owner_id=self.bo_a
         ).id
-        self.carl = service.add_person(
+        self.carl = service.persons.add(
             "Carl", "Cole", company_id=self.acme, email="carl@acme.dk", owner_id=self.ann_a
         ).id
-        service.set_lead_status(self.anders, self.contacting)
-        service.set_lead_status(self.carl, self.qualified)
-        self.dora = service.add_person("Dora", "Dahl", company_id=self.bolt).id
-        service.set_lead_status(self.dora, self.qualified)
-        service.change_company_category(self.bolt, self.customer)  # Dora's status hidden
-        self.eve = service.add_person("Eve", "Egg", category_id=self.mql).id  # B2C lead
+        service.persons.set_lead_status(self.anders, self.contacting)
+        service.persons.set_lead_status(self.carl, self.qualified)
+        self.dora = service.persons.add("Dora", "Dahl", company_id=self.bolt).id
+        service.persons.set_lead_status(self.dora, self.qualified)
+        service.companies.change_category(self.bolt, self.customer)  # Dora's status hidden
+        self.eve = service.persons.add("Eve", "Egg", category_id=self.mql).id  # B2C lead
 
 
 @pytest.fixture
@@ -90,7 +90,7 @@ def story() -> Story:
 
 
 def test_contacts_tab_default_columns_in_danish(story: Story) -> None:
-    tab = story.service.contacts_tab(CompanyId(story.acme), language="da")
+    tab = story.service.views.contacts_tab(CompanyId(story.acme), language="da")
     labels = [c.label for c in tab.columns]
     assert labels[:3] == ["Navn", "E-mail", "Vores kontakt"]
     assert "Leadstatus" in labels
@@ -109,7 +109,7 @@ def test_contacts_tab_default_columns_in_danish(story: Story) -> None:
 
 
 def test_hidden_status_shows_kept_but_not_visible_nor_editable(story: Story) -> None:
-    tab = story.service.contacts_tab(CompanyId(story.bolt), Layout(("person.lead_status",)))
+    tab = story.service.views.contacts_tab(CompanyId(story.bolt), Layout(("person.lead_status",)))
     cell = tab.rows[0]["person.lead_status"]
     assert (cell.value, cell.text, cell.visible, cell.editable) == (
         story.qualified, "Qualified", False, False,
@@ -128,7 +128,7 @@ def test_contacts_tab_filters_group_two_levels_and_sort(story: Story) -> None:
         grouping=("person.owner", "person.lead_status"),
         order=(Order("person.name", descending=True),),
     )
-    tab = story.service.contacts_tab(CompanyId(story.acme), layout)
+    tab = story.service.views.contacts_tab(CompanyId(story.acme), layout)
     assert tab.total == 2
     assert [r.id for r in tab.rows] == [story.ann, story.anders]  # owner 1 first, then 2
     assert [(g.label, g.count) for g in tab.groups] == [("Anne Agent", 1), ("Bo Boss", 1)]
@@ -138,7 +138,7 @@ def test_contacts_tab_filters_group_two_levels_and_sort(story: Story) -> None:
 
 def test_contacts_tab_sorts_by_a_column_and_pages(story: Story) -> None:
     layout = Layout(("person.name",), order=(Order("person.email", descending=True),))
-    tab = story.service.contacts_tab(CompanyId(story.acme), layout, page=Page(0, 2))
+    tab = story.service.views.contacts_tab(CompanyId(story.acme), layout, page=Page(0, 2))
     assert [r["person.name"].text for r in tab.rows] == ["Carl Cole", "Ann Ash"]
     assert tab.total == 3
     assert tab.has_more
@@ -146,33 +146,33 @@ def test_contacts_tab_sorts_by_a_column_and_pages(story: Story) -> None:
 
 def test_utm_columns_need_marketing_premium(story: Story) -> None:
     layout = Layout(("person.name", "person.lead_creation.source"))
-    tab = story.service.contacts_tab(CompanyId(story.acme), layout)
+    tab = story.service.views.contacts_tab(CompanyId(story.acme), layout)
     assert tab.rows[0]["person.lead_creation.source"].text == "linkedin"
     basic = story.service.acting_as(
         AssociateId(1), licence=Licence.of(Feature.LEAD_STATUS, Feature.BOARD)
     )
     with pytest.raises(BadLayoutError) as refused:
-        basic.contacts_tab(CompanyId(story.acme), layout)
+        basic.views.contacts_tab(CompanyId(story.acme), layout)
     assert refused.value.context["column"] == "person.lead_creation.source"
 
 
 def test_bad_layouts_are_refused_with_typed_errors(story: Story) -> None:
     service = story.service
     with pytest.raises(UnknownColumnError):
-        service.contacts_tab(CompanyId(story.acme), Layout(("person.shoe_size",)))
+        service.views.contacts_tab(CompanyId(story.acme), Layout(("person.shoe_size",)))
     with pytest.raises(BadLayoutError):
-        service.contacts_tab(
+        service.views.contacts_tab(
             CompanyId(story.acme), Layout(("person.name",), grouping=("person.email",))
         )
     with pytest.raises(ValidationError):
-        service.contacts_tab(
+        service.views.contacts_tab(
             CompanyId(story.acme),
             Layout(("person.name",), filters=(ColumnFilter("person.registered", ("soon",)),)),
         )
     with pytest.raises(NotFoundError):
-        service.contacts_tab(CompanyId(999))
+        service.views.contacts_tab(CompanyId(999))
     with pytest.raises(ValidationError):
-        service.contacts_tab(CompanyId(story.acme), page=Page(0, 100_000))
+        service.views.contacts_tab(CompanyId(story.acme), page=Page(0, 100_000))
 
 
 # --- layouts per associate ------------------------------------------------------------------
@@ -181,19 +181,21 @@ def test_bad_layouts_are_refused_with_typed_errors(story: Story) -> None:
 def test_each_associate_gets_their_own_layout_back(story: Story) -> None:
     mine = story.service.acting_as(AssociateId(story.ann_a))
     theirs = story.service.acting_as(AssociateId(story.bo_a))
-    mine.save_view_layout("contacts_tab", Layout(("person.email",), grouping=("person.owner",)))
-    theirs.save_view_layout("contacts_tab", Layout(("person.name", "person.lead_status")))
-    assert mine.view_layout("contacts_tab").layout.columns == ("person.email",)
-    assert [h.key for h in mine.contacts_tab(CompanyId(story.acme)).columns] == ["person.email"]
-    assert theirs.view_layout("contacts_tab").layout.columns == (
+    mine.views.save_layout("contacts_tab", Layout(("person.email",), grouping=("person.owner",)))
+    theirs.views.save_layout("contacts_tab", Layout(("person.name", "person.lead_status")))
+    assert mine.views.layout("contacts_tab").layout.columns == ("person.email",)
+    assert [h.key for h in mine.views.contacts_tab(CompanyId(story.acme)).columns] == [
+        "person.email"
+    ]
+    assert theirs.views.layout("contacts_tab").layout.columns == (
         "person.name", "person.lead_status",
     )  # fmt: skip
     with pytest.raises(ValidationError):
-        story.service.acting_as(None).save_view_layout("contacts_tab", Layout(()))
+        story.service.acting_as(None).views.save_layout("contacts_tab", Layout(()))
     with pytest.raises(ValidationError):
-        mine.save_view_layout("dashboard", Layout(()))
+        mine.views.save_layout("dashboard", Layout(()))
     with pytest.raises(UnknownColumnError):
-        mine.save_view_layout("contacts_tab", Layout(("person.shoe_size",)))
+        mine.views.save_layout("contacts_tab", Layout(("person.shoe_size",)))
 
 
 def test_a_saved_layout_loads_without_what_no_longer_exists(story: Story) -> None:
@@ -203,12 +205,12 @@ def test_a_saved_layout_loads_without_what_no_longer_exists(story: Story) -> Non
         filters=(ColumnFilter("person.lead_status", (story.open, story.renurture)),),
         order=(Order("person.lead_creation.source"),),
     )
-    mine.save_view_layout("contacts_tab", saved)
-    mine.delete_lead_status(LeadStatusId(story.renurture))
+    mine.views.save_layout("contacts_tab", saved)
+    mine.statuses.delete(LeadStatusId(story.renurture))
     without_utm = mine.acting_as(
         AssociateId(story.ann_a), licence=Licence.of(Feature.LEAD_STATUS, Feature.BOARD)
     )
-    loaded = without_utm.view_layout("contacts_tab")
+    loaded = without_utm.views.layout("contacts_tab")
     assert loaded.saved
     assert loaded.layout.columns == ("person.name", "person.lead_status")
     assert loaded.layout.filters == (ColumnFilter("person.lead_status", (story.open,)),)
@@ -217,7 +219,7 @@ def test_a_saved_layout_loads_without_what_no_longer_exists(story: Story) -> Non
         ("order", "person.lead_creation.source", None),
         ("filter item", "person.lead_status", story.renurture),
     }
-    tab = without_utm.contacts_tab(CompanyId(story.acme))
+    tab = without_utm.views.contacts_tab(CompanyId(story.acme))
     assert tab.dropped == loaded.dropped
     assert [r.id for r in tab.rows] == [story.ann]
 
@@ -226,18 +228,18 @@ def test_a_saved_date_range_filter_comes_back_as_dates(story: Story) -> None:
     march = ColumnFilter("person.registered", (date(2026, 3, 1), date(2026, 3, 31)))
     today = ColumnFilter("person.registered", (date(2026, 3, 2),), Operator.ON)
     saved = Layout(("person.name",), filters=(march, today))
-    story.service.save_view_layout("find_results", saved)
-    loaded = story.service.view_layout("find_results")
+    story.service.views.save_layout("find_results", saved)
+    loaded = story.service.views.layout("find_results")
     assert loaded.layout == saved
     assert loaded.dropped == ()
 
 
 def test_a_garbled_saved_layout_is_a_typed_error(story: Story) -> None:
-    with story.service.uow() as uow:
+    with story.service.context.uow() as uow:
         uow.settings.set("views.contacts_tab/1", {"columns": [1, 2], "colour": "red"})
         uow.commit()
     with pytest.raises(ValidationError):
-        story.service.view_layout("contacts_tab")
+        story.service.views.layout("contacts_tab")
 
 
 # --- Find results ("Opret udvalg") ------------------------------------------------------------
@@ -245,7 +247,7 @@ def test_a_garbled_saved_layout_is_a_typed_error(story: Story) -> None:
 
 def test_find_results_show_category_lead_status_and_lead_source(story: Story) -> None:
     leads = condition("person.category_group", "in", 2)
-    shown = story.service.find_results(leads, page=Page(0, 2))
+    shown = story.service.views.find_results(leads, page=Page(0, 2))
     keys = [c.key for c in shown.columns]
     assert {"person.category", "person.lead_status", "person.lead_creation.source"} <= set(keys)
     assert shown.total == 4
@@ -258,19 +260,19 @@ def test_find_results_show_category_lead_status_and_lead_source(story: Story) ->
 
 def test_find_results_of_static_combined_and_dynamic_selections(story: Story) -> None:
     service = story.service
-    fair = service.create_static_selection("Fair", persons=[story.carl, story.ann, story.dora])
-    acme = service.create_dynamic_selection("Acme", condition("company.name", "equals", "acme"))
-    both = service.create_combined_selection("Both", fair.id, acme.id, Operation.COMMON)
+    fair = service.selections.create_static("Fair", persons=[story.carl, story.ann, story.dora])
+    acme = service.selections.create_dynamic("Acme", condition("company.name", "equals", "acme"))
+    both = service.selections.create_combined("Both", fair.id, acme.id, Operation.COMMON)
     layout = Layout(("person.name",), order=(Order("person.name"),))
-    assert [r.id for r in service.find_results(fair.id, layout).rows] == [
+    assert [r.id for r in service.views.find_results(fair.id, layout).rows] == [
         story.ann, story.carl, story.dora,
     ]  # fmt: skip
-    common = service.find_results(both.id, layout, page=Page(1, 5))
+    common = service.views.find_results(both.id, layout, page=Page(1, 5))
     assert [r.id for r in common.rows] == [story.carl]
     assert common.total == 2
-    dynamic = service.find_results(acme.id, layout)
+    dynamic = service.views.find_results(acme.id, layout)
     assert dynamic.total == 3
-    companies = service.find_results(ALWAYS, entity=Entity.COMPANY)
+    companies = service.views.find_results(ALWAYS, entity=Entity.COMPANY)
     assert [r["company.name"].text for r in companies.rows] == ["Acme", "Bolt"]
 
 
@@ -279,8 +281,8 @@ def test_find_results_of_static_combined_and_dynamic_selections(story: Story) ->
 
 def test_board_of_a_dynamic_selection_by_lead_status(story: Story) -> None:
     service = story.service
-    leads = service.create_dynamic_selection("All", ALWAYS)
-    board = service.board(leads.id)
+    leads = service.selections.create_dynamic("All", ALWAYS)
+    board = service.views.board(leads.id)
     assert [c.label for c in board.columns] == [
         "Open", "Contacting", "Qualified", "Disqualified", "Re-nurture", "No value",
     ]  # fmt: skip
@@ -292,7 +294,7 @@ def test_board_of_a_dynamic_selection_by_lead_status(story: Story) -> None:
     assert board.total == 5
     assert [r.id for r in board.column(story.open).cards] == [story.ann, story.eve]
     assert (board.column(story.qualified).tooltip or "").startswith("Right match")
-    hidden_empty = service.board(leads.id, hide_empty=True)
+    hidden_empty = service.views.board(leads.id, hide_empty=True)
     assert [c.value for c in hidden_empty.columns] == [
         story.open,
         story.contacting,
@@ -302,7 +304,7 @@ def test_board_of_a_dynamic_selection_by_lead_status(story: Story) -> None:
 
 def test_board_cards_page_sort_and_sub_groups(story: Story) -> None:
     service = story.service
-    board = service.board(
+    board = service.views.board(
         ALWAYS, cards=1, order=[Order("person.name", descending=True)],
         sub_group_by="person.owner", card_columns=["person.name", "person.email"],
     )  # fmt: skip
@@ -311,7 +313,7 @@ def test_board_cards_page_sort_and_sub_groups(story: Story) -> None:
     assert opened.has_more
     assert [h.key for h in board.card_columns] == ["person.name", "person.email"]
     assert [(g.label, g.count) for g in opened.sub_groups] == [("Anne Agent", 1), ("No value", 1)]
-    rest = service.board_column(ALWAYS, "person.lead_status", story.open, page=Page(1, 5),
+    rest = service.views.board_column(ALWAYS, "person.lead_status", story.open, page=Page(1, 5),
                                 order=[Order("person.name", descending=True)])  # fmt: skip
     assert [r.id for r in rest.cards] == [story.ann]
     assert not rest.has_more
@@ -319,54 +321,54 @@ def test_board_cards_page_sort_and_sub_groups(story: Story) -> None:
 
 def test_boards_by_category_owner_and_of_companies(story: Story) -> None:
     service = story.service
-    by_category = service.board(ALWAYS, "person.category", hide_empty=True)
+    by_category = service.views.board(ALWAYS, "person.category", hide_empty=True)
     assert [(c.label, c.count) for c in by_category.columns] == [
         ("Lead", 3),
         ("Marketing qualified lead", 1),
         ("Customer", 1),
     ]  # rank order
     assert by_category.left_out == 0
-    by_owner = service.board(ALWAYS, "person.owner", language="da")
+    by_owner = service.views.board(ALWAYS, "person.owner", language="da")
     assert [(c.label, c.count) for c in by_owner.columns] == [
         ("Anne Agent", 2),
         ("Bo Boss", 1),
         ("Ingen værdi", 2),
     ]
-    companies = service.board(ALWAYS, entity=Entity.COMPANY, hide_empty=True)
+    companies = service.views.board(ALWAYS, entity=Entity.COMPANY, hide_empty=True)
     assert companies.entity == "company"
     assert companies.group_by == "company.category"
     assert {c.label: c.count for c in companies.columns} == {"Lead": 1, "Customer": 1}
     with pytest.raises(ValidationError):
-        service.board(ALWAYS, "person.email")
+        service.views.board(ALWAYS, "person.email")
     with pytest.raises(ValidationError):
-        service.board(ALWAYS, "person.lead_status", entity=Entity.COMPANY)
+        service.views.board(ALWAYS, "person.lead_status", entity=Entity.COMPANY)
 
 
 def test_board_of_static_and_combined_selections(story: Story) -> None:
     service = story.service
-    fair = service.create_static_selection("Fair", persons=[story.ann, story.dora, story.carl])
-    board = service.board(fair.id)
+    fair = service.selections.create_static("Fair", persons=[story.ann, story.dora, story.carl])
+    board = service.views.board(fair.id)
     assert board.counts()[story.open] == 1
     assert board.counts()[story.qualified] == 1
     assert board.left_out == 1
     assert board.total == 3
-    rest = service.create_static_selection("Rest", persons=[story.ann])
-    minus = service.create_combined_selection("Fair-rest", fair.id, rest.id, Operation.ONLY_FIRST)
-    assert service.board(minus.id).counts()[story.open] == 0
-    firms = service.create_static_selection(
+    rest = service.selections.create_static("Rest", persons=[story.ann])
+    minus = service.selections.create_combined("Fair-rest", fair.id, rest.id, Operation.ONLY_FIRST)
+    assert service.views.board(minus.id).counts()[story.open] == 0
+    firms = service.selections.create_static(
         "Firms", Target.COMPANIES, companies=[CompanyId(story.acme)]
     )
-    assert service.board(firms.id).counts()[story.lead] == 1
+    assert service.views.board(firms.id).counts()[story.lead] == 1
     with pytest.raises(ValidationError):
-        service.board(firms.id, entity=Entity.PERSON)
+        service.views.board(firms.id, entity=Entity.PERSON)
 
 
 def test_board_needs_its_licence(story: Story) -> None:
     basic = story.service.acting_as(None, licence=Licence.of(Feature.LEAD_STATUS))
     with pytest.raises(FeatureNotLicensed):
-        basic.board()
+        basic.views.board()
     with pytest.raises(FeatureNotLicensed):
-        basic.move_card("person.lead_status", story.ann, story.qualified)
+        basic.views.move_card("person.lead_status", story.ann, story.qualified)
 
 
 # --- moving cards -----------------------------------------------------------------------------
@@ -374,64 +376,66 @@ def test_board_needs_its_licence(story: Story) -> None:
 
 def test_moving_a_card_changes_the_status_through_the_rules(story: Story) -> None:
     service = story.service
-    service.move_card("person.lead_status", story.ann, story.qualified)
-    assert service.board().column(story.qualified).count == 2
-    assert [e.to_status for e in service.person_history(story.ann)][-1] == story.qualified
+    service.views.move_card("person.lead_status", story.ann, story.qualified)
+    assert service.views.board().column(story.qualified).count == 2
+    assert [e.to_status for e in service.persons.history(story.ann)][-1] == story.qualified
 
 
 def test_refused_moves_change_nothing(story: Story) -> None:
     strict = story.service.acting_as(AssociateId(1), policy=LeadPolicy(ForwardOnly()))
-    before = strict.board(ALWAYS, "person.lead_status")
-    history = strict.person_history(story.carl)
+    before = strict.views.board(ALWAYS, "person.lead_status")
+    history = strict.persons.history(story.carl)
     with pytest.raises(TransitionRefused):
-        strict.move_card("person.lead_status", story.carl, story.open)
+        strict.views.move_card("person.lead_status", story.carl, story.open)
     with pytest.raises(LeadStatusNotEditable):
-        strict.move_card("person.lead_status", story.dora, story.open)  # hidden (R4)
+        strict.views.move_card("person.lead_status", story.dora, story.open)  # hidden (R4)
     with pytest.raises(ValidationError):
-        strict.move_card("person.lead_status", story.ann, None)
+        strict.views.move_card("person.lead_status", story.ann, None)
     with pytest.raises(InheritedCategoryError):
-        strict.move_card("person.category", story.ann, story.mql)  # R3
+        strict.views.move_card("person.category", story.ann, story.mql)  # R3
     with pytest.raises(ValidationError):
-        strict.move_card("person.category_group", story.ann, 1)
-    assert strict.board(ALWAYS, "person.lead_status") == before
-    assert strict.person_history(story.carl) == history
+        strict.views.move_card("person.category_group", story.ann, 1)
+    assert strict.views.board(ALWAYS, "person.lead_status") == before
+    assert strict.persons.history(story.carl) == history
 
 
 def test_moving_category_and_owner_cards(story: Story) -> None:
     service = story.service
-    eve = service.move_card("person.category", story.eve, story.lead)  # B2C: its own category
+    eve = service.views.move_card("person.category", story.eve, story.lead)  # B2C: its own category
     assert isinstance(eve, Person)
     assert eve.own_category_id == story.lead
-    moved = service.move_card("company.category", story.ann, story.mql)  # moves Acme
+    moved = service.views.move_card("company.category", story.ann, story.mql)  # moves Acme
     assert moved.id == story.ann
-    assert service.get_company(CompanyId(story.acme)).category_id == story.mql
-    company = service.move_card("company.owner", story.bolt, story.bo_a, entity=Entity.COMPANY)
+    assert service.companies.get(CompanyId(story.acme)).category_id == story.mql
+    company = service.views.move_card(
+        "company.owner", story.bolt, story.bo_a, entity=Entity.COMPANY
+    )
     assert company.owner_id == story.bo_a
-    service.move_card("person.owner", story.carl, None)
-    assert service.board(ALWAYS, "person.owner").counts()[None] == 3
+    service.views.move_card("person.owner", story.carl, None)
+    assert service.views.board(ALWAYS, "person.owner").counts()[None] == 3
     with pytest.raises(ValidationError):
-        service.move_card("company.owner", story.eve, story.bo_a)  # no company
+        service.views.move_card("company.owner", story.eve, story.bo_a)  # no company
 
 
 def test_views_serialize_with_the_converter(story: Story) -> None:
     service = story.service
     views: list[tuple[object, type]] = [
-        (service.board(sub_group_by="person.owner"), Board),
-        (service.contacts_tab(CompanyId(story.acme)), ContactsTab),
-        (service.find_results(), ResultsPage),
+        (service.views.board(sub_group_by="person.owner"), Board),
+        (service.views.contacts_tab(CompanyId(story.acme)), ContactsTab),
+        (service.views.find_results(), ResultsPage),
     ]
     for view, kind in views:
         data = converter.unstructure(view)
         assert json.loads(json.dumps(data)) == data
         assert converter.structure(data, kind) == view
-    registered = service.contacts_tab(CompanyId(story.acme)).rows[0]["person.registered"]
+    registered = service.views.contacts_tab(CompanyId(story.acme)).rows[0]["person.registered"]
     assert converter.unstructure(registered)["value"] == {"datetime": AT.isoformat()}
 
 
 def test_a_deleted_status_still_held_has_its_column_after_the_active_ones(story: Story) -> None:
     service = story.service
-    service.delete_lead_status(LeadStatusId(story.contacting))
-    board = service.board()
+    service.statuses.delete(LeadStatusId(story.contacting))
+    board = service.views.board()
     assert [c.value for c in board.columns] == [
         story.open, story.qualified, story.disqualified, story.renurture, story.contacting, None,
     ]  # fmt: skip
@@ -442,11 +446,11 @@ def test_a_deleted_status_still_held_has_its_column_after_the_active_ones(story:
 
 def test_a_dynamic_selection_of_companies_and_persons_is_counted_by_criteria(story: Story) -> None:
     service = story.service
-    both = service.create_dynamic_selection(
+    both = service.selections.create_dynamic(
         "Acme people", condition("company.name", "equals", "acme"), Target.COMPANIES_AND_PERSONS,
         entity=Entity.PERSON,
     )  # fmt: skip
-    assert service.board(both.id).total == 3
-    firms = service.create_dynamic_selection("Firms", ALWAYS, Target.COMPANIES_AND_PERSONS)
-    assert service.board(firms.id, entity=Entity.COMPANY).total == 2
-    assert service.board(firms.id).total == 4  # the companies' persons (mapped, loaded)
+    assert service.views.board(both.id).total == 3
+    firms = service.selections.create_dynamic("Firms", ALWAYS, Target.COMPANIES_AND_PERSONS)
+    assert service.views.board(firms.id, entity=Entity.COMPANY).total == 2
+    assert service.views.board(firms.id).total == 4  # the companies' persons (mapped, loaded)

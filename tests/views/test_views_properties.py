@@ -51,17 +51,17 @@ def worlds(draw: st.DrawFn, policy: LeadPolicy | None = None) -> World:
     service = LeadService.in_memory(clock=FixedClock(AT), associate=AssociateId(1))
     if policy is not None:
         service = service.acting_as(AssociateId(1), policy=policy)
-    service.add_associate("Ann")
-    service.add_associate("Bo")
+    service.associates.add("Ann")
+    service.associates.add("Bo")
     companies = [
-        service.add_company(f"C{n}", category_id=CategoryId(draw(CATEGORIES)), owner_id=owner).id
+        service.companies.add(f"C{n}", category_id=CategoryId(draw(CATEGORIES)), owner_id=owner).id
         for n, owner in enumerate(draw(st.lists(OWNERS, max_size=4)))
     ]
     persons = []
     for n in range(draw(st.integers(0, 10))):
         employer = draw(st.sampled_from([None, *companies]))
         own = None if employer is not None else draw(st.none() | CATEGORIES.map(CategoryId))
-        person = service.add_person(
+        person = service.persons.add(
             f"P{n}",
             draw(st.sampled_from(["Ash", "Berg", "Alm"])),
             company_id=employer,
@@ -69,11 +69,11 @@ def worlds(draw: st.DrawFn, policy: LeadPolicy | None = None) -> World:
             owner_id=draw(OWNERS),
         )
         persons.append(person.id)
-        if service.lead_status_view(person.id).editable:
-            service.set_lead_status(person.id, LeadStatusId(draw(STATUSES)))
+        if service.persons.lead_status_view(person.id).editable:
+            service.persons.set_lead_status(person.id, LeadStatusId(draw(STATUSES)))
     for company_id in companies:  # a company that leaves Potential customer hides its leads
         if draw(st.booleans()):
-            service.change_company_category(company_id, CategoryId(draw(CATEGORIES)))
+            service.companies.change_category(company_id, CategoryId(draw(CATEGORIES)))
     return World(service, tuple(persons))
 
 
@@ -109,9 +109,9 @@ def test_board_columns_sum_to_the_selection_and_match_their_criteria(
     world: World, criteria: Criterion, group_by: str
 ) -> None:
     service = world.service
-    selection = service.create_dynamic_selection("S", criteria)
-    board = service.board(selection.id, group_by, cards=1000)
-    size = service.count_persons(criteria)
+    selection = service.selections.create_dynamic("S", criteria)
+    board = service.views.board(selection.id, group_by, cards=1000)
+    size = service.persons.count(criteria)
     assert board.total == size
     assert sum(c.count for c in board.columns) == size - board.left_out
     if group_by != "person.lead_status":
@@ -119,8 +119,8 @@ def test_board_columns_sum_to_the_selection_and_match_their_criteria(
     enabled = [int(c.id) for c in service.lists().categories if c.lead_enabled]
     for column in board.columns:
         matches = criteria & _value_criterion(group_by, column.value, enabled)
-        assert column.count == service.count_persons(matches), column
-        assert [r.id for r in column.cards] == [p.id for p in service.find_persons(matches)]
+        assert column.count == service.persons.count(matches), column
+        assert [r.id for r in column.cards] == [p.id for p in service.persons.find(matches)]
         assert not column.has_more
     assert board.columns[-1].value is None
 
@@ -136,14 +136,14 @@ def test_a_static_selection_board_agrees_with_its_members(
 ) -> None:
     service = world.service
     chosen = data.draw(st.sets(st.sampled_from(world.persons)) if world.persons else st.just(set()))
-    selection = service.create_static_selection("Fair", persons=chosen)
-    board = service.board(selection.id, group_by, cards=1000)
+    selection = service.selections.create_static("Fair", persons=chosen)
+    board = service.views.board(selection.id, group_by, cards=1000)
     lists = service.lists()
     read = person_reader(group_by, lists.categories)
     expected: dict[int | None, list[int]] = {}
     left_out = 0
     for person_id in sorted(chosen):
-        card = service.person_card(person_id)
+        card = service.persons.card(person_id)
         if group_by == "person.lead_status":
             view = lead_status_view(card.person, card.company, lists)
             if view.status_id is not None and not view.visible:
@@ -180,32 +180,32 @@ def test_a_refused_card_move_changes_nothing(
 
     def state() -> object:
         return (
-            service.board(ALWAYS, shown_by, cards=1000),
-            service.board(ALWAYS, "person.lead_status", cards=1000),
-            service.find_persons(),
-            service.find_companies(),
-            [service.person_history(p) for p in world.persons],
+            service.views.board(ALWAYS, shown_by, cards=1000),
+            service.views.board(ALWAYS, "person.lead_status", cards=1000),
+            service.persons.find(),
+            service.companies.find(),
+            [service.persons.history(p) for p in world.persons],
         )
 
     before = state()
     try:
-        moved = service.move_card(group_by, person_id, value)
+        moved = service.views.move_card(group_by, person_id, value)
     except LeadcoreError:
         assert state() == before
         return
-    assert moved.id in (person_id, service.get_person(person_id).company_id)
+    assert moved.id in (person_id, service.persons.get(person_id).company_id)
     if group_by == "person.lead_status":
-        assert service.get_person(person_id).lead_status_id == value
-        board = service.board(ALWAYS, group_by, cards=1000)
+        assert service.persons.get(person_id).lead_status_id == value
+        board = service.views.board(ALWAYS, group_by, cards=1000)
         assert person_id in [r.id for r in board.column(value).cards]
 
 
 def test_a_static_selection_of_companies_counts_its_members() -> None:
     service = LeadService.in_memory(clock=FixedClock(AT))
-    ids = [service.add_company(f"C{n}", category_id=CategoryId(1 + n % 3)).id for n in range(6)]
+    ids = [service.companies.add(f"C{n}", category_id=CategoryId(1 + n % 3)).id for n in range(6)]
     chosen = [CompanyId(i) for i in ids[::2]]  # categories 1, 3, 2
-    static = service.create_static_selection("Some", Target.COMPANIES, companies=chosen)
-    board = service.board(static.id, "company.category", hide_empty=True)
+    static = service.selections.create_static("Some", Target.COMPANIES, companies=chosen)
+    board = service.views.board(static.id, "company.category", hide_empty=True)
     assert board.counts() == {1: 1, 2: 1, 3: 1}
     assert [r.id for c in board.columns for r in c.cards] == [ids[0], ids[4], ids[2]]
 
@@ -227,10 +227,10 @@ def test_member_rows_order_and_page_like_the_adapter(
     world: World, order: list[Order], offset: int, limit: int
 ) -> None:
     service = world.service
-    everyone = service.create_static_selection("All", persons=world.persons)
+    everyone = service.selections.create_static("All", persons=world.persons)
     layout = Layout(("person.name",), order=tuple(order))
     page = Page(offset, limit)
-    loaded = service.find_results(everyone.id, layout, page=page)  # members, ordered here
-    adapter = service.find_results(ALWAYS, layout, page=page)  # the adapter's order
+    loaded = service.views.find_results(everyone.id, layout, page=page)  # members, ordered here
+    adapter = service.views.find_results(ALWAYS, layout, page=page)  # the adapter's order
     assert [r.id for r in loaded.rows] == [r.id for r in adapter.rows]
     assert loaded.total == adapter.total == len(world.persons)

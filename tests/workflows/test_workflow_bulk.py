@@ -15,30 +15,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from leadcore import (
-    BulkFailed,
-    BulkLog,
-    BulkProgress,
-    BulkScope,
-    ClearLeadStatus,
-    DeletedItemError,
-    Distribute,
-    DistributeOwners,
     FeatureNotLicensed,
     InactiveOwnerError,
     LeadService,
     NotFoundError,
-    RecordRef,
-    SetCompanyCategory,
-    SetLeadStatus,
-    SetOwner,
-    SkipReason,
-    Trigger,
     ValidationError,
 )
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity
+from leadcore.errors import BulkFailed, DeletedItemError
 from leadcore.history import StatusSource, replay
 from leadcore.licence import Feature, Licence
 from leadcore.lists import new_database
@@ -51,6 +38,20 @@ from leadcore.policies import (
     TransitionPolicy,
 )
 from leadcore.ports import StoredLists, UnitOfWork
+from leadcore.workflows import (
+    BulkLog,
+    BulkProgress,
+    BulkScope,
+    ClearLeadStatus,
+    Distribute,
+    DistributeOwners,
+    RecordRef,
+    SetCompanyCategory,
+    SetLeadStatus,
+    SetOwner,
+    SkipReason,
+    Trigger,
+)
 
 AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 CATS, STATUSES = new_database()
@@ -68,16 +69,16 @@ def service(**kwargs: object) -> LeadService:
 
 def test_set_status_changes_visible_persons_and_logs_every_skip_with_its_reason() -> None:
     s = service()
-    acme = s.add_company("Acme", category_id=LEAD)
-    bolt = s.add_company("Bolt", category_id=CUSTOMER)
-    ann = s.add_person("Ann", company_id=acme.id)
-    done = s.add_person("Dan", company_id=acme.id, status_id=QUALIFIED)
-    old = s.add_person("Old", company_id=acme.id, retired=True)
-    hid = s.add_person("Hid", company_id=bolt.id)
+    acme = s.companies.add("Acme", category_id=LEAD)
+    bolt = s.companies.add("Bolt", category_id=CUSTOMER)
+    ann = s.persons.add("Ann", company_id=acme.id)
+    done = s.persons.add("Dan", company_id=acme.id, status_id=QUALIFIED)
+    old = s.persons.add("Old", company_id=acme.id, retired=True)
+    hid = s.persons.add("Hid", company_id=bolt.id)
     scope = BulkScope.of_ids(
         persons=[ann.id, done.id, old.id, hid.id, PersonId(99)], companies=[acme.id]
     )
-    log = s.apply_bulk(scope, SetLeadStatus(QUALIFIED))
+    log = s.bulk.apply(scope, SetLeadStatus(QUALIFIED))
     assert [(str(c.record), c.before, c.after) for c in log.changed] == [
         (f"person {ann.id}", OPEN, QUALIFIED)
     ]
@@ -92,9 +93,9 @@ def test_set_status_changes_visible_persons_and_logs_every_skip_with_its_reason(
     assert log.complete
     assert not log.stopped
     assert log.pending == ()
-    assert s.get_person(ann.id).lead_status_id == QUALIFIED
-    assert s.get_person(old.id).lead_status_id == OPEN
-    entry = s.person_history(ann.id)[-1]
+    assert s.persons.get(ann.id).lead_status_id == QUALIFIED
+    assert s.persons.get(old.id).lead_status_id == OPEN
+    entry = s.persons.history(ann.id)[-1]
     assert (entry.source, entry.from_status, entry.to_status) == (
         StatusSource.BULK,
         OPEN,
@@ -104,34 +105,34 @@ def test_set_status_changes_visible_persons_and_logs_every_skip_with_its_reason(
 
 def test_transition_refused_by_the_policy_is_a_skip_and_changes_nothing() -> None:
     s = service(policy=LeadPolicy(transitions=ForwardOnly()))
-    acme = s.add_company("Acme", category_id=LEAD)
-    ahead = s.add_person("Ann", company_id=acme.id, status_id=QUALIFIED)
-    behind = s.add_person("Bo", company_id=acme.id)
-    log = s.apply_bulk(BulkScope.of_ids(persons=[ahead.id, behind.id]), SetLeadStatus(CONTACTING))
+    acme = s.companies.add("Acme", category_id=LEAD)
+    ahead = s.persons.add("Ann", company_id=acme.id, status_id=QUALIFIED)
+    behind = s.persons.add("Bo", company_id=acme.id)
+    log = s.bulk.apply(BulkScope.of_ids(persons=[ahead.id, behind.id]), SetLeadStatus(CONTACTING))
     assert log.changed_records == {RecordRef.person(behind.id)}
     assert [(k.record.id, k.reason) for k in log.skipped] == [
         (ahead.id, SkipReason.TRANSITION_REFUSED)
     ]
     assert "forward-only" in log.skipped[0].detail
-    assert s.get_person(ahead.id).version == ahead.version
+    assert s.persons.get(ahead.id).version == ahead.version
 
 
 def test_a_reason_reaches_the_policy_and_the_history() -> None:
     s = service(policy=LeadPolicy(transitions=ReasonRequired()))
-    acme = s.add_company("Acme", category_id=LEAD)
-    ann = s.add_person("Ann", company_id=acme.id)
+    acme = s.companies.add("Acme", category_id=LEAD)
+    ann = s.persons.add("Ann", company_id=acme.id)
     scope = BulkScope.of_ids(persons=[ann.id])
-    refused = s.apply_bulk(scope, SetLeadStatus(DISQUALIFIED))
+    refused = s.bulk.apply(scope, SetLeadStatus(DISQUALIFIED))
     assert refused.skip_counts() == {SkipReason.TRANSITION_REFUSED: 1}
-    s.apply_bulk(scope, SetLeadStatus(DISQUALIFIED, reason="no budget"))
-    assert s.person_history(ann.id)[-1].reason == "no budget"
+    s.bulk.apply(scope, SetLeadStatus(DISQUALIFIED, reason="no budget"))
+    assert s.persons.history(ann.id)[-1].reason == "no budget"
 
 
 def test_without_the_lead_status_licence_every_person_is_skipped_for_licence() -> None:
     s = service(licence=Licence.of(Feature.MARKETING_PREMIUM))
-    acme = s.add_company("Acme", category_id=LEAD)
-    ann = s.add_person("Ann", company_id=acme.id)
-    log = s.apply_bulk(BulkScope.of_ids(persons=[ann.id]), SetLeadStatus(QUALIFIED))
+    acme = s.companies.add("Acme", category_id=LEAD)
+    ann = s.persons.add("Ann", company_id=acme.id)
+    log = s.bulk.apply(BulkScope.of_ids(persons=[ann.id]), SetLeadStatus(QUALIFIED))
     assert log.changed == ()
     assert log.skip_counts() == {SkipReason.LICENCE: 1}
     assert "lead-status" in log.skipped[0].detail
@@ -139,101 +140,101 @@ def test_without_the_lead_status_licence_every_person_is_skipped_for_licence() -
 
 def test_clear_status_clears_visible_ones_and_replay_agrees() -> None:
     s = service()
-    acme = s.add_company("Acme", category_id=LEAD)
-    bolt = s.add_company("Bolt", category_id=LEAD)
-    ann = s.add_person("Ann", company_id=acme.id)
-    hid = s.add_person("Hid", company_id=bolt.id)
-    s.change_company_category(bolt.id, CUSTOMER)
-    log = s.apply_bulk(BulkScope.of_ids(persons=[ann.id, hid.id]), ClearLeadStatus())
+    acme = s.companies.add("Acme", category_id=LEAD)
+    bolt = s.companies.add("Bolt", category_id=LEAD)
+    ann = s.persons.add("Ann", company_id=acme.id)
+    hid = s.persons.add("Hid", company_id=bolt.id)
+    s.companies.change_category(bolt.id, CUSTOMER)
+    log = s.bulk.apply(BulkScope.of_ids(persons=[ann.id, hid.id]), ClearLeadStatus())
     assert [(c.record.id, c.before, c.after) for c in log.changed] == [(ann.id, OPEN, None)]
     assert [k.reason for k in log.skipped] == [SkipReason.HIDDEN_STATUS]
-    assert s.get_person(ann.id).lead_status_id is None
-    assert replay(s.person_history(ann.id)) == {ann.id: None}
-    again = s.apply_bulk(BulkScope.of_ids(persons=[ann.id]), ClearLeadStatus())
+    assert s.persons.get(ann.id).lead_status_id is None
+    assert replay(s.persons.history(ann.id)) == {ann.id: None}
+    again = s.bulk.apply(BulkScope.of_ids(persons=[ann.id]), ClearLeadStatus())
     assert again.skip_counts() == {SkipReason.UNCHANGED: 1}
 
 
 def test_set_owner_on_persons_and_companies_refuses_an_inactive_owner_up_front() -> None:
     s = service()
-    ann = s.add_associate("Ann")
-    gone = s.add_associate("Gone")
-    s.retire_associate(gone.id)
-    acme = s.add_company("Acme")
-    bo = s.add_person("Bo", company_id=acme.id)
+    ann = s.associates.add("Ann")
+    gone = s.associates.add("Gone")
+    s.associates.retire(gone.id)
+    acme = s.companies.add("Acme")
+    bo = s.persons.add("Bo", company_id=acme.id)
     scope = BulkScope.of_ids(persons=[bo.id], companies=[acme.id])
     with pytest.raises(InactiveOwnerError):
-        s.apply_bulk(scope, SetOwner(gone.id))
+        s.bulk.apply(scope, SetOwner(gone.id))
     with pytest.raises(InactiveOwnerError):
-        s.preview_bulk(scope, SetOwner(AssociateId(77)))
-    log = s.apply_bulk(scope, SetOwner(ann.id))
+        s.bulk.preview(scope, SetOwner(AssociateId(77)))
+    log = s.bulk.apply(scope, SetOwner(ann.id))
     assert [str(c.record) for c in log.changed] == [f"company {acme.id}", f"person {bo.id}"]
-    assert s.get_company(acme.id).owner_id == ann.id == s.get_person(bo.id).owner_id
-    cleared = s.apply_bulk(scope, SetOwner(None))
+    assert s.companies.get(acme.id).owner_id == ann.id == s.persons.get(bo.id).owner_id
+    cleared = s.bulk.apply(scope, SetOwner(None))
     assert len(cleared.changed) == 2
-    assert s.get_person(bo.id).owner_id is None
+    assert s.persons.get(bo.id).owner_id is None
 
 
 def test_set_company_category_cascades_and_persons_with_a_company_are_refused_r3() -> None:
     s = service()
-    acme = s.add_company("Acme", category_id=LEAD)
-    ann = s.add_person("Ann", company_id=acme.id)
-    solo = s.add_person("Solo")
+    acme = s.companies.add("Acme", category_id=LEAD)
+    ann = s.persons.add("Ann", company_id=acme.id)
+    solo = s.persons.add("Solo")
     scope = BulkScope.of_ids(persons=[ann.id, solo.id], companies=[acme.id])
-    log = s.apply_bulk(scope, SetCompanyCategory(CUSTOMER))
+    log = s.bulk.apply(scope, SetCompanyCategory(CUSTOMER))
     assert log.changed_records == {RecordRef.company(acme.id), RecordRef.person(solo.id)}
     assert [k.reason for k in log.skipped] == [SkipReason.INHERITED_CATEGORY]
-    assert [e.kind.value for e in s.person_history(ann.id)][-1] == "hide"
-    assert s.person_history(ann.id)[-1].source is StatusSource.BULK
-    assert s.get_person(solo.id).own_category_id == CUSTOMER
+    assert [e.kind.value for e in s.persons.history(ann.id)][-1] == "hide"
+    assert s.persons.history(ann.id)[-1].source is StatusSource.BULK
+    assert s.persons.get(solo.id).own_category_id == CUSTOMER
 
 
 def test_bad_arguments_are_refused_before_anything_is_written() -> None:
     s = service()
-    acme = s.add_company("Acme", category_id=LEAD)
-    s.add_person("Ann", company_id=acme.id)
+    acme = s.companies.add("Acme", category_id=LEAD)
+    s.persons.add("Ann", company_id=acme.id)
     scope = BulkScope.of_criteria(condition("person.first_name", "equals", "Ann"))
     with pytest.raises(NotFoundError):
-        s.apply_bulk(scope, SetLeadStatus(LeadStatusId(99)))
-    s.delete_category(MQL)
+        s.bulk.apply(scope, SetLeadStatus(LeadStatusId(99)))
+    s.categories.delete(MQL)
     with pytest.raises(DeletedItemError):
-        s.apply_bulk(BulkScope.of_ids(companies=[acme.id]), SetCompanyCategory(MQL))
+        s.bulk.apply(BulkScope.of_ids(companies=[acme.id]), SetCompanyCategory(MQL))
     with pytest.raises(ValidationError):
-        s.apply_bulk(scope, SetLeadStatus(QUALIFIED), batch_size=0)
+        s.bulk.apply(scope, SetLeadStatus(QUALIFIED), batch_size=0)
     with pytest.raises(ValidationError):
         BulkScope(persons=(PersonId(1),), criteria=condition("person.retired", "is_true"))
-    assert s.get_company(acme.id).version == 1
+    assert s.companies.get(acme.id).version == 1
 
 
 def test_scopes_of_criteria_and_selections() -> None:
     s = service()
-    acme = s.add_company("Acme", category_id=LEAD)
+    acme = s.companies.add("Acme", category_id=LEAD)
     ids = [
-        s.add_person(name, "Berg" if name < "C" else "Dahl", company_id=acme.id).id
+        s.persons.add(name, "Berg" if name < "C" else "Dahl", company_id=acme.id).id
         for name in ("Ann", "Bo", "Cy", "Di")
     ]
     bergs = condition("person.last_name", "equals", "Berg")
-    assert s.preview_bulk(
+    assert s.bulk.preview(
         BulkScope.of_criteria(bergs), SetLeadStatus(QUALIFIED)
     ).changed_records == {RecordRef.person(i) for i in ids[:2]}
-    selection = s.create_static_selection("two", persons=ids[1:3])
-    log = s.apply_bulk(BulkScope.of_selection(selection.id), SetLeadStatus(QUALIFIED))
+    selection = s.selections.create_static("two", persons=ids[1:3])
+    log = s.bulk.apply(BulkScope.of_selection(selection.id), SetLeadStatus(QUALIFIED))
     assert log.changed_records == {RecordRef.person(i) for i in ids[1:3]}
     companies = BulkScope.of_criteria(condition("company.name", "equals", "Acme"), Entity.COMPANY)
-    assert s.preview_bulk(companies, SetCompanyCategory(CUSTOMER)).changed_records == {
+    assert s.bulk.preview(companies, SetCompanyCategory(CUSTOMER)).changed_records == {
         RecordRef.company(acme.id)
     }
 
 
 def _people(s: LeadService, n: int) -> list[PersonId]:
-    acme = s.add_company("Acme", category_id=LEAD)
-    return [s.add_person(f"P{k}", company_id=acme.id).id for k in range(n)]
+    acme = s.companies.add("Acme", category_id=LEAD)
+    return [s.persons.add(f"P{k}", company_id=acme.id).id for k in range(n)]
 
 
 def test_progress_after_each_batch_and_stop_between_batches() -> None:
     s = service()
     ids = _people(s, 7)
     seen: list[BulkProgress] = []
-    log = s.apply_bulk(
+    log = s.bulk.apply(
         BulkScope.of_ids(persons=ids),
         SetLeadStatus(CONTACTING),
         batch_size=3,
@@ -245,7 +246,7 @@ def test_progress_after_each_batch_and_stop_between_batches() -> None:
     assert log.batches_committed == 2
     assert not log.complete
     assert log.pending == (RecordRef.person(ids[6]),)
-    stored = {i: s.get_person(i).lead_status_id for i in ids}
+    stored = {i: s.persons.get(i).lead_status_id for i in ids}
     assert {i for i, v in stored.items() if v == CONTACTING} == {c.record.id for c in log.changed}
     assert stored[ids[6]] == OPEN
 
@@ -268,12 +269,12 @@ def test_a_failure_in_a_batch_raises_with_the_log_of_the_batches_that_stand(
 
     monkeypatch.setattr(rules, "set_lead_status", failing)
     with pytest.raises(BulkFailed) as caught:
-        s.apply_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED), batch_size=2)
+        s.bulk.apply(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED), batch_size=2)
     log: BulkLog = caught.value.log
     assert log.batches_committed == 1
     assert isinstance(caught.value.__cause__, RuntimeError)
     assert log.changed_records == {RecordRef.person(ids[0]), RecordRef.person(ids[1])}
-    assert [s.get_person(i).lead_status_id for i in ids] == [QUALIFIED] * 2 + [OPEN] * 3
+    assert [s.persons.get(i).lead_status_id for i in ids] == [QUALIFIED] * 2 + [OPEN] * 3
 
 
 class Interfering:
@@ -325,26 +326,26 @@ def _interfered(times: int) -> tuple[LeadService, list[PersonId], Interfering]:
 
 def test_a_conflict_is_retried_once_from_fresh_reads() -> None:
     s, ids, factory = _interfered(times=1)
-    log = s.apply_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
+    log = s.bulk.apply(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
     assert factory.times == 0
     assert len(log.changed) == 4
     assert log.skipped == ()
-    assert all(s.get_person(i).lead_status_id == QUALIFIED for i in ids)
+    assert all(s.persons.get(i).lead_status_id == QUALIFIED for i in ids)
 
 
 def test_a_record_conflicting_again_is_skipped_as_changed_by_someone_else() -> None:
     s, ids, _ = _interfered(times=2)
-    log = s.apply_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
+    log = s.bulk.apply(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
     assert [(k.record.id, k.reason.value) for k in log.skipped] == [
         (ids[1], "changed by someone else")
     ]
     assert log.changed_records == {RecordRef.person(i) for i in ids if i != ids[1]}
-    assert s.get_person(ids[1]).lead_status_id == OPEN
+    assert s.persons.get(ids[1]).lead_status_id == OPEN
 
 
 def test_a_writer_that_keeps_interfering_costs_only_its_record() -> None:
     s, ids, factory = _interfered(times=10)
-    log = s.apply_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED), batch_size=2)
+    log = s.bulk.apply(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED), batch_size=2)
     assert [(k.record.id, k.reason, k.batch) for k in log.skipped] == [
         (ids[1], SkipReason.CONFLICT, 1)
     ]
@@ -355,25 +356,25 @@ def test_a_writer_that_keeps_interfering_costs_only_its_record() -> None:
 
 def test_bulk_status_fires_the_lead_status_rule_and_later_persons_see_the_move() -> None:
     s = service()
-    s.add_automation_rule(Trigger.lead_status_set(QUALIFIED), OPPORTUNITY)
-    acme = s.add_company("Acme", category_id=LEAD)
-    first, second = (s.add_person(n, company_id=acme.id).id for n in ("Ann", "Bo"))
-    preview = s.preview_bulk(BulkScope.of_ids(persons=[first, second]), SetLeadStatus(QUALIFIED))
-    log = s.apply_bulk(BulkScope.of_ids(persons=[first, second]), SetLeadStatus(QUALIFIED))
+    s.automation.add_rule(Trigger.lead_status_set(QUALIFIED), OPPORTUNITY)
+    acme = s.companies.add("Acme", category_id=LEAD)
+    first, second = (s.persons.add(n, company_id=acme.id).id for n in ("Ann", "Bo"))
+    preview = s.bulk.preview(BulkScope.of_ids(persons=[first, second]), SetLeadStatus(QUALIFIED))
+    log = s.bulk.apply(BulkScope.of_ids(persons=[first, second]), SetLeadStatus(QUALIFIED))
     assert preview.changed == log.changed
     assert preview.skipped == log.skipped
     assert log.changed_records == {RecordRef.person(first)}
     assert [k.reason for k in log.skipped] == [SkipReason.HIDDEN_STATUS]  # moved by the rule
     assert [a.decision.value for a in log.automation] == ["applied"]
-    assert s.get_company(acme.id).category_id == OPPORTUNITY
-    assert s.person_history(second)[-1].source is StatusSource.AUTOMATION
+    assert s.companies.get(acme.id).category_id == OPPORTUNITY
+    assert s.persons.history(second)[-1].source is StatusSource.AUTOMATION
 
 
 def test_distribute_owners_as_a_bulk_change_skips_retired_persons_without_using_a_turn() -> None:
     s = service()
-    ann, bo = s.add_associate("Ann"), s.add_associate("Bo")
-    ids = [s.add_person(f"P{k}", retired=k == 1).id for k in range(4)]
-    log = s.apply_bulk(
+    ann, bo = s.associates.add("Ann"), s.associates.add("Bo")
+    ids = [s.persons.add(f"P{k}", retired=k == 1).id for k in range(4)]
+    log = s.bulk.apply(
         BulkScope.of_ids(persons=ids), DistributeOwners(Distribute(associates=(ann.id, bo.id)))
     )
     assert [(c.record.id, c.after) for c in log.changed] == [
@@ -397,15 +398,15 @@ def states(draw: st.DrawFn) -> tuple[LeadService, list[PersonId], list[int]]:
     """A service with a few companies in varied categories, persons with varied statuses
     (some retired, some without company), and maybe an automation rule."""
     s = service(policy=LeadPolicy(transitions=draw(POLICIES)))
-    associates = [s.add_associate(f"A{k}").id for k in range(2)]
+    associates = [s.associates.add(f"A{k}").id for k in range(2)]
     if draw(st.booleans()):
-        s.add_automation_rule(
+        s.automation.add_rule(
             Trigger.lead_status_set(draw(st.sampled_from([CONTACTING, QUALIFIED]))),
             draw(st.sampled_from([OPPORTUNITY, MQL, CUSTOMER])),
             confirm=draw(st.booleans()),
         )
     companies = [
-        s.add_company(
+        s.companies.add(
             f"C{k}", category_id=draw(st.sampled_from([LEAD, MQL, OPPORTUNITY, CUSTOMER]))
         ).id
         for k in range(draw(st.integers(1, 3)))
@@ -414,19 +415,19 @@ def states(draw: st.DrawFn) -> tuple[LeadService, list[PersonId], list[int]]:
     for k in range(draw(st.integers(1, 8))):
         company = draw(st.sampled_from([*companies, None]))
         own = None if company is not None else draw(st.sampled_from(CATEGORY_CHOICES))
-        person = s.add_person(
+        person = s.persons.add(
             f"P{k}",
             company_id=company,
             category_id=own,
             retired=draw(st.booleans()) and draw(st.booleans()),
         )
-        if s.lead_status_view(person.id).editable and draw(st.booleans()):
-            s.set_lead_status(
+        if s.persons.lead_status_view(person.id).editable and draw(st.booleans()):
+            s.persons.set_lead_status(
                 person.id, draw(st.sampled_from([CONTACTING, QUALIFIED])), reason="because"
             )
         persons.append(person.id)
     if draw(st.booleans()):  # hide some statuses after the fact
-        s.change_company_category(companies[0], draw(st.sampled_from([CUSTOMER, OPPORTUNITY])))
+        s.companies.change_category(companies[0], draw(st.sampled_from([CUSTOMER, OPPORTUNITY])))
     return s, persons, [*companies, *associates]
 
 
@@ -453,10 +454,10 @@ def test_preview_changes_exactly_what_apply_changes_on_the_same_state(
     s, persons, companies = state
     chosen = data.draw(st.lists(st.sampled_from(persons), max_size=8))
     scope = BulkScope.of_ids(persons=chosen, companies=[CompanyId(c) for c in companies[:1]])
-    preview = s.preview_bulk(scope, change, batch_size=batch_size)
-    before = [s.get_person(p) for p in persons]
-    assert before == [s.get_person(p) for p in persons]  # the preview wrote nothing
-    log = s.apply_bulk(scope, change, batch_size=batch_size)
+    preview = s.bulk.preview(scope, change, batch_size=batch_size)
+    before = [s.persons.get(p) for p in persons]
+    assert before == [s.persons.get(p) for p in persons]  # the preview wrote nothing
+    log = s.bulk.apply(scope, change, batch_size=batch_size)
     assert preview.changed_records == log.changed_records
     assert preview.changed == log.changed
     assert preview.skipped == log.skipped
@@ -471,15 +472,15 @@ def test_apply_then_history_replay_gives_the_stored_statuses(
     batch_size: int,
 ) -> None:
     s, persons, companies = state
-    log = s.apply_bulk(
+    log = s.bulk.apply(
         BulkScope.of_ids(persons=persons, companies=[CompanyId(c) for c in companies[:1]]),
         change,
         batch_size=batch_size,
     )
-    with s.uow() as uow:
+    with s.context.uow() as uow:
         replayed = replay(uow.history)
     for person_id in persons:
-        assert replayed.get(person_id) == s.get_person(person_id).lead_status_id
+        assert replayed.get(person_id) == s.persons.get(person_id).lead_status_id
     for entry in log.changed:  # the log matches the data: each change holds
         assert entry.after == stored_value(s, entry.record, change)
 
@@ -487,13 +488,13 @@ def test_apply_then_history_replay_gives_the_stored_statuses(
 def stored_value(s: LeadService, record: RecordRef, change: object) -> int | None:
     """The stored value a change of ``change``'s kind sets on ``record``."""
     if record.kind.value == "company":
-        company = s.get_company(CompanyId(record.id))
+        company = s.companies.get(CompanyId(record.id))
         return (
             company.owner_id
             if isinstance(change, SetOwner | DistributeOwners)
             else (company.category_id)
         )
-    person = s.get_person(PersonId(record.id))
+    person = s.persons.get(PersonId(record.id))
     if isinstance(change, SetOwner | DistributeOwners):
         return person.owner_id
     if isinstance(change, SetCompanyCategory):
@@ -503,11 +504,11 @@ def stored_value(s: LeadService, record: RecordRef, change: object) -> int | Non
 
 def test_stop_callable_and_progress_are_optional_and_empty_scopes_do_nothing() -> None:
     s = service()
-    log = s.apply_bulk(BulkScope.of_ids(), ClearLeadStatus())
+    log = s.bulk.apply(BulkScope.of_ids(), ClearLeadStatus())
     assert (log.batches_total, log.changed, log.skipped, log.complete) == (0, (), (), True)
     stop: Callable[[], bool] = lambda: True  # noqa: E731
     ids = _people(s, 2)
-    stopped = s.apply_bulk(BulkScope.of_ids(persons=ids), ClearLeadStatus(), stop=stop)
+    stopped = s.bulk.apply(BulkScope.of_ids(persons=ids), ClearLeadStatus(), stop=stop)
     assert stopped.stopped
     assert stopped.batches_committed == 0
     assert len(stopped.pending) == 2
@@ -515,11 +516,11 @@ def test_stop_callable_and_progress_are_optional_and_empty_scopes_do_nothing() -
 
 def test_a_licence_without_category_automation_still_applies_bulk_status() -> None:
     s = service(licence=Licence.of(Feature.LEAD_STATUS))
-    acme = s.add_company("Acme", category_id=LEAD)
-    ann = s.add_person("Ann", company_id=acme.id)
+    acme = s.companies.add("Acme", category_id=LEAD)
+    ann = s.persons.add("Ann", company_id=acme.id)
     with pytest.raises(FeatureNotLicensed):
-        s.add_automation_rule(Trigger.sale_sold(), CUSTOMER)
-    log = s.apply_bulk(BulkScope.of_ids(persons=[ann.id]), SetLeadStatus(QUALIFIED))
+        s.automation.add_rule(Trigger.sale_sold(), CUSTOMER)
+    log = s.bulk.apply(BulkScope.of_ids(persons=[ann.id]), SetLeadStatus(QUALIFIED))
     assert log.changed_records == {RecordRef.person(ann.id)}
     assert log.automation == ()
 
@@ -528,11 +529,11 @@ def test_a_preview_on_the_file_store_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "crm.json"
     with LeadService.in_memory(path=path, clock=FixedClock(AT)) as s:
         ids = _people(s, 3)
-        s.add_automation_rule(Trigger.lead_status_set(QUALIFIED), CUSTOMER, confirm=True)
+        s.automation.add_rule(Trigger.lead_status_set(QUALIFIED), CUSTOMER, confirm=True)
         files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".lock"}
-        preview = s.preview_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
+        preview = s.bulk.preview(BulkScope.of_ids(persons=ids), SetLeadStatus(QUALIFIED))
         assert len(preview.changed) == 3
         assert [a.decision.value for a in preview.automation] == ["suggested"]
-        assert s.automation_suggestions() == []
+        assert s.automation.suggestions() == []
         after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.suffix != ".lock"}
         assert after == files

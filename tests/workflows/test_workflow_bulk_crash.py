@@ -38,14 +38,15 @@ QUALIFIED = 3
 
 _CHILD = """
 import json, pathlib, sys
-from leadcore import BulkScope, LeadService, SetLeadStatus
+from leadcore import LeadService
+from leadcore.workflows import BulkScope, SetLeadStatus
 
 path, stop_file, batch = sys.argv[1], pathlib.Path(sys.argv[2]), int(sys.argv[3])
 handshake = sys.argv[5] == "handshake"  # wait for a line on stdin after each batch
 service = LeadService.sqlite(path) if path.endswith(".db") else LeadService.in_memory(path=path)
-ids = [p.id for p in service.find_persons()]
+ids = [p.id for p in service.persons.find()]
 print("ready", flush=True)
-log = service.apply_bulk(
+log = service.bulk.apply(
     BulkScope.of_ids(persons=ids),
     SetLeadStatus(int(sys.argv[4])),
     batch_size=batch,
@@ -101,9 +102,9 @@ def _kill(child: subprocess.Popen[str]) -> list[str]:
 def _standing(path: Path, ids: list[PersonId]) -> int:
     """How many whole leading batches stand, after checking that nothing else does."""
     with _open(path) as service:
-        changed = {p.id for p in service.get_persons(ids) if p.lead_status_id == QUALIFIED}
+        changed = {p.id for p in service.persons.get_many(ids) if p.lead_status_id == QUALIFIED}
         bulk = {
-            p for p in ids if any(e.source is StatusSource.BULK for e in service.person_history(p))
+            p for p in ids if any(e.source is StatusSource.BULK for e in service.persons.history(p))
         }
     assert changed == bulk, "a status without its history entry, or the other way round"
     batches = [ids[k : k + BATCH] for k in range(0, len(ids), BATCH)]

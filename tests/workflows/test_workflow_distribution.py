@@ -11,18 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcore import (
-    Availability,
-    BulkScope,
-    Distribute,
-    LeadService,
-    NoAvailableAssociates,
-    NotFoundError,
-    ValidationError,
-)
+from leadcore import Availability, LeadService, NotFoundError, ValidationError
 from leadcore.clock import FixedClock
+from leadcore.errors import NoAvailableAssociates
 from leadcore.importing import CompanyRow, PersonRow
 from leadcore.model import AssociateId, PersonId
+from leadcore.workflows import BulkScope, Distribute
 from leadcore.workflows.distribution import round_robin
 
 AT = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -36,7 +30,7 @@ def team(s: LeadService, size: int) -> list[AssociateId]:
         groups = frozenset({"north"} if k % 2 == 0 else set()) | (
             {"south"} if k % 3 == 0 else set()
         )
-        ids.append(s.add_associate(f"A{k}", groups=groups).id)
+        ids.append(s.associates.add(f"A{k}", groups=groups).id)
     return ids
 
 
@@ -66,19 +60,19 @@ def play(
     pools: list[tuple[AssociateId, ...]] = []
     for away, spec, count in plan:
         for k, is_away in away.items():
-            s.set_associate_availability(
+            s.associates.set_availability(
                 ids[k], Availability.AWAY if is_away else Availability.NORMAL
             )
-        persons = [s.add_person(f"N{k}").id for k in range(count)]
+        persons = [s.persons.add(f"N{k}").id for k in range(count)]
         try:
-            pool = s.distribution_pool(spec)
+            pool = s.distribution.pool(spec)
         except NoAvailableAssociates:
             with pytest.raises(NoAvailableAssociates):
-                s.distribute_owners(BulkScope.of_ids(persons=persons), spec)
+                s.distribution.distribute(BulkScope.of_ids(persons=persons), spec)
             results.append(None)
             pools.append(())
             continue
-        log = s.distribute_owners(BulkScope.of_ids(persons=persons), spec)
+        log = s.distribution.distribute(BulkScope.of_ids(persons=persons), spec)
         handed = Counter(AssociateId(c.after) for c in log.changed if c.after is not None)
         assert len(log.changed) == count
         assert set(handed) <= set(pool)
@@ -126,9 +120,9 @@ def test_the_same_input_and_state_give_the_same_owners(
     first, _, one = play(plan, 5)
     second, _, other = play(plan, 5)
     assert first == second
-    owners = [p.owner_id for p in one.find_persons()]
-    assert owners == [p.owner_id for p in other.find_persons()]
-    assert one.last_distributed_to() == other.last_distributed_to()
+    owners = [p.owner_id for p in one.persons.find()]
+    assert owners == [p.owner_id for p in other.persons.find()]
+    assert one.distribution.last_distributed_to() == other.distribution.last_distributed_to()
 
 
 @given(
@@ -154,27 +148,27 @@ def test_the_next_distribution_continues_after_the_stored_last_even_after_a_reop
     path = tmp_path / "crm.json"
     with LeadService.in_memory(path=path, clock=FixedClock(AT)) as s:
         ids = team(s, 3)
-        first = [s.add_person(f"P{k}").id for k in range(2)]
-        s.distribute_owners(BulkScope.of_ids(persons=first), Distribute(associates=ids))
-        assert s.last_distributed_to() == ids[1]
+        first = [s.persons.add(f"P{k}").id for k in range(2)]
+        s.distribution.distribute(BulkScope.of_ids(persons=first), Distribute(associates=ids))
+        assert s.distribution.last_distributed_to() == ids[1]
     with LeadService.in_memory(path=path, clock=FixedClock(AT)) as s:
-        more = [s.add_person(f"Q{k}").id for k in range(2)]
-        log = s.distribute_owners(BulkScope.of_ids(persons=more), Distribute(associates=ids))
+        more = [s.persons.add(f"Q{k}").id for k in range(2)]
+        log = s.distribution.distribute(BulkScope.of_ids(persons=more), Distribute(associates=ids))
         assert [c.after for c in log.changed] == [ids[2], ids[0]]
 
 
 def test_groups_away_and_retired_associates() -> None:
     s = LeadService.in_memory(clock=FixedClock(AT))
     ids = team(s, 6)  # north: 1, 3, 5; south: 1, 4
-    s.set_associate_availability(ids[2], Availability.BUSY)
-    s.retire_associate(ids[3])
-    assert s.distribution_pool(Distribute(groups=("north", "south"))) == (ids[0], ids[4])
+    s.associates.set_availability(ids[2], Availability.BUSY)
+    s.associates.retire(ids[3])
+    assert s.distribution.pool(Distribute(groups=("north", "south"))) == (ids[0], ids[4])
     with pytest.raises(NotFoundError):
-        s.distribution_pool(Distribute(groups=("west",)))
+        s.distribution.pool(Distribute(groups=("west",)))
     with pytest.raises(NotFoundError):
-        s.distribution_pool(Distribute(associates=(99,)))
+        s.distribution.pool(Distribute(associates=(99,)))
     with pytest.raises(NoAvailableAssociates):
-        s.distribution_pool(Distribute(associates=(ids[2], ids[3])))
+        s.distribution.pool(Distribute(associates=(ids[2], ids[3])))
     with pytest.raises(ValidationError):
         Distribute()
     with pytest.raises(ValidationError):
@@ -190,31 +184,33 @@ def test_distribution_on_import_hands_out_only_the_records_without_an_owner() ->
         [PersonRow("P1", company_key="a"), PersonRow("P2", owner_id=cy), PersonRow("P3")],
         distribute=Distribute(associates=(ann, bo)),
     )
-    companies = s.get_companies([c for c in report.companies if c is not None])
-    persons = s.get_persons([p for p in report.persons if p is not None])
+    companies = s.companies.get_many([c for c in report.companies if c is not None])
+    persons = s.persons.get_many([p for p in report.persons if p is not None])
     assert [c.owner_id for c in companies] == [ann, cy]
     assert [p.owner_id for p in persons] == [bo, cy, ann]
-    assert s.last_distributed_to() == ann
-    assert s.lead_status_view(persons[0].id).label == "Open"
+    assert s.distribution.last_distributed_to() == ann
+    assert s.persons.lead_status_view(persons[0].id).label == "Open"
 
 
 def test_an_import_with_no_available_associate_imports_nothing() -> None:
     s = LeadService.in_memory(clock=FixedClock(AT))
-    ann = s.add_associate("Ann", availability=Availability.AWAY).id
+    ann = s.associates.add("Ann", availability=Availability.AWAY).id
     with pytest.raises(NoAvailableAssociates):
         s.import_records([], [PersonRow("P1")], distribute=Distribute(associates=(ann,)))
-    assert s.count_persons() == 0
+    assert s.persons.count() == 0
 
 
 def test_a_bulk_set_owner_by_distribution_over_a_selection() -> None:
     s = LeadService.in_memory(clock=FixedClock(AT))
     ids = team(s, 2)
-    persons = [s.add_person(f"P{k}").id for k in range(4)]
-    selection = s.create_static_selection("new", persons=persons[:3])
-    log = s.distribute_owners(BulkScope.of_selection(selection.id), Distribute(associates=ids))
+    persons = [s.persons.add(f"P{k}").id for k in range(4)]
+    selection = s.selections.create_static("new", persons=persons[:3])
+    log = s.distribution.distribute(
+        BulkScope.of_selection(selection.id), Distribute(associates=ids)
+    )
     assert [(c.record.id, c.after) for c in log.changed] == [
         (persons[0], ids[0]),
         (persons[1], ids[1]),
         (persons[2], ids[0]),
     ]
-    assert s.get_person(PersonId(persons[3])).owner_id is None
+    assert s.persons.get(PersonId(persons[3])).owner_id is None

@@ -150,15 +150,25 @@ class InMemoryStore:
         """
         return self._state.max_id(kind)
 
-    def ids(self) -> SequentialIds:
-        """An id generator continuing after the highest ids ever stored (see :meth:`max_id`).
+    _ids: SequentialIds | None = None
 
-        >>> InMemoryStore().ids().next_id("person")
-        1
+    def ids(self) -> SequentialIds:
+        """The store's id generator (one per store): it continues after the highest id
+        of every kind ever stored (:meth:`max_id`: companies, persons, selections,
+        associates), so that no id is handed out twice, not even a deleted one.
+
+        >>> store = InMemoryStore()
+        >>> store.ids().next_id("associate"), store.ids() is store.ids()
+        (1, True)
         """
-        return SequentialIds(
-            {kind: self.max_id(kind) for kind in ("company", "person", "selection", "associate")}
-        )
+        if self._ids is None:
+            self._ids = SequentialIds(
+                {
+                    kind: self.max_id(kind)
+                    for kind in ("company", "person", "selection", "associate")
+                }
+            )
+        return self._ids
 
     def load_bulk(
         self,

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 import click
 
-from leadcore.clock import SequentialIds, SystemClock
-from leadcore.errors import DataFileError, LeadcoreError
-from leadcore.lists import existing_database, new_database
+from leadcore._open import is_database_url
+from leadcore._open import open as open_data
+from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, Language
-from leadcore.ports import Clock, StoredLists
+from leadcore.ports import Clock
 from leadcore.service import LeadService
 
-__all__ = ["EXIT_REFUSED_ROWS", "CliSettings", "UserError", "leadcore", "open_service", "settings"]
+__all__ = [
+    "EXIT_REFUSED_ROWS",
+    "CliSettings",
+    "UserError",
+    "is_database_url",
+    "leadcore",
+    "open_service",
+    "settings",
+]
 
 DEFAULT_DATA = "leads.json"
 """The data file used when neither ``--data`` nor ``LEADCORE_DATA`` names one."""
@@ -76,102 +83,33 @@ def open_service(
     associate: AssociateId | None = None,
     clock: Clock | None = None,
 ) -> LeadService:
-    """The service over the data file ``data``; the one place that opens a store.
+    """The service over the data file ``data``: :func:`leadcore.open`, which makes a new
+    file or database with ``create`` (refused when one exists) and otherwise
+    requires that it exists.
 
     ``data`` is a file store's path (:meth:`leadcore.adapters.memory.InMemoryStore.open`),
     or a database URL for the SQL adapter (extra ``sql``): ``sqlite:///crm.db`` or
-    ``postgresql://user@host/db`` (:meth:`leadcore.service.LeadService.sql`).
-    ``create`` makes a new file or database (refused when one exists); otherwise it
-    must exist. ``read_only`` takes a file store's shared lock, so several readers
-    can run at once (a database isolates its readers itself).
+    ``postgresql://user@host/db``. ``read_only`` takes a file store's shared lock, so
+    several readers can run at once (a database isolates its readers itself).
 
     >>> import pathlib, tempfile
     >>> path = str(pathlib.Path(tempfile.mkdtemp()) / "crm.json")
     >>> with open_service(path, create=True) as service:
-    ...     service.add_company("Acme").id
+    ...     service.companies.add("Acme").id
     1
     >>> with open_service(path, read_only=True) as service:
-    ...     service.count_companies()
+    ...     service.companies.count()
     1
     """
-    from leadcore.adapters.memory import InMemoryStore
-
-    if is_database_url(data):
-        return _open_sql(
-            data,
-            create=create,
-            database=database,
-            language=language,
-            associate=associate,
-            clock=clock,
-        )
-    location = Path(data)
-    if create and location.exists():
-        raise DataFileError.exists(data)
-    if not create and not location.is_file():
-        raise DataFileError.missing(data)
-    chosen = SystemClock() if clock is None else clock
-    made = StoredLists(
-        *(new_database(language) if database == "new" else existing_database(language))
-    )
-    store = InMemoryStore.open(location, lists=made, clock=chosen, read_only=read_only)
-    used = {kind: store.max_id(kind) for kind in ("company", "person", "selection", "associate")}
-    return LeadService(
-        store.unit_of_work,
-        clock=chosen,
-        ids=SequentialIds(used),
+    return open_data(
+        data,
+        create=create,
+        read_only=read_only,
+        database=database,
+        language=language,
         associate=associate,
-        closer=store.close,
+        clock=clock,
     )
-
-
-def is_database_url(data: str) -> bool:
-    """Whether ``data`` names a database (the SQL adapter) rather than a file store."""
-    return data.startswith(("sqlite:", "postgresql", "postgres:"))
-
-
-def _open_sql(
-    url: str,
-    *,
-    create: bool,
-    database: Literal["new", "existing"],
-    language: Language,
-    associate: AssociateId | None,
-    clock: Clock | None,
-) -> LeadService:
-    """The service over the database at ``url``: made by ``init``, required by the rest."""
-    has_data = _database_has_leads(url)
-    if create and has_data:
-        raise DataFileError.exists(url)
-    if not create and not has_data:
-        raise DataFileError.missing(url)
-    return LeadService.sql(url, database, clock=clock, associate=associate, language=language)
-
-
-def _database_has_leads(url: str) -> bool:
-    """Whether ``url`` holds leadcore's tables, asked without creating anything."""
-    import sqlalchemy
-
-    from leadcore.adapters.sql._engine import VERSION_TABLE
-
-    parsed = sqlalchemy.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        name = parsed.database or ""
-        if name in ("", ":memory:") or not Path(name).is_file():
-            return False
-    engine = sqlalchemy.create_engine(parsed)
-    try:
-        with engine.connect() as connection:
-            return sqlalchemy.inspect(connection).has_table(VERSION_TABLE)
-    except sqlalchemy.exc.SQLAlchemyError as failed:
-        raise DataFileError(
-            f"cannot reach the database {url!r}",
-            why=str(failed.orig if hasattr(failed, "orig") else failed).strip(),
-            fix="Check the URL, that the server runs and that the user may connect",
-            path=url,
-        ) from failed
-    finally:
-        engine.dispose()
 
 
 @contextlib.contextmanager

@@ -211,8 +211,8 @@ def build_sample(
     >>> clock = FixedClock(END)
     >>> service = LeadService.in_memory(clock=clock)
     >>> summary = build_sample(service, clock, scale=0.02)
-    >>> (summary.companies, summary.persons) == (service.count_companies(),
-    ...                                          service.count_persons())
+    >>> (summary.companies, summary.persons) == (service.companies.count(),
+    ...                                          service.persons.count())
     True
     >>> clock.now() == END
     True
@@ -262,7 +262,7 @@ def _associates(plan: _Plan, clock: FixedClock) -> list[tuple[AssociateId, bool]
     for name, group in _ASSOCIATES:
         away = name == _AWAY
         availability = Availability.AWAY if away else Availability.NORMAL
-        added = plan.service.add_associate(
+        added = plan.service.associates.add(
             name, availability=availability, groups=frozenset({group})
         )
         made.append((added.id, not away))
@@ -315,7 +315,7 @@ def _add_company(
     source: Utm | None,
 ) -> Callable[[], object]:
     def run() -> None:
-        made = plan.service.acting_as(owner).add_company(
+        made = plan.service.acting_as(owner).companies.add(
             name, category_id=category, owner_id=owner, source_utm=source
         )
         plan.companies[index] = made.id
@@ -325,7 +325,7 @@ def _add_company(
 
 def _move(plan: _Plan, index: int, category: CategoryId) -> Callable[[], object]:
     def run() -> object:
-        return plan.service.change_company_category(plan.companies[index], category)
+        return plan.service.companies.change_category(plan.companies[index], category)
 
     return run
 
@@ -351,7 +351,7 @@ def _person(
         lead = (registered, END) if own == plan.category["Lead"] else None
 
     def add() -> None:
-        made = plan.service.acting_as(chosen).add_person(
+        made = plan.service.acting_as(chosen).persons.add(
             first,
             last,
             company_id=None if company is None else plan.companies[company],
@@ -368,7 +368,7 @@ def _person(
         _journey(plan, index, registered, lead[1], chosen)
     if rng.random() < 0.03:
         plan.at(
-            plan.moment(registered, 90), lambda: plan.service.retire_person(plan.persons[index])
+            plan.moment(registered, 90), lambda: plan.service.persons.retire(plan.persons[index])
         )
 
 
@@ -401,7 +401,7 @@ def _set_status(
     plan: _Plan, index: int, status: LeadStatusId, reason: str | None, by: AssociateId
 ) -> Callable[[], object]:
     def run() -> object:
-        return plan.service.acting_as(by).set_lead_status(
+        return plan.service.acting_as(by).persons.set_lead_status(
             plan.persons[index], status, reason=reason
         )
 
@@ -415,7 +415,7 @@ def _selections(service: LeadService, plan: _Plan) -> None:
         lists.statuses.get(plan.status["qualified"]),
     )
     names = ", ".join(f'"{s.name}"' for s in in_play)
-    service.create_dynamic_selection(
+    service.selections.create_dynamic(
         "Leads in play", service.parse_criteria(f"person.lead_status in ({names})")
     )
 

@@ -48,8 +48,8 @@ class _Walk:
         self.out.print(f"  refused with {type(error).__name__}: {error}")
 
     def card(self, person_id: PersonId) -> None:
-        card = self.service.person_card(person_id)
-        da = self.service.lead_status_view(person_id, "da")
+        card = self.service.persons.card(person_id)
+        da = self.service.persons.lead_status_view(person_id, "da")
         where = "no company" if card.company is None else f"company {card.company.name}"
         category = "(no category)"
         if card.category is not None:
@@ -80,7 +80,7 @@ def walk(*, seed: int = 7, scale: float = 1.0) -> None:
         f"from {s.start:%Y-%m-%d} to {s.end:%Y-%m-%d}."
     )
     lists = service.lists()
-    by_category = service.count_companies_by("company.category").as_dict()
+    by_category = service.companies.count_by("company.category").as_dict()
     w.out.print(
         bars(
             [(c.name, by_category.get(c.id, 0)) for c in lists.categories],
@@ -90,22 +90,22 @@ def walk(*, seed: int = 7, scale: float = 1.0) -> None:
 
     w.heading("Step 1: See lead information on a person")
     lead = lists.categories.by_name("Lead").id
-    acme = service.add_company("Acme", category_id=lead, owner_id=AssociateId(1))
-    ann = service.add_person("Ann", "Ash", company_id=acme.id, owner_id=AssociateId(1))
-    bob = service.add_person("Bob", "Birch", company_id=acme.id, owner_id=AssociateId(2))
-    service.add_person("Cy", "Cole", company_id=acme.id, owner_id=AssociateId(1))
+    acme = service.companies.add("Acme", category_id=lead, owner_id=AssociateId(1))
+    ann = service.persons.add("Ann", "Ash", company_id=acme.id, owner_id=AssociateId(1))
+    bob = service.persons.add("Bob", "Birch", company_id=acme.id, owner_id=AssociateId(2))
+    service.persons.add("Cy", "Cole", company_id=acme.id, owner_id=AssociateId(1))
     w.say("Acme is a new company in category Lead; Ann Ash is one of its persons:")
     w.card(ann.id)
 
     w.heading("Step 2: Update the lead status")
-    service.set_lead_status(ann.id, lists.statuses.by_key("contacting").id)
-    service.set_lead_status(
+    service.persons.set_lead_status(ann.id, lists.statuses.by_key("contacting").id)
+    service.persons.set_lead_status(
         bob.id, lists.statuses.by_key("qualified").id, reason="Budget confirmed"
     )
     history = Table(title="Bob Birch's history", title_justify="left")
     for column in ("at", "kind", "from", "to", "source", "reason"):
         history.add_column(column)
-    for entry in service.person_history(bob.id):
+    for entry in service.persons.history(bob.id):
         history.add_row(
             f"{entry.at:%Y-%m-%d %H:%M}",
             entry.kind.value,
@@ -123,36 +123,38 @@ def walk(*, seed: int = 7, scale: float = 1.0) -> None:
         ("person.name", "person.category", "person.category_group", "person.lead_status"),
         grouping=("person.lead_status",),
     )
-    w.out.print(contacts_table("Acme", service.contacts_tab(acme.id, layout)))
+    w.out.print(contacts_table("Acme", service.views.contacts_tab(acme.id, layout)))
 
     w.heading("Step 4: Find leads, save a selection, see it as a board")
     wording = 'company.category in (Lead, "Marketing qualified lead")'
     found = service.parse_criteria(wording)
-    page = service.find_persons_page(found, page=Page(0, 5))
+    page = service.persons.find_page(found, page=Page(0, 5))
     w.say(f"Criteria: {wording}")
     w.say(f"{page.total} persons found; the first five:")
     labels = person_labels(service, [p.company_id for p in page])
     w.out.print(person_table("", [labels.row(p) for p in page]))
-    chosen = service.create_dynamic_selection("My leads", found)
+    chosen = service.selections.create_dynamic("My leads", found)
     w.say(f"saved as dynamic selection #{chosen.id} {chosen.name!r}; its board by lead status:")
     w.out.print(
         board_table(
-            service.board(chosen.id, "person.lead_status", card_columns=("person.name",), cards=4)
+            service.views.board(
+                chosen.id, "person.lead_status", card_columns=("person.name",), cards=4
+            )
         )
     )
 
     w.heading("Tip: the Lead status field disappeared after a category change")
     customer = lists.categories.by_name("Customer").id
-    service.change_company_category(acme.id, customer)
+    service.companies.change_category(acme.id, customer)
     w.say("Acme becomes a Customer: Bob's Qualified is hidden, kept and read-only (R4).")
     w.card(bob.id)
     try:
-        service.set_lead_status(bob.id, lists.statuses.by_key("contacting").id)
+        service.persons.set_lead_status(bob.id, lists.statuses.by_key("contacting").id)
     except LeadcoreError as error:
         w.refused(error)
     kept = service.parse_criteria(f"person.lead_status in (Qualified) and company.id = {acme.id}")
-    w.say(f"a search for Qualified persons of Acme still finds {service.count_persons(kept)}")
-    hidden = service.count_persons_by("person.lead_status", visible_only=True)
+    w.say(f"a search for Qualified persons of Acme still finds {service.persons.count(kept)}")
+    hidden = service.persons.count_by("person.lead_status", visible_only=True)
     w.say(f"across the sample, {hidden.hidden} persons keep a hidden status")
 
     w.heading("Dashboards")

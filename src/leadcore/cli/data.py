@@ -183,7 +183,7 @@ def import_(
             lists.categories, lists.statuses, companies=companies, persons=persons, history=history
         )
         if to is not None:
-            service.distribution_pool(to)  # unknown or unavailable: refused before any row
+            service.distribution.pool(to)  # unknown or unavailable: refused before any row
         whole = on_error == "stop" or batch_size == 0
         refused, imported = _import(service, rows, on_error, 0 if whole else batch_size, to)
     out = console()
@@ -278,12 +278,12 @@ def export(directory: Path, criteria: str) -> None:
     """
     with service_for(read_only=True) as service:
         everything = not criteria.strip()
-        persons = service.find_persons(parse(service, criteria))
+        persons = service.persons.find(parse(service, criteria))
         if everything:
-            companies = service.find_companies()
+            companies = service.companies.find()
         else:
             wanted = sorted({p.company_id for p in persons if p.company_id is not None})
-            companies = service.get_companies(wanted)
+            companies = service.companies.get_many(wanted)
         lists = service.lists()
         directory.mkdir(parents=True, exist_ok=True)
         with _writer(directory / "companies.csv", COMPANY_COLUMNS) as write:
@@ -350,7 +350,7 @@ def _status_changes(
         return []
     held = None
     changes: list[tuple[str, datetime, str | None]] = []
-    for entry in service.person_history(person.id):
+    for entry in service.persons.history(person.id):
         if entry.kind is HistoryKind.HIDE or entry.to_status in (None, held):
             continue
         held = entry.to_status

@@ -94,9 +94,9 @@ def find(
             _find_columns(service, parsed, entity, columns, order, page, as_json)
             return
         if companies:
-            found = service.find_companies_page(parsed, order=_order(order), page=page)
+            found = service.companies.find_page(parsed, order=_order(order), page=page)
             lists = service.lists()
-            owners = {a.id: a.name for a in service.associates(include_retired=True)}
+            owners = {a.id: a.name for a in service.associates.all(include_retired=True)}
             rows: list[dict[str, object]] = []
             for company in found:
                 category = (
@@ -119,7 +119,7 @@ def find(
                 )
             total = found.total
         else:
-            people = service.find_persons_page(parsed, order=_order(order), page=page)
+            people = service.persons.find_page(parsed, order=_order(order), page=page)
             labels = person_labels(service, [p.company_id for p in people])
             rows = [labels.row(person) for person in people]
             total = people.total
@@ -159,14 +159,14 @@ def _find_columns(
     page: Page,
     as_json: bool,
 ) -> None:
-    """The Find result in chosen columns (:meth:`LeadService.find_results`)."""
+    """The Find result in chosen columns (:meth:`leadcore.service.views.Views.find_results`)."""
     from rich.table import Table
 
     from leadcore.views import Layout
 
     keys = tuple(c.strip() for c in columns.split(",") if c.strip())
     layout = Layout(keys, order=tuple(_order(order)))
-    found = service.find_results(
+    found = service.views.find_results(
         parsed, layout, entity=entity, page=page, language=settings().language
     )
     if as_json:
@@ -189,11 +189,11 @@ def _find_columns(
 def person_labels(service: LeadService, company_ids: Iterable[CompanyId | None]) -> PersonLabels:
     """The labels of persons of these companies, read once."""
     wanted = sorted({c for c in company_ids if c is not None})
-    companies = {c.id: c for c in service.get_companies(wanted)}
+    companies = {c.id: c for c in service.companies.get_many(wanted)}
     return PersonLabels(
         service.lists(),
         companies,
-        service.associates(include_retired=True),
+        service.associates.all(include_retired=True),
         settings().language,
     )
 
@@ -215,8 +215,8 @@ def set_status(person_id: int, status: str, reason: str | None) -> None:
     """
     with service_for() as service:
         chosen = status_id(service.lists(), status)
-        person = service.set_lead_status(PersonId(person_id), chosen, reason=reason)
-        label = service.lead_status_view(person.id, settings().language).label
+        person = service.persons.set_lead_status(PersonId(person_id), chosen, reason=reason)
+        label = service.persons.lead_status_view(person.id, settings().language).label
     click.echo(f"person {person.id} ({person.full_name}) is now {label}")
 
 
@@ -241,7 +241,7 @@ def associate_add(name: str, groups: tuple[str, ...], away: bool) -> None:
 
     availability = Availability.AWAY if away else Availability.NORMAL
     with service_for() as service:
-        added = service.add_associate(name, availability=availability, groups=frozenset(groups))
+        added = service.associates.add(name, availability=availability, groups=frozenset(groups))
     click.echo(f"associate {added.id}: {added.name}")
 
 
@@ -251,7 +251,7 @@ def associate_list() -> None:
     from rich.table import Table
 
     with service_for(read_only=True) as service:
-        everyone = service.associates(include_retired=True)
+        everyone = service.associates.all(include_retired=True)
     table = Table(title=f"{len(everyone)} associates", title_justify="left")
     for column in ("id", "name", "availability", "groups", "retired"):
         table.add_column(column)

@@ -123,7 +123,7 @@ def board(
     language = settings().language
     with service_for(read_only=True) as service:
         source = _source(service, criteria, selection, entity)
-        shown = service.board(
+        shown = service.views.board(
             source,
             key,
             entity=entity,
@@ -219,10 +219,10 @@ def contacts(
     language = settings().language
     with service_for(read_only=True) as service:
         layout = _layout(service, columns, filters, grouping)
-        tab = service.contacts_tab(
+        tab = service.views.contacts_tab(
             CompanyId(company_id), layout, page=Page(offset, limit), language=language
         )
-        name = service.get_company(CompanyId(company_id)).name
+        name = service.companies.get(CompanyId(company_id)).name
     if as_json:
         click.echo(json.dumps(views_converter.unstructure(tab), ensure_ascii=False))
         return
@@ -239,8 +239,8 @@ def _layout(
         return None
     if columns:
         chosen = tuple(c.strip() for c in columns.split(",") if c.strip())
-    elif service.associate is not None:
-        chosen = service.view_layout("contacts_tab").layout.columns
+    elif service.context.associate is not None:
+        chosen = service.views.layout("contacts_tab").layout.columns
     else:
         chosen = DEFAULT_CONTACTS.columns
     made: list[ColumnFilter] = []
@@ -358,7 +358,7 @@ def dashboard(
         lists = service.lists()
         chosen = ReportPeriod.of(
             _PERIODS[period],
-            (day.date() if day is not None else service.clock.now().astimezone(UTC).date()),
+            (day.date() if day is not None else service.context.clock.now().astimezone(UTC).date()),
             UTC,
         )
         filters = DashboardFilter(
@@ -391,13 +391,17 @@ def dashboard_tiles(
     """Every tile of the dashboard for ``period``, by name."""
     granularity = Period.WEEK if period.days <= 31 else Period.MONTH
     return {
-        "status_counts": service.status_counts_tile(period, filters=filters, language=language),
-        "funnel": service.funnel_tile(period, filters=filters, language=language),
-        "new_leads": service.new_leads_tile(
+        "status_counts": service.dashboards.status_counts(
+            period, filters=filters, language=language
+        ),
+        "funnel": service.dashboards.funnel(period, filters=filters, language=language),
+        "new_leads": service.dashboards.new_leads(
             period, granularity=granularity, by=by, filters=filters
         ),
-        "time_in_status": service.time_in_status_tile(period, filters=filters, language=language),
-        "ageing": service.ageing_tile(
+        "time_in_status": service.dashboards.time_in_status(
+            period, filters=filters, language=language
+        ),
+        "ageing": service.dashboards.ageing(
             period, older_than, filters=filters, persons_limit=5, language=language
         ),
     }

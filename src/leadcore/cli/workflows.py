@@ -216,8 +216,8 @@ def distribute(
         change = DistributeOwners(Distribute(associates=chosen, groups=groups))
         scope = _scope(service, criteria, selection, ids, companies)
         if not do_apply:
-            pool = service.distribution_pool(change.to)
-            names = {a.id: a.name for a in service.associates(include_retired=True)}
+            pool = service.distribution.pool(change.to)
+            names = {a.id: a.name for a in service.associates.all(include_retired=True)}
             console().print(f"Pool, in turn order: {', '.join(names[a] for a in pool)}")
         _run(service, scope, change, do_apply, batch_size, show, log_file)
 
@@ -233,7 +233,7 @@ class _Labels:
         elif isinstance(change, SetCompanyCategory):
             self.names = {c.id: c.name for c in lists.categories}
         else:
-            self.names = {a.id: a.name for a in service.associates(include_retired=True)}
+            self.names = {a.id: a.name for a in service.associates.all(include_retired=True)}
         self.change = change
 
     def __call__(self, value: int | None) -> str:
@@ -264,7 +264,7 @@ def _run(
     if scope.companies and scope.persons:
         what = "records"
     if not do_apply:
-        preview = service.preview_bulk(scope, change, batch_size=batch_size)
+        preview = service.bulk.preview(scope, change, batch_size=batch_size)
         total = len(preview.changed) + len(preview.skipped)
         click.echo(
             f"Preview: {labels.describe()} on {total} {what}: {len(preview.changed)} would "
@@ -277,7 +277,7 @@ def _run(
     stop = threading.Event()
     with _interrupts(stop), _progress() as advance:
         try:
-            log = service.apply_bulk(
+            log = service.bulk.apply(
                 scope, change, batch_size=batch_size, progress=advance, stop=stop.is_set
             )
         except BulkFailed as failed:

@@ -1,13 +1,16 @@
 """The service's arguments are checked against their annotations at the boundary.
 
-Not public API. :class:`~leadcore.service._base.ServiceBase` calls
-:func:`check_arguments` on every class made from it (each area and
-:class:`~leadcore.LeadService`), once, when the class is created: each public
-method gets a wrapper that tests its arguments' types with the expressions of
-:mod:`leadcore._checks`, inlined into one generated test, before the method
+Not public API. Every resource of :class:`~leadcore.LeadService` (each a subclass
+of :class:`~leadcore.service._resource.Resource` naming its namespace) and the
+service itself call :func:`check_arguments` once, when the class is created:
+each public method, its own or inherited (the generic reader of persons and
+companies), gets a wrapper that tests its arguments' types with the expressions
+of :mod:`leadcore._checks`, inlined into one generated test, before the method
 runs. A wrong type raises a :class:`~leadcore.errors.ValidationError` that names
-the method and the argument, instead of an ``AttributeError`` deep inside. A
-method added later to any area is covered without further work.
+the method as it is called (``persons.add()``) and the argument, instead of an
+``AttributeError`` deep inside. A method added later to any resource is covered
+without further work; a type variable of a generic base is read as the type the
+resource binds it to (``Records[Person, PersonId]``: ``PersonId``).
 
 What is checked, from the annotation: ids (``CompanyId`` ...: a positive int),
 ``int`` (not a bool), ``bool``, ``str`` (valid text), enums, ``Literal``,
@@ -20,10 +23,10 @@ variables, the ports' Protocols) is not checked. Values are checked as types onl
 meanings stay with the rules.
 
 >>> from leadcore import LeadService
->>> LeadService.in_memory().add_person("Ann", company_id="1")
+>>> LeadService.in_memory().persons.add("Ann", company_id="1")
 Traceback (most recent call last):
 ...
-leadcore.errors.ValidationError: add_person(): company_id must be a CompanyId (a positive int) ...
+leadcore.errors.ValidationError: persons.add(): company_id must be a CompanyId (a positive int) ...
 """
 
 from __future__ import annotations
@@ -41,7 +44,9 @@ from typing import Any
 from leadcore._checks import _NAMESPACE, FLAG, ID, RANK, TEXT, Check, _fix, _why
 from leadcore.errors import ValidationError
 
-__all__ = ["check_arguments"]
+__all__ = ["check_arguments", "check_function"]
+
+_F = typing.TypeVar("_F", bound=Callable[..., Any])
 
 _CHECKED = "__leadcore_arguments_checked__"
 """Set on a wrapper, so that a class made again (attrs' slotted copy) is not wrapped twice."""
@@ -172,28 +177,61 @@ def _refusal(method: str, argument: str, value: object, test: _Test) -> Validati
     )
 
 
-def _hints(function: Callable[..., Any]) -> dict[str, Any]:
+def _hints(function: Callable[..., Any], bound: dict[Any, Any]) -> dict[str, Any]:
     """The parameters' annotations, evaluated one by one in the function's module (the
     class being made is not there yet, so a return annotation naming it is skipped, as
-    is any annotation that cannot be evaluated)."""
+    is any annotation that cannot be evaluated); type variables in ``bound`` are
+    replaced by the types they are bound to."""
     hints: dict[str, Any] = {}
     for name, annotation in function.__annotations__.items():
         if name == "return":
             continue
         try:
-            hints[name] = (
+            hints[name] = _bind(
                 eval(annotation, function.__globals__)  # an annotation string of the source
                 if isinstance(annotation, str)
-                else annotation
+                else annotation,
+                bound,
             )
         except Exception:
             continue
     return hints
 
 
-def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | None:
-    """``function`` behind a generated check of its annotated arguments (None: nothing to check)."""
-    hints = _hints(function)
+def _bind(annotation: Any, bound: dict[Any, Any]) -> Any:
+    """``annotation`` with the type variables of ``bound`` replaced (``I | None`` with
+    ``I`` bound to ``PersonId``: ``PersonId | None``)."""
+    if isinstance(annotation, typing.TypeVar):
+        return bound.get(annotation, annotation)
+    parameters = getattr(annotation, "__parameters__", ())
+    if parameters and all(p in bound for p in parameters):
+        return annotation[tuple(bound[p] for p in parameters)]
+    return annotation
+
+
+def _bound_type_variables(cls: type) -> dict[Any, Any]:
+    """The type variables of ``cls``'s generic bases and the types ``cls`` binds them to."""
+    bound: dict[Any, Any] = {}
+    for klass in reversed(cls.__mro__):
+        for base in getattr(klass, "__orig_bases__", ()):
+            origin = typing.get_origin(base)
+            parameters = getattr(origin, "__parameters__", ())
+            for parameter, argument in zip(parameters, typing.get_args(base), strict=False):
+                bound[parameter] = _bind(argument, bound)
+    return bound
+
+
+def _wrap(
+    function: Callable[..., Any],
+    shown: str,
+    bound: dict[Any, Any],
+    *,
+    first: int = 1,
+) -> Callable[..., Any] | None:
+    """``function`` behind a generated check of its annotated arguments (None: nothing to
+    check). ``shown`` is the method's name in a refusal; the parameters before ``first``
+    (``self`` or ``cls``) are not checked."""
+    hints = _hints(function, bound)
     signature = inspect.signature(function)
     namespace: dict[str, Any] = {**_NAMESPACE, "collections": collections, "_lc_target": function}
     tests: dict[str, _Test] = {}
@@ -208,7 +246,7 @@ def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | Non
             text = f"{name}=_lc_d{n}"
         parameters.append((parameter.kind, text))
         call.append(name if parameter.kind is not parameter.KEYWORD_ONLY else f"{name}={name}")
-        test = _test(hints[name]) if name in hints and n > 0 else None
+        test = _test(hints[name]) if name in hints and n >= first else None
         if test is not None:
             tests[name] = test
             namespace.update(test.constants)
@@ -235,7 +273,7 @@ def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | Non
             except Exception:
                 good = False
             if not good:
-                raise _refusal(method, name, values[name], test) from None
+                raise _refusal(shown, name, values[name], test) from None
 
     namespace["_lc_explain"] = explain
     arguments = ", ".join(f"{name!r}: {name}" for name in tests)
@@ -267,20 +305,36 @@ def _wrap(function: Callable[..., Any], owner: type) -> Callable[..., Any] | Non
     return wrapper
 
 
-def check_arguments(cls: type) -> None:
-    """Wrap the public methods defined in ``cls`` so that their arguments are checked."""
-    for name, member in list(vars(cls).items()):
-        if name.startswith("_"):
+def check_arguments(cls: type, namespace: str = "") -> None:
+    """Wrap the public methods of ``cls``, its own and those it inherits from leadcore
+    classes, so that their arguments are checked; a refusal names the method
+    ``namespace.method()`` (``namespace`` empty: ``method()``)."""
+    bound = _bound_type_variables(cls)
+    seen: set[str] = set()
+    for owner in cls.__mro__:
+        if not owner.__module__.startswith("leadcore"):
             continue
-        kind: Callable[[Any], Any] | None = None
-        function = member
-        if isinstance(member, classmethod | staticmethod):
-            kind, function = type(member), member.__func__
-        if not inspect.isfunction(function) or getattr(function, _CHECKED, False):
-            continue
-        wrapped = _wrap(function, cls)
-        if wrapped is None:
-            continue
-        if kind is staticmethod:
-            continue  # no self to skip: left unchecked
-        setattr(cls, name, wrapped if kind is None else kind(wrapped))
+        for name, member in list(vars(owner).items()):
+            if name.startswith("_") or name in seen:
+                continue
+            seen.add(name)
+            kind: Callable[[Any], Any] | None = None
+            function = member
+            if isinstance(member, classmethod | staticmethod):
+                kind, function = type(member), member.__func__
+            if not inspect.isfunction(function) or kind is staticmethod:
+                continue  # staticmethod: no self to skip, left unchecked
+            if getattr(function, _CHECKED, False):
+                if owner is cls:
+                    continue  # checked already (attrs' slotted copy of a class)
+                function = function.__wrapped__  # type: ignore[attr-defined]
+            shown = f"{namespace}.{name}" if namespace else name
+            wrapped = _wrap(function, shown, bound)
+            if wrapped is not None:
+                setattr(cls, name, wrapped if kind is None else kind(wrapped))
+
+
+def check_function(function: _F) -> _F:
+    """``function`` (a module-level entry point) with all its arguments checked."""
+    wrapped = _wrap(function, function.__name__, {}, first=0)
+    return function if wrapped is None else wrapped  # type: ignore[return-value]

@@ -1,13 +1,17 @@
-"""Associates (the users): adding, renaming, availability and retiring them.
+"""Associates (``service.associates``): the users, added, renamed, away or back, retired.
 
-An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
-``from leadcore import LeadService``.
+A new database has no associates. An owner that a command sets
+(``persons.add``, ``persons.edit``, ``companies.add``, ``companies.edit``) must
+be a stored associate that is not retired, else
+:class:`leadcore.errors.InactiveOwnerError`; records that already name an
+unknown or retired owner load and keep it. Associates are never deleted
+(history and records name them): they are retired.
 
-A new database has no associates. An owner that a command sets (``add_company``,
-``add_person``, ``edit_company``, ``edit_person``) must be a stored associate that
-is not retired, else :class:`leadcore.errors.InactiveOwnerError`; records
-that already name an unknown or retired owner load and keep it. Associates
-are never deleted (history and records name them): they are retired.
+>>> from leadcore import LeadService
+>>> service = LeadService.in_memory()
+>>> ann = service.associates.add("Ann Able")
+>>> [a.name for a in service.associates.all()]
+['Ann Able']
 """
 
 from __future__ import annotations
@@ -17,17 +21,17 @@ from typing import Any
 import attrs
 
 from leadcore.model import Associate, AssociateId, Availability
-from leadcore.service._base import ServiceBase
+from leadcore.service._resource import Resource
 
-__all__ = ["AssociatesArea"]
+__all__ = ["Associates"]
 
 
-class AssociatesArea(ServiceBase):
+class Associates(Resource, namespace="associates"):
     """Associates: add, rename, set availability, retire; read them."""
 
     __slots__ = ()
 
-    def add_associate(
+    def add(
         self,
         name: str,
         *,
@@ -36,14 +40,16 @@ class AssociatesArea(ServiceBase):
     ) -> Associate:
         """Add an associate, who can then own companies and persons.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> ann = service.add_associate("Ann Able")
-        >>> service.add_company("Acme", owner_id=ann.id).owner_id == ann.id
+        >>> ann = service.associates.add("Ann Able")
+        >>> service.companies.add("Acme", owner_id=ann.id).owner_id == ann.id
         True
         """
-        with self._command() as command:
+        context = self._context
+        with context.command() as command:
             associate = Associate(
-                AssociateId(self.ids.next_id("associate")),
+                AssociateId(context.ids.next_id("associate")),
                 name,
                 availability=availability,
                 groups=groups,
@@ -51,67 +57,72 @@ class AssociatesArea(ServiceBase):
             created = command.uow.associates.add(associate)
         return created
 
-    def rename_associate(self, associate_id: AssociateId, name: str) -> Associate:
+    def rename(self, associate_id: AssociateId, name: str) -> Associate:
         """Give an associate another name.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> ann = service.add_associate("Ann")
-        >>> service.rename_associate(ann.id, "Ann Able").name
+        >>> ann = service.associates.add("Ann")
+        >>> service.associates.rename(ann.id, "Ann Able").name
         'Ann Able'
         """
-        return self._change_associate(associate_id, name=name)
+        return self._change(associate_id, name=name)
 
-    def set_associate_availability(
-        self, associate_id: AssociateId, availability: Availability
-    ) -> Associate:
+    def set_availability(self, associate_id: AssociateId, availability: Availability) -> Associate:
         """Mark an associate normal or away (lead distribution only uses normal ones).
 
+        >>> from leadcore import Availability, LeadService
         >>> service = LeadService.in_memory()
-        >>> ann = service.add_associate("Ann")
-        >>> service.set_associate_availability(ann.id, Availability.AWAY).availability.value
+        >>> ann = service.associates.add("Ann")
+        >>> service.associates.set_availability(ann.id, Availability.AWAY).availability.value
         'away'
         """
-        return self._change_associate(associate_id, availability=availability)
+        return self._change(associate_id, availability=availability)
 
-    def retire_associate(self, associate_id: AssociateId) -> Associate:
+    def retire(self, associate_id: AssociateId) -> Associate:
         """Retire an associate: kept (records and history still name it), but it can no
         longer be made an owner. Records it owns keep it until changed.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> ann = service.add_associate("Ann")
-        >>> _ = service.retire_associate(ann.id)
-        >>> service.add_person("Bo", owner_id=ann.id)
+        >>> ann = service.associates.add("Ann")
+        >>> _ = service.associates.retire(ann.id)
+        >>> service.persons.add("Bo", owner_id=ann.id)
         Traceback (most recent call last):
         ...
         leadcore.errors.InactiveOwnerError: associate 1 cannot be an owner: it is retired; ...
         """
-        return self._change_associate(associate_id, retired=True)
+        return self._change(associate_id, retired=True)
 
-    def get_associate(self, associate_id: AssociateId) -> Associate:
+    def get(self, associate_id: AssociateId) -> Associate:
         """The stored associate; :class:`leadcore.errors.NotFoundError` when unknown.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> service.get_associate(service.add_associate("Ann").id).name
+        >>> service.associates.get(service.associates.add("Ann").id).name
         'Ann'
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             return uow.associates.get(associate_id)
 
-    def associates(self, *, include_retired: bool = False) -> list[Associate]:
+    def all(self, *, include_retired: bool = False) -> list[Associate]:
         """The associates by id; retired ones only with ``include_retired=True``.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> _ = service.retire_associate(service.add_associate("Ann").id)
-        >>> _ = service.add_associate("Bo")
-        >>> [a.name for a in service.associates()], len(service.associates(include_retired=True))
-        (['Bo'], 2)
+        >>> _ = service.associates.retire(service.associates.add("Ann").id)
+        >>> _ = service.associates.add("Bo")
+        >>> [a.name for a in service.associates.all()]
+        ['Bo']
+        >>> len(service.associates.all(include_retired=True))
+        2
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             found = uow.associates.all()
         return [a for a in found if include_retired or not a.retired]
 
-    def _change_associate(self, associate_id: AssociateId, **changes: Any) -> Associate:
-        with self._command() as command:
+    def _change(self, associate_id: AssociateId, **changes: Any) -> Associate:
+        with self._context.command() as command:
             current = command.uow.associates.get(associate_id)
             changed = attrs.evolve(current, **changes)
             if changed == current:

@@ -1,21 +1,28 @@
-"""Bulk update (§4): preview and apply one change on many records, in batches.
+"""Bulk update (``service.bulk``, §4): preview and apply one change on many records,
+in batches.
 
-An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
-``from leadcore import LeadService``. The values (scope, changes, preview, log)
-are in :mod:`leadcore.workflows.bulk`; docs/workflows.md describes the whole.
+The values (scope, changes, preview, log) are in :mod:`leadcore.workflows.bulk`;
+docs/workflows.md describes the whole. Both :meth:`Bulk.preview` and
+:meth:`Bulk.apply` run the same code record by record, in the same batches,
+through the same rules and transition policy; the preview never commits. Apply
+commits each batch as one unit of work, so after a stop, a failure or a crash
+exactly the whole batches in the log stand. A lead status set in bulk fires the
+category automation (R9) through the ``automation`` resource this one is given.
 
-Both :meth:`~leadcore.service.LeadService.preview_bulk` and
-:meth:`~leadcore.service.LeadService.apply_bulk` run the same code record by
-record, in the same batches, through the same rules and transition policy;
-the preview never commits. Apply commits each batch as one unit of work, so
-after a stop, a failure or a crash exactly the whole batches in the log stand.
+>>> from leadcore import LeadService
+>>> from leadcore.workflows import BulkScope, SetOwner
+>>> service = LeadService.in_memory()
+>>> ann = service.associates.add("Ann")
+>>> bo = service.persons.add("Bo")
+>>> service.bulk.apply(BulkScope.of_ids(persons=[bo.id]), SetOwner(ann.id)).batches_committed
+1
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import attrs
 
@@ -36,12 +43,13 @@ from leadcore.licence import Feature
 from leadcore.model import AssociateId, Company, CompanyId, LeadStatusId, Person, PersonId
 from leadcore.ports import UnitOfWork
 from leadcore.selections import resolve
-from leadcore.service._base import ServiceBase
-from leadcore.service._core import Command, RepositorySource
-from leadcore.service.automation import fire_trigger
+from leadcore.service._context import Context
+from leadcore.service._core import Command
+from leadcore.service._resource import Resource
 from leadcore.workflows import stored
 from leadcore.workflows.automation import AutomationResult, AutomationRules, Decision, Trigger
 from leadcore.workflows.bulk import (
+    DEFAULT_BATCH_SIZE,
     BulkChange,
     BulkChanged,
     BulkLog,
@@ -60,10 +68,10 @@ from leadcore.workflows.bulk import (
 )
 from leadcore.workflows.distribution import Distribute, choose_pool, round_robin
 
-__all__ = ["DEFAULT_BATCH_SIZE", "BulkArea"]
+if TYPE_CHECKING:
+    from leadcore.service.automation import Automation
 
-DEFAULT_BATCH_SIZE = 1000
-"""Records per batch (one unit of work each) unless ``batch_size`` says otherwise."""
+__all__ = ["Bulk"]
 
 _MAX_BATCH_SIZE = 100_000
 
@@ -71,29 +79,34 @@ Progress = Callable[[BulkProgress], None]
 Stop = Callable[[], bool]
 
 
-class BulkArea(ServiceBase):
+class Bulk(Resource, namespace="bulk"):
     """Bulk update: preview and apply one change on many records, in batches."""
 
-    __slots__ = ()
+    __slots__ = ("_automation",)
 
-    def preview_bulk(
+    def __init__(self, context: Context, automation: Automation) -> None:
+        super().__init__(context)
+        self._automation = automation
+
+    def preview(
         self, scope: BulkScope, change: BulkChange, *, batch_size: int = DEFAULT_BATCH_SIZE
     ) -> BulkPreview:
-        """What :meth:`apply_bulk` would change and skip (and why) on the current state.
+        """What :meth:`apply` would change and skip (and why) on the current state.
 
         Computed by running the apply's own steps in units of work that are
         never committed: nothing is written.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> acme = service.add_company("Acme", category_id=lead)
-        >>> ann, bo = service.add_person("Ann", company_id=acme.id), service.add_person("Bo")
+        >>> acme = service.companies.add("Acme", category_id=lead)
+        >>> ann, bo = service.persons.add("Ann", company_id=acme.id), service.persons.add("Bo")
         >>> qualified = service.lists().statuses.by_key("qualified").id
-        >>> preview = service.preview_bulk(BulkScope.of_ids(persons=[ann.id, bo.id]),
+        >>> preview = service.bulk.preview(BulkScope.of_ids(persons=[ann.id, bo.id]),
         ...                                SetLeadStatus(qualified))
         >>> [str(c.record) for c in preview.changed], [s.reason.value for s in preview.skipped]
         (['person 1'], ['hidden status'])
-        >>> service.get_person(ann.id).lead_status_id == qualified   # nothing was written
+        >>> service.persons.get(ann.id).lead_status_id == qualified   # nothing was written
         False
         """
         _check_batch_size(batch_size)
@@ -104,10 +117,10 @@ class BulkArea(ServiceBase):
         automation: list[AutomationResult] = []
         batches = _batches(refs, batch_size)
         # one unit, never committed: the batches see each other
-        with _collector.collector_paused(), self.uow() as uow:
+        with _collector.collector_paused(), self._context.uow() as uow:
             command = Command(uow)
             for number, batch in enumerate(batches, start=1):
-                step = _Batch(self, command, change, number)
+                step = _Batch(self._context, self._automation, command, change, number)
                 step.run(batch, set())
                 changed += step.changed
                 skipped += step.skipped
@@ -115,7 +128,7 @@ class BulkArea(ServiceBase):
             uow.rollback()
         return BulkPreview(change, tuple(changed), tuple(skipped), len(batches), tuple(automation))
 
-    def apply_bulk(
+    def apply(
         self,
         scope: BulkScope,
         change: BulkChange,
@@ -136,16 +149,17 @@ class BulkArea(ServiceBase):
         that were committed before it. Bad arguments (an unknown status,
         category or owner) are refused before anything is written.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> acme = service.add_company("Acme", category_id=lead)
-        >>> ids = [service.add_person(f"P{n}", company_id=acme.id).id for n in range(5)]
+        >>> acme = service.companies.add("Acme", category_id=lead)
+        >>> ids = [service.persons.add(f"P{n}", company_id=acme.id).id for n in range(5)]
         >>> seen = []
-        >>> log = service.apply_bulk(BulkScope.of_ids(persons=ids), SetLeadStatus(2),
+        >>> log = service.bulk.apply(BulkScope.of_ids(persons=ids), SetLeadStatus(2),
         ...                          batch_size=2, progress=seen.append)
         >>> len(log.changed), log.batches_committed, [p.done for p in seen]
         (5, 3, [2, 4, 5])
-        >>> service.person_history(ids[0])[-1].source.value
+        >>> service.persons.history(ids[0])[-1].source.value
         'bulk'
         """
         _check_batch_size(batch_size)
@@ -186,31 +200,6 @@ class BulkArea(ServiceBase):
                 )
         return log(len(batches))
 
-    def distribute_owners(
-        self,
-        scope: BulkScope,
-        to: Distribute,
-        *,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        progress: Progress | None = None,
-        stop: Stop | None = None,
-    ) -> BulkLog:
-        """Lead distribution on demand (R11): the records of ``scope`` get owners round
-        robin over ``to``'s available associates, continuing after the last stored
-        assignment. The same as :meth:`apply_bulk` with :class:`DistributeOwners`.
-
-        >>> service = LeadService.in_memory()
-        >>> ann, bo = service.add_associate("Ann"), service.add_associate("Bo")
-        >>> ids = [service.add_person(f"P{n}").id for n in range(3)]
-        >>> log = service.distribute_owners(BulkScope.of_ids(persons=ids),
-        ...                                 Distribute(associates=(ann.id, bo.id)))
-        >>> [c.after for c in log.changed], service.last_distributed_to()
-        ([1, 2, 1], 1)
-        """
-        return self.apply_bulk(
-            scope, DistributeOwners(to), batch_size=batch_size, progress=progress, stop=stop
-        )
-
     # --- the steps ----------------------------------------------------------------------
 
     def _apply_batch(self, change: BulkChange, number: int, batch: list[RecordRef]) -> _Batch:
@@ -220,8 +209,8 @@ class BulkArea(ServiceBase):
         retried = False
         while True:
             try:
-                with _collector.collector_paused(), self._command() as command:
-                    step = _Batch(self, command, change, number)
+                with _collector.collector_paused(), self._context.command() as command:
+                    step = _Batch(self._context, self._automation, command, change, number)
                     step.run(batch, conflicted)
                 return step
             except ConflictError as error:
@@ -243,17 +232,13 @@ class BulkArea(ServiceBase):
         companies: Iterable[int] = scope.companies
         persons: Iterable[int] = scope.persons
         if scope.selection is not None:
-            with self.uow() as uow:
-                source = RepositorySource(
-                    uow,
-                    lambda c: self._query(c, Entity.PERSON),
-                    lambda c: self._query(c, Entity.COMPANY),
-                )
+            with self._context.uow() as uow:
+                source = self._context.member_source(uow)
                 members = resolve(source.selection(scope.selection), source)
             companies, persons = members.companies, members.persons
         elif scope.criteria is not None:
-            query = self._query(scope.criteria, scope.entity)
-            with self.uow() as uow:
+            query = self._context.query(scope.criteria, scope.entity)
+            with self._context.uow() as uow:
                 if scope.entity is Entity.PERSON:
                     persons = [p.id for p in uow.persons.find(query)]
                 else:
@@ -265,15 +250,15 @@ class BulkArea(ServiceBase):
     def _check_change(self, change: BulkChange) -> None:
         """Refuse, before anything is written, a change naming a status, category or owner
         that cannot be assigned, or a distribution without available associates."""
-        with self.uow() as uow:
-            lists = self._lists(uow)
+        with self._context.uow() as uow:
+            lists = self._context.lists(uow)
             if isinstance(change, SetLeadStatus):
                 lists.statuses.assignable(change.status_id)
             elif isinstance(change, SetCompanyCategory):
                 if change.category_id is not None:
                     lists.categories.assignable(change.category_id)
             elif isinstance(change, SetOwner):
-                self._check_owner(uow, change.owner_id)
+                self._context.check_owner(uow, change.owner_id)
             elif isinstance(change, DistributeOwners):
                 choose_pool(change.to, uow.associates.all())
             elif not isinstance(change, ClearLeadStatus):
@@ -319,15 +304,23 @@ def _conflicting(error: ConflictError, batch: list[RecordRef]) -> RecordRef | No
 class _Batch:
     """One batch's records run through the rules inside an open command."""
 
-    def __init__(self, service: ServiceBase, command: Command, change: BulkChange, number: int):
-        self.service = service
+    def __init__(
+        self,
+        context: Context,
+        automation: Automation,
+        command: Command,
+        change: BulkChange,
+        number: int,
+    ):
+        self.context = context
+        self.automation_resource = automation
         self.command = command
         self.uow: UnitOfWork = command.uow
         self.change = change
         self.number = number
-        self.lists = service._lists(self.uow)
-        self.now: datetime = service.clock.now()
-        self.actor = engine.Actor(self.now, service.associate, StatusSource.BULK)
+        self.lists = context.lists(self.uow)
+        self.now: datetime = context.clock.now()
+        self.actor = engine.Actor(self.now, context.associate, StatusSource.BULK)
         self.changed: list[BulkChanged] = []
         self.skipped: list[BulkSkipped] = []
         self.automation: list[AutomationResult] = []
@@ -336,7 +329,7 @@ class _Batch:
         self._pending: list[Person] = []
         self._history: list[HistoryEntry] = []
         self._rules: AutomationRules | None = None
-        self._lead_status_licensed = service.licence.has(Feature.LEAD_STATUS)
+        self._lead_status_licensed = context.licence.has(Feature.LEAD_STATUS)
         self._rule_statuses: set[LeadStatusId | None] = set()
         self._owners: list[AssociateId] = []
         self._turn = 0
@@ -483,7 +476,7 @@ class _Batch:
         try:
             outcome = engine.set_lead_status(
                 person, company, self.lists, change.status_id, self.actor,
-                reason=change.reason, policy=self.service.policy,
+                reason=change.reason, policy=self.context.policy,
             )  # fmt: skip
         except LeadStatusNotEditable:
             self.skip(ref, SkipReason.HIDDEN_STATUS, _hidden(person))
@@ -495,7 +488,7 @@ class _Batch:
             self.skip(ref, SkipReason.UNCHANGED, f"{ref} has this lead status already")
             return
         self._pending.extend(outcome.persons)
-        # set_lead_status's events are its history entries: no need to filter them
+        # rules.set_lead_status's events are its history entries: no need to filter them
         self._history.extend(cast(tuple[HistoryEntry, ...], outcome.events))
         self.done(ref, before, change.status_id)
         self._automate(company, change)
@@ -503,15 +496,15 @@ class _Batch:
     def _automate(self, company: Company | None, change: SetLeadStatus) -> None:
         """Fire "lead status set to X" (R9) when a rule exists for it."""
         if self._rules is None:
-            licensed = self.service.licence.has(Feature.CATEGORY_AUTOMATION)
+            licensed = self.context.licence.has(Feature.CATEGORY_AUTOMATION)
             self._rules = stored.load_rules(self.uow.settings) if licensed else AutomationRules()
             self._rule_statuses = {r.trigger.status_id for r in self._rules}
         if company is None or change.status_id not in self._rule_statuses:
             return
         trigger = Trigger.lead_status_set(change.status_id)
         self.flush()
-        result = fire_trigger(
-            self.service, self.command, trigger, company, self.lists, rules=self._rules
+        result = self.automation_resource.fire(
+            self.command, trigger, company, self.lists, rules=self._rules
         )
         if result.decision in (Decision.APPLIED, Decision.SUGGESTED):
             self.automation.append(result)
@@ -553,7 +546,7 @@ class _Batch:
             self.flush()
             outcome = engine.change_company_category(
                 company, self.uow.persons.of_company(company.id), self.lists, target,
-                self.actor, policy=self.service.policy,
+                self.actor, policy=self.context.policy,
             )  # fmt: skip
             self.apply(outcome)
             self.done(ref, company.category_id, target)
@@ -563,7 +556,7 @@ class _Batch:
             return
         try:
             outcome = engine.set_person_category(
-                person, self.lists, target, self.actor, policy=self.service.policy
+                person, self.lists, target, self.actor, policy=self.context.policy
             )
         except InheritedCategoryError as error:
             self.skip(ref, SkipReason.INHERITED_CATEGORY, str(error))

@@ -1,5 +1,6 @@
-"""Dashboards: the lead dashboards' tiles (persons per status, the qualification funnel,
-new leads, time in status, ageing), computed from the status history.
+"""Dashboards (``service.dashboards``): the lead dashboards' tiles (persons per status,
+the qualification funnel, new leads, time in status, ageing), computed from the
+status history.
 
 Every tile takes a :class:`leadcore.views.dashboards.ReportPeriod` (local days in an
 explicit time zone) and a :class:`~leadcore.views.dashboards.DashboardFilter` (owner,
@@ -7,8 +8,14 @@ category, criterion), reads the history of the matching persons through
 :meth:`leadcore.ports.HistoryRepository.between` in one unit of work, and needs the
 lead-dashboards and lead-status features (:class:`leadcore.errors.FeatureNotLicensed`).
 
-An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
-``from leadcore import LeadService``.
+>>> from datetime import timedelta, timezone
+>>> from leadcore import LeadService
+>>> from leadcore.views import ReportPeriod
+>>> service = LeadService.in_memory()
+>>> today = service.context.clock.now().date()
+>>> period = ReportPeriod(today, today + timedelta(days=1), timezone.utc)
+>>> service.dashboards.status_counts(period).total
+0
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from leadcore.errors import ValidationError
 from leadcore.licence import Feature
 from leadcore.model import Language, LeadStatusId, Person, PersonId
 from leadcore.ports import StoredLists
-from leadcore.service._base import ServiceBase
+from leadcore.service._resource import Resource
 from leadcore.views._dashboard_figures import (
     History,
     ageing,
@@ -46,7 +53,7 @@ from leadcore.views.dashboards import (
     TimeInStatusTile,
 )
 
-__all__ = ["DEFAULT_FUNNEL", "EVERYONE", "MAX_AGE_DAYS", "MAX_PERSONS_LISTED", "DashboardsArea"]
+__all__ = ["DEFAULT_FUNNEL", "EVERYONE", "MAX_AGE_DAYS", "MAX_PERSONS_LISTED", "Dashboards"]
 
 EVERYONE = DashboardFilter()
 """The default filter: every person that exists."""
@@ -73,7 +80,7 @@ def _check_int(value: object, name: str, low: int, high: int) -> int:
     return value
 
 
-class DashboardsArea(ServiceBase):
+class Dashboards(Resource, namespace="dashboards"):
     """Dashboards: persons per status, funnel, new leads, time in status, ageing."""
 
     __slots__ = ()
@@ -93,8 +100,9 @@ class DashboardsArea(ServiceBase):
         (the funnel and new leads); otherwise every entry before the period's end.
         ``persons_of`` names persons to load in the same unit of work.
         """
-        self.licence.require(Feature.LEAD_DASHBOARDS, operation)
-        self._require_lead_status(operation)
+        context = self._context
+        context.licence.require(Feature.LEAD_DASHBOARDS, operation)
+        context.require_lead_status(operation)
         if not isinstance(period, ReportPeriod):
             raise ValidationError(
                 f"{operation} needs a ReportPeriod",
@@ -114,11 +122,11 @@ class DashboardsArea(ServiceBase):
                 why=f"got {type(filters).__name__}",
                 fix="Pass leadcore.views.DashboardFilter(owners=..., categories=..., criteria=...)",
             )
-        query = self._query(filters.criterion(), Entity.PERSON)
-        now = self.clock.now()
+        query = context.query(filters.criterion(), Entity.PERSON)
+        now = context.clock.now()
         end = read_limit(period.end_at, now)
         start = period.previous().start_at if since_previous else None
-        with self.uow() as uow, collector_paused():
+        with context.uow() as uow, collector_paused():
             lists = uow.lists.load()
             history = uow.history.between(start, end, query)
             persons: dict[PersonId, Person] = {}
@@ -127,7 +135,7 @@ class DashboardsArea(ServiceBase):
                 persons = {p.id: p for p in uow.persons.get_many(wanted)}
         return history, lists, now, persons
 
-    def status_counts_tile(
+    def status_counts(
         self,
         period: ReportPeriod,
         *,
@@ -138,11 +146,12 @@ class DashboardsArea(ServiceBase):
 
         >>> from datetime import date, timezone
         >>> from leadcore.views import ReportPeriod
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> _ = service.add_person("Ann", category_id=lead)
-        >>> today = service.clock.now().date()
-        >>> tile = service.status_counts_tile(ReportPeriod(today, today + timedelta(days=1),
+        >>> _ = service.persons.add("Ann", category_id=lead)
+        >>> today = service.context.clock.now().date()
+        >>> tile = service.dashboards.status_counts(ReportPeriod(today, today + timedelta(days=1),
         ...                                                timezone.utc))
         >>> [(c.label, c.count, c.delta) for c in tile.counts][:2], tile.total
         ([('Open', 1, 1), ('Contacting', 0, 0)], 1)
@@ -153,7 +162,7 @@ class DashboardsArea(ServiceBase):
         with collector_paused():  # many short-lived, acyclic objects
             return status_counts(history, lists.statuses, period, now, language)
 
-    def funnel_tile(
+    def funnel(
         self,
         period: ReportPeriod,
         *,
@@ -166,12 +175,13 @@ class DashboardsArea(ServiceBase):
 
         >>> from datetime import date, timezone
         >>> from leadcore.views import ReportPeriod
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lists = service.lists()
-        >>> ann = service.add_person("Ann", category_id=lists.categories.by_name("Lead").id)
-        >>> _ = service.set_lead_status(ann.id, lists.statuses.by_key("contacting").id)
-        >>> today = service.clock.now().date()
-        >>> tile = service.funnel_tile(ReportPeriod(today, today + timedelta(days=1),
+        >>> ann = service.persons.add("Ann", category_id=lists.categories.by_name("Lead").id)
+        >>> _ = service.persons.set_lead_status(ann.id, lists.statuses.by_key("contacting").id)
+        >>> today = service.context.clock.now().date()
+        >>> tile = service.dashboards.funnel(ReportPeriod(today, today + timedelta(days=1),
         ...                                         timezone.utc))
         >>> [(s.label, s.entered) for s in tile.stages]
         [('Open', 1), ('Contacting', 1), ('Qualified', 0)]
@@ -193,7 +203,7 @@ class DashboardsArea(ServiceBase):
         with collector_paused():  # many short-lived, acyclic objects
             return funnel(history, lists.statuses, ids, period, now, language)
 
-    def new_leads_tile(
+    def new_leads(
         self,
         period: ReportPeriod,
         *,
@@ -206,11 +216,12 @@ class DashboardsArea(ServiceBase):
 
         >>> from datetime import date, timezone
         >>> from leadcore.views import ReportPeriod
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> _ = service.add_person("Ann", category_id=service.lists().categories.by_name(
+        >>> _ = service.persons.add("Ann", category_id=service.lists().categories.by_name(
         ...     "Lead").id)
-        >>> today = service.clock.now().date()
-        >>> tile = service.new_leads_tile(ReportPeriod.of(Period.WEEK, today, timezone.utc))
+        >>> today = service.context.clock.now().date()
+        >>> tile = service.dashboards.new_leads(ReportPeriod.of(Period.WEEK, today, timezone.utc))
         >>> tile.total, len(tile.buckets)
         (1, 7)
         """
@@ -227,7 +238,7 @@ class DashboardsArea(ServiceBase):
                     why=f"got by={by!r}",
                     fix="Pass a leadcore.views.LeadBreakdown or None",
                 )
-            self.licence.require(Feature.MARKETING_PREMIUM, f"new leads by {by.value}")
+            self._context.licence.require(Feature.MARKETING_PREMIUM, f"new leads by {by.value}")
 
         def new_in_period(history: History, now: datetime) -> Iterable[PersonId]:
             return new_lead_entries(history, period.start_at, read_limit(period.end_at, now))
@@ -238,7 +249,7 @@ class DashboardsArea(ServiceBase):
         with collector_paused():  # many short-lived, acyclic objects
             return new_leads(history, period, now, granularity, by, persons)
 
-    def time_in_status_tile(
+    def time_in_status(
         self,
         period: ReportPeriod,
         *,
@@ -251,12 +262,13 @@ class DashboardsArea(ServiceBase):
         >>> from datetime import date, timezone
         >>> from leadcore.clock import FixedClock
         >>> clock = FixedClock(datetime(2026, 3, 10, tzinfo=timezone.utc))
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory(clock=clock)
-        >>> _ = service.add_person("Ann", category_id=service.lists().categories.by_name(
+        >>> _ = service.persons.add("Ann", category_id=service.lists().categories.by_name(
         ...     "Lead").id)
         >>> _ = clock.advance(timedelta(days=2))
-        >>> tile = service.time_in_status_tile(ReportPeriod(date(2026, 3, 1), date(2026, 4, 1),
-        ...                                                 timezone.utc))
+        >>> march = ReportPeriod(date(2026, 3, 1), date(2026, 4, 1), timezone.utc)
+        >>> tile = service.dashboards.time_in_status(march)
         >>> tile.statuses[0].label, tile.statuses[0].current.latest_average
         ('Open', datetime.timedelta(days=2))
         """
@@ -266,7 +278,7 @@ class DashboardsArea(ServiceBase):
         with collector_paused():  # many short-lived, acyclic objects
             return time_in_status(history, lists.statuses, period, now, language)
 
-    def ageing_tile(
+    def ageing(
         self,
         period: ReportPeriod,
         older_than_days: int,
@@ -282,11 +294,12 @@ class DashboardsArea(ServiceBase):
         >>> from datetime import date, timezone
         >>> from leadcore.clock import FixedClock
         >>> clock = FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory(clock=clock)
-        >>> ann = service.add_person("Ann", category_id=service.lists().categories.by_name(
+        >>> ann = service.persons.add("Ann", category_id=service.lists().categories.by_name(
         ...     "Lead").id)
         >>> _ = clock.advance(timedelta(days=40))
-        >>> tile = service.ageing_tile(ReportPeriod.of(Period.MONTH, date(2026, 4, 1),
+        >>> tile = service.dashboards.ageing(ReportPeriod.of(Period.MONTH, date(2026, 4, 1),
         ...                                            timezone.utc), 30)
         >>> bucket = tile.buckets[0]
         >>> bucket.label, bucket.count, bucket.persons[0].person_id == ann.id

@@ -1,8 +1,12 @@
-"""Selections: static, dynamic and combined, their members and the company and
-person mapping.
+"""Selections (``service.selections``): static, dynamic and combined, their members
+and the company and person mapping; see docs/selections.md.
 
-An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
-``from leadcore import LeadService``.
+>>> from leadcore import LeadService
+>>> service = LeadService.in_memory()
+>>> bo = service.persons.add("Bo")
+>>> fair = service.selections.create_static("Fair", persons=[bo.id])
+>>> service.selections.members(fair.id).persons == {bo.id}
+True
 """
 
 from __future__ import annotations
@@ -40,28 +44,25 @@ from leadcore.selections import (
     project,
     resolve,
 )
-from leadcore.service._base import ServiceBase
 from leadcore.service._core import Command, RepositorySource
+from leadcore.service._resource import Resource
 
-__all__ = ["SelectionsArea"]
+__all__ = ["Selections"]
 
 
-class SelectionsArea(ServiceBase):
-    """Selections: static, dynamic and combined, their members and the company and"""
+class Selections(Resource, namespace="selections"):
+    """Selections: static, dynamic and combined, their members and the company and
+    person mapping."""
 
     __slots__ = ()
 
     def _source(self, uow: UnitOfWork) -> RepositorySource:
-        return RepositorySource(
-            uow,
-            lambda c: self._query(c, Entity.PERSON),
-            lambda c: self._query(c, Entity.COMPANY),
-        )
+        return self._context.member_source(uow)
 
     def _add_selection(self, command: Command, selection: Selection) -> Selection:
         return command.uow.selections.add(selection)
 
-    def create_static_selection(
+    def create_static(
         self,
         name: str,
         target: Target = Target.PERSONS,
@@ -70,29 +71,30 @@ class SelectionsArea(ServiceBase):
         persons: Iterable[PersonId] = (),
         company_persons: CompanyPersons = CompanyPersons.ALL,
     ) -> StaticSelection:
-        """Save a static selection filled by hand (see :meth:`add_to_selection`).
+        """Save a static selection filled by hand (see :meth:`add_members`).
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> bo = service.add_person("Bo")
-        >>> fair = service.create_static_selection("Fair", persons=[bo.id])
-        >>> sorted(service.selection_members(fair.id).persons) == [bo.id]
+        >>> bo = service.persons.add("Bo")
+        >>> fair = service.selections.create_static("Fair", persons=[bo.id])
+        >>> sorted(service.selections.members(fair.id).persons) == [bo.id]
         True
         """
-        with self._command() as command:
+        with self._context.command() as command:
             members = self._mapped_members(command.uow, target, company_persons, companies, persons)
             selection = StaticSelection(
-                SelectionId(self.ids.next_id("selection")),
+                SelectionId(self._context.ids.next_id("selection")),
                 name,
                 target,
                 members,
                 company_persons,
-                owner_id=self.associate,
+                owner_id=self._context.associate,
             )
             saved = self._add_selection(command, selection)
         assert isinstance(saved, StaticSelection)
         return saved
 
-    def create_dynamic_selection(
+    def create_dynamic(
         self,
         name: str,
         criteria: Criterion,
@@ -107,28 +109,29 @@ class SelectionsArea(ServiceBase):
         selection, companies otherwise, unless given).
 
         >>> from leadcore.criteria.build import condition
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> b = service.create_dynamic_selection("B", condition("person.last_name", "begins", "b"))
-        >>> _ = service.add_person("Bo", "Berg")
-        >>> len(service.selection_members(b.id).persons)
+        >>> b = service.selections.create_dynamic("B", condition("person.last_name", "begins", "b"))
+        >>> _ = service.persons.add("Bo", "Berg")
+        >>> len(service.selections.members(b.id).persons)
         1
         """
-        with self._command() as command:
+        with self._context.command() as command:
             selection = DynamicSelection(
-                SelectionId(self.ids.next_id("selection")),
+                SelectionId(self._context.ids.next_id("selection")),
                 name,
                 target,
                 criteria,
                 company_persons=company_persons,
-                owner_id=self.associate,
+                owner_id=self._context.associate,
                 entity=default_entity(target) if entity is None else entity,
             )
-            self._query(criteria, selection.entity)
+            self._context.query(criteria, selection.entity)
             saved = self._add_selection(command, selection)
         assert isinstance(saved, DynamicSelection)
         return saved
 
-    def create_combined_selection(
+    def create_combined(
         self,
         name: str,
         first: SelectionId,
@@ -140,24 +143,25 @@ class SelectionsArea(ServiceBase):
     ) -> CombinedSelection:
         """Save two selections of any kind joined by ``operation``.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> a, b = service.add_person("A"), service.add_person("B")
-        >>> s1 = service.create_static_selection("1", persons=[a.id, b.id])
-        >>> s2 = service.create_static_selection("2", persons=[b.id])
-        >>> c = service.create_combined_selection("1-2", s1.id, s2.id, Operation.ONLY_FIRST)
-        >>> service.selection_members(c.id).persons == {a.id}
+        >>> a, b = service.persons.add("A"), service.persons.add("B")
+        >>> s1 = service.selections.create_static("1", persons=[a.id, b.id])
+        >>> s2 = service.selections.create_static("2", persons=[b.id])
+        >>> c = service.selections.create_combined("1-2", s1.id, s2.id, Operation.ONLY_FIRST)
+        >>> service.selections.members(c.id).persons == {a.id}
         True
         """
-        with self._command() as command:
+        with self._context.command() as command:
             selection = CombinedSelection(
-                SelectionId(self.ids.next_id("selection")),
+                SelectionId(self._context.ids.next_id("selection")),
                 name,
                 target,
                 first,
                 second,
                 operation,
                 company_persons=company_persons,
-                owner_id=self.associate,
+                owner_id=self._context.associate,
             )
             source = self._source(command.uow)
             check_acyclic(selection, source.selection)
@@ -165,7 +169,7 @@ class SelectionsArea(ServiceBase):
         assert isinstance(saved, CombinedSelection)
         return saved
 
-    def change_combined_selection(
+    def change_combined(
         self,
         selection_id: SelectionId,
         *,
@@ -175,13 +179,14 @@ class SelectionsArea(ServiceBase):
     ) -> CombinedSelection:
         """Change the inputs or the operation of a combined selection; cycles are refused.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> s1 = service.create_static_selection("1")
-        >>> c = service.create_combined_selection("c", s1.id, s1.id, Operation.ALL)
-        >>> service.change_combined_selection(c.id, operation=Operation.COMMON).operation.value
+        >>> s1 = service.selections.create_static("1")
+        >>> c = service.selections.create_combined("c", s1.id, s1.id, Operation.ALL)
+        >>> service.selections.change_combined(c.id, operation=Operation.COMMON).operation.value
         'common'
         """
-        with self._command() as command:
+        with self._context.command() as command:
             source = self._source(command.uow)
             current = source.selection(selection_id)
             if not isinstance(current, CombinedSelection):
@@ -197,29 +202,28 @@ class SelectionsArea(ServiceBase):
         assert isinstance(saved, CombinedSelection)
         return saved
 
-    def freeze_selection(
-        self, selection_id: SelectionId, *, name: str | None = None
-    ) -> StaticSelection:
+    def freeze(self, selection_id: SelectionId, *, name: str | None = None) -> StaticSelection:
         """Save the current members of any selection as a new static one.
 
         >>> from leadcore.criteria.ast import ALWAYS
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> every = service.create_dynamic_selection("Every", ALWAYS)
-        >>> _ = service.add_person("Bo")
-        >>> frozen = service.freeze_selection(every.id)
+        >>> every = service.selections.create_dynamic("Every", ALWAYS)
+        >>> _ = service.persons.add("Bo")
+        >>> frozen = service.selections.freeze(every.id)
         >>> frozen.name, len(frozen.members.persons)
         ('Every (frozen)', 1)
         """
-        with self._command() as command:
+        with self._context.command() as command:
             source = self._source(command.uow)
             original = source.selection(selection_id)
             static = StaticSelection(
-                SelectionId(self.ids.next_id("selection")),
+                SelectionId(self._context.ids.next_id("selection")),
                 f"{original.name} (frozen)" if name is None else name,
                 original.target,
                 resolve(original, source),
                 original.company_persons,
-                owner_id=self.associate,
+                owner_id=self._context.associate,
             )
             saved = self._add_selection(command, static)
         assert isinstance(saved, StaticSelection)
@@ -237,14 +241,15 @@ class SelectionsArea(ServiceBase):
         """Save the result of a find now as a static selection (it does not follow later changes).
 
         >>> from leadcore.criteria.ast import ALWAYS
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> _ = service.add_company("Acme")
-        >>> s = service.freeze_find("Today's companies", ALWAYS, Target.COMPANIES)
+        >>> _ = service.companies.add("Acme")
+        >>> s = service.selections.freeze_find("Today's companies", ALWAYS, Target.COMPANIES)
         >>> len(s.members.companies)
         1
         """
-        with self._command() as command:
-            selection_id = SelectionId(self.ids.next_id("selection"))
+        with self._context.command() as command:
+            selection_id = SelectionId(self._context.ids.next_id("selection"))
             dynamic = DynamicSelection(
                 selection_id,
                 name,
@@ -253,14 +258,14 @@ class SelectionsArea(ServiceBase):
                 company_persons=company_persons,
                 entity=default_entity(target) if entity is None else entity,
             )
-            self._query(criteria, dynamic.entity)
+            self._context.query(criteria, dynamic.entity)
             static = StaticSelection(
                 selection_id,
                 name,
                 target,
                 resolve(dynamic, self._source(command.uow)),
                 company_persons,
-                owner_id=self.associate,
+                owner_id=self._context.associate,
             )
             saved = self._add_selection(command, static)
         assert isinstance(saved, StaticSelection)
@@ -309,7 +314,7 @@ class SelectionsArea(ServiceBase):
             raise SelectionKindError(selection_id, kind_of(selection), "static", op)
         return selection
 
-    def add_to_selection(
+    def add_members(
         self,
         selection_id: SelectionId,
         *,
@@ -322,15 +327,16 @@ class SelectionsArea(ServiceBase):
         ``company_persons`` says (when it lists persons); added persons bring
         their company (when it lists companies).
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> acme = service.add_company("Acme")
-        >>> _ = service.add_person("Ann", company_id=acme.id)
-        >>> s = service.create_static_selection("Both", Target.COMPANIES_AND_PERSONS)
-        >>> s = service.add_to_selection(s.id, companies=[acme.id])
+        >>> acme = service.companies.add("Acme")
+        >>> _ = service.persons.add("Ann", company_id=acme.id)
+        >>> s = service.selections.create_static("Both", Target.COMPANIES_AND_PERSONS)
+        >>> s = service.selections.add_members(s.id, companies=[acme.id])
         >>> len(s.members.companies), len(s.members.persons)
         (1, 1)
         """
-        with self._command() as command:
+        with self._context.command() as command:
             current = self._static(self._source(command.uow), selection_id, "add members to")
             added = self._mapped_members(
                 command.uow, current.target, current.company_persons, companies, persons
@@ -340,7 +346,7 @@ class SelectionsArea(ServiceBase):
         assert isinstance(saved, StaticSelection)
         return saved
 
-    def remove_from_selection(
+    def remove_members(
         self,
         selection_id: SelectionId,
         *,
@@ -349,13 +355,14 @@ class SelectionsArea(ServiceBase):
     ) -> StaticSelection:
         """Remove exactly the given members from a static selection (no mapping).
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> bo = service.add_person("Bo")
-        >>> s = service.create_static_selection("S", persons=[bo.id])
-        >>> service.remove_from_selection(s.id, persons=[bo.id]).members.size
+        >>> bo = service.persons.add("Bo")
+        >>> s = service.selections.create_static("S", persons=[bo.id])
+        >>> service.selections.remove_members(s.id, persons=[bo.id]).members.size
         0
         """
-        with self._command() as command:
+        with self._context.command() as command:
             current = self._static(self._source(command.uow), selection_id, "remove members from")
             removed = Members(frozenset(companies), frozenset(persons))
             changed = attrs.evolve(current, members=current.members - removed)
@@ -363,29 +370,31 @@ class SelectionsArea(ServiceBase):
         assert isinstance(saved, StaticSelection)
         return saved
 
-    def rename_selection(self, selection_id: SelectionId, name: str) -> Selection:
+    def rename(self, selection_id: SelectionId, name: str) -> Selection:
         """Give a selection a new name (names need not be unique).
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> s = service.create_static_selection("Old")
-        >>> service.rename_selection(s.id, "New").name
+        >>> s = service.selections.create_static("Old")
+        >>> service.selections.rename(s.id, "New").name
         'New'
         """
-        with self._command() as command:
+        with self._context.command() as command:
             current = command.uow.selections.get(selection_id)
             saved = command.uow.selections.save(attrs.evolve(current, name=name))
         return saved
 
-    def delete_selection(self, selection_id: SelectionId) -> None:
+    def delete(self, selection_id: SelectionId) -> None:
         """Delete a selection; refused while combined selections read it.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> s = service.create_static_selection("S")
-        >>> service.delete_selection(s.id)
-        >>> service.selections()
+        >>> s = service.selections.create_static("S")
+        >>> service.selections.delete(s.id)
+        >>> service.selections.all()
         []
         """
-        with self._command() as command:
+        with self._context.command() as command:
             selections = command.uow.selections
             selections.get(selection_id)
             users = [
@@ -397,34 +406,37 @@ class SelectionsArea(ServiceBase):
                 raise SelectionInUseError(selection_id, users)
             selections.delete(selection_id)
 
-    def get_selection(self, selection_id: SelectionId) -> Selection:
+    def get(self, selection_id: SelectionId) -> Selection:
         """The saved selection.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> service.get_selection(service.create_static_selection("S").id).name
+        >>> service.selections.get(service.selections.create_static("S").id).name
         'S'
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             return uow.selections.get(selection_id)
 
-    def selections(self) -> list[Selection]:
+    def all(self) -> list[Selection]:
         """Every saved selection, by id.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> _ = service.create_static_selection("S")
-        >>> [s.name for s in service.selections()]
+        >>> _ = service.selections.create_static("S")
+        >>> [s.name for s in service.selections.all()]
         ['S']
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             return uow.selections.all()
 
-    def selection_members(self, selection_id: SelectionId) -> Members:
+    def members(self, selection_id: SelectionId) -> Members:
         """The members of a selection now (dynamic criteria evaluated at this read).
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
-        >>> service.selection_members(service.create_static_selection("S").id).size
+        >>> service.selections.members(service.selections.create_static("S").id).size
         0
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             source = self._source(uow)
             return resolve(source.selection(selection_id), source)

@@ -1,13 +1,16 @@
-"""Views: the contacts tab, Find results, the board view and card moves, and the
-layouts each associate saves.
+"""Views (``service.views``): the contacts tab, Find results, the board view and card
+moves, and the layouts each associate saves; see docs/views.md.
 
 Every view is read in one unit of work through the adapter's queries (pages with
 totals, grouped counts); it holds no copy of the data. A card move goes through
-the service's commands, so the rules, the transition policy, history and events
-apply, and a refused move changes nothing.
+the ``persons`` and ``companies`` resources this one is given, so the rules, the
+transition policy, history and events apply, and a refused move changes nothing.
 
-An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
-``from leadcore import LeadService``.
+>>> from leadcore import LeadService
+>>> service = LeadService.in_memory()
+>>> _ = service.persons.add("Ann", category_id=service.lists().categories.by_name("Lead").id)
+>>> [(c.label, c.count) for c in service.views.board().columns][:1]
+[('Open', 1)]
 """
 
 from __future__ import annotations
@@ -37,11 +40,8 @@ from leadcore.model import (
 from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, UnitOfWork, group_field
 from leadcore.rules import Lists
 from leadcore.selections import DynamicSelection, Target, resolve
-from leadcore.service._base import ServiceBase
-from leadcore.service._core import RepositorySource
-
-if TYPE_CHECKING:
-    from leadcore.service.records import RecordsArea
+from leadcore.service._context import Context
+from leadcore.service._resource import Resource
 from leadcore.views._scope import MemberRows, Scope
 from leadcore.views.board import NO_VALUE_LABEL, Board, BoardColumn
 from leadcore.views.columns import (
@@ -71,7 +71,11 @@ from leadcore.views.settings import (
     unstructure_layout,
 )
 
-__all__ = ["BoardSource", "ViewsArea"]
+if TYPE_CHECKING:
+    from leadcore.service.companies import Companies
+    from leadcore.service.persons import Persons
+
+__all__ = ["BoardSource", "Views"]
 
 BoardSource = SelectionId | Criterion
 """What a board or a Find result shows: a saved selection (by id) or a criterion."""
@@ -110,21 +114,27 @@ def _check_page(page: Page) -> None:
         )
 
 
-class ViewsArea(ServiceBase):
+class Views(Resource, namespace="views"):
     """Views: contacts tab, Find results, board and card moves, saved layouts."""
 
-    __slots__ = ()
+    __slots__ = ("_companies", "_persons")
+
+    def __init__(self, context: Context, persons: Persons, companies: Companies) -> None:
+        super().__init__(context)
+        self._persons = persons
+        self._companies = companies
 
     # --- layouts per associate ------------------------------------------------------------
 
     def _me(self, operation: str) -> AssociateId:
-        if self.associate is None:
+        associate = self._context.associate
+        if associate is None:
             raise ValidationError(
                 f"{operation} needs an acting associate",
                 why="view layouts are saved per associate",
                 fix="Use service.acting_as(associate_id)",
             )
-        return self.associate
+        return associate
 
     @staticmethod
     def _view_name(view: str) -> str:
@@ -137,53 +147,57 @@ class ViewsArea(ServiceBase):
             )
         return view
 
-    def save_view_layout(self, view: str, layout: Layout) -> Layout:
+    def save_layout(self, view: str, layout: Layout) -> Layout:
         """Save the acting associate's ``layout`` of ``view`` ("contacts_tab" or
         "find_results"); it is checked strictly first (unknown or unlicensed columns
         and bad filters are refused).
 
         >>> from leadcore.views import Layout
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory(associate=AssociateId(7))
         >>> mine = Layout(("person.name", "person.lead_status"))
-        >>> service.save_view_layout("contacts_tab", mine) == mine
+        >>> service.views.save_layout("contacts_tab", mine) == mine
         True
-        >>> service.view_layout("contacts_tab").layout == mine
+        >>> service.views.layout("contacts_tab").layout == mine
         True
         """
         me = self._me("saving a view layout")
         name = self._view_name(view)
-        with self._command() as command:
+        with self._context.command() as command:
             uow = command.uow
             checked = check_layout(
-                layout, Entity.PERSON, self.licence, self._lists(uow), strict=True
+                layout, Entity.PERSON, self._context.licence, self._context.lists(uow), strict=True
             ).layout
             uow.settings.set(settings_key(name, me), unstructure_layout(checked))
         return checked
 
-    def view_layout(self, view: str) -> LoadedLayout:
+    def layout(self, view: str) -> LoadedLayout:
         """The acting associate's saved layout of ``view``, or the view's default.
 
         What no longer loads (a column the licence lost, a deleted list item in a
         filter, an unknown column) is dropped and listed in ``dropped``.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory(associate=AssociateId(7))
-        >>> loaded = service.view_layout("find_results")
+        >>> loaded = service.views.layout("find_results")
         >>> loaded.saved, loaded.layout.columns[:2]
         (False, ('person.name', 'company.name'))
         """
         me = self._me("reading a view layout")
         name = self._view_name(view)
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             return self._loaded(uow, name, me)
 
     def _loaded(self, uow: UnitOfWork, view: str, me: AssociateId | None) -> LoadedLayout:
-        lists = self._lists(uow)
+        lists = self._context.lists(uow)
         data = None if me is None else uow.settings.get(settings_key(view, me))
         if data is None:
-            default = check_layout(_VIEWS[view], Entity.PERSON, self.licence, lists, strict=False)
+            default = check_layout(
+                _VIEWS[view], Entity.PERSON, self._context.licence, lists, strict=False
+            )
             return LoadedLayout(default.layout, (), saved=False)
         loaded = check_layout(
-            structure_layout(data), Entity.PERSON, self.licence, lists, strict=False
+            structure_layout(data), Entity.PERSON, self._context.licence, lists, strict=False
         )
         return LoadedLayout(loaded.layout, loaded.dropped, saved=True)
 
@@ -191,7 +205,7 @@ class ViewsArea(ServiceBase):
 
     def _cell_context(self, uow: UnitOfWork, language: Language) -> CellContext:
         names = {a.id: a.name for a in uow.associates.all()}
-        return CellContext(self._lists(uow), names, language)
+        return CellContext(self._context.lists(uow), names, language)
 
     def _rows(
         self, uow: UnitOfWork, entity: Entity, columns: Sequence[Column],
@@ -211,7 +225,7 @@ class ViewsArea(ServiceBase):
         """The records ``source`` stands for, as criteria or member ids."""
         if not isinstance(source, int) or isinstance(source, bool):
             chosen = Entity.PERSON if entity is None else entity
-            self._query(source, chosen)
+            self._context.query(source, chosen)
             return Scope(chosen, source)
         selection = uow.selections.get(SelectionId(source))
         if entity is None:
@@ -229,23 +243,16 @@ class ViewsArea(ServiceBase):
             # its criteria search the view's entity; mapping to the selection's target
             # keeps those records as they are (selections.project): the adapter counts
             return Scope(entity, selection.criteria)
-        members = resolve(
-            selection,
-            RepositorySource(
-                uow,
-                lambda c: self._query(c, Entity.PERSON),
-                lambda c: self._query(c, Entity.COMPANY),
-            ),
-        )
+        members = resolve(selection, self._context.member_source(uow))
         ids = members.persons if entity is Entity.PERSON else members.companies
         scope = Scope(entity, ALWAYS, frozenset(int(i) for i in ids))
-        query = self._query(ALWAYS, entity)
-        return attrs.evolve(scope, loaded=MemberRows.load(uow, scope, self.licence, query))
+        query = self._context.query(ALWAYS, entity)
+        return attrs.evolve(scope, loaded=MemberRows.load(uow, scope, self._context.licence, query))
 
     def _scoped_count_by(
         self, uow: UnitOfWork, scope: Scope, field_key: str, *, visible_only: bool = False
     ) -> GroupedCounts:
-        query = self._query(scope.criteria, scope.entity)
+        query = self._context.query(scope.criteria, scope.entity)
         if scope.members is not None:
             return self._members(uow, scope, query).count_by(field_key, visible_only=visible_only)
         if scope.entity is Entity.COMPANY:
@@ -256,7 +263,7 @@ class ViewsArea(ServiceBase):
         self, uow: UnitOfWork, scope: Scope, order: Sequence[Order], page: Page
     ) -> PageResult[Person] | PageResult[Company]:
         _check_page(page)
-        query = self._query(scope.criteria, scope.entity, order, page)
+        query = self._context.query(scope.criteria, scope.entity, order, page)
         if scope.members is not None:
             return self._members(uow, scope, query).page(query.order, page)
         if scope.entity is Entity.COMPANY:
@@ -266,12 +273,12 @@ class ViewsArea(ServiceBase):
     def _members(self, uow: UnitOfWork, scope: Scope, query: Query) -> MemberRows:
         """The member rows of ``scope`` matching its criteria (loaded once per view)."""
         if scope.loaded is None:
-            return MemberRows.load(uow, scope, self.licence, query)
-        return scope.loaded.filtered(scope.criteria, self.licence, query)
+            return MemberRows.load(uow, scope, self._context.licence, query)
+        return scope.loaded.filtered(scope.criteria, self._context.licence, query)
 
     def _columns(self, keys: Sequence[str], entity: Entity) -> tuple[Column, ...]:
         layout = Layout(tuple(keys))
-        checked = check_layout(layout, entity, self.licence, _NO_LISTS, strict=True)
+        checked = check_layout(layout, entity, self._context.licence, _NO_LISTS, strict=True)
         return tuple(column(k, entity) for k in checked.layout.columns)
 
     # --- Find results ---------------------------------------------------------------------
@@ -294,26 +301,31 @@ class ViewsArea(ServiceBase):
         a layout are not applied to results (see :meth:`contacts_tab`).
 
         >>> from leadcore.views import Layout
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> acme = service.add_company("Acme", category_id=lead)
-        >>> _ = service.add_person("Ann", "Ash", company_id=acme.id)
-        >>> shown = service.find_results(layout=Layout(("person.name", "person.lead_status")),
-        ...                              language="da")
+        >>> acme = service.companies.add("Acme", category_id=lead)
+        >>> _ = service.persons.add("Ann", "Ash", company_id=acme.id)
+        >>> shown = service.views.find_results(
+        ...     layout=Layout(("person.name", "person.lead_status")), language="da")
         >>> [row.texts() for row in shown.rows], shown.total
         ([{'person.name': 'Ann Ash', 'person.lead_status': 'Åben'}], 1)
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             scope = self._scope(uow, source, entity)
             if layout is None:
                 if scope.entity is Entity.PERSON:
-                    loaded = self._loaded(uow, FIND_RESULTS, self.associate)
+                    loaded = self._loaded(uow, FIND_RESULTS, self._context.associate)
                 else:
                     loaded = LoadedLayout(Layout(("company.name", "company.category",
                                                   "company.owner")))  # fmt: skip
             else:
                 loaded = check_layout(
-                    layout, scope.entity, self.licence, self._lists(uow), strict=True
+                    layout,
+                    scope.entity,
+                    self._context.licence,
+                    self._context.lists(uow),
+                    strict=True,
                 )
             chosen = loaded.layout
             columns = tuple(column(k, scope.entity) for k in chosen.columns)
@@ -349,12 +361,13 @@ class ViewsArea(ServiceBase):
         predicates, readers and ordering rules.
 
         >>> from leadcore.views import ColumnFilter, Layout
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> acme = service.add_company("Acme", category_id=lead)
+        >>> acme = service.companies.add("Acme", category_id=lead)
         >>> for first in ("Ann", "Bo", "Anders"):
-        ...     _ = service.add_person(first, "Ash", company_id=acme.id)
-        >>> tab = service.contacts_tab(acme.id, Layout(
+        ...     _ = service.persons.add(first, "Ash", company_id=acme.id)
+        >>> tab = service.views.contacts_tab(acme.id, Layout(
         ...     ("person.name", "person.lead_status"),
         ...     filters=(ColumnFilter("person.first_name", ("an",)),),
         ...     grouping=("person.lead_status",),
@@ -364,27 +377,33 @@ class ViewsArea(ServiceBase):
         >>> [(g.label, g.count) for g in tab.groups]
         [('Open', 2)]
         """
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             uow.companies.get(company_id)
             if layout is None:
-                loaded = self._loaded(uow, CONTACTS_TAB, self.associate)
+                loaded = self._loaded(uow, CONTACTS_TAB, self._context.associate)
             else:
                 loaded = check_layout(
-                    layout, Entity.PERSON, self.licence, self._lists(uow), strict=True
+                    layout,
+                    Entity.PERSON,
+                    self._context.licence,
+                    self._context.lists(uow),
+                    strict=True,
                 )
             chosen = loaded.layout
             for key in chosen.grouping:
                 if column(key, Entity.PERSON).list_kind is ListKind.LEAD_STATUS:
-                    self._require_lead_status(f"grouping by {key!r}")
+                    self._context.require_lead_status(f"grouping by {key!r}")
             filters = filters_criterion(chosen.filters, Entity.PERSON)
             order = [Order(k) for k in chosen.grouping] + [
                 o for o in chosen.order if o.field not in chosen.grouping
             ]
             _check_page(page)
-            query = self._query(filters, Entity.PERSON, sort_orders(order, Entity.PERSON), page)
+            query = self._context.query(
+                filters, Entity.PERSON, sort_orders(order, Entity.PERSON), page
+            )
             persons = uow.persons.of_company(company_id)
             rows = MemberRows.of_persons(
-                uow, persons, Scope(Entity.PERSON, filters), self.licence, query
+                uow, persons, Scope(Entity.PERSON, filters), self._context.licence, query
             )
             ctx = self._cell_context(uow, language)
             groups = _member_groups(rows, chosen.grouping, ctx)
@@ -448,21 +467,22 @@ class ViewsArea(ServiceBase):
         only where it is visible and reports the persons it ``left_out``.
         Needs the board feature.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
         >>> customer = service.lists().categories.by_name("Customer").id
-        >>> acme = service.add_company("Acme", category_id=lead)
-        >>> bolt = service.add_company("Bolt", category_id=customer)
-        >>> ann = service.add_person("Ann", company_id=acme.id)
-        >>> bo = service.add_person("Bo", company_id=bolt.id)
-        >>> board = service.board(language="da")
+        >>> acme = service.companies.add("Acme", category_id=lead)
+        >>> bolt = service.companies.add("Bolt", category_id=customer)
+        >>> ann = service.persons.add("Ann", company_id=acme.id)
+        >>> bo = service.persons.add("Bo", company_id=bolt.id)
+        >>> board = service.views.board(language="da")
         >>> [(c.label, c.count) for c in board.columns][:2], board.columns[-1].label
         ([('Åben', 1), ('Kontakter', 0)], 'Ingen værdi')
         >>> board.column(1).cards[0]["person.name"].text, board.total, board.left_out
         ('Ann', 2, 0)
         """
-        self.licence.require(Feature.BOARD, "showing a board")
-        with self.uow() as uow:
+        self._context.licence.require(Feature.BOARD, "showing a board")
+        with self._context.uow() as uow:
             scope = self._scope(uow, source, entity)
             key = self._board_field(scope.entity, group_by)
             if sub_group_by is not None:
@@ -514,19 +534,21 @@ class ViewsArea(ServiceBase):
     ) -> BoardColumn:
         """One column of :meth:`board` with a page of its cards (the next cards of a column).
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> acme = service.add_company("Acme", category_id=lead)
+        >>> acme = service.companies.add("Acme", category_id=lead)
         >>> for name in ("Ann", "Bo", "Cy"):
-        ...     _ = service.add_person(name, company_id=acme.id)
+        ...     _ = service.persons.add(name, company_id=acme.id)
         >>> open_ = service.lists().statuses.by_key("open").id
-        >>> more = service.board_column(ALWAYS, "person.lead_status", open_, page=Page(2, 10))
+        >>> more = service.views.board_column(ALWAYS, "person.lead_status", open_,
+        ...                                   page=Page(2, 10))
         >>> [r["person.name"].text for r in more.cards], more.count, more.has_more
         (['Cy'], 3, False)
         """
-        self.licence.require(Feature.BOARD, "showing a board")
+        self._context.licence.require(Feature.BOARD, "showing a board")
         _check_page(page)
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             scope = self._scope(uow, source, entity)
             key = self._board_field(scope.entity, group_by)
             if sub_group_by is not None:
@@ -555,7 +577,7 @@ class ViewsArea(ServiceBase):
             )
         group_field(key, entity)
         if key == "person.lead_status":
-            self._require_lead_status(f"a board by {key!r}")
+            self._context.require_lead_status(f"a board by {key!r}")
         return key
 
     def _board_column(
@@ -590,29 +612,32 @@ class ViewsArea(ServiceBase):
         """Move a card to the column of ``value``: change the grouped field through the
         service's commands and their rules; returns the changed record.
 
-        ``person.lead_status``: :meth:`set_lead_status` (transition policy; a
+        ``person.lead_status``: :meth:`Persons.set_lead_status
+        <leadcore.service.persons.Persons.set_lead_status>` (transition policy; a
         hidden status is refused, R4; there is no move to "no value").
-        ``person.category``: :meth:`set_person_category` (a person with a
+        ``person.category``: :meth:`Persons.set_category
+        <leadcore.service.persons.Persons.set_category>` (a person with a
         company is refused with :class:`leadcore.errors.InheritedCategoryError`,
-        R3). ``company.category``: :meth:`change_company_category` of the card's
+        R3). ``company.category``: :meth:`Companies.change_category
+        <leadcore.service.companies.Companies.change_category>` of the card's
         company (a person's card moves its whole company). ``person.owner`` and
-        ``company.owner``: :meth:`~leadcore.service.LeadService.edit_person` /
-        :meth:`~leadcore.service.LeadService.edit_company`. ``entity`` says
+        ``company.owner``: :meth:`Persons.edit <leadcore.service.persons.Persons.edit>` /
+        :meth:`Companies.edit <leadcore.service.companies.Companies.edit>`. ``entity`` says
         whether ``record_id`` is a person (the default) or a company. Group
         columns cannot be moved to. A refused move raises the command's typed
         error and changes nothing. Needs the board feature.
 
+        >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
-        >>> ann = service.add_person("Ann", category_id=lead)
+        >>> ann = service.persons.add("Ann", category_id=lead)
         >>> qualified = service.lists().statuses.by_key("qualified").id
-        >>> service.move_card("person.lead_status", ann.id, qualified).lead_status_id == qualified
-        True
-        >>> service.board().column(qualified).count
+        >>> service.views.move_card("person.lead_status", ann.id, qualified).lead_status_id
+        3
+        >>> service.views.board().column(qualified).count
         1
         """
-        self.licence.require(Feature.BOARD, "moving a board card")
-        records = cast("RecordsArea", self)
+        self._context.licence.require(Feature.BOARD, "moving a board card")
         if entity is Entity.COMPANY and group_by.startswith("person."):
             raise ValidationError(
                 f"a company card cannot be moved by {group_by!r}",
@@ -629,15 +654,17 @@ class ViewsArea(ServiceBase):
                     fix="Move the card to a status column",
                     person_id=record_id,
                 )
-            return records.set_lead_status(PersonId(record_id), LeadStatusId(value), reason=reason)
+            return self._persons.set_lead_status(
+                PersonId(record_id), LeadStatusId(value), reason=reason
+            )
         if group_by == "person.category":
             category = None if value is None else CategoryId(value)
-            return records.set_person_category(PersonId(record_id), category)
+            return self._persons.set_category(PersonId(record_id), category)
         if group_by == "person.owner":
             owner = None if value is None else AssociateId(value)
-            return records.edit_person(PersonId(record_id), owner_id=owner)
+            return self._persons.edit(PersonId(record_id), owner_id=owner)
         if group_by in ("company.category", "company.owner"):
-            return self._move_company_card(records, group_by, record_id, value, entity)
+            return self._move_company_card(group_by, record_id, value, entity)
         raise ValidationError(
             f"a card cannot be moved on a board by {group_by!r}",
             why="cards move between lead statuses, categories and owners; a category "
@@ -648,14 +675,13 @@ class ViewsArea(ServiceBase):
         )
 
     def _move_company_card(
-        self, records: RecordsArea, group_by: str, record_id: int, value: int | None,
-        entity: Entity,
-    ) -> Person | Company:  # fmt: skip
+        self, group_by: str, record_id: int, value: int | None, entity: Entity
+    ) -> Person | Company:
         person = None
         if entity is Entity.COMPANY:
             company_id = CompanyId(record_id)
         else:
-            with self.uow() as uow:
+            with self._context.uow() as uow:
                 person = uow.persons.get(PersonId(record_id))
             if person.company_id is None:
                 raise ValidationError(
@@ -667,13 +693,13 @@ class ViewsArea(ServiceBase):
             company_id = person.company_id
         if group_by == "company.category":
             category = None if value is None else CategoryId(value)
-            company = records.change_company_category(company_id, category)
+            company = self._companies.change_category(company_id, category)
         else:
             owner = None if value is None else AssociateId(value)
-            company = records.edit_company(company_id, owner_id=owner)
+            company = self._companies.edit(company_id, owner_id=owner)
         if person is None:
             return company
-        with self.uow() as uow:
+        with self._context.uow() as uow:
             return uow.persons.get(person.id)
 
 

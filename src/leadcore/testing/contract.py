@@ -1242,21 +1242,21 @@ class DashboardsContract(AdapterBase):
         service = LeadService(self.factory(), clock=clock, ids=SequentialIds())
         lists = service.lists()
         lead = lists.categories.by_name("Lead").id
-        owner = service.add_associate("Owner").id
-        acme = service.add_company("Acme", category_id=lead)
+        owner = service.associates.add("Owner").id
+        acme = service.companies.add("Acme", category_id=lead)
         people = {
-            "ann": service.add_person("Ann", company_id=acme.id).id,
-            "bo": service.add_person("Bo", company_id=acme.id).id,
-            "cy": service.add_person("Cy", category_id=lead, owner_id=owner).id,
+            "ann": service.persons.add("Ann", company_id=acme.id).id,
+            "bo": service.persons.add("Bo", company_id=acme.id).id,
+            "cy": service.persons.add("Cy", category_id=lead, owner_id=owner).id,
         }
         status = lists.statuses.by_key
         clock.advance(timedelta(days=1))
-        service.set_lead_status(people["ann"], status("contacting").id)
+        service.persons.set_lead_status(people["ann"], status("contacting").id)
         clock.advance(timedelta(days=1))
-        service.set_lead_status(people["ann"], status("qualified").id)
-        service.set_lead_status(people["bo"], status("contacting").id)
+        service.persons.set_lead_status(people["ann"], status("qualified").id)
+        service.persons.set_lead_status(people["bo"], status("contacting").id)
         clock.advance(timedelta(days=1))
-        service.change_company_category(acme.id, lists.categories.by_name("Customer").id)
+        service.companies.change_category(acme.id, lists.categories.by_name("Customer").id)
         clock.set(AT + timedelta(days=10))
         return service, lists, people
 
@@ -1268,37 +1268,43 @@ class DashboardsContract(AdapterBase):
         open_, contacting, qualified = (
             lists.statuses.by_key(k).id for k in ("open", "contacting", "qualified")
         )
-        funnel = service.funnel_tile(january)
+        funnel = service.dashboards.funnel(january)
         assert [(s.status_id, s.entered, s.previous) for s in funnel.stages] == [
             (open_, 3, 0),
             (contacting, 2, 0),
             (qualified, 1, 0),
         ]
         assert [(s.entered, s.converted) for s in funnel.steps] == [(3, 2), (2, 1)]
-        counts = service.status_counts_tile(january)
+        counts = service.dashboards.status_counts(january)
         assert (counts.total, counts.hidden) == (1, 2)
         assert (counts.counts[0].status_id, counts.counts[0].count) == (open_, 1)
-        visible = service.count_persons_by("person.lead_status", visible_only=True)
+        visible = service.persons.count_by("person.lead_status", visible_only=True)
         assert {c.status_id: c.count for c in counts.counts} == {
             k: v for k, v in visible.as_dict().items() if k is not None
         }
-        times = {t.status_id: t.current for t in service.time_in_status_tile(january).statuses}
+        times = {
+            t.status_id: t.current for t in service.dashboards.time_in_status(january).statuses
+        }
         assert times[open_].persons == 3
         assert times[open_].latest_median == timedelta(days=2)
         assert times[contacting].cumulative_average == timedelta(days=4.5)
         assert times[qualified].latest_average == timedelta(days=8)
-        aged = service.ageing_tile(january, 5)
+        aged = service.dashboards.ageing(january, 5)
         assert [(b.status_id, b.count) for b in aged.buckets if b.count] == [(open_, 1)]
         assert aged.buckets[0].persons[0].person_id == people["cy"]
         assert aged.hidden == 2
-        new = service.new_leads_tile(january)
+        new = service.dashboards.new_leads(january)
         assert (new.total, new.previous_total) == (3, 0)
         assert [b.total for b in new.buckets if b.total] == [3]
         mine = DashboardFilter(owners=frozenset({AssociateId(1)}))
-        assert [s.entered for s in service.funnel_tile(january, filters=mine).stages] == [1, 0, 0]
-        deleted = service.delete_person(people["cy"])
+        assert [s.entered for s in service.dashboards.funnel(january, filters=mine).stages] == [
+            1,
+            0,
+            0,
+        ]
+        deleted = service.persons.delete(people["cy"])
         assert deleted is not None
-        assert [s.entered for s in service.funnel_tile(january).stages] == [2, 2, 1]
+        assert [s.entered for s in service.dashboards.funnel(january).stages] == [2, 2, 1]
 
 
 def _views_service(factory: UnitOfWorkFactory) -> Any:
@@ -1323,33 +1329,33 @@ class ViewsContract(AdapterBase):
             "open": lists.statuses.by_key("open").id,
             "qualified": lists.statuses.by_key("qualified").id,
         }
-        ann_a = service.add_associate("Ann").id
-        acme = service.add_company("Acme", category_id=ids["lead"]).id
-        bolt = service.add_company("Bolt", category_id=ids["lead"]).id
+        ann_a = service.associates.add("Ann").id
+        acme = service.companies.add("Acme", category_id=ids["lead"]).id
+        bolt = service.companies.add("Bolt", category_id=ids["lead"]).id
         ids["acme"], ids["bolt"], ids["owner"] = acme, bolt, ann_a
-        ids["ann"] = service.add_person("Ann", "Ash", company_id=acme, owner_id=ann_a).id
-        ids["bo"] = service.add_person("Bo", "Berg", company_id=acme, email="bo@acme.dk").id
-        ids["cy"] = service.add_person("Cy", "Cole", company_id=bolt).id
-        ids["dee"] = service.add_person("Dee", "Dahl").id
-        service.set_lead_status(ids["bo"], ids["qualified"])
-        service.set_lead_status(ids["cy"], ids["qualified"])
-        service.change_company_category(bolt, ids["customer"])  # Cy's status is hidden
+        ids["ann"] = service.persons.add("Ann", "Ash", company_id=acme, owner_id=ann_a).id
+        ids["bo"] = service.persons.add("Bo", "Berg", company_id=acme, email="bo@acme.dk").id
+        ids["cy"] = service.persons.add("Cy", "Cole", company_id=bolt).id
+        ids["dee"] = service.persons.add("Dee", "Dahl").id
+        service.persons.set_lead_status(ids["bo"], ids["qualified"])
+        service.persons.set_lead_status(ids["cy"], ids["qualified"])
+        service.companies.change_category(bolt, ids["customer"])  # Cy's status is hidden
         return service, ids
 
     def test_board_counts_cards_and_left_out(self) -> None:
         service, ids = self._story()
-        board = service.board(service.create_dynamic_selection("All", ALWAYS).id)
+        board = service.views.board(service.selections.create_dynamic("All", ALWAYS).id)
         assert board.counts()[ids["open"]] == 1
         assert board.counts()[ids["qualified"]] == 1
         assert board.counts()[None] == 1
         assert board.left_out == 1
         assert board.total == 4
         assert [r.id for r in board.column(ids["qualified"]).cards] == [ids["bo"]]
-        fair = service.create_static_selection("Fair", persons=[ids["ann"], ids["cy"]])
-        static = service.board(fair.id)
+        fair = service.selections.create_static("Fair", persons=[ids["ann"], ids["cy"]])
+        static = service.views.board(fair.id)
         assert static.counts()[ids["open"]] == 1
         assert static.left_out == 1
-        owners = service.board(ALWAYS, "person.owner")
+        owners = service.views.board(ALWAYS, "person.owner")
         assert owners.counts() == {ids["owner"]: 1, None: 3}
 
     def test_contacts_tab_filters_groups_and_pages(self) -> None:
@@ -1361,11 +1367,11 @@ class ViewsContract(AdapterBase):
             filters=(ColumnFilter("person.last_name", ("a",)),),
             grouping=("person.lead_status",),
         )
-        tab = service.contacts_tab(CompanyId(ids["acme"]), layout)
+        tab = service.views.contacts_tab(CompanyId(ids["acme"]), layout)
         assert tab.total == 1
         assert [r.id for r in tab.rows] == [ids["ann"]]
         assert [(g.value, g.count) for g in tab.groups] == [(ids["open"], 1)]
-        whole = service.contacts_tab(CompanyId(ids["acme"]), Layout(("person.name",)),
+        whole = service.views.contacts_tab(CompanyId(ids["acme"]), Layout(("person.name",)),
                                      page=Page(1, 1))  # fmt: skip
         assert whole.total == 2
         assert [r.id for r in whole.rows] == [ids["bo"]]
@@ -1374,30 +1380,32 @@ class ViewsContract(AdapterBase):
         from leadcore.views import Layout
 
         service, ids = self._story()
-        shown = service.find_results(condition("person.has_company", "is_true"), page=Page(0, 2))
+        shown = service.views.find_results(
+            condition("person.has_company", "is_true"), page=Page(0, 2)
+        )
         assert shown.total == 3
         assert [r.id for r in shown.rows] == [ids["ann"], ids["bo"]]
         mine = Layout(("person.email",), order=(Order("person.email", descending=True),))
-        service.save_view_layout("find_results", mine)
-        assert service.view_layout("find_results").layout == mine
+        service.views.save_layout("find_results", mine)
+        assert service.views.layout("find_results").layout == mine
         other = service.acting_as(AssociateId(2))
-        assert not other.view_layout("find_results").saved
-        assert service.find_results().rows[0].texts() == {"person.email": "bo@acme.dk"}
+        assert not other.views.layout("find_results").saved
+        assert service.views.find_results().rows[0].texts() == {"person.email": "bo@acme.dk"}
 
     def test_a_refused_card_move_changes_nothing(self) -> None:
         from leadcore.errors import LeadcoreError
 
         service, ids = self._story()
-        before = service.board(ALWAYS)
-        person = service.get_person(ids["cy"])
+        before = service.views.board(ALWAYS)
+        person = service.persons.get(ids["cy"])
         with pytest.raises(LeadcoreError):
-            service.move_card("person.lead_status", ids["cy"], ids["open"])  # hidden (R4)
+            service.views.move_card("person.lead_status", ids["cy"], ids["open"])  # hidden (R4)
         with pytest.raises(LeadcoreError):
-            service.move_card("person.category", ids["ann"], ids["customer"])  # R3
-        assert service.board(ALWAYS) == before
-        assert service.get_person(ids["cy"]) == person
-        service.move_card("person.lead_status", ids["ann"], ids["qualified"])
-        assert service.board(ALWAYS).counts()[ids["qualified"]] == 2
+            service.views.move_card("person.category", ids["ann"], ids["customer"])  # R3
+        assert service.views.board(ALWAYS) == before
+        assert service.persons.get(ids["cy"]) == person
+        service.views.move_card("person.lead_status", ids["ann"], ids["qualified"])
+        assert service.views.board(ALWAYS).counts()[ids["qualified"]] == 2
 
 
 class AdapterContract(

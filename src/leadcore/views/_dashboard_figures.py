@@ -1,7 +1,7 @@
 """How the dashboards' figures are computed from the history: pure functions from the
 entries of each person (:meth:`leadcore.ports.HistoryRepository.between`) to the tiles
 of :mod:`leadcore.views.dashboards`. Not public API: the service calls them
-(:class:`leadcore.service.dashboards.DashboardsArea`).
+(:class:`leadcore.service.dashboards.Dashboards`).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Persons are grouped by lead status, category (their own or their company's),
 category group or owner; companies by category, category group or owner. Each
 column has its label in the reader's language, its count (from the adapter's
-grouped counts) and its first cards. See :meth:`leadcore.LeadService.board`.
+grouped counts) and its first cards. See :meth:`leadcore.service.views.Views.board`.
 
 >>> column = BoardColumn(None, "No value", None, 0, (), False)
 >>> Board("person", "person.lead_status", "Lead status", (column,), 0, 0).counts()

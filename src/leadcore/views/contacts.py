@@ -1,7 +1,7 @@
 """The contacts tab of a company: its persons in chosen columns, filtered, grouped
 and sorted, in the layout each associate saved.
 
-See :meth:`leadcore.LeadService.contacts_tab`.
+See :meth:`leadcore.service.views.Views.contacts_tab`.
 
 >>> from leadcore.ports import Page
 >>> from leadcore.views.settings import Layout

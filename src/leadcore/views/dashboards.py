@@ -5,7 +5,7 @@ zone) and, where it makes sense, compares it with the previous period of the sam
 length. The figures come from the history (:meth:`leadcore.ports.HistoryRepository.between`),
 read for the persons that exist and match a :class:`DashboardFilter`; a figure
 "at" a period is measured at its end, or now when the period has not ended yet.
-The service computes them (:class:`leadcore.service.dashboards.DashboardsArea`,
+The service computes them (:class:`leadcore.service.dashboards.Dashboards`,
 with the pure functions of :mod:`leadcore.views._dashboard_figures`); this module
 holds the values.
 

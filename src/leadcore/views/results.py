@@ -1,7 +1,7 @@
 """Find results: rows of chosen columns with the page and the total.
 
 The same column machinery serves a Find (criteria) or a selection; see
-:meth:`leadcore.LeadService.find_results`.
+:meth:`leadcore.service.views.Views.find_results`.
 
 >>> from leadcore.ports import Page
 >>> page = ResultsPage("person", (), (), total=0, page=Page(0, 50))

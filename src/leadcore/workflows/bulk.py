@@ -38,6 +38,7 @@ from leadcore.workflows.automation import AutomationResult
 from leadcore.workflows.distribution import Distribute
 
 __all__ = [
+    "DEFAULT_BATCH_SIZE",
     "BulkChange",
     "BulkChanged",
     "BulkLog",
@@ -54,6 +55,9 @@ __all__ = [
     "SetOwner",
     "SkipReason",
 ]
+
+DEFAULT_BATCH_SIZE = 1000
+"""Records per batch (one unit of work each) unless ``batch_size`` says otherwise."""
 
 
 class RecordKind(enum.Enum):

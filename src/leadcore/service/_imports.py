@@ -1,15 +1,16 @@
-"""Bulk import: many companies and persons through the rules in one unit of work.
+"""The import behind :meth:`leadcore.service.LeadService.import_records`: many
+companies and persons through the rules in one unit of work.
 
-An area of :class:`leadcore.LeadService` (a mixin of it); the examples assume
-``from leadcore import LeadService``. The rows and the report are in
-:mod:`leadcore.importing`; docs/import.md describes the whole import.
+Not public API. The rows and the report are in :mod:`leadcore.importing`;
+docs/import.md describes the whole import. Imported records are handed to
+owners (R11) through the ``distribution`` resource the import is given.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from leadcore import _collector, rules
 from leadcore.errors import ImportStopped, LeadcoreError, ValidationError
@@ -24,53 +25,33 @@ from leadcore.importing.rows import (
 )
 from leadcore.model import Company, CompanyId, PersonId
 from leadcore.ports import UnitOfWork
-from leadcore.service._base import ServiceBase
-from leadcore.service.distribution import distribute_new
-from leadcore.service.records import copy_utm_to_company
+from leadcore.service._context import Context
+from leadcore.service._records import copy_utm_to_company
 from leadcore.workflows.distribution import Distribute
 
-__all__ = ["ImportsArea"]
+if TYPE_CHECKING:
+    from leadcore.service.distribution import Distribution
+
+__all__ = ["Imports"]
 
 
-class ImportsArea(ServiceBase):
+class Imports:
     """Bulk import of companies and persons through the rules."""
 
-    __slots__ = ()
+    __slots__ = ("_context", "_distribution")
 
-    def import_records(
+    def __init__(self, context: Context, distribution: Distribution) -> None:
+        self._context = context
+        self._distribution = distribution
+
+    def run(
         self,
-        companies: Iterable[CompanyRow] = (),
-        persons: Iterable[PersonRow] = (),
-        *,
-        on_error: OnError = "collect",
-        distribute: Distribute | None = None,
+        companies: Iterable[CompanyRow],
+        persons: Iterable[PersonRow],
+        on_error: OnError,
+        distribute: Distribute | None,
     ) -> ImportReport:
-        """Import companies, then persons, through the rules in one unit of work.
-
-        Each row goes through the same rules as :meth:`~leadcore.LeadService.add_company` and
-        :meth:`~leadcore.LeadService.add_person` (assignable categories, R3, the default status R5,
-        R12 UTM), keeping its original ``registered`` time; earlier status
-        changes become history entries with their own times and the source
-        ``import`` (see :func:`leadcore.importing.plan_person`).
-        ``on_error="collect"`` imports the good rows and reports each refused
-        one with its error; ``"stop"`` raises
-        :class:`leadcore.errors.ImportStopped` at the first refused row and
-        imports nothing. Ids of refused rows are not handed out again.
-        ``distribute`` (R11) hands the imported companies and persons whose row
-        names no owner to its available associates, round robin in the same
-        unit of work (see :meth:`~leadcore.service.LeadService.distribute_owners`).
-
-        >>> from leadcore.importing import CompanyRow, PersonRow
-        >>> service = LeadService.in_memory()
-        >>> lead = service.lists().categories.by_name("Lead").id
-        >>> report = service.import_records(
-        ...     [CompanyRow("acme", "Acme", category_id=lead)],
-        ...     [PersonRow("Ann", "Ash", company_key="acme"), PersonRow("", company_key="acme")])
-        >>> report.imported_persons, [(r.kind, r.index) for r in report.refused]
-        (1, [('person', 1)])
-        >>> service.lead_status_view(report.persons[0]).label      # a new lead starts Open
-        'Open'
-        """
+        """Import companies, then persons (see ``LeadService.import_records``)."""
         if on_error not in ("collect", "stop"):
             raise ValidationError(
                 f"unknown on_error {on_error!r}",
@@ -80,8 +61,8 @@ class ImportsArea(ServiceBase):
         company_rows = list(companies)
         person_rows = list(persons)
         if any(row.history for row in person_rows):
-            self._require_lead_status("importing earlier lead-status changes")
-        now = self.clock.now()
+            self._context.require_lead_status("importing earlier lead-status changes")
+        now = self._context.clock.now()
         with _collector.collector_paused():
             return self._import(company_rows, person_rows, on_error, now, distribute)
 
@@ -101,15 +82,15 @@ class ImportsArea(ServiceBase):
                 raise ImportStopped(row) from error
             refused.append(row)
 
-        with self._command() as command:
+        with self._context.command() as command:
             uow = command.uow
-            lists = self._lists(uow)
+            lists = self._context.lists(uow)
             by_key: dict[str, Company] = {}
             key_rows: dict[str, int] = {}
             company_ids: list[CompanyId | None] = []
             for index, crow in enumerate(company_rows):
                 try:
-                    self._check_owner(uow, crow.owner_id)
+                    self._context.check_owner(uow, crow.owner_id)
                     new_company = self._import_company(crow, key_rows, index, lists, now)
                 except LeadcoreError as error:
                     refuse("company", index, error)
@@ -122,15 +103,15 @@ class ImportsArea(ServiceBase):
             history: list[HistoryEntry] = []
             for index, prow in enumerate(person_rows):
                 try:
-                    self._check_owner(uow, prow.owner_id)
+                    self._context.check_owner(uow, prow.owner_id)
                     company = self._company_for(uow, prow, by_key)
                     outcome = plan_person(
                         prow,
-                        PersonId(self.ids.next_id("person")),
+                        PersonId(self._context.ids.next_id("person")),
                         company,
                         lists,
                         now,
-                        self.associate,
+                        self._context.associate,
                     )
                 except LeadcoreError as error:
                     refuse("person", index, error)
@@ -146,7 +127,7 @@ class ImportsArea(ServiceBase):
             if history:
                 uow.history.append(history)
             if distribute is not None:
-                _distribute_imported(uow, company_ids, person_ids, distribute, now)
+                self._distribute(uow, company_ids, person_ids, distribute, now)
         return ImportReport(tuple(company_ids), tuple(person_ids), tuple(refused))
 
     def _import_company(
@@ -176,7 +157,7 @@ class ImportsArea(ServiceBase):
                 field="registered",
             )
         company = Company(
-            CompanyId(self.ids.next_id("company")),
+            CompanyId(self._context.ids.next_id("company")),
             row.name,
             row.category_id,
             registered=registered,
@@ -203,16 +184,18 @@ class ImportsArea(ServiceBase):
             return uow.companies.get(row.company_id)
         return None
 
-
-def _distribute_imported(
-    uow: UnitOfWork,
-    company_ids: list[CompanyId | None],
-    person_ids: list[PersonId | None],
-    to: Distribute,
-    now: datetime,
-) -> None:
-    """R11 on import: the new records without owner, companies then persons by id."""
-    companies = [c for c in uow.companies.get_many(i for i in company_ids if i) if not c.owner_id]
-    persons = [p for p in uow.persons.get_many(i for i in person_ids if i) if not p.owner_id]
-    distribute_new(uow, sorted(companies, key=lambda c: c.id), now=now, to=to)
-    distribute_new(uow, sorted(persons, key=lambda p: p.id), now=now, to=to)
+    def _distribute(
+        self,
+        uow: UnitOfWork,
+        company_ids: list[CompanyId | None],
+        person_ids: list[PersonId | None],
+        to: Distribute,
+        now: datetime,
+    ) -> None:
+        """R11 on import: the new records without owner, companies then persons by id."""
+        companies = [
+            c for c in uow.companies.get_many(i for i in company_ids if i) if not c.owner_id
+        ]
+        persons = [p for p in uow.persons.get_many(i for i in person_ids if i) if not p.owner_id]
+        self._distribution.assign_new(uow, sorted(companies, key=lambda c: c.id), to, now)
+        self._distribution.assign_new(uow, sorted(persons, key=lambda p: p.id), to, now)

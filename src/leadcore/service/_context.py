@@ -1,0 +1,200 @@
+"""What every resource of :class:`leadcore.service.LeadService` shares: one frozen
+:class:`Context` (the unit-of-work factory, clock, ids, events, policy, licence,
+acting associate and history source) and the plumbing of a command over it.
+
+Not public API beyond :class:`Context` itself (``service.context``) and
+:data:`NOT_GIVEN`, which :mod:`leadcore.service` re-exports.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Final, Literal
+
+import attrs
+
+from leadcore.criteria import build
+from leadcore.criteria.ast import Criterion
+from leadcore.criteria.fields import Entity, ListKind, field
+from leadcore.errors import InactiveOwnerError, NotFoundError, ValidationError
+from leadcore.history import StatusSource
+from leadcore.licence import Feature, Licence
+from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.model import AssociateId, Company, Person
+from leadcore.policies import LeadPolicy
+from leadcore.ports import (
+    Clock,
+    EventPublisher,
+    IdGenerator,
+    Order,
+    Page,
+    Query,
+    StoredLists,
+    UnitOfWork,
+)
+from leadcore.rules import Actor, Lists
+from leadcore.service._core import Command, RepositorySource, run_command
+
+__all__ = ["DEFAULT_POLICY", "NOT_GIVEN", "Context", "NotGiven", "Unchanged", "given"]
+
+
+class NotGiven(enum.Enum):
+    """The type of :data:`NOT_GIVEN`."""
+
+    NOT_GIVEN = "not given"
+
+
+NOT_GIVEN: Final = NotGiven.NOT_GIVEN
+"""The default of an edit command's keyword arguments: "leave this field as it is"
+(so that ``None`` can mean "clear" where a field is optional, like an owner)."""
+
+Unchanged = Literal[NotGiven.NOT_GIVEN]
+
+
+def given(**values: object) -> dict[str, Any]:
+    """The keyword arguments that were given (not :data:`NOT_GIVEN`)."""
+    return {name: value for name, value in values.items() if value is not NOT_GIVEN}
+
+
+DEFAULT_POLICY: Final = LeadPolicy()
+"""The lead policy of a service built without one."""
+
+
+@attrs.frozen
+class Context:
+    """What a service acts with: storage, time, ids, events, policy, licence and actor.
+
+    Every resource of one :class:`~leadcore.service.LeadService` holds the same
+    context; :meth:`~leadcore.service.LeadService.acting_as` makes a new one.
+    Read it as ``service.context`` (``service.context.clock.now()``); its
+    methods are the plumbing the resources share.
+
+    >>> from leadcore import LeadService
+    >>> LeadService.in_memory().context.source.value
+    'user'
+    """
+
+    uow: Callable[[], UnitOfWork]
+    """Makes a fresh :class:`leadcore.ports.UnitOfWork` per command or read."""
+    clock: Clock
+    """The time commands record and criteria are evaluated at."""
+    ids: IdGenerator
+    """Hands out the ids of new companies, persons, selections and associates."""
+    events: EventPublisher | None = None
+    """Receives the events of each committed command (``None``: not published)."""
+    policy: LeadPolicy = DEFAULT_POLICY
+    """The transition and reveal policies (R5, R8)."""
+    licence: Licence = attrs.field(factory=Licence.full)
+    """The licensed features; a command needing a missing one is refused."""
+    associate: AssociateId | None = None
+    """The acting user: recorded in history, "me" in criteria (need not be stored)."""
+    source: StatusSource = StatusSource.USER
+    """The history source of the status changes commands make."""
+    closer: Callable[[], None] | None = None
+    """Releases the storage (a file store's lock and files); called by ``service.close()``."""
+
+    def command(self) -> AbstractContextManager[Command]:
+        """A unit of work for one command: committed when the block ends normally,
+        then the events are published (see :func:`leadcore.service._core.run_command`)."""
+        return run_command(self.uow, self.events)
+
+    def actor(self, source: StatusSource | None = None) -> Actor:
+        """Who acts now, with the context's history source unless ``source`` is given."""
+        return Actor(self.clock.now(), self.associate, self.source if source is None else source)
+
+    def require_lead_status(self, operation: str) -> None:
+        """Refuse ``operation`` unless the licence has the lead-status feature."""
+        self.licence.require(Feature.LEAD_STATUS, operation)
+
+    def query(
+        self,
+        criteria: Criterion | Query,
+        entity: Entity,
+        order: Sequence[Order] = (),
+        page: Page | None = None,
+    ) -> Query:
+        """Validate criteria and order, check their licence, and build the query.
+
+        A :class:`Query` brings its own order and page; its missing current
+        associate and time are the context's.
+        """
+        associate, now = self.associate, None
+        if isinstance(criteria, Query):
+            if order or page is not None:
+                raise ValidationError(
+                    "order or page given beside a Query",
+                    why="a Query carries its own order and page",
+                    fix="Put them in the Query, or pass criteria instead of a Query",
+                )
+            query = criteria
+            criteria, order, page, now = query.criteria, query.order, query.page, query.now
+            if query.current_associate is not None:
+                associate = query.current_associate
+        build.validate(criteria, entity)
+        build.require_licence(criteria, self.licence, entity)
+        for key in sorted({o.field for o in order}):
+            found = field(key, entity)
+            if found.feature is not None:
+                self.licence.require(found.feature, f"sorting on {key!r}")
+        for key in sorted(set(build.referenced_fields(criteria)) | {o.field for o in order}):
+            if field(key, entity).list_kind is ListKind.LEAD_STATUS:
+                self.require_lead_status(f"using the field {key!r}")
+        return Query(
+            criteria,
+            order=tuple(order),
+            page=Page() if page is None else page,
+            current_associate=associate,
+            now=self.clock.now() if now is None else now,
+        )
+
+    def member_source(self, uow: UnitOfWork) -> RepositorySource:
+        """The records of ``uow`` as a :class:`leadcore.selections.MemberSource`, its
+        criteria checked and evaluated as this context's queries are."""
+        return RepositorySource(
+            uow,
+            lambda c: self.query(c, Entity.PERSON),
+            lambda c: self.query(c, Entity.COMPANY),
+        )
+
+    def edit_lists(
+        self,
+        categories: Callable[[CategoryList], CategoryList] | None = None,
+        statuses: Callable[[LeadStatusList], LeadStatusList] | None = None,
+    ) -> StoredLists:
+        """Change the stored category and lead-status lists in one command; returns them."""
+        with self.command() as command:
+            stored = command.uow.lists.load()
+            changed = attrs.evolve(
+                stored,
+                categories=stored.categories
+                if categories is None
+                else categories(stored.categories),
+                statuses=stored.statuses if statuses is None else statuses(stored.statuses),
+            )
+            saved = command.uow.lists.save(changed)
+        return saved
+
+    @staticmethod
+    def lists(uow: UnitOfWork) -> Lists:
+        """The category and lead-status lists stored in ``uow``."""
+        stored = uow.lists.load()
+        return Lists(stored.categories, stored.statuses)
+
+    @staticmethod
+    def check_owner(uow: UnitOfWork, owner_id: AssociateId | None) -> None:
+        """An owner being set must be a known, active associate (None clears it)."""
+        if owner_id is None:
+            return
+        try:
+            owner = uow.associates.get(owner_id)
+        except NotFoundError:
+            raise InactiveOwnerError(owner_id, "unknown") from None
+        if owner.retired:
+            raise InactiveOwnerError(owner_id, "retired")
+
+    @staticmethod
+    def company_of(uow: UnitOfWork, person: Person) -> Company | None:
+        """The person's company (``None`` without one)."""
+        return None if person.company_id is None else uow.companies.get(person.company_id)
