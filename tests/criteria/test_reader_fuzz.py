@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from leadcore.criteria.ast import Criterion
@@ -360,6 +360,7 @@ def test_the_superoffice_rows_reader_never_fails_untyped(
     ),
     SO_PROVIDERS,
 )  # fmt: skip
+@example([{"Name": 10**5000}], "Contact")  # an inactive group's name printed in its note
 def test_the_superoffice_groups_reader_never_fails_untyped(groups: Any, provider: str) -> None:
     _typed_or_criterion(lambda: read_groups(groups, provider))
 

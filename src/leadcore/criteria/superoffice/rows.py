@@ -309,7 +309,8 @@ def read_groups(
             )
         part = reader.rows(group.get("Restrictions") or [], f"{at}.Restrictions")
         if part is None:
-            name = str(group.get("Name", i))
+            raw_name = group.get("Name", i)
+            name = raw_name if isinstance(raw_name, str) else found_text(raw_name)
             reader.note(
                 at, name, NoteKind.INACTIVE, f"group {name!r} has no active restriction; ignored"
             )
