@@ -23,9 +23,11 @@ import cycle. Where each lives:
   (:mod:`leadcore.criteria.text`): ``UnknownFieldAt``,
   ``OperatorNotAllowedAt``, ``BadValueAt``, ``TooDeepAt``; restriction export:
   ``RestrictionExportError``.
-- :mod:`leadcore.criteria.superoffice`: ``SuperOfficeReadError``,
-  ``SuperOfficeExportError``, ``ColumnError``; ``LeafRefused``
+- :mod:`leadcore.criteria.superoffice`: ``SuperOfficeReadError`` (and its
+  ``SuperOfficeBadValue`` and ``SuperOfficeTooDeep``, which are also a
+  ``BadValueError`` and a ``CriteriaTooDeep``), ``SuperOfficeExportError``, ``ColumnError``; ``LeafRefused``
   (:mod:`leadcore.criteria.superoffice.operators`).
+- :mod:`leadcore.codec`: ``CodecError`` (a document the codec cannot read, with its JSON path).
 - :mod:`leadcore.selections`: ``SelectionCycleError``, ``SelectionInUseError``,
   ``SelectionKindError``.
 - :mod:`leadcore.views`: ``UnknownColumnError``, ``BadLayoutError``.
