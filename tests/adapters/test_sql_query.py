@@ -252,12 +252,13 @@ def test_text_with_nul_is_refused_alike_in_memory_and_sql(
     would disagree on ``contains``, ``ends`` and ``not_contains``: both refuse the value
     with the same typed error, wherever the leaf sits in the tree."""
     leaf = Condition(key, op, (nul,))
-    criterion: Criterion = {
+    shapes: dict[str, Criterion] = {
         "alone": leaf,
         "and": AllOf((scenario.criterion, leaf)),
         "or not": AnyOf((scenario.criterion, Not(leaf))),
         "group": Groups((Group((leaf,)),)),
-    }[where]
+    }
+    criterion = shapes[where]
     query = Query(criterion, now=scenario.environment.now)
     store = _memory(scenario)
     with store.unit_of_work() as uow, pytest.raises(BadValueError, match="NUL") as in_memory:
@@ -346,7 +347,8 @@ def test_times_over_the_whole_calendar_in_sql_equal_memory(
         uow.commit()
     database.fill(cats, sts, [], rows)
     env = Environment(cats, now)
-    for criterion in (*leaves, AnyOf(tuple(leaves)), Not(AllOf(tuple(leaves)))):
+    trees: list[Criterion] = [*leaves, AnyOf(tuple(leaves)), Not(AllOf(tuple(leaves)))]
+    for criterion in trees:
         query = Query(criterion, order=(Order(order, descending),), now=now)
         with store.unit_of_work() as uow:
             expected = [p.id for p in uow.persons.find(query)]

@@ -355,7 +355,7 @@ def test_the_entity_decides_the_fields() -> None:
 # --- round trips -------------------------------------------------------------------------
 
 
-_NO_NUL = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
+_NO_NUL = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
 """Any character but NUL and lone surrogates, which no stored name and no text criterion
 holds (as ``st.text()`` leaves surrogates out)."""
 
