@@ -320,8 +320,8 @@ def test_a_cell_beginning_a_formula_is_escaped_and_read_back_unchanged() -> None
 
 _EXPORTED_TEXT = st.text(
     st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00"), max_size=12
-).filter(lambda v: v.strip() == v or v[:1] in ("\t", "\r")) | st.sampled_from(
-    ["=cmd|' /C calc'!A0", "@x", "+x", "-x", "'=x", "''", "'"]
+).filter(lambda v: v.strip() == v or escape_formula(v) != v) | st.sampled_from(
+    ["=cmd|' /C calc'!A0", "@x", "+x", "-x", "'=x", "''", "'", "\t", "= ", "'@ \r\n"]
 )
 
 
@@ -329,7 +329,7 @@ _EXPORTED_TEXT = st.text(
 def test_every_escaped_export_reads_back_as_it_was_written(names: list[tuple[str, str]]) -> None:
     """What an export writes with escape_formula (the csv module's quoting) reads back
     unchanged; no written cell begins a formula. (The reader strips the spaces around a
-    field, so values are drawn without them but for a leading tab or carriage return.)"""
+    field it did not escape, so such values are drawn without them.)"""
     names = [(first, last) for first, last in names if (first + last).strip()]
     text = io.StringIO()
     writer = csv.writer(text)

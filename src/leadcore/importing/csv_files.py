@@ -120,6 +120,14 @@ def unescape_formula(cell: str) -> str:
     return cell
 
 
+def _cell(raw: str) -> str:
+    """A field's value: a cell :func:`escape_formula` wrote, read exactly as written but
+    for its quote; any other cell without the spaces around it."""
+    if raw[:1] == "'" and raw[1:2] in _QUOTED_STARTS:
+        return raw[1:]
+    return raw.strip()
+
+
 def escape_formula(value: str) -> str:
     """``value`` as a CSV cell a spreadsheet shows as text: with a leading ``'`` when it
     begins with one of :data:`FORMULA_STARTS`, or when the reader would otherwise take a
@@ -370,10 +378,7 @@ class _Reader:
                             why=f"a field may have at most {self.max_field}",
                             fix="Shorten the field, or pass a larger max_field",
                         )
-                yield (
-                    line,
-                    {n: unescape_formula(v.strip()) for n, v in zip(header, fields, strict=True)},
-                )
+                yield line, {n: _cell(v) for n, v in zip(header, fields, strict=True)}
         except csv.Error as error:
             raise self.error(
                 f"the {what} file is not valid CSV",
