@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sql_fixtures import postgres_schemas
+from sqlalchemy.exc import DataError
 
 from leadcore import LeadService
 from leadcore._checks import MAX_MOMENT, MIN_MOMENT
@@ -140,3 +141,25 @@ def test_a_csv_time_beyond_utc_is_refused_with_its_line_and_the_edges_import_int
         assert report.refused == ()
         times = [service.get_person(p).registered for p in report.persons if p is not None]
     assert times == [datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 9, tzinfo=UTC)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=DataError,
+    reason="adapters/ belongs to branch kit: the SQL adapter must set its PostgreSQL sessions' "
+    "TimeZone to UTC (psycopg reads timestamptz in the session's zone, where 9999-12-31T23:00Z "
+    "is the year 10000); then this passes and the marker goes",
+)
+def test_edge_times_read_back_whatever_the_postgresql_servers_time_zone() -> None:
+    with postgres_schemas() as schemas:
+        _, url = schemas.new_url()
+        store = SqlStore.open(url + "%20-cTimeZone%3DPacific/Kiritimati", lists=None)
+        try:
+            at = datetime(9999, 12, 31, 23, tzinfo=UTC)
+            with store.unit_of_work() as uow:
+                uow.persons.add(Person(PersonId(1), None, "A", "B", at, at))
+                uow.commit()
+            with store.unit_of_work() as uow:
+                assert uow.persons.get(PersonId(1)).registered == at
+        finally:
+            store.close()
