@@ -28,7 +28,8 @@ into a single test for the whole instance (the hot path: a person is rebuilt
 for every save) and which :meth:`Check.passes` evaluates alone to find the bad
 field once that test fails; both read the same expression, so they agree.
 Attrs validators (one call per field) cost about three times as much: for a
-person about 1.5 µs against 0.5 µs (Python 3.11, attrs 26).
+person about 1.5 µs against 0.5 µs (Python 3.11, attrs 26; the NUL and UTC-range
+tests added since cost about 0.2 µs more per person).
 
 >>> import attrs
 >>> @attrs.frozen
