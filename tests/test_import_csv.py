@@ -406,3 +406,9 @@ def test_hostile_files_give_rows_or_a_typed_error_naming_file_and_line(
     assert refused.line >= 1
     assert re.fullmatch(r"the (companies|persons|history) file", refused.file)
     assert str(refused).startswith(f"{refused.file}, line {refused.line}: ")
+
+
+def test_a_file_open_in_text_mode_is_a_typed_error() -> None:
+    with pytest.raises(CsvReadError, match="gives str, not bytes") as info:
+        read_csv(CATEGORIES, STATUSES, persons=io.StringIO("first_name\nAnn\n"))  # type: ignore[arg-type]
+    assert "'rb'" in info.value.fix

@@ -521,6 +521,13 @@ def _decoded_lines(
         if not raw:
             return
         number += 1
+        if not isinstance(raw, bytes):
+            raise error(
+                f"the {what} file gives {type(raw).__name__}, not bytes",
+                line=number,
+                why="the reader decodes UTF-8 itself (and skips a byte-order mark)",
+                fix="Pass a path, or a file opened in binary mode: open(path, 'rb')",
+            )
         if len(raw) > max_line:
             raise error(
                 f"the {what} file has a line longer than {max_line} bytes",
