@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -412,3 +412,27 @@ def test_a_file_open_in_text_mode_is_a_typed_error() -> None:
     with pytest.raises(CsvReadError, match="gives str, not bytes") as info:
         read_csv(CATEGORIES, STATUSES, persons=io.StringIO("first_name\nAnn\n"))  # type: ignore[arg-type]
     assert "'rb'" in info.value.fix
+
+
+def test_rows_made_in_code_refuse_nul_and_times_beyond_utc_where_they_enter() -> None:
+    from leadcore.errors import ValidationError
+    from leadcore.importing import CompanyRow, PersonRow
+    from leadcore.model import LeadStatusId
+
+    early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+    may = datetime(2025, 5, 1, tzinfo=UTC)
+    for build, field in [
+        (lambda: PersonRow("A\x00nn"), "first_name"),
+        (lambda: PersonRow("Ann", email="a\x00@b"), "email"),
+        (lambda: CompanyRow("k\x00", "Acme"), "key"),
+        (
+            lambda: StatusChange(LeadStatusId(1), datetime(2025, 1, 1, tzinfo=UTC), "x\x00"),
+            "reason",
+        ),
+        (lambda: PersonRow("Ann", registered=early), "registered"),
+        (lambda: StatusChange(LeadStatusId(1), early), "at"),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            build()
+        assert info.value.context["field"] == field
+        assert ("NUL" in str(info.value)) != ("UTC" in str(info.value))
