@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -421,17 +422,15 @@ def test_rows_made_in_code_refuse_nul_and_times_beyond_utc_where_they_enter() ->
 
     early = datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1)))
     may = datetime(2025, 5, 1, tzinfo=UTC)
-    for build, field in [
+    cases: list[tuple[Callable[[], object], str]] = [
         (lambda: PersonRow("A\x00nn"), "first_name"),
         (lambda: PersonRow("Ann", email="a\x00@b"), "email"),
         (lambda: CompanyRow("k\x00", "Acme"), "key"),
-        (
-            lambda: StatusChange(LeadStatusId(1), may, "x\x00"),
-            "reason",
-        ),
+        (lambda: StatusChange(LeadStatusId(1), may, "x\x00"), "reason"),
         (lambda: PersonRow("Ann", registered=early), "registered"),
         (lambda: StatusChange(LeadStatusId(1), early), "at"),
-    ]:
+    ]
+    for build, field in cases:
         with pytest.raises(ValidationError) as info:
             build()
         assert info.value.context["field"] == field
