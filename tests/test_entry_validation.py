@@ -460,15 +460,19 @@ def test_evolve_checks_again() -> None:
         attrs.evolve(ann, retired=bad("yes"))
 
 
-def test_text_may_hold_nul_control_characters_and_any_valid_code_point() -> None:
+def test_text_may_hold_control_characters_and_any_valid_code_point_but_nul() -> None:
     world = build_world()
-    odd = "nul\x00 bell\x07 del\x7f crlf\r\n emoji\U0001f600 bom\ufeff nonchar\uffff " * 500
+    odd = "bell\x07 soh\x01 del\x7f crlf\r\n emoji\U0001f600 bom\ufeff nonchar\uffff " * 500
     bo = world.service.persons.add(odd, odd, email=odd, company_id=world.acme)
     world.service.persons.set_lead_status(bo.id, CONTACTING, reason=odd)
     world.service.categories.add(odd, CategoryGroup.OTHER, tooltip=odd)
     world.service.selections.create_static(odd, persons=[bo.id])
     assert world.service.persons.get(bo.id).first_name == odd
     assert reloaded(world.store) == committed(world.store)
+    with pytest.raises(ValidationError, match=r"NUL \(U\+0000\) at index 3: PostgreSQL") as nul:
+        _person(first_name="nul\x00")
+    assert nul.value.context["field"] == "first_name"
+    assert "replace" in nul.value.fix
 
 
 def test_aware_datetimes_in_any_fixed_offset_are_accepted() -> None:

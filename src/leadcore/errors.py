@@ -25,8 +25,8 @@ import cycle. Where each lives:
   ``RestrictionExportError``.
 - :mod:`leadcore.criteria.superoffice`: ``SuperOfficeReadError`` (and its
   ``SuperOfficeBadValue`` and ``SuperOfficeTooDeep``, which are also a
-  ``BadValueError`` and a ``CriteriaTooDeep``), ``SuperOfficeExportError``, ``ColumnError``; ``LeafRefused``
-  (:mod:`leadcore.criteria.superoffice.operators`).
+  ``BadValueError`` and a ``CriteriaTooDeep``), ``SuperOfficeExportError``,
+  ``ColumnError``; ``LeafRefused`` (:mod:`leadcore.criteria.superoffice.operators`).
 - :mod:`leadcore.codec`: ``CodecError`` (a document the codec cannot read, with its JSON path).
 - :mod:`leadcore.selections`: ``SelectionCycleError``, ``SelectionInUseError``,
   ``SelectionKindError``.
@@ -277,11 +277,27 @@ class ImportStopped(LeadcoreError):
 
 
 class CsvReadError(ValidationError):
-    """A CSV file for the import could not be read; ``line`` is the file's line number."""
+    """A CSV file for the import could not be read; ``line`` is the file's line number and
+    ``file`` names the file (its path, or "the persons file" for a stream without name).
 
-    def __init__(self, what: str, *, line: int, why: str = "", fix: str = "", **context: Any):
+    >>> str(CsvReadError("unknown category 'Leed'", line=3, file="persons.csv"))
+    "persons.csv, line 3: unknown category 'Leed'"
+    """
+
+    def __init__(
+        self,
+        what: str,
+        *,
+        line: int,
+        file: str = "",
+        why: str = "",
+        fix: str = "",
+        **context: Any,
+    ):
         self.line = line
-        super().__init__(f"line {line}: {what}", why=why, fix=fix, line=line, **context)
+        self.file = file
+        where = f"{file}, line {line}" if file else f"line {line}"
+        super().__init__(f"{where}: {what}", why=why, fix=fix, line=line, file=file, **context)
 
 
 class DataFileError(LeadcoreError):

@@ -37,8 +37,19 @@ from leadcore.adapters.sql._query import (
     select_companies,
     select_persons,
 )
-from leadcore.criteria.ast import Condition, Criterion, Operator
-from leadcore.criteria.build import MAX_NESTING, condition
+from leadcore.criteria.ast import (
+    AllOf,
+    AnyOf,
+    Condition,
+    Criterion,
+    Group,
+    Groups,
+    Not,
+    Operator,
+    Period,
+)
+from leadcore.criteria.build import MAX_NESTING, PERIOD_OPERATORS, condition, expected_values
+from leadcore.criteria.errors import BadValueError
 from leadcore.criteria.evaluate import Environment
 from leadcore.criteria.fields import Entity, fields_for
 from leadcore.errors import UntranslatableCriterion, ValidationError
@@ -48,10 +59,13 @@ from leadcore.ports import Order, Page, Query, StoredLists
 from leadcore.testing.strategies import (
     Scenario,
     category_lists,
+    clock_readings,
     companies,
     criteria,
+    edge_datetimes,
     environments,
     lead_status_lists,
+    nul_texts,
     scenarios,
 )
 
@@ -213,6 +227,142 @@ def test_companies_in_sql_equal_companies_in_memory(
     assert grouped_counts(counted, group, lists) == expected_counts
 
 
+# --- NUL in criteria values: refused alike -------------------------------------------
+
+_NUL_FIELDS = ("person.first_name", "person.email", "company.name", "person.first_touch.source")
+_VALUED_TEXT_OPS = [
+    op
+    for op in fields_for(Entity.PERSON)["person.first_name"].operators
+    if op not in (Operator.SET, Operator.NOT_SET)
+]
+
+
+@_SETTINGS
+@given(
+    scenario=scenarios(max_rows=4, max_leaves=4),
+    key=st.sampled_from(_NUL_FIELDS),
+    op=st.sampled_from(_VALUED_TEXT_OPS),
+    nul=nul_texts(3),
+    where=st.sampled_from(("alone", "and", "or not", "group")),
+)
+def test_text_with_nul_is_refused_alike_in_memory_and_sql(
+    database: Database, scenario: Scenario, key: str, op: Operator, nul: str, where: str
+) -> None:
+    """Issue 23: SQLite's LIKE stops at NUL and PostgreSQL refuses it, so memory and SQL
+    would disagree on ``contains``, ``ends`` and ``not_contains``: both refuse the value
+    with the same typed error, wherever the leaf sits in the tree."""
+    leaf = Condition(key, op, (nul,))
+    shapes: dict[str, Criterion] = {
+        "alone": leaf,
+        "and": AllOf((scenario.criterion, leaf)),
+        "or not": AnyOf((scenario.criterion, Not(leaf))),
+        "group": Groups((Group((leaf,)),)),
+    }
+    criterion = shapes[where]
+    query = Query(criterion, now=scenario.environment.now)
+    store = _memory(scenario)
+    with store.unit_of_work() as uow, pytest.raises(BadValueError, match="NUL") as in_memory:
+        uow.persons.find_page(query)
+    with pytest.raises(BadValueError, match="NUL") as in_sql:
+        database.rows(select_persons(query, scenario.environment))
+    with pytest.raises(BadValueError, match="NUL") as counted:
+        database.rows(count_persons_by(query, scenario.environment, "person.lead_status", False))
+    assert str(in_memory.value) == str(in_sql.value) == str(counted.value)
+    assert type(in_sql.value) is BadValueError
+
+
+# --- datetimes over the whole calendar -------------------------------------------------
+
+_DATE_FIELDS = ("person.registered", "person.updated", "person.status_changed")
+_EDGE_DAYS = (
+    date.min,
+    date.min + timedelta(days=1),
+    date.min + timedelta(days=2),
+    date.max - timedelta(days=2),
+    date.max - timedelta(days=1),
+    date.max,
+)
+
+
+@st.composite
+def _edge_leaves(draw: st.DrawFn) -> Condition:
+    """A date leaf on a person's times: any operator, days near the calendar's edges or
+    anywhere, counts of periods up to past the edge."""
+    key = draw(st.sampled_from(_DATE_FIELDS))
+    spec = fields_for(Entity.PERSON)[key]
+    op = draw(st.sampled_from(sorted(spec.operators, key=lambda o: o.value)))
+    low, high = expected_values(op)
+    if high == 0:
+        return Condition(key, op, ())
+    if op in PERIOD_OPERATORS:
+        period = draw(st.sampled_from(Period))
+        if high == 2 and (low == 2 or draw(st.booleans())):
+            return Condition(key, op, (draw(st.integers(1, 3) | st.just(10**6)), period))
+        return Condition(key, op, (period,))
+    day = st.sampled_from(_EDGE_DAYS) | st.dates()
+    count = low if high is not None else draw(st.integers(1, 3))
+    return Condition(key, op, tuple(draw(day) for _ in range(count)))
+
+
+@st.composite
+def _edge_rows(draw: st.DrawFn) -> list[Person]:
+    moments = edge_datetimes()
+    return [
+        Person(
+            PersonId(n),
+            None,
+            "A",
+            f"L{n}",
+            draw(moments),
+            draw(moments),
+            status_changed=draw(st.none() | moments),
+        )
+        for n in range(1, draw(st.integers(1, 6)) + 1)
+    ]
+
+
+@_SETTINGS
+@given(
+    rows=_edge_rows(),
+    now=edge_datetimes() | clock_readings(),
+    leaves=st.lists(_edge_leaves(), min_size=1, max_size=3),
+    order=st.sampled_from(_DATE_FIELDS),
+    descending=st.booleans(),
+)
+def test_times_over_the_whole_calendar_in_sql_equal_memory(
+    database: Database,
+    rows: list[Person],
+    now: datetime,
+    leaves: list[Condition],
+    order: str,
+    descending: bool,
+) -> None:
+    """Issue 23: stored times from hypothesis' full range (years 1 and 9999, offsets that
+    cross a day) and clocks anywhere in it are stored by both and found alike."""
+    cats, sts = new_database()
+    store = InMemoryStore(StoredLists(cats, sts))
+    with store.unit_of_work() as uow:
+        for person in rows:
+            uow.persons.add(person)
+        uow.commit()
+    database.fill(cats, sts, [], rows)
+    env = Environment(cats, now)
+    trees: list[Criterion] = [*leaves, AnyOf(tuple(leaves)), Not(AllOf(tuple(leaves)))]
+    for criterion in trees:
+        query = Query(criterion, order=(Order(order, descending),), now=now)
+        with store.unit_of_work() as uow:
+            expected = [p.id for p in uow.persons.find(query)]
+        found = [row.id for row in database.rows(select_persons(query, env))]
+        assert found == expected, criterion
+    stored = {row.id: row for row in database.rows(select_persons(Query(), env))}
+    for person in rows:  # the same instants (== is False across zones for an ambiguous time)
+        row = stored[person.id]
+        assert row.registered == person.registered.astimezone(UTC)
+        assert row.updated == person.updated.astimezone(UTC)
+        changed = person.status_changed
+        assert row.status_changed == (None if changed is None else changed.astimezone(UTC))
+
+
 # --- hostile text is data ---------------------------------------------------------------
 
 _AT = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -303,9 +453,12 @@ def test_hostile_text_in_every_text_operator_is_data(database: Database) -> None
 
 
 def test_text_with_nul_is_refused_not_dropped() -> None:
+    """Refused by validation, before the SQL compiler's own refusal would be reached."""
     env = Environment(new_database()[0], _AT)
-    with pytest.raises(UntranslatableCriterion, match="NUL"):
-        select_persons(Query(condition("person.first_name", "contains", "a\x00b")), env)
+    leaf = Condition("person.first_name", Operator.CONTAINS, ("a\x00b",))
+    with pytest.raises(BadValueError, match="NUL") as refused:
+        select_persons(Query(leaf), env)
+    assert not isinstance(refused.value, UntranslatableCriterion)
 
 
 def test_a_wildcard_pattern_longer_than_sqlite_accepts_is_refused() -> None:

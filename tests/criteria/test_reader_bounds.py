@@ -33,13 +33,11 @@ from leadcore.criteria.restrictions import (
     MAX_PARENTHESES,
     Link,
     Restriction,
-    export_restrictions,
     from_archive_infos,
     import_restrictions,
 )
-from leadcore.criteria.text import BadValueAt, TooDeepAt, format, parse
+from leadcore.criteria.text import BadValueAt, TooDeepAt, parse
 from leadcore.lists import new_database
-from leadcore.model import Person, PersonId
 
 # --- values that could never be stored -----------------------------------------------
 
@@ -154,9 +152,11 @@ def test_text_that_is_not_a_str_is_refused_at_offset_zero() -> None:
         assert info.value.position == 0
 
 
-def test_text_nul_characters_are_ordinary_characters_of_a_value() -> None:
+def test_text_a_nul_character_in_a_value_is_a_bad_value_at_the_value() -> None:
     for text in ('person.first_name begins "a\x00b"', 'person.first_name begins "a\\u0000b"'):
-        assert parse(text) == condition("person.first_name", "begins", "a\x00b")
+        with pytest.raises(BadValueAt, match="character 1 is NUL") as refused:
+            parse(text)
+        assert refused.value.position == text.index('"a')
     with pytest.raises(CriteriaParseError) as info:
         parse("person.retired is true\x00")
     assert info.value.position == len(LEAF_TEXT)
@@ -400,21 +400,25 @@ def test_restrictions_a_lone_surrogate_or_an_int_beyond_64_bits_is_a_bad_value_a
 # --- NUL characters ----------------------------------------------------------------------
 
 
-def test_nul_in_a_text_value_is_an_ordinary_character_in_memory() -> None:
-    """docs/criteria.md, "NUL characters": allowed, and matched literally."""
+def test_nul_in_a_text_value_is_refused_by_every_form_with_the_reason() -> None:
+    """docs/criteria.md, "NUL characters": no stored text holds NUL, so a text value with
+    NUL is refused by validate (so by memory and SQL alike) and by every reader at the value."""
     now = datetime(2026, 4, 1, tzinfo=UTC)
     environment = Environment(new_database()[0], now)
-    person = Person(PersonId(1), None, "a\x00b", "x", now, now)
-    for op, value, matches in [
-        ("begins", "a\x00", True),
-        ("contains", "\x00", True),
-        ("equals", "a\x00b", True),
-        ("equals", "ab", False),
-        ("begins", "a\x00c", False),
-        ("contains", "%\x00%", True),
-    ]:
-        criterion = condition("person.first_name", op, value)
-        assert person_predicate(criterion, environment)(person, None) is matches, (op, value)
-        assert from_json(to_json(criterion)) == criterion
-        assert parse(format(criterion)) == criterion
-        assert import_restrictions(export_restrictions(criterion)) == criterion
+    leaf = Condition("person.first_name", Operator.CONTAINS, ("a\x00",))
+    with pytest.raises(BadValueError, match=r"character 1 is NUL .*PostgreSQL") as info:
+        validate(leaf)
+    assert info.value.context["index"] == 0
+    with pytest.raises(BadValueError, match="NUL"):
+        person_predicate(leaf, environment)
+    with pytest.raises(BadValueError, match="NUL"):
+        condition("person.first_name", "equals", "\x00")
+    json_text = to_json(condition("person.first_name", "contains", "a"))
+    with pytest.raises(BadValueAt, match="NUL") as at:
+        from_json(json_text.replace('"a"', '"a\\u0000"'))
+    assert at.value.position == "$.criteria.values[0]"
+    with pytest.raises(BadValueAt, match="NUL") as row:
+        import_restrictions([_row(), Restriction("firstName", "contains", ("a\x00",))])
+    assert row.value.position == "rows[1]"
+    inactive = condition("person.first_name", "contains", "")  # empty text holds no NUL
+    assert validate(inactive) is inactive

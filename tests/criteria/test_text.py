@@ -355,8 +355,13 @@ def test_the_entity_decides_the_fields() -> None:
 # --- round trips -------------------------------------------------------------------------
 
 
+_NO_NUL = st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00")
+"""Any character but NUL and lone surrogates, which no stored name and no text criterion
+holds (as ``st.text()`` leaves surrogates out)."""
+
+
 def _hostile_names() -> st.SearchStrategy[str]:
-    return st.text(min_size=1, max_size=8).filter(lambda s: s.strip() != "")
+    return st.text(_NO_NUL, min_size=1, max_size=8).filter(lambda s: s.strip() != "")
 
 
 @st.composite
@@ -397,7 +402,9 @@ def test_round_trip_with_hostile_names(data: st.DataObject) -> None:
 TEXT_OPS = [op for op in Operator if op.value.endswith(("equals", "begins", "contains", "ends"))]
 
 
-@given(st.sampled_from(TEXT_OPS), st.text(), st.sampled_from(["person.email", "company.name"]))
+@given(
+    st.sampled_from(TEXT_OPS), st.text(_NO_NUL), st.sampled_from(["person.email", "company.name"])
+)
 def test_round_trip_of_any_text(op: Operator, value: str, key: str) -> None:
     tree = leaf(key, op, value)
     text = format(tree)

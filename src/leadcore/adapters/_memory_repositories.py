@@ -9,7 +9,6 @@ lock, the overlay, the committed state, and the unit's merged reads.
 from __future__ import annotations
 
 import copy
-import json
 import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
@@ -43,7 +42,6 @@ from leadcore.errors import (
     CompanyHasPersons,
     ConflictError,
     NotFoundError,
-    ValidationError,
 )
 from leadcore.history import HistoryEntry
 from leadcore.model import (
@@ -64,6 +62,7 @@ from leadcore.ports import (
     group_field,
 )
 from leadcore.selections import Selection
+from leadcore.setting_values import check_setting
 
 __all__ = [
     "Associates",
@@ -667,14 +666,7 @@ class Settings:
         return default
 
     def set(self, key: str, value: object) -> None:
-        """Store a copy of ``value`` (JSON-able: None, bool, int, float, str, list, dict)."""
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ValidationError(
-                f"the setting {key!r} cannot be stored",
-                why=f"settings hold plain JSON values only ({error})",
-                fix="Store None, bool, int, float, str, or lists and dicts with str keys of those",
-                key=key,
-            ) from None
+        """Store a copy of ``value``, a settings value: plain JSON that reads back
+        unchanged (:func:`leadcore.setting_values.check_setting`), else ValidationError."""
+        check_setting(key, value)
         self._unit.pending.settings[key] = copy.deepcopy(value)

@@ -46,6 +46,7 @@ from leadcore.importing import (
     CsvRows,
     OnError,
     PersonRow,
+    escape_formula,
     read_csv,
 )
 from leadcore.model import CompanyId, Language, Person, Utm
@@ -370,8 +371,10 @@ def _utm(prefix: str, utm: Utm | None) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _writer(path: Path, columns: Sequence[str]) -> Iterator[Callable[[dict[str, str]], object]]:
-    """A CSV file with a header row, written as ``csv`` quotes it (UTF-8)."""
+    """A CSV file with a header row, written as ``csv`` quotes it (UTF-8); a cell a
+    spreadsheet would run as a formula gets a leading ``'`` (``escape_formula``, which
+    the import takes off again)."""
     with path.open("w", encoding="utf-8", newline="") as file:
         writer = csv.DictWriter(file, list(columns))
         writer.writeheader()
-        yield writer.writerow
+        yield lambda row: writer.writerow({k: escape_formula(v) for k, v in row.items()})

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
 
-from leadcore._checks import surrogate_at
+from leadcore._checks import NUL_REASON, nul_at, surrogate_at
 from leadcore.criteria.ast import (
     ALWAYS,
     AllOf,
@@ -306,7 +306,11 @@ def read_int(text: str) -> int:
 
 def _unstorable(value: Value) -> tuple[str, str] | None:
     """Why and what to do when ``value`` could not be stored (an int beyond 64 bits,
-    text with a lone surrogate); ``None`` when it can be. Never writes the value out."""
+    text with a lone surrogate or NUL); ``None`` when it can be. Never writes the value out.
+
+    Stored text never holds NUL (the model refuses it), so a text value with NUL is
+    refused here, by every adapter alike, rather than matching nothing in one and
+    failing in another."""
     if isinstance(value, int) and not MIN_INT <= value <= MAX_INT:
         return (
             f"an integer of {value.bit_length()} bits is beyond the 64-bit range "
@@ -319,6 +323,11 @@ def _unstorable(value: Value) -> tuple[str, str] | None:
             "which UTF-8 cannot encode, so the text could never be stored",
             "Remove it, or write the character it was meant to be half of "
             "(a \\uD83D\\uDE00 pair in JSON, \\U0001F600 in the text form)",
+        )
+    if isinstance(value, str) and (at := nul_at(value)) >= 0:
+        return (
+            f"character {at} is NUL (U+0000), which no stored text holds: {NUL_REASON}",
+            "Remove the NUL character from the searched text",
         )
     return None
 

@@ -11,10 +11,13 @@
 
 from leadcore.importing.csv_files import (
     COMPANY_COLUMNS,
+    FORMULA_STARTS,
     HISTORY_COLUMNS,
     PERSON_COLUMNS,
     CsvRows,
+    escape_formula,
     read_csv,
+    unescape_formula,
 )
 from leadcore.importing.rows import (
     CompanyRow,
@@ -28,6 +31,7 @@ from leadcore.importing.rows import (
 
 __all__ = [
     "COMPANY_COLUMNS",
+    "FORMULA_STARTS",
     "HISTORY_COLUMNS",
     "PERSON_COLUMNS",
     "CompanyRow",
@@ -37,6 +41,8 @@ __all__ = [
     "PersonRow",
     "RefusedRow",
     "StatusChange",
+    "escape_formula",
     "plan_person",
     "read_csv",
+    "unescape_formula",
 ]

@@ -2,9 +2,16 @@
 
 The column layout is in docs/import.md. Reading is bounded: at most
 ``max_rows`` records per file and ``max_field`` characters per field, lines of
-at most ``max_field`` times the number of columns; every refusal is a
-:class:`leadcore.errors.CsvReadError` with the file's line number. Names are
-resolved against the lists (a category by name, a status by key or name).
+at most ``max_field`` times the number of columns, ids of at most 18 digits;
+every refusal is a :class:`leadcore.errors.CsvReadError` naming the file and its
+line number, and the problem, never the file's header (the file may be any file
+the user can read). Text holding NUL is refused, as the model refuses it. Names
+are resolved against the lists (a category by name, a status by key or name).
+
+A cell that a spreadsheet would run as a formula (beginning with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return) is written with a leading ``'`` by
+:func:`escape_formula`; the reader removes exactly that quote
+(:func:`unescape_formula`), so every value reads back as it was written.
 
 >>> import io
 >>> from leadcore.lists import new_database
@@ -20,6 +27,7 @@ resolved against the lists (a category by name, a status by key or name).
 from __future__ import annotations
 
 import csv
+import difflib
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -28,6 +36,7 @@ from typing import BinaryIO, TypeVar
 
 import attrs
 
+from leadcore._checks import MOMENT, NUL_REASON
 from leadcore.errors import CsvReadError, LeadcoreError, NotFoundError
 from leadcore.importing.rows import CompanyRow, PersonRow, StatusChange
 from leadcore.lists import CategoryList, LeadStatusList
@@ -35,10 +44,13 @@ from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, Utm
 
 __all__ = [
     "COMPANY_COLUMNS",
+    "FORMULA_STARTS",
     "HISTORY_COLUMNS",
     "PERSON_COLUMNS",
     "CsvRows",
+    "escape_formula",
     "read_csv",
+    "unescape_formula",
 ]
 
 Source = str | os.PathLike[str] | BinaryIO
@@ -85,6 +97,64 @@ _REQUIRED = {
 }
 _TRUE = frozenset({"true", "yes", "1"})
 _FALSE = frozenset({"false", "no", "0", ""})
+_MAX_ID_DIGITS = 18
+"""Ids are read from at most this many digits (a 64-bit id has at most 19; ids this
+long are never handed out), so a long run of digits is refused before ``int`` reads it."""
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What a cell may not begin with in an export: a spreadsheet runs such a cell as a
+formula (CSV injection, e.g. ``=HYPERLINK(...)`` in a name)."""
+_QUOTED_STARTS = (*FORMULA_STARTS, "'")
+
+
+def unescape_formula(cell: str) -> str:
+    """The value a CSV cell holds: ``cell`` without the ``'`` that :func:`escape_formula`
+    put before it. Only a ``'`` followed by a formula start or by another ``'`` is
+    removed, so a hand-written ``'s-Hertogenbosch`` reads as it is.
+
+    >>> unescape_formula("'=1+1"), unescape_formula("''x"), unescape_formula("'s-Hertogenbosch")
+    ('=1+1', "'x", "'s-Hertogenbosch")
+    """
+    if cell[:1] == "'" and cell[1:2] in _QUOTED_STARTS:
+        return cell[1:]
+    return cell
+
+
+def _cell(raw: str) -> str:
+    """A field's value: a cell :func:`escape_formula` wrote, read exactly as written but
+    for its quote; any other cell without the spaces around it."""
+    if raw[:1] == "'" and raw[1:2] in _QUOTED_STARTS:
+        return raw[1:]
+    return raw.strip()
+
+
+def escape_formula(value: str) -> str:
+    """``value`` as a CSV cell a spreadsheet shows as text: with a leading ``'`` when it
+    begins with one of :data:`FORMULA_STARTS`, or when the reader would otherwise take a
+    quote of its own for one (``'=`` or ``''``). :func:`unescape_formula` gives it back:
+    ``unescape_formula(escape_formula(v)) == v`` for every ``v``.
+
+    >>> escape_formula("=HYPERLINK(1)"), escape_formula("-5"), escape_formula("Ann")
+    ("'=HYPERLINK(1)", "'-5", 'Ann')
+    >>> escape_formula("'=x"), escape_formula("'s-Hertogenbosch")
+    ("''=x", "'s-Hertogenbosch")
+    """
+    if value[:1] in FORMULA_STARTS or unescape_formula(value) != value:
+        return "'" + value
+    return value
+
+
+def _quoted(text: str) -> str:
+    """``text`` quoted for a message, cut short when long."""
+    return repr(text) if len(text) <= 40 else f"{text[:30]!r}... ({len(text)} characters)"
+
+
+def _file_label(source: Source, what: str) -> str:
+    """How errors name the file: its path or name, else "the <what> file"."""
+    if isinstance(source, str | os.PathLike):
+        return os.fsdecode(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) and name else f"the {what} file"
 
 
 @attrs.frozen
@@ -119,7 +189,7 @@ def read_csv(
     >>> read_csv(categories, statuses, persons=io.BytesIO(b"first_name,registered\\nAnn,2025\\n"))
     Traceback (most recent call last):
     ...
-    leadcore.errors.CsvReadError: line 2: registered '2025' is not an ISO 8601 time ...
+    leadcore.errors.CsvReadError: the persons file, line 2: registered '2025' is not an ISO 8601 ...
     """
     reader = _Reader(categories, statuses, max_rows, max_field)
     changes: dict[str, list[StatusChange]] = {}
@@ -130,15 +200,17 @@ def read_csv(
             status = reader.status(record["status"], line)
             at = reader.moment(record, "at", line)
             if status is None or at is None:
-                raise CsvReadError(
+                raise reader.error(
                     "a status-history row needs a status and a time",
                     line=line,
                     why="the status or at column is empty",
                     fix="Fill in both, or leave the row out",
                 )
             reason = record.get("reason") or None
-            changes.setdefault(key, []).append(StatusChange(status, at, reason))
+            change = reader.make(line, partial(StatusChange, status, at, reason))
+            changes.setdefault(key, []).append(change)
             first_lines.setdefault(key, line)
+        history_file = reader.file
     company_rows: list[CompanyRow] = []
     company_lines: list[int] = []
     if companies is not None:
@@ -152,8 +224,8 @@ def read_csv(
         for line, record in reader.records(persons, "persons", PERSON_COLUMNS):
             key = record.get("key", "")
             if key and key in used:
-                raise CsvReadError(
-                    f"person key {key!r} appears twice",
+                raise reader.error(
+                    f"person key {_quoted(key)} appears twice",
                     line=line,
                     why="the status-history file names persons by this key",
                     fix="Give each person its own key",
@@ -165,8 +237,9 @@ def read_csv(
             person_lines.append(line)
     if changes:
         key = next(iter(changes))
-        raise CsvReadError(
-            f"the status history names person key {key!r}, which the persons file lacks",
+        reader.file = history_file
+        raise reader.error(
+            f"the status history names person key {_quoted(key)}, which the persons file lacks",
             line=first_lines[key],
             why="every status-history row belongs to a person of the persons file",
             fix="Add the person with that key, or correct the key",
@@ -196,7 +269,7 @@ def _person(
     if status is not None:
         at = reader.moment(record, "status_at", line) or registered
         if at is None:
-            raise CsvReadError(
+            raise reader.error(
                 "a status needs the time it was set",
                 line=line,
                 why="both status_at and registered are empty",
@@ -205,8 +278,8 @@ def _person(
         history = (*earlier, StatusChange(status, at, record.get("status_reason") or None))
     retired = record.get("retired", "").strip().casefold()
     if retired not in _TRUE | _FALSE:
-        raise CsvReadError(
-            f"retired {record['retired']!r} is not yes or no",
+        raise reader.error(
+            f"retired {_quoted(record['retired'])} is not yes or no",
             line=line,
             why="the retired column takes true/false, yes/no or 1/0",
             fix="Write true or false (empty means false)",
@@ -233,7 +306,7 @@ def _utm(record: dict[str, str], prefix: str) -> Utm | None:
 
 
 _Id = TypeVar("_Id", AssociateId, CompanyId)
-_Row = TypeVar("_Row", CompanyRow, PersonRow)
+_Row = TypeVar("_Row", CompanyRow, PersonRow, StatusChange)
 
 
 class _Reader:
@@ -246,12 +319,19 @@ class _Reader:
         self.statuses = statuses
         self.max_rows = max_rows
         self.max_field = max_field
+        self.file = ""
+        """The file being read, as errors name it."""
+
+    def error(self, what: str, *, line: int, why: str, fix: str, **context: object) -> CsvReadError:
+        """A :class:`CsvReadError` at ``line`` of the file being read."""
+        return CsvReadError(what, line=line, file=self.file, why=why, fix=fix, **context)
 
     def records(
         self, source: Source, what: str, columns: tuple[str, ...]
     ) -> Iterator[tuple[int, dict[str, str]]]:
         """Each record of the file with the line it starts on, header checked."""
-        if isinstance(source, (str, os.PathLike)):
+        self.file = _file_label(source, what)
+        if isinstance(source, str | os.PathLike):
             with open(source, "rb") as stream:
                 yield from self._records(stream, what, columns)
         else:
@@ -261,7 +341,7 @@ class _Reader:
         self, stream: BinaryIO, what: str, columns: tuple[str, ...]
     ) -> Iterator[tuple[int, dict[str, str]]]:
         max_line = self.max_field * len(columns) + len(columns) + 2
-        lines = _decoded_lines(stream, max_line, what)
+        lines = _decoded_lines(stream, max_line, what, self.error)
         reader = csv.reader(lines, strict=True)
         try:
             header = next(reader, None)
@@ -277,14 +357,14 @@ class _Reader:
                     continue
                 count += 1
                 if count > self.max_rows:
-                    raise CsvReadError(
+                    raise self.error(
                         f"the {what} file has more than {self.max_rows} rows",
                         line=line,
                         why="the reader is bounded",
                         fix="Split the file, or pass a larger max_rows",
                     )
                 if len(fields) != len(header):
-                    raise CsvReadError(
+                    raise self.error(
                         f"{len(fields)} fields where the header has {len(header)}",
                         line=line,
                         why="every row has one field per column",
@@ -292,50 +372,70 @@ class _Reader:
                     )
                 for name, value in zip(header, fields, strict=True):
                     if len(value) > self.max_field:
-                        raise CsvReadError(
+                        raise self.error(
                             f"the field {name!r} has {len(value)} characters",
                             line=line,
                             why=f"a field may have at most {self.max_field}",
                             fix="Shorten the field, or pass a larger max_field",
                         )
-                yield line, {n: v.strip() for n, v in zip(header, fields, strict=True)}
+                yield line, {n: _cell(v) for n, v in zip(header, fields, strict=True)}
         except csv.Error as error:
-            raise CsvReadError(
+            raise self.error(
                 f"the {what} file is not valid CSV",
                 line=reader.line_num,
                 why=str(error),
                 fix="Check the quoting around this line",
             ) from error
 
-    @staticmethod
-    def _check_header(header: list[str], what: str, columns: tuple[str, ...]) -> None:
-        unknown = [h for h in header if h not in columns]
-        if unknown or len(set(header)) != len(header):
-            raise CsvReadError(
-                f"the {what} file has unknown or repeated columns {unknown or header}",
+    def _check_header(self, header: list[str], what: str, columns: tuple[str, ...]) -> None:
+        """Refuse an unknown, repeated or missing column, naming columns by position and
+        never quoting the header (the file may be any file at all)."""
+        unknown = [n for n, h in enumerate(header, start=1) if h not in columns]
+        if unknown:
+            named = []
+            for position in unknown[:5]:
+                close = difflib.get_close_matches(header[position - 1][:64], columns, n=1)
+                named.append(
+                    f"column {position}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                )
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+            raise self.error(
+                f"the header names {len(unknown)} unknown column(s): {', '.join(named)}{more}",
                 line=1,
-                why=f"its columns are: {', '.join(columns)}",
-                fix="Rename the columns as docs/import.md lists them",
+                why=f"the {what} file's columns are: {', '.join(columns)}",
+                fix="Check this is the right file, and name the columns as docs/import.md "
+                "lists them",
+                columns=unknown,
             )
+        seen: dict[str, int] = {}
+        for position, name in enumerate(header, start=1):
+            if name in seen:
+                raise self.error(
+                    f"column {position} repeats column {seen[name]} ({name!r})",
+                    line=1,
+                    why="each column may appear once",
+                    fix="Remove one of them",
+                    columns=[seen[name], position],
+                )
+            seen[name] = position
         for alternatives in _REQUIRED[what]:
             if not any(a in header for a in alternatives):
-                raise CsvReadError(
+                raise self.error(
                     f"the {what} file lacks the column {' or '.join(alternatives)}",
                     line=1,
                     why="the header row names the columns, and this one is required",
                     fix="Add the column to the header row",
                 )
 
-    @staticmethod
-    def make(line: int, build: Callable[[], _Row]) -> _Row:
+    def make(self, line: int, build: Callable[[], _Row]) -> _Row:
         """Build a row; a value the row refuses becomes a :class:`CsvReadError` at ``line``."""
         try:
             return build()
         except CsvReadError:
             raise
         except LeadcoreError as error:
-            context = {k: v for k, v in error.context.items() if k != "line"}
-            raise CsvReadError(
+            context = {k: v for k, v in error.context.items() if k not in ("line", "file")}
+            raise self.error(
                 error.what, line=line, why=error.why, fix=error.fix, **context
             ) from error
 
@@ -346,8 +446,8 @@ class _Reader:
         try:
             return self.categories.by_name(name).id
         except NotFoundError as error:
-            raise CsvReadError(
-                f"unknown category {name!r}",
+            raise self.error(
+                f"unknown category {_quoted(name)}",
                 line=line,
                 why="the category column takes a category name of the list",
                 fix="Use one of: " + ", ".join(c.name for c in self.categories.active()),
@@ -360,16 +460,15 @@ class _Reader:
         for status in self.statuses:
             if name == status.key or name.casefold() == status.name.casefold():
                 return status.id
-        raise CsvReadError(
-            f"unknown lead status {name!r}",
+        raise self.error(
+            f"unknown lead status {_quoted(name)}",
             line=line,
             why="a status column takes the key or the name of a lead status",
             fix="Use one of: " + ", ".join(s.key for s in self.statuses),
         )
 
-    @staticmethod
-    def moment(record: dict[str, str], column: str, line: int) -> datetime | None:
-        """An ISO 8601 time with its offset, None when empty."""
+    def moment(self, record: dict[str, str], column: str, line: int) -> datetime | None:
+        """An ISO 8601 time with its offset, whose UTC time is a datetime; None when empty."""
         text = record.get(column, "")
         if not text:
             return None
@@ -378,42 +477,59 @@ class _Reader:
         except ValueError:
             value = None
         if value is None or value.tzinfo is None or value.utcoffset() is None:
-            raise CsvReadError(
-                f"{column} {text!r} is not an ISO 8601 time with an offset",
+            raise self.error(
+                f"{column} {_quoted(text)} is not an ISO 8601 time with an offset",
                 line=line,
                 why="times are read as ISO 8601 with their UTC offset, so none is ambiguous",
                 fix="Write e.g. 2025-05-01T09:00:00+02:00 or 2025-05-01T07:00:00Z",
             )
+        if not MOMENT.passes(value):
+            raise self.error(
+                f"{column} {_quoted(text)} is not within the years 1 to 9999 in UTC",
+                line=line,
+                why="times are stored in UTC, and no datetime holds this one's UTC time",
+                fix="Correct the time (its date or its offset)",
+            )
         return value
 
-    @staticmethod
     def number(
-        record: dict[str, str], column: str, line: int, kind: Callable[[int], _Id]
+        self, record: dict[str, str], column: str, line: int, kind: Callable[[int], _Id]
     ) -> _Id | None:
-        """A positive integer id, None when empty."""
+        """A positive integer id of at most 18 digits, None when empty."""
         text = record.get(column, "")
         if not text:
             return None
-        if not (text.isascii() and text.isdigit() and int(text) > 0 and len(text) <= 18):
-            raise CsvReadError(
-                f"{column} {text!r} is not an id",
+        digits = text.isascii() and text.isdigit() and len(text) <= _MAX_ID_DIGITS
+        if not (digits and int(text) > 0):
+            raise self.error(
+                f"{column} {_quoted(text)} is not an id",
                 line=line,
-                why="ids are positive whole numbers",
+                why=f"ids are positive whole numbers of at most {_MAX_ID_DIGITS} digits",
                 fix="Write the id in digits, or leave the field empty",
             )
         return kind(int(text))
 
 
-def _decoded_lines(stream: BinaryIO, max_line: int, what: str) -> Iterator[str]:
-    """The stream's lines as text, each checked to be UTF-8 and at most ``max_line`` bytes."""
+def _decoded_lines(
+    stream: BinaryIO, max_line: int, what: str, error: Callable[..., CsvReadError]
+) -> Iterator[str]:
+    """The stream's lines as text, each checked to be UTF-8 without NUL and at most
+    ``max_line`` bytes."""
     number = 0
     while True:
         raw = stream.readline(max_line + 1)
         if not raw:
             return
         number += 1
+        if not isinstance(raw, bytes):
+            raise error(
+                f"the {what} file gives {type(raw).__name__}, not bytes",
+                line=number,
+                why="the reader decodes UTF-8 itself (and skips a byte-order mark)",
+                fix="Pass a path, or a file opened in binary mode: open(path, 'rb')",
+            )
         if len(raw) > max_line:
-            raise CsvReadError(
+            raise error(
                 f"the {what} file has a line longer than {max_line} bytes",
                 line=number,
                 why="the reader is bounded",
@@ -422,11 +538,19 @@ def _decoded_lines(stream: BinaryIO, max_line: int, what: str) -> Iterator[str]:
         if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
             raw = raw[3:]
         try:
-            yield raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            raise CsvReadError(
-                f"the {what} file is not valid UTF-8 at byte {error.start} of the line",
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as failed:
+            raise error(
+                f"the {what} file is not valid UTF-8 at byte {failed.start} of the line",
                 line=number,
                 why="the import reads UTF-8 text",
                 fix="Save the file as UTF-8",
-            ) from error
+            ) from failed
+        if "\x00" in text:
+            raise error(
+                f"the line holds NUL (U+0000) at character {text.index(chr(0))}",
+                line=number,
+                why=f"no stored text holds NUL: {NUL_REASON}",
+                fix="Remove the NUL characters; a file full of them is no CSV text file",
+            )
+        yield text

@@ -4,7 +4,11 @@ For property tests of leadcore itself and of applications that embed it. The
 data is *hostile* on purpose: deleted list items in use, persons without status
 or company, empty strings, ``%`` and ``_`` in text, case and unicode folding
 traps (``ß``, ``İ``), datetimes in several timezones around period boundaries.
-Everything is small so generation stays fast.
+:func:`edge_datetimes` reaches the calendar's edges (years 1 and 9999, offsets
+that cross a day). Stored text holds no NUL (the model refuses it): the
+strategies of stored data never generate it, :func:`hostile_values` and
+:func:`nul_texts` do, to test that it is refused. Everything is small so
+generation stays fast.
 
 >>> from hypothesis import given, settings
 >>> from leadcore.criteria.evaluate import person_predicate
@@ -27,6 +31,7 @@ from typing import TypeAlias
 import attrs
 from hypothesis import strategies as st
 
+from leadcore._checks import MAX_MOMENT, MIN_MOMENT
 from leadcore.criteria.ast import (
     ALWAYS,
     NEVER,
@@ -70,11 +75,13 @@ __all__ = [
     "companies",
     "conditions",
     "criteria",
+    "edge_datetimes",
     "environments",
     "groups",
     "hostile_texts",
     "hostile_values",
     "lead_status_lists",
+    "nul_texts",
     "person_rows",
     "persons",
     "scenarios",
@@ -108,6 +115,19 @@ def hostile_texts(max_size: int = 5) -> st.SearchStrategy[str]:
     True
     """
     return st.text(alphabet=_ALPHABET, max_size=max_size)
+
+
+def nul_texts(max_size: int = 5) -> st.SearchStrategy[str]:
+    """Text of :func:`hostile_texts` with at least one NUL (U+0000) somewhere in it: what
+    no stored field and no criteria value takes (see docs/criteria.md, "NUL characters").
+
+    >>> from hypothesis import find
+    >>> "\\x00" in find(nul_texts(), lambda s: True)
+    True
+    """
+    return st.builds(
+        lambda head, tail: f"{head}\x00{tail}", hostile_texts(max_size), hostile_texts(max_size)
+    )
 
 
 _SURROGATES = "\ud800\udbff\udc00\udfff"
@@ -238,6 +258,34 @@ def stored_datetimes() -> st.SearchStrategy[datetime]:
     True
     """
     return st.sampled_from(_STORED)
+
+
+_OFFSETS = st.builds(
+    lambda minutes: timezone(timedelta(minutes=minutes)), st.integers(-(24 * 60 - 1), 24 * 60 - 1)
+)
+"""Every fixed offset a ``datetime`` takes, to a minute short of a day either way."""
+
+
+def _utc_is_a_datetime(value: datetime) -> bool:
+    return MIN_MOMENT <= value <= MAX_MOMENT
+
+
+def edge_datetimes() -> st.SearchStrategy[datetime]:
+    """A timezone-aware datetime from hypothesis' full range (years 1 to 9999) in any
+    fixed offset or named zone, often within two days of the calendar's edges, whose
+    UTC time a ``datetime`` holds: every time the model accepts (it refuses the rest,
+    such as ``0001-01-01T00:00+01:00``).
+
+    >>> from hypothesis import find
+    >>> late = find(edge_datetimes(), lambda d: d.year == 9999 and d.utcoffset() < timedelta(0))
+    >>> late.astimezone(UTC).year
+    9999
+    """
+    zones = st.one_of(st.just(UTC), _OFFSETS, st.timezones())
+    first_days = st.datetimes(max_value=datetime(1, 1, 3), timezones=zones)
+    last_days = st.datetimes(min_value=datetime(9999, 12, 29), timezones=zones)
+    anywhere = st.datetimes(timezones=zones)
+    return st.one_of(first_days, last_days, anywhere).filter(_utc_is_a_datetime)
 
 
 def clock_readings() -> st.SearchStrategy[datetime]:

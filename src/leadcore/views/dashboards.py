@@ -25,6 +25,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 import attrs
 from cattrs.preconf.json import JsonConverter, make_converter
 
+from leadcore._checks import MAX_MOMENT, MIN_MOMENT
 from leadcore.criteria.ast import ALWAYS, Criterion, Period, all_of
 from leadcore.criteria.build import condition
 from leadcore.errors import ValidationError
@@ -81,14 +82,26 @@ def _bucket_start(day: date, unit: Period) -> date:
     return day.replace(month=1, day=1)
 
 
-def _bucket_after(start: date, unit: Period) -> date:
-    if unit is Period.DAY:
-        return start + timedelta(days=1)
-    if unit is Period.WEEK:
-        return start + timedelta(days=7)
+def _next_start(start: date, unit: Period) -> date | None:
+    """The first day of the day, week, month ... after ``start``'s; ``None`` when that
+    lies beyond the calendar's last day (9999-12-31)."""
+    if unit is Period.DAY or unit is Period.WEEK:
+        step = timedelta(days=1 if unit is Period.DAY else 7)
+        return start + step if date.max - start >= step else None
     months = {Period.MONTH: 1, Period.QUARTER: 3, Period.YEAR: 12}[unit]
     index = start.year * 12 + start.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    return date(index // 12, index % 12 + 1, 1) if index // 12 <= date.max.year else None
+
+
+def _bucket_after(start: date, unit: Period) -> date:
+    """:func:`_next_start`, or the calendar's last day: a period ends on it at the latest,
+    so a walk over its buckets stops there."""
+    return _next_start(start, unit) or date.max
+
+
+def _in_utc(moment: datetime) -> bool:
+    """True when ``moment``'s UTC time is a datetime (comparing never overflows)."""
+    return MIN_MOMENT <= moment <= MAX_MOMENT
 
 
 @attrs.frozen
@@ -97,8 +110,11 @@ class ReportPeriod:
 
     Both ends are dates (not datetimes), ``start < end``, at most
     :data:`MAX_PERIOD_DAYS` days; ``tz`` is any :class:`datetime.tzinfo` (a
-    ``zoneinfo.ZoneInfo`` for a clock's local zone). Anything else is a
-    :class:`leadcore.errors.ValidationError`.
+    ``zoneinfo.ZoneInfo`` for a clock's local zone), and the local midnights that
+    begin and end the period have a UTC time (times are stored and searched in
+    UTC: ``0001-01-01`` in a zone east of UTC begins in the year 0). Anything else
+    is a :class:`leadcore.errors.ValidationError`, and so is a period at the
+    calendar's edge where :meth:`of` or :meth:`previous` would leave it.
 
     >>> from datetime import date, timezone
     >>> march = ReportPeriod.of(Period.MONTH, date(2026, 3, 17), timezone.utc)
@@ -147,12 +163,67 @@ class ReportPeriod:
                 start=self.start,
                 end=self.end,
             )
+        for name in ("start", "end"):
+            day = getattr(self, name)
+            try:
+                inside = _in_utc(_local_midnight(day, self.tz))
+            except Exception as error:  # a tzinfo of one's own whose offset fails
+                raise ValidationError(
+                    "a report period's time zone gives no UTC offset",
+                    why=f"{type(error).__name__} for midnight of {day}",
+                    fix="Pass a datetime.timezone or a zoneinfo.ZoneInfo",
+                    field="tz",
+                ) from None
+            if not inside:
+                raise ValidationError(
+                    f"a report period's {name} has no UTC time",
+                    why=f"midnight of {day} in {self.tz} is before the year 1 in UTC, and "
+                    "times are stored and searched in UTC",
+                    fix="Start the period a day later, or give it in UTC",
+                    field=name,
+                    start=self.start,
+                    end=self.end,
+                )
 
     @classmethod
     def of(cls, unit: Period, day: date, tz: tzinfo) -> ReportPeriod:
-        """The day, week (Monday first), month, quarter or year that contains ``day``."""
+        """The day, week (Monday first), month, quarter or year that contains ``day``.
+
+        One that would end after the calendar's last day (9999-12-31) is a
+        :class:`ValidationError`.
+
+        >>> from datetime import date, timezone
+        >>> ReportPeriod.of(Period.YEAR, date(9999, 6, 1), timezone.utc)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.ValidationError: the year containing 9999-06-01 ends after the calendar: ...
+        """
+        if not isinstance(unit, Period):
+            raise ValidationError(
+                "a report period's unit must be a Period",
+                why=f"got {type(unit).__name__}",
+                fix="Pass Period.DAY, WEEK, MONTH, QUARTER or YEAR",
+                field="unit",
+            )
+        if not isinstance(day, date) or isinstance(day, datetime):
+            raise ValidationError(
+                "a report period is chosen by a date",
+                why=f"got {type(day).__name__}",
+                fix="Pass a datetime.date (a datetime's .date() in the zone tz)",
+                field="day",
+            )
         start = _bucket_start(day, unit)
-        return cls(start, _bucket_after(start, unit), tz)
+        end = _next_start(start, unit)
+        if end is None:
+            raise ValidationError(
+                f"the {unit.value} containing {day} ends after the calendar",
+                why="the day after its last would be after 9999-12-31, the last day a date holds",
+                fix="Pick an earlier day, or give the period by its dates "
+                "(ReportPeriod(start, end, tz), whose end is excluded)",
+                unit=unit.value,
+                day=day,
+            )
+        return cls(start, end, tz)
 
     @property
     def days(self) -> int:
@@ -170,8 +241,28 @@ class ReportPeriod:
         return _local_midnight(self.end, self.tz)
 
     def previous(self) -> ReportPeriod:
-        """The period of the same number of days that ends where this one starts."""
-        return ReportPeriod(self.start - (self.end - self.start), self.start, self.tz)
+        """The period of the same number of days that ends where this one starts.
+
+        A period too close to the calendar's first day to have one is a
+        :class:`ValidationError` (the tiles that compare with it say so too).
+
+        >>> from datetime import date, timezone
+        >>> ReportPeriod(date(1, 1, 3), date(1, 1, 8), timezone.utc).previous()
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.ValidationError: the period 0001-01-03 to 0001-01-08 has no previous ...
+        """
+        length = self.end - self.start
+        if self.start - date.min < length:
+            raise ValidationError(
+                f"the period {self.start} to {self.end} has no previous period of "
+                f"{length.days} days",
+                why="it would begin before 0001-01-01, the first day a date holds",
+                fix="Choose a period that starts at least its own length after 0001-01-01",
+                start=self.start,
+                end=self.end,
+            )
+        return ReportPeriod(self.start - length, self.start, self.tz)
 
 
 def _frozen_ids(values: Iterable[int]) -> frozenset[int]:

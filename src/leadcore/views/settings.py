@@ -17,7 +17,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +32,7 @@ from leadcore.licence import Licence
 from leadcore.model import AssociateId
 from leadcore.ports import Order
 from leadcore.rules import Lists
+from leadcore.setting_values import setting_problem
 from leadcore.views.columns import CellValue, Column, ColumnFilter, UnknownColumnError, catalogue
 
 __all__ = [
@@ -58,7 +59,25 @@ MAX_COLUMNS = 64
 
 
 def _tuple_of_str(value: Sequence[str]) -> tuple[str, ...]:
-    return tuple(value)
+    """The column keys as a tuple; one ``str`` (which would be read as its characters)
+    or an item that is not a ``str`` is a :class:`ValidationError`."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence):
+        raise ValidationError(
+            "a layout's columns must be a sequence of column keys",
+            why=f"got {type(value).__name__}"
+            + (", which would be read as its characters" if isinstance(value, str) else ""),
+            fix='Pass a tuple of keys, e.g. ("person.name",)',
+        )
+    keys = tuple(value)
+    for index, key in enumerate(keys):
+        if type(key) is not str:
+            raise ValidationError(
+                "a layout's column keys must be text",
+                why=f"item {index} is a {type(key).__name__}",
+                fix='Pass column keys such as "person.name" (see leadcore.views.catalogue)',
+                index=index,
+            )
+    return keys
 
 
 @attrs.frozen
@@ -235,6 +254,27 @@ def _check_size(layout: Layout) -> None:
             )
 
 
+class _Shape(ValueError):
+    """Saved data of the wrong shape, raised inside the converter's hooks."""
+
+    def __init__(self, expected: str, found: object) -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.found = found
+
+
+def _strictly(expected: str, test: type | tuple[type, ...], hook: Any) -> Any:
+    """``hook`` behind a check that the data is a ``test`` (a list where a list is wanted:
+    a text would be read as its characters)."""
+
+    def structure(data: Any, cls: Any) -> Any:
+        if not isinstance(data, test):
+            raise _Shape(expected, data)
+        return hook(data, cls)
+
+    return structure
+
+
 def _make_converter() -> cattrs.Converter:
     conv = criteria_converter.copy()
     # tagged as in the criteria's JSON form, so that filter values round-trip
@@ -244,7 +284,42 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook_func(lambda t: t == CellValue, _structure_cell_value)
     values = conv.get_structure_hook(tuple[Value, ...])
     conv.register_structure_hook_func(lambda t: t == Value, lambda d, _: values([d], Value)[0])
+    for cls in (ColumnFilter, Order):
+        hook = _strictly("an object", dict, conv.get_structure_hook(cls))
+        conv.register_structure_hook(cls, hook)
+    for items in (tuple[str, ...], tuple[ColumnFilter, ...], tuple[Order, ...]):
+        hook = _strictly("a list", (list, tuple), conv.get_structure_hook(items))
+        conv.register_structure_hook_func(_is(items), hook)
     return conv
+
+
+def _is(wanted: object) -> Callable[[Any], bool]:
+    return lambda t: bool(t == wanted)
+
+
+def _located(error: BaseException) -> tuple[str, str]:
+    """The JSON path of the first leaf of a cattrs error tree, and what went wrong there."""
+    path = "$"
+    while isinstance(error, cattrs.BaseValidationError) and error.exceptions:
+        error = error.exceptions[0]
+        for note in getattr(error, "__notes__", ()):
+            if isinstance(note, cattrs.AttributeValidationNote):
+                path += f".{note.name}"
+            elif isinstance(note, cattrs.IterableValidationNote):
+                path += f"[{note.index}]"
+    expected = getattr(error, "expected", None)
+    if isinstance(expected, str):
+        found = getattr(error, "found", None)
+        plain = found is None or isinstance(found, str | int | float)
+        shown = repr(found) if plain and len(repr(found)) <= 40 else type(found).__name__
+        return path, f"expected {expected}, found {shown}"
+    if isinstance(error, cattrs.ForbiddenExtraKeysError):
+        return path, f"unknown keys {sorted(map(str, error.extra_fields))[:5]}"
+    if isinstance(error, KeyError):
+        return path, f"the key {error.args[0]!r} is missing"
+    if isinstance(error, LeadcoreError):
+        return path, error.what
+    return path, f"{type(error).__name__}: {str(error)[:200]}"
 
 
 def _structure_cell_value(data: Any, _: object = None) -> CellValue:
@@ -274,25 +349,35 @@ def unstructure_layout(layout: Layout) -> dict[str, Any]:
 def structure_layout(data: object) -> Layout:
     """A :class:`Layout` from :func:`unstructure_layout`'s data.
 
-    Data of another shape raises :class:`ValidationError` naming the problem.
+    Data of another shape raises :class:`ValidationError` naming the problem and, in
+    its context, the JSON ``path`` of the part at fault.
 
-    >>> structure_layout({"columns": 3})
+    >>> structure_layout({"columns": "person.name"})
     Traceback (most recent call last):
     ...
-    leadcore.errors.ValidationError: a saved view layout cannot be read: ...
+    leadcore.errors.ValidationError: a saved view layout cannot be read: expected a list, ...
+    >>> structure_layout({"columns": [["person.name"]]})
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: ... expected a text, found list (at $.columns[0]). ...
     """
     if not isinstance(data, dict):
         raise ValidationError(
             "a saved view layout cannot be read",
             why=f"it is a {type(data).__name__}, not an object",
             fix="Save the layout again",
+            path="$",
         )
-    try:
-        return converter.structure(data, Layout)
-    except (cattrs.BaseValidationError, ValueError, TypeError) as err:
-        detail = "; ".join(str(e) for e in getattr(err, "exceptions", [err])) or repr(err)
-        raise ValidationError(
-            "a saved view layout cannot be read",
-            why=detail,
-            fix="Save the layout again",
-        ) from None
+    problem = setting_problem(data)  # bounded, without recursion: cattrs recurses
+    if problem is None:
+        try:
+            return converter.structure(data, Layout)
+        except (cattrs.BaseValidationError, ValueError, TypeError) as err:
+            problem = _located(err)
+    path, what = problem
+    raise ValidationError(
+        "a saved view layout cannot be read",
+        why=f"{what} (at {path})",
+        fix="Save the layout again",
+        path=path,
+    )

@@ -155,10 +155,24 @@ _keep: list[tempfile.TemporaryDirectory[str]] = []
 def prepare_engine(engine: Engine) -> Engine:
     """Install leadcore's connection settings on ``engine`` (once; SQLite only needs any).
 
-    SQLite: the driver's own transaction handling is switched off and leadcore
-    emits ``BEGIN`` (reads) or ``BEGIN IMMEDIATE`` (a unit's write transaction).
+    PostgreSQL: every session runs in UTC. SQLite: the driver's own transaction
+    handling is switched off and leadcore emits ``BEGIN`` (reads) or
+    ``BEGIN IMMEDIATE`` (a unit's write transaction).
     """
-    if engine in _prepared or engine.dialect.name != "sqlite":
+    if engine in _prepared:
+        return engine
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _utc(dbapi_connection: Any, _record: Any) -> None:
+            # psycopg reads timestamptz in the session's zone: in a +14 session
+            # 9999-12-31T23:00Z would be read as the year 10000 and refused.
+            cursor = dbapi_connection.cursor()
+            cursor.execute("SET TIME ZONE 'UTC'")
+            cursor.close()
+            dbapi_connection.commit()
+
+    if engine.dialect.name != "sqlite":
         _prepared.add(engine)
         return engine
 

@@ -24,7 +24,7 @@ from leadcore.adapters.sql._rows import converter, selection_from_document
 from leadcore.adapters.sql._schema import associates, companies, history, persons, selections
 from leadcore.adapters.sql._schema import settings as settings_table
 from leadcore.adapters.sql._unit import Unit
-from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError, ValidationError
+from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError
 from leadcore.history import HistoryEntry
 from leadcore.model import (
     Associate,
@@ -37,6 +37,7 @@ from leadcore.model import (
 )
 from leadcore.ports import GroupedCounts, PageResult, Query, StoredLists
 from leadcore.selections import Selection
+from leadcore.setting_values import check_setting
 
 __all__ = [
     "Associates",
@@ -525,15 +526,9 @@ class Settings:
         return default if text is None else json.loads(text)
 
     def set(self, key: str, value: object) -> None:
-        """Store a copy of ``value`` (JSON-able: None, bool, int, float, str, list, dict)."""
-        try:
-            text = json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as error:
-            raise ValidationError(
-                f"the setting {key!r} cannot be stored",
-                why=f"settings hold plain JSON values only ({error})",
-                fix="Store None, bool, int, float, str, or lists and dicts with str keys of those",
-                key=key,
-            ) from None
+        """Store a copy of ``value``, a settings value: plain JSON that reads back
+        unchanged (:func:`leadcore.setting_values.check_setting`), else ValidationError."""
+        check_setting(key, value)
+        text = json.dumps(value, allow_nan=False)
         self._uow.pending.settings[key] = text
         self._uow.changed()
