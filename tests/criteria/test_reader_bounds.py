@@ -36,6 +36,7 @@ from leadcore.criteria.restrictions import (
     from_archive_infos,
     import_restrictions,
 )
+from leadcore.criteria.superoffice import SuperOfficeBadValue
 from leadcore.criteria.text import BadValueAt, TooDeepAt, parse
 from leadcore.lists import new_database
 
@@ -417,8 +418,8 @@ def test_nul_in_a_text_value_is_refused_by_every_form_with_the_reason() -> None:
     with pytest.raises(BadValueAt, match="NUL") as at:
         from_json(json_text.replace('"a"', '"a\\u0000"'))
     assert at.value.position == "$.criteria.values[0]"
-    with pytest.raises(BadValueAt, match="NUL") as row:
+    with pytest.raises(SuperOfficeBadValue, match="NUL") as row:  # also a BadValueError
         import_restrictions([_row(), Restriction("firstName", "contains", ("a\x00",))])
-    assert row.value.position == "rows[1]"
+    assert row.value.position == "rows[1].Values"
     inactive = condition("person.first_name", "contains", "")  # empty text holds no NUL
     assert validate(inactive) is inactive
