@@ -14,10 +14,10 @@ from typing import Literal, Protocol
 from leadcore.clock import SystemClock
 from leadcore.errors import DataFileError
 from leadcore.licence import Licence
-from leadcore.lists import existing_database, new_database
+from leadcore.lists import Lists, existing_database, new_database
 from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
-from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
+from leadcore.ports import Clock, EventPublisher, IdGenerator, UnitOfWork
 from leadcore.service import LeadService
 from leadcore.service._arguments import check_function
 from leadcore.service._context import DEFAULT_POLICY
@@ -99,9 +99,7 @@ def open(
     leadcore.errors.DataFileError: a data file already exists at '...crm.json': ...
     """
     text = os.fspath(data)
-    made = StoredLists(
-        *(new_database(language) if database == "new" else existing_database(language))
-    )
+    made = Lists(*(new_database(language) if database == "new" else existing_database(language)))
     chosen = SystemClock() if clock is None else clock
     if text == MEMORY:
         if create is False:

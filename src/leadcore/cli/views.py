@@ -30,9 +30,9 @@ from leadcore.cli._render import bars, console
 from leadcore.cli.records import parse, status_id
 from leadcore.criteria.ast import ALWAYS, Criterion, Period
 from leadcore.criteria.fields import Entity
+from leadcore.lists import Lists
 from leadcore.model import AssociateId, CategoryId, CompanyId, Language, SelectionId
-from leadcore.ports import Page
-from leadcore.rules import Lists
+from leadcore.queries import Page
 from leadcore.service import LeadService
 from leadcore.views import (
     Board,

@@ -57,11 +57,10 @@ from leadcore.errors import ValidationError
 from leadcore.history import StatusSource
 from leadcore.importing.rows import CompanyRow, ImportReport, OnError, PersonRow
 from leadcore.licence import Licence
-from leadcore.lists import UpgradeReport, upgrade_categories
+from leadcore.lists import Lists, UpgradeReport, upgrade_categories
 from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, UnitOfWork
-from leadcore.rules import Lists
 from leadcore.service._arguments import check_arguments
 from leadcore.service._context import DEFAULT_POLICY, NOT_GIVEN, Context, NotGiven
 from leadcore.service._imports import Imports

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import attrs
 
-from leadcore.ports import Page
+from leadcore.queries import Page
 from leadcore.views.columns import ColumnHeading, Row
 from leadcore.views.results import GroupBucket
 from leadcore.views.settings import Dropped, Layout

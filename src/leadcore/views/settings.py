@@ -29,9 +29,9 @@ from leadcore.criteria.fields import Entity, ListKind, ValueType
 from leadcore.criteria.json import converter as criteria_converter
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.licence import Licence
+from leadcore.lists import Lists
 from leadcore.model import AssociateId
-from leadcore.ports import Order
-from leadcore.rules import Lists
+from leadcore.queries import Order
 from leadcore.setting_values import setting_problem
 from leadcore.views.columns import CellValue, Column, ColumnFilter, UnknownColumnError, catalogue
 
