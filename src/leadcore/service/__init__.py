@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 import attrs
 
+from leadcore._stores import open_store
 from leadcore.criteria.ast import Criterion
 from leadcore.criteria.fields import Entity
 from leadcore.criteria.text import parse as parse_text
@@ -332,7 +333,7 @@ class LeadService:
         """Close the service (see :meth:`close`)."""
         self.close()
 
-    # --- construction over a store (callers of leadcore.open) -------------------------------
+    # --- construction over a store (opened as leadcore.open opens it) ----------------------
 
     @classmethod
     def in_memory(
@@ -376,18 +377,22 @@ class LeadService:
         ...     service.companies.add("Bolt").id
         2
         """
-        from leadcore._open import open as open_data
-
-        return open_data(
+        store, chosen = open_store(
             ":memory:" if path is None else path,
             database=database,
             language=language,
             clock=clock,
-            associate=associate,
-            licence=licence,
-            policy=policy,
-            events=events,
             autosave=autosave,
+        )
+        return cls(
+            store.unit_of_work,
+            clock=chosen,
+            ids=store.ids(),
+            events=events,
+            policy=policy,
+            licence=licence,
+            associate=associate,
+            closer=store.close,
         )
 
     @classmethod
@@ -419,20 +424,19 @@ class LeadService:
         ...     service.companies.add("Acme").id
         1
         """
-        from leadcore._open import open as open_data
-
         text = os.fspath(url)
         if "://" not in text:
             text = "sqlite://" if text == ":memory:" else f"sqlite:///{text}"
-        return open_data(
-            text,
-            database=database,
-            language=language,
-            clock=clock,
-            associate=associate,
-            licence=licence,
-            policy=policy,
+        store, chosen = open_store(text, database=database, language=language, clock=clock)
+        return cls(
+            store.unit_of_work,
+            clock=chosen,
+            ids=store.ids(),
             events=events,
+            policy=policy,
+            licence=licence,
+            associate=associate,
+            closer=store.close,
         )
 
     @classmethod
