@@ -47,7 +47,6 @@ from leadcore.views import (
     Row,
 )
 from leadcore.views import converter as views_converter
-from leadcore.views.dashboards import converter as tiles_converter
 from leadcore.views.settings import DEFAULT_CONTACTS
 
 __all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
@@ -372,7 +371,7 @@ def dashboard(
     if as_json:
         click.echo(
             json.dumps(
-                {name: tiles_converter.unstructure(tile) for name, tile in tiles.items()},
+                {name: views_converter.unstructure(tile) for name, tile in tiles.items()},
                 ensure_ascii=False,
             )
         )

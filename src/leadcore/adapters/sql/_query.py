@@ -23,7 +23,7 @@ criterion, the order or the counted field reads it.
 >>> from leadcore.criteria.build import condition
 >>> from leadcore.criteria.evaluate import Environment
 >>> from leadcore.lists import new_database
->>> from leadcore.ports import Order, Page, Query
+>>> from leadcore.queries import Order, Page, Query
 >>> env = Environment(new_database()[0], datetime(2026, 1, 1, tzinfo=UTC))
 >>> query = Query(condition("person.retired", "is_false"), (Order("person.last_name"),),
 ...               Page(0, 10))
