@@ -31,9 +31,8 @@ from leadcore import _collector
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import CategoryId, LeadStatusId, Person, PersonId
-from leadcore.ports import StoredLists
 from leadcore.service import LeadService
 from leadcore.views import ReportPeriod
 
@@ -47,7 +46,7 @@ Figures = tuple[list[tuple[int, int]], list[tuple[int, int]], dict[int, tuple[fl
 status: persons, latest average and median, cumulative average and median in seconds)."""
 
 
-def generate(run: Run) -> tuple[StoredLists, list[Person], list[HistoryEntry]]:
+def generate(run: Run) -> tuple[Lists, list[Person], list[HistoryEntry]]:
     """Persons (all leads, without company) and a year of their history, in time order."""
     rng = random.Random(run.seed)
     categories, statuses = new_database()
@@ -90,7 +89,7 @@ def generate(run: Run) -> tuple[StoredLists, list[Person], list[HistoryEntry]]:
             )
         )
     history.sort(key=lambda e: e.at)
-    return StoredLists(categories, statuses), persons, history
+    return Lists(categories, statuses), persons, history
 
 
 def _from_tiles(service: LeadService) -> Figures:

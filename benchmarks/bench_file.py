@@ -27,7 +27,7 @@ from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock
 from leadcore.criteria.build import condition
 from leadcore.model import LeadStatusId, PersonId
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.service import LeadService
 
 _SCRATCH = Path(__file__).resolve().parent.parent / ".bench-scratch"

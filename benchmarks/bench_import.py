@@ -26,7 +26,7 @@ from benchmarks import Result, Run, benchmark
 from leadcore import rules
 from leadcore.clock import FixedClock
 from leadcore.importing import CompanyRow, PersonRow, StatusChange
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import AssociateId, Company, CompanyId, LeadStatusId, Person, PersonId
 from leadcore.service import LeadService
 
@@ -83,7 +83,7 @@ def _rules_alone(companies: list[CompanyRow], persons: list[PersonRow]) -> float
     company and person created, and each earlier status change of a visible person
     applied with ``rules.set_lead_status`` (what adding them one by one would run)."""
     categories, statuses = new_database()
-    lists = rules.Lists(categories, statuses)
+    lists = Lists(categories, statuses)
     start = time.perf_counter()
     by_key: dict[str, Company] = {}
     for n, crow in enumerate(companies, start=1):

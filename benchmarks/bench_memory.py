@@ -34,7 +34,7 @@ from leadcore.criteria.ast import Criterion
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     CategoryGroup,
@@ -45,7 +45,7 @@ from leadcore.model import (
     Person,
     PersonId,
 )
-from leadcore.ports import Page, Query, StoredLists
+from leadcore.queries import Page, Query
 from leadcore.rules import Actor
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ _LAST = ("Hansen", "Jensen", "Nielsen", "Pedersen", "Larsen", "Sørensen", "Rasm
 class Dataset:
     """Generated records, the lists they refer to, and which companies are the big ones."""
 
-    lists: StoredLists
+    lists: Lists
     companies: list[Company]
     persons: list[Person]
     history: list[HistoryEntry]
@@ -72,7 +72,7 @@ def generate(run: Run) -> Dataset:
     """The benchmark data for ``run`` (deterministic for its seed and scale)."""
     rng = random.Random(run.seed)
     categories, statuses = new_database()
-    lists = StoredLists(categories, statuses)
+    lists = Lists(categories, statuses)
     lead_enabled = {c.id for c in categories.items if c.lead_enabled}
     customer = categories.by_name("Customer").id
     n_persons, n_companies = run.size(1_000_000), run.size(100_000)
@@ -543,7 +543,7 @@ def company_move(run: Run) -> list[Result]:
             company, persons = uow.companies.get(company_id), uow.persons.of_company(company_id)
         gc.collect()
         start = time.perf_counter()
-        lists = rules.Lists(data.lists.categories, data.lists.statuses)
+        lists = data.lists
         rules.change_company_category(company, persons, lists, lead, Actor(NOW, ME))
         rules_times.append(time.perf_counter() - start)
         gc.collect()

@@ -48,7 +48,7 @@ from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
 from leadcore.lists import new_database
 from leadcore.model import CategoryGroup, Company, CompanyId, Person, PersonId
-from leadcore.ports import Query
+from leadcore.queries import Query
 
 _CATEGORIES = new_database()[0]
 _CUSTOMER_IDS = sorted(c.id for c in _CATEGORIES.items if c.group is CategoryGroup.CUSTOMER)

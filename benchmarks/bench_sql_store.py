@@ -35,9 +35,8 @@ from leadcore.adapters.sql._engine import begin_write
 from leadcore.adapters.sql._schema import companies, persons
 from leadcore.clock import FixedClock
 from leadcore.importing import CompanyRow, PersonRow
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import AssociateId, LeadStatusId, PersonId
-from leadcore.ports import StoredLists
 from leadcore.service import LeadService
 
 
@@ -70,7 +69,7 @@ def _skipped(name: str, why: str) -> list[Result]:
 
 def _import_load(name: str, dialect: str, run: Run) -> list[Result]:
     n = run.size(1_000_000)
-    lists = StoredLists(*new_database())
+    lists = Lists(*new_database())
     lead = lists.categories.by_name("Lead").id
     company_rows = [
         CompanyRow(f"c{i}", f"Company {i}", category_id=lead) for i in range(max(1, n // 10))

@@ -22,7 +22,7 @@ from leadcore.criteria.ast import Criterion, Operator
 from leadcore.criteria.build import condition
 from leadcore.criteria.evaluate import Environment, person_predicate
 from leadcore.model import CategoryGroup, CompanyId
-from leadcore.ports import Order, Page
+from leadcore.queries import Order, Page
 from leadcore.views import ColumnFilter, Layout
 
 _SERVICES: dict[float, LeadService] = {}

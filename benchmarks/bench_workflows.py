@@ -33,6 +33,7 @@ from benchmarks import Result, Run, benchmark
 from leadcore import rules
 from leadcore.clock import FixedClock
 from leadcore.importing import CompanyRow, PersonRow
+from leadcore.lists import Lists
 from leadcore.model import Company, CompanyId, LeadStatusId, Person, PersonId
 from leadcore.service import LeadService
 from leadcore.workflows import BulkScope, Distribute, SetLeadStatus
@@ -64,7 +65,7 @@ def _targets(service: LeadService) -> list[LeadStatusId]:
     return [statuses.by_key(k).id for k in ("contacting", "qualified", "renurture", "open")]
 
 
-def _rules_alone(persons: list[Person], companies: dict[CompanyId, Company], lists: rules.Lists,
+def _rules_alone(persons: list[Person], companies: dict[CompanyId, Company], lists: Lists,
                  status: LeadStatusId) -> float:  # fmt: skip
     actor = rules.Actor(NOW)
     start = time.perf_counter()
@@ -122,8 +123,7 @@ def bulk_status(run: Run) -> list[Result]:
     """Bulk set-status of every person against the rules engine alone."""
     service, ids = _service(run)
     targets = _targets(service)
-    lists = service.lists()
-    engine_lists = rules.Lists(lists.categories, lists.statuses)
+    engine_lists = service.lists()
     repeats = max(1, min(run.repeats, 3))
     bulks: list[float] = []
     baselines: list[float] = []

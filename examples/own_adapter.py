@@ -30,22 +30,19 @@ import attrs
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.history import HistoryEntry
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import Company, CompanyId, Person, PersonId
 from leadcore.ports import (
     AssociateRepository,
     CompanyRepository,
-    GroupedCounts,
     HistoryRepository,
     ListRepository,
-    PageResult,
     PersonRepository,
-    Query,
     SelectionRepository,
     SettingsRepository,
-    StoredLists,
     UnitOfWork,
 )
+from leadcore.queries import GroupedCounts, PageResult, Query
 from leadcore.service import LeadService
 from leadcore.testing.contract import AdapterContract, UnitOfWorkFactory
 
@@ -237,7 +234,7 @@ class OutboxUnitOfWork:
 class OutboxStore:
     """leadcore's in-memory store with an outbox of committed writes."""
 
-    def __init__(self, lists: StoredLists | None = None) -> None:
+    def __init__(self, lists: Lists | None = None) -> None:
         self._inner = InMemoryStore(lists)
         self.outbox: list[OutboxRecord] = []
 
@@ -249,12 +246,12 @@ class OutboxStore:
 class TestOutboxAdapter(AdapterContract):
     """Every contract of the conformance kit, on a fresh :class:`OutboxStore`."""
 
-    def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
+    def fresh_factory(self, lists: Lists) -> UnitOfWorkFactory:
         return OutboxStore(lists).unit_of_work
 
 
 def main() -> int:
-    store = OutboxStore(StoredLists(*new_database()))
+    store = OutboxStore(Lists(*new_database()))
     clock = FixedClock(datetime(2026, 6, 11, 9, 0, tzinfo=UTC))
     service = LeadService(store.unit_of_work, clock=clock, ids=SequentialIds())
     lead = service.lists().categories.by_name("Lead").id

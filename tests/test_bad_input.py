@@ -25,7 +25,7 @@ from leadcore.errors import (
     TransitionRefused,
     ValidationError,
 )
-from leadcore.lists import CategoryList, LeadStatusList, new_database
+from leadcore.lists import CategoryList, LeadStatusList, Lists, new_database
 from leadcore.model import (
     CategoryGroup,
     CategoryId,
@@ -38,7 +38,6 @@ from leadcore.model import (
 from leadcore.policies import LeadPolicy, TransitionTable
 from leadcore.rules import (
     Actor,
-    Lists,
     change_company_category,
     create_company,
     create_person,

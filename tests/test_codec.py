@@ -1,5 +1,6 @@
 """leadcore.codec: the JSON form of the model round-trips exactly, reads strictly, and is
-the form the store file and the SQL adapter's selection documents are written in."""
+the form the store file, the SQL adapter's selection documents, the views and the
+workflows' stored settings are written in."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from leadcore import codec
+from leadcore import codec, views
 from leadcore.adapters import _memory_file
 from leadcore.adapters.sql import _rows
 from leadcore.codec import CodecError, from_json, to_json
+from leadcore.criteria import json as criteria_json
+from leadcore.criteria.ast import Criterion
+from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity
 from leadcore.history import (
     CompanyCategoryChanged,
@@ -55,6 +59,7 @@ from leadcore.selections import (
     default_entity,
 )
 from leadcore.testing import strategies as ls
+from leadcore.workflows import stored
 
 AT = datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
 CATEGORIES, STATUSES = new_database()
@@ -204,6 +209,33 @@ def test_sql_selection_documents_are_the_codec_form(selection: Selection) -> Non
     document = _rows.selection_document(selection)
     assert json.loads(document) == json.loads(to_json(selection))
     assert _rows.selection_from_document(document) == selection
+
+
+@given(model_values())
+def test_the_views_and_workflows_converters_are_the_codec_extended(
+    value_and_type: tuple[Any, object],
+) -> None:
+    value, _ = value_and_type
+    written = codec.converter.unstructure(value)
+    assert views.converter.unstructure(value) == written
+    assert stored.converter.unstructure(value) == written
+
+
+def test_the_codec_writes_and_reads_criteria_as_their_json_form_does() -> None:
+    tree = condition("person.registered", "last", 3, "day") & ~condition(
+        "person.lead_status", "in", 1, 2
+    )
+    node = codec.converter.unstructure(tree)
+    assert node == criteria_json.converter.unstructure(tree)
+    assert node == criteria_json.unstructure(tree)["criteria"]
+    assert codec.structure(json.loads(json.dumps(node)), Criterion) == tree
+
+
+def test_a_bad_criteria_node_is_a_codec_error_at_its_path() -> None:
+    with pytest.raises(CodecError, match=r"Criterion from JSON at \$\.child\.type") as caught:
+        codec.structure({"type": "not", "child": {"type": "bogus"}}, Criterion)
+    assert caught.value.context["path"] == "$.child.type"
+    assert caught.value.why.startswith("expected a node type (all_of, any_of")
 
 
 def test_configure_converter_teaches_a_converter_of_ones_own() -> None:

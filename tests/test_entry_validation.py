@@ -30,7 +30,7 @@ from leadcore.history import (
     HistoryKind,
     PersonMoved,
 )
-from leadcore.lists import CategoryList, LeadStatusList, new_database
+from leadcore.lists import CategoryList, LeadStatusList, Lists, new_database
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -44,7 +44,7 @@ from leadcore.model import (
     SelectionId,
     Utm,
 )
-from leadcore.ports import Query, StoredLists
+from leadcore.queries import Query
 from leadcore.selections import (
     CombinedSelection,
     DynamicSelection,
@@ -90,7 +90,7 @@ class World:
 
 def build_world(clock: StillClock | None = None) -> World:
     chosen = StillClock(START) if clock is None else clock
-    store = InMemoryStore(StoredLists(*new_database()), clock=chosen)
+    store = InMemoryStore(Lists(*new_database()), clock=chosen)
     service = LeadService(
         store.unit_of_work, clock=chosen, ids=SequentialIds(), associate=AssociateId(7)
     )
@@ -428,8 +428,8 @@ BUILT: dict[str, tuple[Callable[[], object], str, str]] = {
         "default_id",
     ),
     "a bool lists version": (
-        lambda: StoredLists(_CATS, _STATUSES, version=True),
-        "stored lists",
+        lambda: Lists(_CATS, _STATUSES, version=True),
+        "list pair",
         "version",
     ),
 }

@@ -23,7 +23,7 @@ from leadcore.history import (
     StatusSource,
     replay,
 )
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     Category,
@@ -45,7 +45,6 @@ from leadcore.policies import (
 )
 from leadcore.rules import (
     Actor,
-    Lists,
     Outcome,
     change_company_category,
     create_company,

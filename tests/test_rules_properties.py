@@ -19,6 +19,7 @@ from leadcore.lists import (
     LEAD_CATEGORIES,
     CategoryList,
     LeadStatusList,
+    Lists,
     default_statuses,
     existing_database,
     new_database,
@@ -38,7 +39,6 @@ from leadcore.model import (
 from leadcore.policies import AllOf, ForwardOnly, LeadPolicy, RevealPolicy, TransitionTable
 from leadcore.rules import (
     Actor,
-    Lists,
     change_company_category,
     effective_category_id,
     is_status_visible,

@@ -29,7 +29,7 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource, replay
-from leadcore.lists import CategoryList, LeadStatusList, new_database
+from leadcore.lists import CategoryList, LeadStatusList, Lists, new_database
 from leadcore.model import (
     CategoryGroup,
     CategoryId,
@@ -42,7 +42,6 @@ from leadcore.model import (
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
 from leadcore.rules import (
     Actor,
-    Lists,
     Outcome,
     change_company_category,
     create_company,

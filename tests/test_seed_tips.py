@@ -13,12 +13,11 @@ import pytest
 from leadcore.criteria.fields import field
 from leadcore.errors import InheritedCategoryError, LeadStatusNotEditable, NotFoundError
 from leadcore.history import HistoryEntry, HistoryKind, replay
-from leadcore.lists import existing_database, new_database, upgrade_categories
+from leadcore.lists import Lists, existing_database, new_database, upgrade_categories
 from leadcore.model import CategoryId, Company, CompanyId, LeadStatusId, Person, PersonId
 from leadcore.policies import LeadPolicy, RevealPolicy
 from leadcore.rules import (
     Actor,
-    Lists,
     change_company_category,
     create_person,
     effective_category_id,

@@ -19,9 +19,9 @@ from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity
 from leadcore.errors import FeatureNotLicensed, LeadcoreError, NotFoundError, ValidationError
 from leadcore.licence import Feature, Licence
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import AssociateId, CompanyId, PersonId, SelectionId, Utm
-from leadcore.ports import Query, StoredLists
+from leadcore.queries import Query
 from leadcore.selections import (
     CombinedSelection,
     CompanyPersons,
@@ -227,7 +227,7 @@ class World:
 
 def world(licence: Licence | None = None) -> World:
     clock = FixedClock(START)
-    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    store = InMemoryStore(Lists(*new_database()), clock=clock)
     service = LeadService(
         store.unit_of_work,
         clock=clock,
@@ -500,7 +500,7 @@ def test_combined_dynamic_selections_follow_the_criteria_algebra(
     """Combining two dynamic selections equals finding with the combined criteria."""
     rows, first, second = search
     clock = FixedClock(START)
-    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    store = InMemoryStore(Lists(*new_database()), clock=clock)
     companies = {c.id: c for _, c in rows if c is not None}
     store.load_bulk(companies.values(), [p for p, _ in rows])
     service = LeadService(

@@ -24,7 +24,7 @@ from leadcore.history import (
     replay,
 )
 from leadcore.licence import Feature, Licence
-from leadcore.lists import existing_database, new_database
+from leadcore.lists import Lists, existing_database, new_database
 from leadcore.model import (
     AssociateId,
     CategoryGroup,
@@ -35,7 +35,8 @@ from leadcore.model import (
     Utm,
 )
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
-from leadcore.ports import Order, Page, Query, StoredLists, UnitOfWork
+from leadcore.ports import UnitOfWork
+from leadcore.queries import Order, Page, Query
 from leadcore.selections import Operation
 from leadcore.service import LeadService
 
@@ -79,7 +80,7 @@ def make(
 ) -> Setup:
     clock = FixedClock(START)
     made = new_database() if database == "new" else existing_database()
-    store = InMemoryStore(StoredLists(*made), clock=clock)
+    store = InMemoryStore(Lists(*made), clock=clock)
     published = RecordingPublisher()
     service = LeadService(
         store.unit_of_work,

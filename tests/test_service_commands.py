@@ -21,7 +21,7 @@ from leadcore.errors import (
 )
 from leadcore.history import CompanyDeleted, HistoryKind, PersonDeleted, PersonMoved
 from leadcore.model import AssociateId, Availability, Company, CompanyId, PersonId
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.selections import Members, StaticSelection, Target
 from leadcore.service import LeadService
 

@@ -39,7 +39,7 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.licence import Feature, Licence
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     CategoryGroup,
@@ -50,7 +50,7 @@ from leadcore.model import (
     Utm,
 )
 from leadcore.policies import AllOf, ForwardOnly, LeadPolicy, ReasonRequired, TransitionTable
-from leadcore.ports import Order, Query, StoredLists
+from leadcore.queries import Order, Query
 from leadcore.service import LeadService
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ class World:
 
 def build_world(policy: LeadPolicy | None = None) -> World:
     clock = FixedClock(START)
-    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    store = InMemoryStore(Lists(*new_database()), clock=clock)
     published = RecordingPublisher()
     service = LeadService(
         store.unit_of_work,

@@ -45,7 +45,7 @@ from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity
 from leadcore.errors import LeadcoreError
 from leadcore.history import HistoryEntry, HistoryKind, replay
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     Availability,
@@ -58,7 +58,7 @@ from leadcore.model import (
     SelectionId,
 )
 from leadcore.policies import LeadPolicy, ReasonRequired, RevealPolicy
-from leadcore.ports import Page, Query, StoredLists
+from leadcore.queries import Page, Query
 from leadcore.rules import effective_category_id, is_status_visible
 from leadcore.selections import CombinedSelection, DynamicSelection, Operation, StaticSelection
 from leadcore.service import LeadService
@@ -91,7 +91,7 @@ class ServiceMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FixedClock(START)
-        self.store = InMemoryStore(StoredLists(*new_database()), clock=self.clock)
+        self.store = InMemoryStore(Lists(*new_database()), clock=self.clock)
         self.published = RecordingPublisher()
         self.service = LeadService(
             self.store.unit_of_work,
@@ -514,7 +514,7 @@ class FileStoreMachine(ServiceMachine):
     def _open(self) -> InMemoryStore:
         return InMemoryStore.open(
             self.folder / "crm.json",
-            lists=StoredLists(*new_database()),
+            lists=Lists(*new_database()),
             clock=self.clock,
             compact_share=0.25,
             compact_min_bytes=0,

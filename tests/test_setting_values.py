@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.adapters.sql import SqlStore
 from leadcore.errors import ValidationError
-from leadcore.lists import new_database
-from leadcore.ports import StoredLists, UnitOfWork
+from leadcore.lists import Lists, new_database
+from leadcore.ports import UnitOfWork
 from leadcore.setting_values import (
     MAX_SETTING_DEPTH,
     MAX_SETTING_ITEMS,
@@ -121,7 +121,7 @@ def test_any_value_is_accepted_and_reads_back_or_refused_with_a_typed_error(valu
 
 @pytest.mark.parametrize("adapter", ["memory", "sqlite"])
 def test_the_adapters_refuse_a_deep_value_with_a_typed_error(adapter: str) -> None:
-    lists = StoredLists(*new_database())
+    lists = Lists(*new_database())
     factory: Callable[[], UnitOfWork] = (
         InMemoryStore(lists).unit_of_work
         if adapter == "memory"

@@ -50,7 +50,7 @@ from leadcore.model import (
     Utm,
 )
 from leadcore.policies import LeadPolicy, RevealPolicy
-from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query
+from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query
 from leadcore.rules import LeadStatusView
 from leadcore.selections import (
     CombinedSelection,

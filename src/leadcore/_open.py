@@ -1,50 +1,27 @@
 """The one composition root: :func:`open` makes a :class:`~leadcore.LeadService` over a
 store named by one string.
 
-Not public API by module: import :func:`leadcore.open`. ``LeadService.in_memory``,
-``.sql``, ``.sqlite`` and ``.postgres`` and the ``leadcore`` command call it.
+Not public API by module: import :func:`leadcore.open`. The store is opened by
+:func:`leadcore._stores.open_store`, which ``LeadService.in_memory``, ``.sql``,
+``.sqlite`` and ``.postgres`` call too (they cannot call this module: it imports the
+service); the ``leadcore`` command calls :func:`open`.
 """
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
-from leadcore.clock import SystemClock
-from leadcore.errors import DataFileError
+from leadcore._stores import open_store
 from leadcore.licence import Licence
-from leadcore.lists import existing_database, new_database
 from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
-from leadcore.ports import Clock, EventPublisher, IdGenerator, StoredLists, UnitOfWork
+from leadcore.ports import Clock, EventPublisher
 from leadcore.service import LeadService
 from leadcore.service._arguments import check_function
 from leadcore.service._context import DEFAULT_POLICY
 
-__all__ = ["MEMORY", "is_database_url", "open"]
-
-MEMORY = ":memory:"
-"""The ``data`` of :func:`open` that names an in-memory store kept in no file."""
-
-
-def is_database_url(data: str) -> bool:
-    """Whether ``data`` names a database (the SQL adapter) rather than a file store.
-
-    >>> is_database_url("sqlite:///crm.db"), is_database_url("crm.json")
-    (True, False)
-    """
-    return data.startswith(("sqlite:", "postgresql", "postgres:")) or "://" in data
-
-
-class _Store(Protocol):
-    """What the composition root needs of a store (both adapters' stores have it)."""
-
-    def unit_of_work(self) -> UnitOfWork: ...
-
-    def ids(self) -> IdGenerator: ...
-
-    def close(self) -> None: ...
+__all__ = ["open"]
 
 
 @check_function
@@ -98,34 +75,15 @@ def open(
     ...
     leadcore.errors.DataFileError: a data file already exists at '...crm.json': ...
     """
-    text = os.fspath(data)
-    made = StoredLists(
-        *(new_database(language) if database == "new" else existing_database(language))
+    store, chosen = open_store(
+        data,
+        create=create,
+        read_only=read_only,
+        database=database,
+        language=language,
+        clock=clock,
+        autosave=autosave,
     )
-    chosen = SystemClock() if clock is None else clock
-    if text == MEMORY:
-        if create is False:
-            raise DataFileError.missing(text)
-        from leadcore.adapters.memory import InMemoryStore
-
-        store: _Store = InMemoryStore(made, clock=chosen)
-    elif is_database_url(text):
-        from leadcore.adapters.sql import SqlStore
-
-        if create is not None:
-            _require(text, exists=_database_has_leads(text), create=create)
-        store = SqlStore.open(text, lists=made, clock=chosen)
-    else:
-        from leadcore.adapters.memory import InMemoryStore
-
-        location = Path(text)
-        if create is True and location.exists():
-            raise DataFileError.exists(text)
-        if create is False and not location.is_file():
-            raise DataFileError.missing(text)
-        store = InMemoryStore.open(
-            location, lists=made, clock=chosen, read_only=read_only, autosave=autosave
-        )
     return LeadService(
         store.unit_of_work,
         clock=chosen,
@@ -136,37 +94,3 @@ def open(
         associate=associate,
         closer=store.close,
     )
-
-
-def _require(data: str, *, exists: bool, create: bool) -> None:
-    if create and exists:
-        raise DataFileError.exists(data)
-    if not create and not exists:
-        raise DataFileError.missing(data)
-
-
-def _database_has_leads(url: str) -> bool:
-    """Whether ``url`` holds leadcore's tables, asked without creating anything."""
-    import sqlalchemy
-
-    from leadcore.adapters.sql import make_engine
-    from leadcore.adapters.sql._engine import VERSION_TABLE
-
-    parsed = sqlalchemy.engine.make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        name = parsed.database or ""
-        if name in ("", ":memory:") or not Path(name).is_file():
-            return False
-    engine = make_engine(url)
-    try:
-        with engine.connect() as connection:
-            return sqlalchemy.inspect(connection).has_table(VERSION_TABLE)
-    except sqlalchemy.exc.SQLAlchemyError as failed:
-        raise DataFileError(
-            f"cannot reach the database {url!r}",
-            why=str(failed.orig if hasattr(failed, "orig") else failed).strip(),
-            fix="Check the URL, that the server runs and that the user may connect",
-            path=url,
-        ) from failed
-    finally:
-        engine.dispose()

@@ -7,11 +7,15 @@ ids, :class:`~leadcore.model.Person`, :class:`~leadcore.model.Company`,
 (their stable codes), aware datetimes (ISO 8601 text), the two lists, the
 selections (a union tagged by ``"kind"``), the history entries and the domain
 events (a union tagged by ``"event"`` when read as
-:data:`~leadcore.history.DomainEvent`). :data:`converter` is a ready one, and
+:data:`~leadcore.history.DomainEvent`), and the criteria tree (the node form of
+:mod:`leadcore.criteria.json`). :data:`converter` is a ready one, and
 :func:`to_json` / :func:`from_json` turn values into JSON text and back.
 
-The store file (``InMemoryStore``) and the SQL adapter's selection documents
-are this form: each copies :data:`converter` and adds what its format needs.
+leadcore's other JSON forms build on it: the store file (``InMemoryStore``),
+the SQL adapter's rows and selection documents, the views and dashboard tiles
+(:data:`leadcore.views.converter`) and the workflows' stored settings
+(:data:`leadcore.workflows.stored.converter`) each copy :data:`converter` and
+add what their format needs.
 
 Reading is strict: a text where a number belongs, a naive time or an unknown
 key is refused, and every record is built through its class, whose
@@ -49,6 +53,8 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 from cattrs.preconf import json as preconf_json
 
 from leadcore.criteria import json as criteria_json
+from leadcore.criteria.ast import Criterion
+from leadcore.criteria.errors import found_text
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.history import (
     CompanyCategoryChanged,
@@ -245,7 +251,8 @@ def configure_converter(converter: cattrs.Converter) -> None:
 
     It first applies :func:`cattrs.preconf.json.configure_converter` (ISO 8601
     times, enums as their values), then makes ``str``, ``int`` and ``bool``
-    exact (no conversion between them) and registers the model's hooks. Use it
+    exact (no conversion between them) and registers the model's hooks and the
+    criteria tree's (:func:`leadcore.criteria.json.configure_converter`). Use it
     on a converter of your own that also knows your classes:
 
     >>> import cattrs
@@ -290,6 +297,7 @@ def configure_converter(converter: cattrs.Converter) -> None:
         _by_keywords(HistoryEntry, kind=HistoryKind, at=_moment, source=StatusSource),
     )
     _configure_lists(conv)
+    criteria_json.configure_converter(conv)
     _configure_selections(conv)
     _configure_events(conv)
 
@@ -488,10 +496,11 @@ def structure(data: Any, cls: Any) -> Any:
 
 def _name(cls: Any) -> str:
     """``Person``, ``Selection``, ``list[Person]``: the type as a reader writes it."""
-    if cls is Selection:
-        return "Selection"
-    if cls is DomainEvent:
-        return "DomainEvent"
+    for union, name in ((Selection, "Selection"), (DomainEvent, "DomainEvent")):
+        if cls is union:
+            return name
+    if cls == Criterion:
+        return "Criterion"
     if typing.get_origin(cls) is None and isinstance(getattr(cls, "__name__", None), str):
         return str(cls.__name__)
     return re.sub(r"\b(?:[A-Za-z_]\w*\.)+([A-Za-z_]\w*)", r"\1", str(cls))
@@ -532,8 +541,11 @@ def _codec_error(error: BaseException, cls: Any) -> CodecError:
             type=name,
             **context,
         )
+    expected = getattr(leaf, "expected", None)  # a criteria node's hooks say what they wanted
     if isinstance(leaf, KeyError):
         why = f"the key {leaf.args[0]!r} is missing"
+    elif isinstance(expected, str):
+        why = f"expected {expected}, found {found_text(getattr(leaf, 'found', None))}"
     else:
         why = f"{type(leaf).__name__}: {leaf}"
     return CodecError(

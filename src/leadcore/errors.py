@@ -38,10 +38,7 @@ import cycle. Where each lives:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from leadcore.importing.rows import RefusedRow
+from typing import Any, Protocol
 
 __all__ = [
     "BulkFailed",
@@ -258,13 +255,37 @@ class PersistenceError(LeadcoreError):
         super().__init__(what, why=why, fix=fix, committed=committed, **context)
 
 
+class _RefusedRow(Protocol):
+    """What :class:`ImportStopped` needs of the row that stopped an import: which list
+    (``kind``), its index there, and the error. :class:`leadcore.importing.RefusedRow`
+    is one (this module imports nothing of leadcore, so it names the shape, not the class).
+    """
+
+    @property
+    def kind(self) -> str:
+        """``"company"`` or ``"person"``."""
+
+    @property
+    def index(self) -> int:
+        """The row's index in its list."""
+
+    @property
+    def error(self) -> LeadcoreError:
+        """Why the row was refused."""
+
+
 class ImportStopped(LeadcoreError):
     """An import with ``on_error="stop"`` met a refused row: nothing was imported.
 
     ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`).
+
+    >>> from leadcore.importing import RefusedRow
+    >>> stopped = ImportStopped(RefusedRow("person", 2, ValidationError("no name")))
+    >>> stopped.row.index, stopped.context
+    (2, {'kind': 'person', 'index': 2})
     """
 
-    def __init__(self, row: RefusedRow) -> None:
+    def __init__(self, row: _RefusedRow) -> None:
         self.row = row
         super().__init__(
             f"the import stopped at {row.kind} row {row.index}: nothing was imported",

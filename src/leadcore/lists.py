@@ -25,7 +25,17 @@ from typing import ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
-from leadcore._checks import NAME, OPTIONAL_ID, TEXT, Check, require, tuple_of
+from leadcore._checks import (
+    NAME,
+    OPTIONAL_ID,
+    TEXT,
+    VERSION,
+    Check,
+    fields,
+    instance,
+    require,
+    tuple_of,
+)
 from leadcore.errors import (
     DeletedItemError,
     DuplicateNameError,
@@ -46,6 +56,7 @@ from leadcore.model import (
 __all__ = [
     "CategoryList",
     "LeadStatusList",
+    "Lists",
     "UpgradeReport",
     "default_statuses",
     "existing_database",
@@ -345,6 +356,35 @@ class LeadStatusList(_ItemList[LeadStatus]):
         """Make an active status the default."""
         self.assignable(status_id)
         return LeadStatusList(self.items, default_id=status_id)
+
+
+@attrs.frozen
+class Lists:
+    """The category list and the lead-status list together, with the version they were
+    stored at: what :class:`leadcore.ports.ListRepository` loads and saves, what the rules
+    (:mod:`leadcore.rules`) and the views read, and what ``service.lists()`` returns.
+
+    ``version`` is the storage's (0 for lists never stored); the rules ignore it.
+
+    >>> lists = Lists(*new_database())
+    >>> lists.statuses.default.name, lists.version
+    ('Open', 0)
+    >>> Lists(*new_database(), version=True)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: a list pair's version must be a non-negative int: ...
+    """
+
+    categories: CategoryList
+    statuses: LeadStatusList
+    version: int = 0
+
+    __attrs_post_init__ = fields(
+        "list pair",
+        categories=instance(CategoryList, "a CategoryList"),
+        statuses=instance(LeadStatusList, "a LeadStatusList"),
+        version=VERSION,
+    )
 
 
 def _slug(name: str) -> str:

@@ -50,7 +50,7 @@ from leadcore.history import (
     PersonMoved,
     StatusSource,
 )
-from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.lists import CategoryList, LeadStatusList, Lists
 from leadcore.model import (
     AssociateId,
     Category,
@@ -67,7 +67,6 @@ from leadcore.policies import LeadPolicy, RevealPolicy
 __all__ = [
     "Actor",
     "LeadStatusView",
-    "Lists",
     "Outcome",
     "change_company_category",
     "copy_utm_to_company",
@@ -95,14 +94,6 @@ class Actor:
     at: datetime
     by: AssociateId | None = None
     source: StatusSource = StatusSource.USER
-
-
-@attrs.frozen
-class Lists:
-    """The category and lead-status lists the rules read."""
-
-    categories: CategoryList
-    statuses: LeadStatusList
 
 
 @attrs.frozen

@@ -29,9 +29,9 @@ from leadcore.clock import FixedClock
 from leadcore.errors import CsvReadError, ValidationError
 from leadcore.history import HistoryEntry, HistoryKind
 from leadcore.importing import read_csv
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import LeadStatusId, Person, PersonId
-from leadcore.ports import StoredLists, UnitOfWork
+from leadcore.ports import UnitOfWork
 
 _ZONES = st.one_of(
     st.just(UTC),
@@ -48,7 +48,7 @@ _IDS = itertools.count(1)
 
 @pytest.fixture(scope="module", params=["memory", "sqlite", "postgresql"])
 def factory(request: pytest.FixtureRequest) -> Iterator[Callable[[], UnitOfWork]]:
-    lists = StoredLists(*new_database())
+    lists = Lists(*new_database())
     if request.param == "memory":
         yield InMemoryStore(lists).unit_of_work
         return
@@ -106,7 +106,7 @@ _EDGES = (
 
 
 def test_the_calendars_edges_survive_the_file_store(tmp_path: Path) -> None:
-    lists = StoredLists(*new_database())
+    lists = Lists(*new_database())
     persons = [
         Person(PersonId(n), None, "A", "B", at, at, status_changed=at)
         for n, at in enumerate(_EDGES, start=1)

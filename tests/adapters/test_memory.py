@@ -38,7 +38,8 @@ from leadcore.model import (
     Person,
     PersonId,
 )
-from leadcore.ports import Clock, EventPublisher, IdGenerator, Query, UnitOfWork
+from leadcore.ports import Clock, EventPublisher, IdGenerator, UnitOfWork
+from leadcore.queries import Query
 
 AT = datetime(2026, 1, 5, tzinfo=UTC)
 CATEGORIES, STATUSES = new_database()
@@ -168,7 +169,7 @@ def test_company_find_orders_and_pages() -> None:
     store = InMemoryStore()
     store.load_bulk([_company(3, 1), _company(1, 5), _company(2, 1)], [])
     from leadcore.criteria.fields import Entity
-    from leadcore.ports import Order, Page
+    from leadcore.queries import Order, Page
 
     lead = condition("company.category", "in", 1, entity=Entity.COMPANY)
     with store.unit_of_work() as uow:

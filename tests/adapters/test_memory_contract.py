@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from leadcore.adapters.memory import InMemoryStore
-from leadcore.ports import StoredLists
+from leadcore.lists import Lists
 from leadcore.testing.contract import AdapterContract, UnitOfWorkFactory
 
 
 class TestInMemoryAdapter(AdapterContract):
     """Every contract of :mod:`leadcore.testing.contract`, on a fresh in-memory store."""
 
-    def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
+    def fresh_factory(self, lists: Lists) -> UnitOfWorkFactory:
         store = InMemoryStore(lists)
         return store.unit_of_work

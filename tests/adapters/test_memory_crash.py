@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from leadcore.adapters.memory import FileFormatError, InMemoryStore
 from leadcore.model import Company, CompanyId, Person, PersonId
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.testing.contract import AT
 
 TRIALS = 30 if os.environ.get("CI") else 4

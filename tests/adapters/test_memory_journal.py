@@ -26,7 +26,7 @@ from leadcore.model import (
     Person,
     PersonId,
 )
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.testing.contract import AT
 
 JOURNALS = ("crm.json.journal.0", "crm.json.journal.1")

@@ -39,7 +39,7 @@ from leadcore.model import (
     SelectionId,
     Utm,
 )
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.selections import (
     CombinedSelection,
     CompanyPersons,

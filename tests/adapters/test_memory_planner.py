@@ -27,7 +27,7 @@ from leadcore.model import (
     Person,
     PersonId,
 )
-from leadcore.ports import Query
+from leadcore.queries import Query
 
 AT = datetime(2026, 1, 5, tzinfo=UTC)
 ME = AssociateId(1)

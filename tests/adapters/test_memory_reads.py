@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from leadcore.adapters._memory_index import bits_of, first_bits
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.model import Company, CompanyId, LeadStatusId, Person, PersonId
-from leadcore.ports import Page, Query
+from leadcore.queries import Page, Query
 
 AT = datetime(2026, 1, 5, tzinfo=UTC)
 

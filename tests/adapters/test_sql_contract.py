@@ -13,7 +13,7 @@ import pytest
 from sql_fixtures import Schemas, fewer_examples, postgres_schemas
 
 from leadcore.adapters.sql import SqlStore
-from leadcore.ports import StoredLists
+from leadcore.lists import Lists
 from leadcore.testing.contract import AdapterContract, UnitOfWorkFactory
 
 
@@ -28,7 +28,7 @@ class TestSqliteAdapter(AdapterContract):
         for store in self.stores:
             store.close()
 
-    def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
+    def fresh_factory(self, lists: Lists) -> UnitOfWorkFactory:
         store = SqlStore.open(":memory:", lists=lists)
         self.stores.append(store)
         return store.unit_of_work
@@ -47,7 +47,7 @@ class TestPostgresAdapter(AdapterContract):
             for store in self.stores:
                 store.close()
 
-    def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
+    def fresh_factory(self, lists: Lists) -> UnitOfWorkFactory:
         store = SqlStore.open(self.schemas.new_engine(), lists=lists)
         self.stores.append(store)
         return store.unit_of_work

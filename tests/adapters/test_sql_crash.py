@@ -22,7 +22,7 @@ from pathlib import Path
 from leadcore.adapters.sql import SqlStore
 from leadcore.history import HistoryEntry, HistoryKind
 from leadcore.model import LeadStatusId, Person, PersonId
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.testing.contract import AT
 
 PERSONS = 300

@@ -30,7 +30,7 @@ from leadcore.criteria.evaluate import Environment
 from leadcore.criteria.fields import Entity
 from leadcore.lists import new_database
 from leadcore.model import AssociateId
-from leadcore.ports import Order, Page, Query
+from leadcore.queries import Order, Page, Query
 
 GOLDEN = Path(__file__).parent / "sql" / "golden"
 REGENERATE = os.environ.get("LEADCORE_REGENERATE_GOLDEN") == "1"

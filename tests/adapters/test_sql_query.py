@@ -53,9 +53,9 @@ from leadcore.criteria.errors import BadValueError
 from leadcore.criteria.evaluate import Environment
 from leadcore.criteria.fields import Entity, fields_for
 from leadcore.errors import UntranslatableCriterion, ValidationError
-from leadcore.lists import CategoryList, LeadStatusList, new_database
+from leadcore.lists import CategoryList, LeadStatusList, Lists, new_database
 from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId
-from leadcore.ports import Order, Page, Query, StoredLists
+from leadcore.queries import Order, Page, Query
 from leadcore.testing.strategies import (
     Scenario,
     category_lists,
@@ -99,7 +99,7 @@ _PAGES = st.builds(Page, st.integers(0, 4), st.none() | st.integers(0, 5))
 
 
 def _memory(scenario: Scenario) -> InMemoryStore:
-    store = InMemoryStore(StoredLists(scenario.categories, scenario.statuses))
+    store = InMemoryStore(Lists(scenario.categories, scenario.statuses))
     with store.unit_of_work() as uow:
         for company in _companies(scenario):
             uow.companies.add(company)
@@ -164,7 +164,7 @@ def test_persons_in_sql_equal_persons_in_memory(
     env = scenario.environment
     query = _query(scenario, order, page)
     visible_only = visible_only and group == "person.lead_status"
-    lists = StoredLists(scenario.categories, scenario.statuses)
+    lists = Lists(scenario.categories, scenario.statuses)
     with store.unit_of_work() as uow:
         expected = uow.persons.find_page(query)
         expected_pairs = uow.persons.find_with_companies(query)
@@ -209,7 +209,7 @@ def test_companies_in_sql_equal_companies_in_memory(
     cats, sts, rows = world
     criterion = data.draw(criteria(cats, sts, Entity.COMPANY, max_leaves=6))
     env = data.draw(environments(cats))
-    lists = StoredLists(cats, sts)
+    lists = Lists(cats, sts)
     store = InMemoryStore(lists)
     with store.unit_of_work() as uow:
         for company in rows:
@@ -340,7 +340,7 @@ def test_times_over_the_whole_calendar_in_sql_equal_memory(
     """Issue 23: stored times from hypothesis' full range (years 1 and 9999, offsets that
     cross a day) and clocks anywhere in it are stored by both and found alike."""
     cats, sts = new_database()
-    store = InMemoryStore(StoredLists(cats, sts))
+    store = InMemoryStore(Lists(cats, sts))
     with store.unit_of_work() as uow:
         for person in rows:
             uow.persons.add(person)
@@ -422,7 +422,7 @@ def _hostile_rows() -> tuple[list[Company], list[Person]]:
 def test_hostile_text_in_every_text_operator_is_data(database: Database) -> None:
     cats, sts = new_database()
     companies, persons = _hostile_rows()
-    store = InMemoryStore(StoredLists(cats, sts))
+    store = InMemoryStore(Lists(cats, sts))
     with store.unit_of_work() as uow:
         for company in companies:
             uow.companies.add(company)
@@ -505,7 +505,7 @@ def test_days_in_a_zone_with_summer_time_match_memory(database: Database) -> Non
         Person(PersonId(n), None, "A", "B", at, at, status_changed=at.astimezone(UTC))
         for n, at in enumerate(stamps, start=1)
     ]
-    store = InMemoryStore(StoredLists(cats, sts))
+    store = InMemoryStore(Lists(cats, sts))
     with store.unit_of_work() as uow:
         for person in persons:
             uow.persons.add(person)
@@ -585,7 +585,7 @@ def test_the_deepest_tree_the_validator_accepts_compiles_and_answers(database: D
     for depth in range(MAX_NESTING):
         leaf = condition("person.id", "gt", depth % 5)
         tree = ~tree if depth % 3 == 0 else (tree | leaf if depth % 3 == 1 else tree & leaf)
-    store = InMemoryStore(StoredLists(cats, sts))
+    store = InMemoryStore(Lists(cats, sts))
     with store.unit_of_work() as uow:
         for person in persons:
             uow.persons.add(person)

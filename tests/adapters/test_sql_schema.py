@@ -20,7 +20,7 @@ from leadcore.adapters.sql._schema import UtcDateTime, history, persons
 from leadcore.criteria.build import condition
 from leadcore.errors import ValidationError
 from leadcore.model import AssociateId
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.service import LeadService
 
 FIRST = "0001"

@@ -19,8 +19,8 @@ from leadcore.errors import FeatureNotLicensed, NotFoundError, ValidationError
 from leadcore.licence import Feature, Licence
 from leadcore.model import AssociateId, LeadStatusId, PersonId, Utm
 from leadcore.service import LeadService
-from leadcore.views import DashboardFilter, LeadBreakdown, ReportPeriod
-from leadcore.views.dashboards import MAX_PERIOD_DAYS, converter
+from leadcore.views import DashboardFilter, LeadBreakdown, ReportPeriod, converter
+from leadcore.views.dashboards import MAX_PERIOD_DAYS
 
 START = datetime(2026, 2, 2, 9, 0, tzinfo=UTC)  # a Monday
 FEBRUARY = ReportPeriod(date(2026, 2, 1), date(2026, 3, 1), UTC)

@@ -10,9 +10,9 @@ from leadcore.adapters.memory import InMemoryStore
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.criteria.ast import ALWAYS
 from leadcore.history import HistoryEntry, HistoryKind
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import LeadStatusId, PersonId
-from leadcore.ports import Query, StoredLists
+from leadcore.queries import Query
 from leadcore.service import LeadService
 from leadcore.views import ReportPeriod
 
@@ -39,7 +39,7 @@ def _story(service: LeadService, clock: FixedClock) -> PersonId:
 
 def test_entries_appended_out_of_time_order_are_read_oldest_first() -> None:
     clock = FixedClock(START)
-    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    store = InMemoryStore(Lists(*new_database()), clock=clock)
     service = LeadService(store.unit_of_work, clock=clock, ids=SequentialIds())
     _story(service, clock)
     with store.unit_of_work() as uow:
@@ -68,7 +68,7 @@ def test_the_tiles_read_the_same_after_the_file_store_is_reopened(tmp_path: Path
 
 def test_a_units_own_entries_are_read_in_time_order_with_the_stored_ones() -> None:
     clock = FixedClock(START)
-    store = InMemoryStore(StoredLists(*new_database()), clock=clock)
+    store = InMemoryStore(Lists(*new_database()), clock=clock)
     service = LeadService(store.unit_of_work, clock=clock, ids=SequentialIds())
     _story(service, clock)
     early = HistoryEntry(PersonId(1), HistoryKind.CHANGE, LeadStatusId(1), LeadStatusId(5), START)

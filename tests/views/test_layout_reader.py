@@ -22,9 +22,8 @@ from leadcore.clock import FixedClock
 from leadcore.criteria.fields import Entity
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.licence import Licence
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import AssociateId
-from leadcore.rules import Lists
 from leadcore.testing.strategies import hostile_values
 from leadcore.views import Layout
 from leadcore.views.settings import (

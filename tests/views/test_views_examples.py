@@ -25,7 +25,7 @@ from leadcore.errors import (
 from leadcore.licence import Feature, Licence
 from leadcore.model import AssociateId, CompanyId, LeadStatusId, Person, Utm
 from leadcore.policies import ForwardOnly, LeadPolicy
-from leadcore.ports import Order, Page
+from leadcore.queries import Order, Page
 from leadcore.selections import Operation, Target
 from leadcore.views import (
     BadLayoutError,

@@ -26,7 +26,7 @@ from leadcore.criteria.evaluate import person_reader
 from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, PersonId
 from leadcore.policies import ForwardOnly, LeadPolicy
-from leadcore.ports import Order, Page
+from leadcore.queries import Order, Page
 from leadcore.rules import lead_status_view
 from leadcore.selections import Target
 from leadcore.testing.contract import PERSON_GROUP_FIELDS

@@ -291,3 +291,20 @@ def test_a_stored_rule_value_that_does_not_fit_is_a_typed_error(s: LeadService) 
     with pytest.raises(ValidationError) as caught:
         s.automation.rules()
     assert caught.value.context["key"] == "workflows.automation.rules"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("category_id", "5"), ("confirm", 1)],
+    ids=["an id as text", "a yes/no as a number"],
+)
+def test_a_stored_rule_of_the_wrong_types_is_refused_not_converted(
+    s: LeadService, field: str, value: object
+) -> None:
+    rule = {"trigger": {"kind": "sale-sold", "status_id": None}, "category_id": 5, "confirm": False}
+    with s.context.uow() as uow:
+        uow.settings.set("workflows.automation.rules", {"rules": [{**rule, field: value}]})
+        uow.commit()
+    with pytest.raises(ValidationError) as caught:
+        s.automation.rules()
+    assert caught.value.context["key"] == "workflows.automation.rules"

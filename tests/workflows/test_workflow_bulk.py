@@ -28,7 +28,7 @@ from leadcore.criteria.fields import Entity
 from leadcore.errors import BulkFailed, DeletedItemError
 from leadcore.history import StatusSource, replay
 from leadcore.licence import Feature, Licence
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import AssociateId, CategoryId, CompanyId, LeadStatusId, PersonId
 from leadcore.policies import (
     ForwardOnly,
@@ -37,7 +37,7 @@ from leadcore.policies import (
     ReasonRequired,
     TransitionPolicy,
 )
-from leadcore.ports import StoredLists, UnitOfWork
+from leadcore.ports import UnitOfWork
 from leadcore.workflows import (
     BulkLog,
     BulkProgress,
@@ -317,7 +317,7 @@ class _InterferingUnit:
 
 
 def _interfered(times: int) -> tuple[LeadService, list[PersonId], Interfering]:
-    store = InMemoryStore(StoredLists(CATS, STATUSES))
+    store = InMemoryStore(Lists(CATS, STATUSES))
     plain = LeadService(store.unit_of_work, clock=FixedClock(AT), ids=SequentialIds())
     ids = _people(plain, 4)
     factory = Interfering(store, ids[1], times)

@@ -13,7 +13,7 @@ in-memory and the SQL adapter).
 - :func:`refuse_repeats`: ``save_many`` takes each person once.
 - :func:`deleted_in_unit`: an id deleted in a unit is not added again in it.
 
-The page range is checked by :class:`leadcore.ports.Page` itself, when it is built.
+The page range is checked by :class:`leadcore.queries.Page` itself, when it is built.
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError, Sna
 from leadcore.adapters._memory_journal import HEADER_SIZE, JournalScan, JournalWriter
 from leadcore.adapters._memory_state import MemoryState
 from leadcore.errors import LeadcoreError, PersistenceError, ValidationError
-from leadcore.ports import StoredLists
+from leadcore.lists import Lists
 
 __all__ = [
     "COMPACT_MIN_BYTES",
@@ -280,7 +280,7 @@ def replace(path: Path, snapshot: Snapshot) -> None:
         held.release()
 
 
-def read_state(location: Path, lists: StoredLists | None) -> tuple[MemoryState, Opened]:
+def read_state(location: Path, lists: Lists | None) -> tuple[MemoryState, Opened]:
     """The state the snapshot at ``location`` and the commits of its journals hold (a new
     state with ``lists`` when there is no snapshot); the caller holds the file's lock.
 

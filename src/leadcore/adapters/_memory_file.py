@@ -50,6 +50,7 @@ import cattrs
 from leadcore import codec
 from leadcore.errors import LeadcoreError
 from leadcore.history import HistoryEntry
+from leadcore.lists import Lists
 from leadcore.model import (
     Associate,
     Company,
@@ -58,7 +59,6 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import StoredLists
 from leadcore.selections import Selection
 
 __all__ = [
@@ -99,7 +99,7 @@ class FileFormatError(LeadcoreError):
 class Snapshot:
     """Everything a snapshot holds, as domain values."""
 
-    lists: StoredLists
+    lists: Lists
     companies: list[Company]
     persons: list[Person]
     history: list[HistoryEntry]
@@ -125,7 +125,7 @@ class Change:
     companies: list[Company] = attrs.Factory(list)
     persons: list[Person] = attrs.Factory(list)
     history: list[HistoryEntry] = attrs.Factory(list)
-    lists: StoredLists | None = None
+    lists: Lists | None = None
     selections: list[Selection] = attrs.Factory(list)
     deleted_selections: list[SelectionId] = attrs.Factory(list)
     settings: dict[str, Any] = attrs.Factory(dict)
@@ -139,7 +139,7 @@ def _make_converter() -> cattrs.Converter:
     """The model's JSON form (:mod:`leadcore.codec`), copied for the file format.
 
     Every record of a snapshot or a change is the codec's form of its class; the
-    lists record is :class:`~leadcore.ports.StoredLists`, whose hooks cattrs
+    lists record is :class:`~leadcore.lists.Lists`, whose hooks cattrs
     generates from the class (the two lists in the codec's form, and the version).
     A copy, so that what the file needs later never changes the public form.
     """
@@ -233,7 +233,7 @@ def decode_change(payload: bytes) -> Change:
         companies=structure(data.get("companies", []), list[Company]),
         persons=structure(data.get("persons", []), list[Person]),
         history=structure(data.get("history", []), list[HistoryEntry]),
-        lists=None if lists is None else structure(lists, StoredLists),
+        lists=None if lists is None else structure(lists, Lists),
         selections=[structure(s, Selection) for s in data.get("selections", [])],  # type: ignore[arg-type]
         deleted_selections=structure(data.get("deleted_selections", []), list[SelectionId]),
         settings=_object(data.get("settings", {})),
@@ -370,7 +370,7 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
         }
     except READ_ERRORS as error:
         raise _bad_record(path, error, line=1) from None
-    lists = structured(1, "lists", StoredLists)[0]
+    lists = structured(1, "lists", Lists)[0]
     settings = _object(next(records(1, "settings")))
     selections = structured(wanted["selections"], "selections", Selection)
     associates = structured(wanted["associates"], "associates", Associate)
@@ -428,7 +428,7 @@ def _load_version_1(handle: BinaryIO, path: Path) -> Snapshot:
         )
     try:
         return Snapshot(
-            lists=converter.structure(data["lists"], StoredLists),
+            lists=converter.structure(data["lists"], Lists),
             companies=converter.structure(data["companies"], list[Company]),
             persons=converter.structure(data["persons"], list[Person]),
             history=converter.structure(data["history"], list[HistoryEntry]),

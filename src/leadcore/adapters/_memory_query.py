@@ -61,7 +61,7 @@ from leadcore.criteria.evaluate import (
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
 from leadcore.lists import CategoryList, LeadStatusList
 from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId
-from leadcore.ports import Order, Page
+from leadcore.queries import Order, Page
 
 __all__ = [
     "PersonMatch",

@@ -44,6 +44,7 @@ from leadcore.errors import (
     NotFoundError,
 )
 from leadcore.history import HistoryEntry
+from leadcore.lists import Lists
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -53,14 +54,8 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import (
-    GroupedCounts,
-    PageResult,
-    PersonRepository,
-    Query,
-    StoredLists,
-    group_field,
-)
+from leadcore.ports import PersonRepository
+from leadcore.queries import GroupedCounts, PageResult, Query, group_field
 from leadcore.selections import Selection
 from leadcore.setting_values import check_setting
 
@@ -68,7 +63,7 @@ __all__ = [
     "Associates",
     "Companies",
     "History",
-    "Lists",
+    "ListsRepository",
     "Persons",
     "Selections",
     "Settings",
@@ -102,7 +97,7 @@ class Unit(Protocol):
     def person(self, person_id: PersonId) -> Person | None:
         """The person as the unit sees it (its own changes first); ``None``: none."""
 
-    def lists(self) -> StoredLists:
+    def lists(self) -> Lists:
         """The lists as the unit sees them."""
 
     def context(self, query: Query) -> QueryContext:
@@ -406,18 +401,18 @@ class Persons:
         return PersonSource(unit.state, unit.pending, unit.company)
 
 
-class Lists:
+class ListsRepository:
     """The unit's admin lists."""
 
     def __init__(self, unit: Unit) -> None:
         self._unit = unit
 
-    def load(self) -> StoredLists:
+    def load(self) -> Lists:
         """The current lists as this unit sees them."""
         with self._unit.lock:
             return self._unit.lists()
 
-    def save(self, lists: StoredLists) -> StoredLists:
+    def save(self, lists: Lists) -> Lists:
         """Store lists loaded at ``lists.version``; returns version + 1."""
         unit = self._unit
         with unit.lock:

@@ -37,7 +37,7 @@ from leadcore.errors import (
     ValidationError,
 )
 from leadcore.history import HistoryEntry
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -47,7 +47,6 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import StoredLists
 from leadcore.selections import Selection
 
 __all__ = ["IndexMismatch", "MemoryState", "Pending"]
@@ -67,7 +66,7 @@ class Pending:
     company_base: dict[CompanyId, int] = attrs.Factory(dict)
     persons: dict[PersonId, Person] = attrs.Factory(dict)
     person_base: dict[PersonId, int] = attrs.Factory(dict)
-    lists: StoredLists | None = None
+    lists: Lists | None = None
     lists_base: int = 0
     selections: dict[SelectionId, Selection | None] = attrs.Factory(dict)
     """Changed selections; ``None`` marks a deleted one."""
@@ -103,10 +102,10 @@ class MemoryState:
     database's lists by default).
     """
 
-    def __init__(self, lists: StoredLists | None = None) -> None:
+    def __init__(self, lists: Lists | None = None) -> None:
         if lists is None:
             categories, statuses = new_database()
-            lists = StoredLists(categories, statuses)
+            lists = Lists(categories, statuses)
         self.lists = lists if lists.version > 0 else attrs.evolve(lists, version=1)
         self.lock = threading.RLock()
         """Held to read or change anything here (units of work hold it while entered)."""

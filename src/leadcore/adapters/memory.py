@@ -48,7 +48,7 @@ from leadcore.adapters._memory_repositories import (
     Associates,
     Companies,
     History,
-    Lists,
+    ListsRepository,
     Persons,
     Selections,
     Settings,
@@ -58,6 +58,7 @@ from leadcore.adapters._versions import bump, bump_person
 from leadcore.clock import SequentialIds, SystemClock
 from leadcore.errors import PersistenceError, ValidationError
 from leadcore.history import HistoryEntry
+from leadcore.lists import Lists
 from leadcore.model import Company, CompanyId, Person, PersonId
 from leadcore.ports import (
     AssociateRepository,
@@ -66,11 +67,10 @@ from leadcore.ports import (
     HistoryRepository,
     ListRepository,
     PersonRepository,
-    Query,
     SelectionRepository,
     SettingsRepository,
-    StoredLists,
 )
+from leadcore.queries import Query
 
 __all__ = [
     "FileFormatError",
@@ -95,7 +95,7 @@ class InMemoryStore:
     'Open'
     """
 
-    def __init__(self, lists: StoredLists | None = None, *, clock: Clock | None = None) -> None:
+    def __init__(self, lists: Lists | None = None, *, clock: Clock | None = None) -> None:
         self._setup(MemoryState(lists), clock)
 
     def _setup(self, state: MemoryState, clock: Clock | None) -> None:
@@ -283,7 +283,7 @@ class InMemoryStore:
         cls,
         path: str | os.PathLike[str],
         *,
-        lists: StoredLists | None = None,
+        lists: Lists | None = None,
         clock: Clock | None = None,
         autosave: bool = True,
         read_only: bool = False,
@@ -480,7 +480,7 @@ class _UnitState:
             return None
         return self.state.person(person_id)
 
-    def lists(self) -> StoredLists:
+    def lists(self) -> Lists:
         """The lists as the unit sees them."""
         return self.pending.lists if self.pending.lists is not None else self.state.lists
 
@@ -514,7 +514,7 @@ class InMemoryUnitOfWork(UnitOfWorkBase):
         persons = Persons(unit)
         self.companies: CompanyRepository = Companies(unit, persons)
         self.persons: PersonRepository = persons
-        self.lists: ListRepository = Lists(unit)
+        self.lists: ListRepository = ListsRepository(unit)
         self.selections: SelectionRepository = Selections(unit)
         self.history: HistoryRepository = History(unit, persons)
         self.settings: SettingsRepository = Settings(unit)

@@ -10,8 +10,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from rich.console import Console
 from rich.table import Table
 
+from leadcore.lists import Lists
 from leadcore.model import Associate, AssociateId, Company, CompanyId, Language, Person
-from leadcore.rules import Lists, effective_category_id
+from leadcore.rules import effective_category_id
 
 __all__ = ["PersonLabels", "bars", "console", "person_table"]
 

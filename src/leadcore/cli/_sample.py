@@ -21,7 +21,7 @@ import attrs
 
 from leadcore.clock import FixedClock, SequentialIds
 from leadcore.errors import DataFileError, LeadcoreError
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     Availability,
@@ -32,7 +32,6 @@ from leadcore.model import (
     PersonId,
     Utm,
 )
-from leadcore.ports import StoredLists
 from leadcore.service import LeadService
 
 __all__ = ["END", "SampleSummary", "build_sample", "build_sample_file"]
@@ -444,7 +443,7 @@ def build_sample_file(
     if Path(path).exists():
         raise DataFileError.exists(path)
     clock = FixedClock(END)
-    store = InMemoryStore(StoredLists(*new_database(language)), clock=clock)
+    store = InMemoryStore(Lists(*new_database(language)), clock=clock)
     service = LeadService(store.unit_of_work, clock=clock, ids=SequentialIds())
     summary = build_sample(service, clock, seed=seed, scale=scale)
     store.save(path)

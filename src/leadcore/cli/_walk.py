@@ -20,7 +20,7 @@ from leadcore.clock import FixedClock
 from leadcore.criteria.ast import Period
 from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, PersonId
-from leadcore.ports import Page
+from leadcore.queries import Page
 from leadcore.service import LeadService
 from leadcore.views import DashboardFilter, Layout, LeadBreakdown, ReportPeriod
 

@@ -49,8 +49,8 @@ from leadcore.importing import (
     escape_formula,
     read_csv,
 )
+from leadcore.lists import Lists
 from leadcore.model import CompanyId, Language, Person, Utm
-from leadcore.rules import Lists
 from leadcore.service import LeadService
 from leadcore.workflows import Distribute
 

@@ -20,9 +20,9 @@ from leadcore.cli._app import leadcore, service_for, settings
 from leadcore.cli._render import PersonLabels, console, person_table
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.fields import Entity
+from leadcore.lists import Lists
 from leadcore.model import CompanyId, LeadStatusId, PersonId
-from leadcore.ports import Order, Page
-from leadcore.rules import Lists
+from leadcore.queries import Order, Page
 from leadcore.service import LeadService
 
 __all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md

@@ -30,9 +30,9 @@ from leadcore.cli._render import bars, console
 from leadcore.cli.records import parse, status_id
 from leadcore.criteria.ast import ALWAYS, Criterion, Period
 from leadcore.criteria.fields import Entity
+from leadcore.lists import Lists
 from leadcore.model import AssociateId, CategoryId, CompanyId, Language, SelectionId
-from leadcore.ports import Page
-from leadcore.rules import Lists
+from leadcore.queries import Page
 from leadcore.service import LeadService
 from leadcore.views import (
     Board,
@@ -47,7 +47,6 @@ from leadcore.views import (
     Row,
 )
 from leadcore.views import converter as views_converter
-from leadcore.views.dashboards import converter as tiles_converter
 from leadcore.views.settings import DEFAULT_CONTACTS
 
 __all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
@@ -372,7 +371,7 @@ def dashboard(
     if as_json:
         click.echo(
             json.dumps(
-                {name: tiles_converter.unstructure(tile) for name, tile in tiles.items()},
+                {name: views_converter.unstructure(tile) for name, tile in tiles.items()},
                 ensure_ascii=False,
             )
         )

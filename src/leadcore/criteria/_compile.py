@@ -7,6 +7,10 @@ argument and reaches the predicate through its closure, never as source text.
 
 Negative operators are generated as ``not (<positive operator>)``, so each is the
 exact complement of its positive twin on every row, missing values included.
+
+The source is compiled by :func:`leadcore._codegen.compile_function` (a transient
+entry: criteria are compiled per query), so a traceback through a predicate shows
+its line (``<leadcore criteria ...>``).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
+from leadcore._codegen import compile_function
 from leadcore.criteria.ast import (
     AllOf,
     Always,
@@ -405,9 +410,8 @@ def _build(source_expr: str, gen: _Gen) -> Callable[..., bool]:
         f"        return {source_expr}\n"
         f"    return predicate\n"
     )
-    namespace: dict[str, Any] = {}
-    exec(compile(source, "<leadcore criteria>", "exec"), namespace)
-    predicate: Callable[..., bool] = namespace["_factory"](*(gen.consts[n] for n in names))
+    factory = compile_function(source, "_factory", {}, label="criteria", transient=True)
+    predicate: Callable[..., bool] = factory(*(gen.consts[n] for n in names))
     predicate.__doc__ = f"return {source_expr}"
     return predicate
 

@@ -43,6 +43,8 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationError,
 )
+from cattrs.gen import make_dict_structure_fn
+from cattrs.preconf.json import make_converter
 
 from leadcore.criteria.ast import (
     ALWAYS,
@@ -74,6 +76,7 @@ from leadcore.criteria.text import MAX_DEPTH, locate
 __all__ = [
     "MAX_CONTAINERS",
     "VERSION",
+    "configure_converter",
     "converter",
     "from_json",
     "structure",
@@ -247,12 +250,31 @@ def _constant(node: Criterion) -> Callable[[Any, Any], Criterion]:
     return structure
 
 
-def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True)
+def configure_converter(converter: cattrs.Converter) -> None:
+    """Register the criteria tree's JSON form on ``converter`` (the cattrs preconf way).
+
+    Each node class unstructures with its ``"type"`` tag first and the
+    :data:`~leadcore.criteria.ast.Criterion` union structures by that tag; a
+    node refuses unknown keys, operators are their codes, and the values in a
+    condition are typed (``{"date": ...}``, ``{"period": ...}``, ...) so that
+    they round-trip exactly. Only the criteria's own types get hooks: the
+    converter's handling of ``str``, ``bool`` and the rest stays as it was, so
+    :func:`leadcore.codec.configure_converter` calls this on the model's converter.
+
+    >>> from cattrs.preconf.json import make_converter
+    >>> from leadcore.criteria.ast import Condition, Operator, Period
+    >>> mine = make_converter()
+    >>> configure_converter(mine)
+    >>> recent = Condition("person.registered", Operator.LAST, (3, Period.DAY))
+    >>> data = mine.unstructure(recent)
+    >>> data["type"], data["values"]
+    ('condition', [3, {'period': 'day'}])
+    >>> mine.structure(data, Criterion) == recent
+    True
+    """
+    conv = converter
     conv.register_structure_hook(Operator, _structure_operator)
-    conv.register_structure_hook(str, _structure_str)
-    conv.register_structure_hook(bool, _structure_bool)
-    conv.register_unstructure_hook(Operator, lambda op: op.value)
+    conv.register_unstructure_hook(Operator, _unstructure_operator)
     conv.register_structure_hook(Always, _constant(ALWAYS))
     conv.register_structure_hook(Never, _constant(NEVER))
     conv.register_unstructure_hook(
@@ -263,27 +285,59 @@ def _make_converter() -> cattrs.Converter:
             "values": [_unstructure_value(v) for v in c.values],
         },
     )
-    conv.register_unstructure_hook(tuple, lambda items: [conv.unstructure(i) for i in items])
-    conv.register_structure_hook_func(
-        lambda t: t == tuple[Value, ...],
-        _structure_values,
-    )
+    conv.register_structure_hook_func(_is_type(tuple[Value, ...]), _structure_values)
+    conv.register_unstructure_hook_func(_is_type(tuple[Value, ...]), _unstructure_values)
+    conv.register_unstructure_hook_func(_is_type(Criterion), conv.unstructure)
     for lists in (tuple[Criterion, ...], tuple[Condition, ...], tuple[Group, ...]):
+        conv.register_unstructure_hook_func(_is_type(lists), _unstructure_list(conv))
         conv.register_structure_hook_func(
             _is_type(lists), _structure_list(conv.get_structure_hook(lists))
         )
-    objects: tuple[type, ...] = (Condition, AllOf, AnyOf, Not, Group, Groups)
-    for cls in objects:
-        hook = conv.get_structure_hook(cls)
-        conv.register_structure_hook(cls, _structure_object(hook, TAGS.get(cls)))
+    for cls in (Condition, AllOf, AnyOf, Not, Group, Groups):
+        conv.register_structure_hook(cls, _structure_object(_node_hook(cls, conv), TAGS.get(cls)))
     # The tagged union: each node class unstructures with its tag first; the union
     # structures by the tag (unknown tags refused with the path of "type").
     for node_cls, tag in TAGS.items():
         constant = node_cls in (Always, Never)
         body = _no_fields if constant else conv.get_unstructure_hook(node_cls)
         conv.register_unstructure_hook(node_cls, _tagged(tag, body))
-    conv.register_structure_hook_func(lambda t: t == Criterion, _structure_criterion(conv))
-    return conv
+    conv.register_structure_hook_func(_is_type(Criterion), _structure_criterion(conv))
+
+
+def _node_hook(cls: type, conv: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """cattrs' structure hook of the node class ``cls``, refusing unknown keys; a text or
+    yes/no field refuses other types with the criteria's own error (per field, so that the
+    converter's ``str`` and ``bool`` hooks stay its own)."""
+    if cls is Condition:
+        text = cattrs.override(struct_hook=_structure_str)
+        return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, field=text)
+    if cls is Group:
+        flag = cattrs.override(struct_hook=_structure_bool)
+        return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True, subtract=flag)
+    return make_dict_structure_fn(cls, conv, _cattrs_forbid_extra_keys=True)
+
+
+def _unstructure_operator(operator: Operator) -> str:
+    return operator.value
+
+
+def _unstructure_values(values: tuple[Value, ...]) -> list[Any]:
+    return [_unstructure_value(v) for v in values]
+
+
+def _unstructure_list(conv: cattrs.Converter) -> Callable[[tuple[Any, ...]], list[Any]]:
+    """Nodes (or groups) as a JSON list, each unstructured as its own class."""
+
+    def unstructure(items: tuple[Any, ...]) -> list[Any]:
+        return [conv.unstructure(item) for item in items]
+
+    return unstructure
+
+
+def _make_converter() -> cattrs.Converter:
+    made = make_converter()
+    configure_converter(made)
+    return made
 
 
 def _no_fields(_node: Any) -> dict[str, Any]:
@@ -318,7 +372,10 @@ def _structure_criterion(conv: cattrs.Converter) -> Callable[[Any, Any], Criteri
 
 
 converter: cattrs.Converter = _make_converter()
-"""The one converter of the JSON form (tree <-> plain data); use the functions below."""
+"""A converter of the JSON form (tree <-> plain data): cattrs' JSON converter with
+:func:`configure_converter` applied; the functions below use it. The model's converter
+(:data:`leadcore.codec.converter`) registers the same hooks, so a criterion reads and
+writes the same through either."""
 
 
 # ---------------------------------------------------------------------------

@@ -407,51 +407,51 @@ def _group_by_name(name: str) -> CategoryGroup:
     raise NotFoundError("category group", name)
 
 
-@attrs.frozen
-class _Lists:
-    categories: CategoryList | None
-    statuses: LeadStatusList | None
-
-    def resolve(self, f: Field, name: str) -> int:
-        """The id of the item ``name`` (name or key) in ``f``'s list."""
-        kind = f.list_kind
-        if kind is ListKind.CATEGORY_GROUP:
-            return int(_group_by_name(name))
-        if kind is ListKind.LEAD_STATUS:
-            if self.statuses is None:
-                raise LookupError("lead status names need the status list: pass statuses=")
-            try:
-                return int(self.statuses.by_name(name).id)
-            except NotFoundError:
-                folded = name.strip().casefold()
-                for item in self.statuses.items:
-                    if item.key.casefold() == folded:
-                        return int(item.id)
-                raise
-        if kind is ListKind.CATEGORY:
-            if self.categories is None:
-                raise LookupError("category names need the category list: pass categories=")
-            return int(self.categories.by_name(name).id)
-        raise LookupError(f"{f.key} takes ids (#7), not names")
-
-    def name_of(self, f: Field, value: int) -> str | None:
-        """The display name that resolves back to ``value``, or None (write ``#id``)."""
-        kind = f.list_kind
-        name: str | None = None
-        if kind is ListKind.CATEGORY_GROUP:
-            if value in CategoryGroup._value2member_map_:
-                name = CategoryGroup(value).label("en")
-        elif kind is ListKind.LEAD_STATUS and self.statuses is not None:
-            if value in self.statuses:
-                name = self.statuses.get(value).name
-        elif kind is ListKind.CATEGORY and self.categories is not None and value in self.categories:
-            name = self.categories.get(value).name
-        if name is None:
-            return None
+def _resolve(
+    f: Field, name: str, categories: CategoryList | None, statuses: LeadStatusList | None
+) -> int:
+    """The id of the item ``name`` (name or key) in ``f``'s list (given or not)."""
+    kind = f.list_kind
+    if kind is ListKind.CATEGORY_GROUP:
+        return int(_group_by_name(name))
+    if kind is ListKind.LEAD_STATUS:
+        if statuses is None:
+            raise LookupError("lead status names need the status list: pass statuses=")
         try:
-            return name if self.resolve(f, name) == value else None
-        except (LookupError, NotFoundError):
-            return None
+            return int(statuses.by_name(name).id)
+        except NotFoundError:
+            folded = name.strip().casefold()
+            for item in statuses.items:
+                if item.key.casefold() == folded:
+                    return int(item.id)
+            raise
+    if kind is ListKind.CATEGORY:
+        if categories is None:
+            raise LookupError("category names need the category list: pass categories=")
+        return int(categories.by_name(name).id)
+    raise LookupError(f"{f.key} takes ids (#7), not names")
+
+
+def _name_of(
+    f: Field, value: int, categories: CategoryList | None, statuses: LeadStatusList | None
+) -> str | None:
+    """The display name that resolves back to ``value``, or None (write ``#id``)."""
+    kind = f.list_kind
+    name: str | None = None
+    if kind is ListKind.CATEGORY_GROUP:
+        if value in CategoryGroup._value2member_map_:
+            name = CategoryGroup(value).label("en")
+    elif kind is ListKind.LEAD_STATUS and statuses is not None:
+        if value in statuses:
+            name = statuses.get(value).name
+    elif kind is ListKind.CATEGORY and categories is not None and value in categories:
+        name = categories.get(value).name
+    if name is None:
+        return None
+    try:
+        return name if _resolve(f, name, categories, statuses) == value else None
+    except (LookupError, NotFoundError):
+        return None
 
 
 # ---------------------------------------------------------------------------
@@ -483,10 +483,17 @@ def _call(word: _Token, arguments: list[Criterion]) -> Criterion:
 
 
 class _Parser:
-    def __init__(self, source: str, entity: Entity, lists: _Lists) -> None:
+    def __init__(
+        self,
+        source: str,
+        entity: Entity,
+        categories: CategoryList | None,
+        statuses: LeadStatusList | None,
+    ) -> None:
         self.source = source
         self.entity = entity
-        self.lists = lists
+        self.categories = categories
+        self.statuses = statuses
         self.tokens = _tokens(source)
         self.i = 0
         self.depth = 0
@@ -762,7 +769,7 @@ class _Parser:
 
     def resolve(self, f: Field, name: str, tok: _Token) -> int:
         try:
-            return self.lists.resolve(f, name)
+            return _resolve(f, name, self.categories, self.statuses)
         except NotFoundError:
             kind = f.list_kind.value.replace("_", " ") if f.list_kind else "list item"
             raise _error(
@@ -797,7 +804,7 @@ def parse(
     if not isinstance(text, str):
         found = type(text).__name__
         raise _error("", 0, "the criteria text as a str (decode bytes first)", found)
-    parser = _Parser(text, entity, _Lists(categories, statuses))
+    parser = _Parser(text, entity, categories, statuses)
     tree = parser.parse()
     try:
         check_nesting(tree)
@@ -852,8 +859,11 @@ def _literal(value: Value) -> str:
 
 
 class _Formatter:
-    def __init__(self, lists: _Lists, entity: Entity) -> None:
-        self.lists = lists
+    def __init__(
+        self, categories: CategoryList | None, statuses: LeadStatusList | None, entity: Entity
+    ) -> None:
+        self.categories = categories
+        self.statuses = statuses
         self.entity = entity
 
     def field(self, key: str) -> Field | None:
@@ -868,7 +878,7 @@ class _Formatter:
     def value(self, f: Field | None, value: Value) -> str:
         if f is not None and isinstance(value, int) and not isinstance(value, bool):
             if f.list_kind is not None:
-                name = self.lists.name_of(f, int(value))
+                name = _name_of(f, int(value), self.categories, self.statuses)
                 if name is None:
                     return f"#{int(value)}"
                 bare = _BARE_NAME.fullmatch(name) and name.casefold() not in _KEYWORDS
@@ -957,4 +967,4 @@ def format(
     ...              | ~Condition("person.first_name", Operator.CONTAINS, ('say "hi"',))))
     person.registered this and next month or not person.first_name contains "say \\"hi\\""
     """
-    return _Formatter(_Lists(categories, statuses), entity).node(criterion)
+    return _Formatter(categories, statuses, entity).node(criterion)

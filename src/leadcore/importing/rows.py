@@ -40,6 +40,7 @@ from leadcore._checks import (
 )
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
+from leadcore.lists import Lists
 from leadcore.model import (
     AssociateId,
     CategoryId,
@@ -196,7 +197,7 @@ def plan_person(
     row: PersonRow,
     person_id: PersonId,
     company: Company | None,
-    lists: rules.Lists,
+    lists: Lists,
     now: datetime,
     by: AssociateId | None,
 ) -> rules.Outcome:
@@ -216,7 +217,7 @@ def plan_person(
     >>> from datetime import timezone
     >>> from leadcore.lists import new_database
     >>> categories, statuses = new_database()
-    >>> lists, at = rules.Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> lists, at = Lists(categories, statuses), datetime(2026, 1, 5, tzinfo=timezone.utc)
     >>> earlier = datetime(2025, 6, 1, tzinfo=timezone.utc)
     >>> row = PersonRow("Bo", registered=earlier, category_id=categories.by_name("Lead").id,
     ...                 history=(StatusChange(statuses.by_key("qualified").id, earlier),))
@@ -267,7 +268,7 @@ def _history(
     person_id: PersonId,
     registered: datetime,
     now: datetime,
-    lists: rules.Lists,
+    lists: Lists,
     by: AssociateId | None,
 ) -> list[HistoryEntry]:
     entries: list[HistoryEntry] = []

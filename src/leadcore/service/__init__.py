@@ -50,6 +50,7 @@ from typing import Any, Literal
 
 import attrs
 
+from leadcore._stores import open_store
 from leadcore.criteria.ast import Criterion
 from leadcore.criteria.fields import Entity
 from leadcore.criteria.text import parse as parse_text
@@ -57,11 +58,10 @@ from leadcore.errors import ValidationError
 from leadcore.history import StatusSource
 from leadcore.importing.rows import CompanyRow, ImportReport, OnError, PersonRow
 from leadcore.licence import Licence
-from leadcore.lists import UpgradeReport, upgrade_categories
+from leadcore.lists import Lists, UpgradeReport, upgrade_categories
 from leadcore.model import AssociateId, Language
 from leadcore.policies import LeadPolicy
 from leadcore.ports import Clock, EventPublisher, IdGenerator, UnitOfWork
-from leadcore.rules import Lists
 from leadcore.service._arguments import check_arguments
 from leadcore.service._context import DEFAULT_POLICY, NOT_GIVEN, Context, NotGiven
 from leadcore.service._imports import Imports
@@ -333,7 +333,7 @@ class LeadService:
         """Close the service (see :meth:`close`)."""
         self.close()
 
-    # --- construction over a store (callers of leadcore.open) -------------------------------
+    # --- construction over a store (opened as leadcore.open opens it) ----------------------
 
     @classmethod
     def in_memory(
@@ -377,18 +377,22 @@ class LeadService:
         ...     service.companies.add("Bolt").id
         2
         """
-        from leadcore._open import open as open_data
-
-        return open_data(
+        store, chosen = open_store(
             ":memory:" if path is None else path,
             database=database,
             language=language,
             clock=clock,
-            associate=associate,
-            licence=licence,
-            policy=policy,
-            events=events,
             autosave=autosave,
+        )
+        return cls(
+            store.unit_of_work,
+            clock=chosen,
+            ids=store.ids(),
+            events=events,
+            policy=policy,
+            licence=licence,
+            associate=associate,
+            closer=store.close,
         )
 
     @classmethod
@@ -420,20 +424,19 @@ class LeadService:
         ...     service.companies.add("Acme").id
         1
         """
-        from leadcore._open import open as open_data
-
         text = os.fspath(url)
         if "://" not in text:
             text = "sqlite://" if text == ":memory:" else f"sqlite:///{text}"
-        return open_data(
-            text,
-            database=database,
-            language=language,
-            clock=clock,
-            associate=associate,
-            licence=licence,
-            policy=policy,
+        store, chosen = open_store(text, database=database, language=language, clock=clock)
+        return cls(
+            store.unit_of_work,
+            clock=chosen,
+            ids=store.ids(),
             events=events,
+            policy=policy,
+            licence=licence,
+            associate=associate,
+            closer=store.close,
         )
 
     @classmethod

@@ -10,7 +10,9 @@ runs. A wrong type raises a :class:`~leadcore.errors.ValidationError` that names
 the method as it is called (``persons.add()``) and the argument, instead of an
 ``AttributeError`` deep inside. A method added later to any resource is covered
 without further work; a type variable of a generic base is read as the type the
-resource binds it to (``Records[Person, PersonId]``: ``PersonId``).
+resource binds it to (``Records[Person, PersonId]``: ``PersonId``). The wrapper is
+compiled by :func:`leadcore._codegen.compile_function`, so a traceback through it
+shows its lines (``<leadcore argument checks of persons.add ...>``).
 
 What is checked, from the annotation: ids (``CompanyId`` ...: a positive int),
 ``int`` (not a bool), ``bool``, ``str`` (valid text), enums, ``Literal``,
@@ -42,6 +44,7 @@ from datetime import datetime
 from typing import Any
 
 from leadcore._checks import _NAMESPACE, FLAG, ID, RANK, TEXT, Check, _fix, _why
+from leadcore._codegen import compile_function
 from leadcore.errors import ValidationError
 
 __all__ = ["check_arguments", "check_function"]
@@ -291,9 +294,9 @@ def _wrap(
             f"    return {method}",
         ]
     )
-    made: dict[str, Any] = {}
-    exec(source, made)  # the code is made from the annotations' checks above
-    inner = made["factory"](**namespace)
+    # the code is made from the annotations' checks above
+    factory = compile_function(source, "factory", {}, label=f"argument checks of {shown}")
+    inner = factory(**namespace)
     # Everything the wrapper uses is a closure cell, so it can take the method's own module
     # globals: doctest and Sphinx then see it as a function of that module.
     checked = types.FunctionType(

@@ -21,20 +21,12 @@ from leadcore.criteria.fields import Entity, ListKind, field
 from leadcore.errors import InactiveOwnerError, NotFoundError, ValidationError
 from leadcore.history import StatusSource
 from leadcore.licence import Feature, Licence
-from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.lists import CategoryList, LeadStatusList, Lists
 from leadcore.model import AssociateId, Company, Person
 from leadcore.policies import LeadPolicy
-from leadcore.ports import (
-    Clock,
-    EventPublisher,
-    IdGenerator,
-    Order,
-    Page,
-    Query,
-    StoredLists,
-    UnitOfWork,
-)
-from leadcore.rules import Actor, Lists
+from leadcore.ports import Clock, EventPublisher, IdGenerator, UnitOfWork
+from leadcore.queries import Order, Page, Query
+from leadcore.rules import Actor
 from leadcore.service._core import Command, RepositorySource, run_command
 
 __all__ = ["DEFAULT_POLICY", "NOT_GIVEN", "Context", "NotGiven", "Unchanged", "given"]
@@ -162,7 +154,7 @@ class Context:
         self,
         categories: Callable[[CategoryList], CategoryList] | None = None,
         statuses: Callable[[LeadStatusList], LeadStatusList] | None = None,
-    ) -> StoredLists:
+    ) -> Lists:
         """Change the stored category and lead-status lists in one command; returns them."""
         with self.command() as command:
             stored = command.uow.lists.load()
@@ -179,8 +171,7 @@ class Context:
     @staticmethod
     def lists(uow: UnitOfWork) -> Lists:
         """The category and lead-status lists stored in ``uow``."""
-        stored = uow.lists.load()
-        return Lists(stored.categories, stored.statuses)
+        return uow.lists.load()
 
     @staticmethod
     def check_owner(uow: UnitOfWork, owner_id: AssociateId | None) -> None:

@@ -13,7 +13,8 @@ from leadcore.criteria.ast import Criterion
 from leadcore.errors import PersistenceError
 from leadcore.history import DomainEvent
 from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
-from leadcore.ports import EventPublisher, Query, UnitOfWork
+from leadcore.ports import EventPublisher, UnitOfWork
+from leadcore.queries import Query
 from leadcore.rules import Outcome
 from leadcore.selections import Selection
 

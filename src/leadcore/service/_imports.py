@@ -23,6 +23,7 @@ from leadcore.importing.rows import (
     RefusedRow,
     plan_person,
 )
+from leadcore.lists import Lists
 from leadcore.model import Company, CompanyId, PersonId
 from leadcore.ports import UnitOfWork
 from leadcore.service._context import Context
@@ -135,7 +136,7 @@ class Imports:
         row: CompanyRow,
         key_rows: dict[str, int],
         index: int,
-        lists: rules.Lists,
+        lists: Lists,
         now: datetime,
     ) -> Company:
         if row.key in key_rows:

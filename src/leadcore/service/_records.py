@@ -21,7 +21,8 @@ from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.fields import Entity, ListKind
 from leadcore.errors import ReadOnlyError
 from leadcore.model import Company, CompanyId, Person, PersonId, SelectionId
-from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, UnitOfWork, group_field
+from leadcore.ports import UnitOfWork
+from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query, group_field
 from leadcore.selections import Members, StaticSelection
 from leadcore.service._context import Context
 from leadcore.service._resource import Resource
@@ -119,7 +120,7 @@ class Records(Resource, Generic[R, I]):
     ) -> list[R]:
         """The records matching ``criteria``, ordered and paged.
 
-        ``criteria`` may be a whole :class:`leadcore.ports.Query` (with its own
+        ``criteria`` may be a whole :class:`leadcore.queries.Query` (with its own
         order and page). Criteria and order on UTM fields need marketing
         premium, on the lead status the lead-status feature
         (:class:`leadcore.errors.FeatureNotLicensed`).

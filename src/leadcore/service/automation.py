@@ -26,6 +26,7 @@ from leadcore import rules as engine
 from leadcore.errors import NotFoundError, SuggestionOutdated
 from leadcore.history import StatusSource
 from leadcore.licence import Feature
+from leadcore.lists import Lists
 from leadcore.model import CategoryId, Company, CompanyId, Person
 from leadcore.ports import UnitOfWork
 from leadcore.service._context import NOT_GIVEN, NotGiven, Unchanged
@@ -258,7 +259,7 @@ class Automation(Resource, namespace="automation"):
         command: Command,
         trigger: Trigger,
         company: Company | None,
-        lists: engine.Lists,
+        lists: Lists,
         *,
         user_picked: bool = False,
         rules: AutomationRules | None = None,
@@ -313,7 +314,7 @@ class Automation(Resource, namespace="automation"):
         person: Person,
         changed: bool,
         category_id: CategoryId | Unchanged | None,
-        lists: engine.Lists,
+        lists: Lists,
     ) -> AutomationResult | None:
         """What follows a lead status set on ``person`` inside the open ``command``: the
         category the user picked (applied; it wins over the rule), else the rule of
@@ -348,7 +349,7 @@ class Automation(Resource, namespace="automation"):
         return self.fire(command, trigger, company, lists, user_picked=category_id is not NOT_GIVEN)
 
     def _move(
-        self, uow: UnitOfWork, company: Company, category_id: CategoryId, lists: engine.Lists
+        self, uow: UnitOfWork, company: Company, category_id: CategoryId, lists: Lists
     ) -> engine.Outcome:
         context = self._context
         return engine.change_company_category(

@@ -24,7 +24,7 @@ from leadcore.criteria import build
 from leadcore.criteria.ast import Operator
 from leadcore.lists import CategoryList
 from leadcore.model import Category, CategoryGroup, CategoryId, Company, CompanyId, Person
-from leadcore.ports import Query
+from leadcore.queries import Query
 from leadcore.service._resource import Resource
 
 __all__ = ["Categories"]

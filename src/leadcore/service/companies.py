@@ -22,7 +22,8 @@ from leadcore.criteria.fields import Entity
 from leadcore.errors import CompanyHasPersons, ValidationError
 from leadcore.history import CompanyDeleted, PersonDeleted
 from leadcore.model import AssociateId, CategoryId, Company, CompanyId, Person, Utm
-from leadcore.ports import GroupedCounts, Query, UnitOfWork
+from leadcore.ports import UnitOfWork
+from leadcore.queries import GroupedCounts, Query
 from leadcore.service._context import NOT_GIVEN, Unchanged, given
 from leadcore.service._core import Command
 from leadcore.service._records import (

@@ -29,8 +29,8 @@ from leadcore.criteria.ast import Period
 from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
+from leadcore.lists import Lists
 from leadcore.model import Language, LeadStatusId, Person, PersonId
-from leadcore.ports import StoredLists
 from leadcore.service._resource import Resource
 from leadcore.views._dashboard_figures import (
     History,
@@ -93,7 +93,7 @@ class Dashboards(Resource, namespace="dashboards"):
         since_previous: bool,
         persons_of: Callable[[History, datetime], Iterable[PersonId]] | None = None,
         language: str = "en",
-    ) -> tuple[History, StoredLists, datetime, dict[PersonId, Person]]:
+    ) -> tuple[History, Lists, datetime, dict[PersonId, Person]]:
         """Check licence and arguments, then read the entries a tile needs.
 
         ``since_previous``: only the entries from the previous period's start on

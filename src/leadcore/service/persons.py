@@ -37,7 +37,8 @@ from leadcore.model import (
     PersonId,
     Utm,
 )
-from leadcore.ports import GroupedCounts, Order, Page, Query, UnitOfWork
+from leadcore.ports import UnitOfWork
+from leadcore.queries import GroupedCounts, Order, Page, Query
 from leadcore.rules import LeadStatusView
 from leadcore.service._context import NOT_GIVEN, Context, Unchanged, given
 from leadcore.service._records import (

@@ -25,7 +25,7 @@ from leadcore.criteria.build import condition
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field, fields_for
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     CategoryId,
@@ -37,8 +37,8 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, UnitOfWork, group_field
-from leadcore.rules import Lists
+from leadcore.ports import UnitOfWork
+from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query, group_field
 from leadcore.selections import DynamicSelection, Target, resolve
 from leadcore.service._context import Context
 from leadcore.service._resource import Resource

@@ -54,7 +54,7 @@ from leadcore.criteria.evaluate import Environment, company_predicate, person_pr
 from leadcore.criteria.fields import Entity
 from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError, ValidationError
 from leadcore.history import HistoryEntry, HistoryKind
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -67,7 +67,8 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import GroupedCounts, Order, Page, Query, StoredLists, UnitOfWork
+from leadcore.ports import UnitOfWork
+from leadcore.queries import GroupedCounts, Order, Page, Query
 from leadcore.selections import DynamicSelection, Members, StaticSelection, Target
 from leadcore.testing.strategies import Scenario, scenarios
 
@@ -107,9 +108,9 @@ _ASSOCIATES = (AssociateId(1), AssociateId(2), AssociateId(3))
 _NAMES = ("Ann", "ann", "Bo", "Åse", "Bob", "Lee")
 
 
-def _lists() -> StoredLists:
+def _lists() -> Lists:
     categories, statuses = new_database()
-    return StoredLists(categories, statuses)
+    return Lists(categories, statuses)
 
 
 def _company(n: int, category: int | None = None, owner: int | None = None) -> Company:
@@ -280,7 +281,7 @@ class AdapterBase(abc.ABC):
     """What every contract class needs from the adapter under test."""
 
     @abc.abstractmethod
-    def fresh_factory(self, lists: StoredLists) -> UnitOfWorkFactory:
+    def fresh_factory(self, lists: Lists) -> UnitOfWorkFactory:
         """A factory of units of work over a new, empty store holding ``lists``."""
 
     def factory(self) -> UnitOfWorkFactory:
@@ -724,7 +725,7 @@ def _query(criteria: Criterion, **changes: Any) -> Query:
     return Query(criteria, now=_NOW, current_associate=_ASSOCIATES[0], **changes)
 
 
-def _environment(lists: StoredLists) -> Environment:
+def _environment(lists: Lists) -> Environment:
     return Environment(lists.categories, _NOW, current_associate=_ASSOCIATES[0])
 
 
@@ -767,7 +768,7 @@ class QueryContract(AdapterBase):
     @given(scenario=scenarios(max_rows=10))
     def test_find_and_count_agree_on_hostile_scenarios(self, scenario: Scenario) -> None:
         companies = {c.id: c for _, c in scenario.rows if c is not None}
-        factory = self.fresh_factory(StoredLists(scenario.categories, scenario.statuses))
+        factory = self.fresh_factory(Lists(scenario.categories, scenario.statuses))
         with factory() as uow:
             for company in companies.values():
                 uow.companies.add(company)
@@ -881,7 +882,7 @@ def check_grouped_counts(
     criteria: Criterion,
     make_query: Callable[[Criterion], Query],
     field_key: str,
-    lists: StoredLists,
+    lists: Lists,
     *,
     visible_only: bool = False,
 ) -> GroupedCounts:
@@ -1011,7 +1012,7 @@ class ReadsContract(AdapterBase):
         field_key=st.sampled_from(PERSON_GROUP_FIELDS),
     )
     def test_grouped_counts_on_hostile_scenarios(self, scenario: Scenario, field_key: str) -> None:
-        lists = StoredLists(scenario.categories, scenario.statuses)
+        lists = Lists(scenario.categories, scenario.statuses)
         factory = self.fresh_factory(lists)
         with factory() as uow:
             for company in {c.id: c for _, c in scenario.rows if c is not None}.values():
@@ -1030,7 +1031,7 @@ class ReadsContract(AdapterBase):
     def test_grouped_counts_order_buckets_by_rank_and_refuse_other_fields(self) -> None:
         lists = _lists()
         reordered = lists.statuses.reorder([s.id for s in reversed(lists.statuses.active())])
-        factory = self.fresh_factory(StoredLists(lists.categories, reordered))
+        factory = self.fresh_factory(Lists(lists.categories, reordered))
         with factory() as uow:
             uow.persons.add(_person(1, lead_status_id=reordered.default.id))
             uow.commit()

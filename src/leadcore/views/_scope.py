@@ -27,9 +27,10 @@ from leadcore.criteria.evaluate import (
 )
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
 from leadcore.licence import Licence
-from leadcore.lists import CategoryList, LeadStatusList
+from leadcore.lists import CategoryList, LeadStatusList, Lists
 from leadcore.model import Company, CompanyId, Person, PersonId
-from leadcore.ports import GroupedCounts, Order, Page, PageResult, Query, StoredLists, UnitOfWork
+from leadcore.ports import UnitOfWork
+from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query
 
 __all__ = ["Scope"]
 
@@ -68,7 +69,7 @@ class MemberRows:
     def __init__(
         self,
         pairs: Sequence[Pair],
-        lists: StoredLists,
+        lists: Lists,
         entity: Entity,
         readers: dict[str, Callable[[Pair], object]] | None = None,
     ) -> None:
@@ -147,7 +148,7 @@ class MemberRows:
         return lambda pair: None if pair[0] is None else read_person(pair[0], pair[1])
 
     @property
-    def lists(self) -> StoredLists:
+    def lists(self) -> Lists:
         """The lists the rows were read with."""
         return self._lists
 
@@ -174,7 +175,7 @@ class MemberRows:
     def _sort_key(self, key: str) -> Callable[[Pair], object]:
         spec = field(key, self._entity)
         raw = self._read(key)
-        lists: StoredLists = self._lists
+        lists: Lists = self._lists
         if spec.value_type is ValueType.TEXT:
             return lambda pair: None if (v := raw(pair)) is None else str(v).casefold()
         if spec.list_kind is ListKind.LEAD_STATUS:
@@ -222,6 +223,6 @@ def _key(value: object) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _environment(stored: StoredLists, licence: Licence, query: Query) -> Environment:
+def _environment(stored: Lists, licence: Licence, query: Query) -> Environment:
     assert query.now is not None, "a service query always carries the time"
     return Environment(stored.categories, query.now, query.current_associate, licence)

@@ -31,9 +31,9 @@ from leadcore.criteria.evaluate import company_reader, person_reader
 from leadcore.criteria.fields import Entity, ListKind, ValueType, fields_for
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature, Licence
+from leadcore.lists import Lists
 from leadcore.model import AssociateId, CategoryGroup, Company, Language, Person
-from leadcore.ports import Order
-from leadcore.rules import Lists
+from leadcore.queries import Order
 
 __all__ = [
     "NAME_COLUMN",

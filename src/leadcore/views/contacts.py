@@ -3,7 +3,7 @@ and sorted, in the layout each associate saved.
 
 See :meth:`leadcore.service.views.Views.contacts_tab`.
 
->>> from leadcore.ports import Page
+>>> from leadcore.queries import Page
 >>> from leadcore.views.settings import Layout
 >>> tab = ContactsTab(1, Layout(()), (), (), 0, Page(0, 50), ())
 >>> tab.has_more
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import attrs
 
-from leadcore.ports import Page
+from leadcore.queries import Page
 from leadcore.views.columns import ColumnHeading, Row
 from leadcore.views.results import GroupBucket
 from leadcore.views.settings import Dropped, Layout

@@ -7,7 +7,8 @@ read for the persons that exist and match a :class:`DashboardFilter`; a figure
 "at" a period is measured at its end, or now when the period has not ended yet.
 The service computes them (:class:`leadcore.service.dashboards.Dashboards`,
 with the pure functions of :mod:`leadcore.views._dashboard_figures`); this module
-holds the values.
+holds the values. Every tile turns into JSON-able data through the views' one
+converter, :data:`leadcore.views.converter`.
 
 >>> from datetime import date, timezone
 >>> period = ReportPeriod(date(2026, 3, 1), date(2026, 4, 1), timezone.utc)
@@ -23,7 +24,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta, tzinfo
 
 import attrs
-from cattrs.preconf.json import JsonConverter, make_converter
 
 from leadcore._checks import MAX_MOMENT, MIN_MOMENT
 from leadcore.criteria.ast import ALWAYS, Criterion, Period, all_of
@@ -56,7 +56,6 @@ __all__ = [
     "StatusCountsTile",
     "StatusTime",
     "TimeInStatusTile",
-    "converter",
 ]
 
 MAX_PERIOD_DAYS = 3660
@@ -550,29 +549,3 @@ class AgeingTile:
     as_of: datetime
     buckets: tuple[AgeingBucket, ...]
     hidden: int
-
-
-# --- serialization ------------------------------------------------------------------------------
-
-
-def _make_converter() -> JsonConverter:
-    made = make_converter()
-    made.register_unstructure_hook(timedelta, lambda d: d.total_seconds())
-    made.register_unstructure_hook_func(
-        lambda t: isinstance(t, type) and issubclass(t, tzinfo), str
-    )
-    return made
-
-
-converter: JsonConverter = _make_converter()
-"""The cattrs converter that turns any tile into JSON-ready data: dates and datetimes as
-ISO text, durations as seconds, the time zone by its name.
-
->>> import json
->>> from datetime import timezone
->>> period = ReportPeriod(date(2026, 3, 1), date(2026, 3, 8), timezone.utc)
->>> json.dumps(converter.unstructure(NewLeadsBucket(period.start, 2)))
-'{"start": "2026-03-01", "total": 2, "counts": []}'
->>> converter.unstructure(period)["tz"], converter.unstructure(timedelta(minutes=2))
-('UTC', 120.0)
-"""

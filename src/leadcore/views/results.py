@@ -3,7 +3,7 @@
 The same column machinery serves a Find (criteria) or a selection; see
 :meth:`leadcore.service.views.Views.find_results`.
 
->>> from leadcore.ports import Page
+>>> from leadcore.queries import Page
 >>> page = ResultsPage("person", (), (), total=0, page=Page(0, 50))
 >>> page.has_more
 False
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import attrs
 
-from leadcore.ports import Page
+from leadcore.queries import Page
 from leadcore.views.columns import ColumnHeading, Row
 from leadcore.views.settings import Dropped
 

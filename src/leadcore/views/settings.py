@@ -18,20 +18,20 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import attrs
 import cattrs
 
-from leadcore.criteria.ast import Operator, Value
+from leadcore import codec
+from leadcore.criteria.ast import Value
 from leadcore.criteria.fields import Entity, ListKind, ValueType
-from leadcore.criteria.json import converter as criteria_converter
 from leadcore.errors import LeadcoreError, ValidationError
 from leadcore.licence import Licence
+from leadcore.lists import Lists
 from leadcore.model import AssociateId
-from leadcore.ports import Order
-from leadcore.rules import Lists
+from leadcore.queries import Order
 from leadcore.setting_values import setting_problem
 from leadcore.views.columns import CellValue, Column, ColumnFilter, UnknownColumnError, catalogue
 
@@ -275,22 +275,60 @@ def _strictly(expected: str, test: type | tuple[type, ...], hook: Any) -> Any:
     return structure
 
 
+def _structure_text(data: Any, _: object = None) -> str:
+    if not isinstance(data, str):
+        raise _Shape("a text", data)
+    return data
+
+
+def _structure_flag(data: Any, _: object = None) -> bool:
+    if not isinstance(data, bool):
+        raise _Shape("true or false", data)
+    return data
+
+
+def _unstructure_cell_value(value: CellValue) -> Any:
+    """A cell's value; a date or time tagged as in the criteria's JSON form (a cell holds
+    text too, so ``"2026-01-05"`` alone could not say which it was)."""
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    return value
+
+
+def _structure_seconds(data: Any, _: object = None) -> timedelta:
+    if isinstance(data, bool) or not isinstance(data, int | float):
+        raise _Shape("a number of seconds", data)
+    return timedelta(seconds=data)
+
+
 def _make_converter() -> cattrs.Converter:
-    conv = criteria_converter.copy()
-    # tagged as in the criteria's JSON form, so that filter values round-trip
-    conv.register_unstructure_hook(datetime, lambda d: {"datetime": d.isoformat()})
-    conv.register_unstructure_hook(date, lambda d: {"date": d.isoformat()})
-    conv.register_unstructure_hook(Operator, lambda op: op.value)
-    conv.register_structure_hook_func(lambda t: t == CellValue, _structure_cell_value)
+    # The model's JSON form (the criteria tree included), refusing unknown keys.
+    conv = codec.converter.copy(forbid_extra_keys=True)
+    # A saved layout's text and yes/no values refuse other types with the path.
+    conv.register_structure_hook(str, _structure_text)
+    conv.register_structure_hook(bool, _structure_flag)
+    # A cell's value (a union that holds text too): dates and times tagged.
+    conv.register_unstructure_hook_func(_is(CellValue), _unstructure_cell_value)
+    conv.register_structure_hook_func(_is(CellValue), _structure_cell_value)
     values = conv.get_structure_hook(tuple[Value, ...])
-    conv.register_structure_hook_func(lambda t: t == Value, lambda d, _: values([d], Value)[0])
+    conv.register_structure_hook_func(_is(Value), lambda d, _: values([d], Value)[0])
     for cls in (ColumnFilter, Order):
         hook = _strictly("an object", dict, conv.get_structure_hook(cls))
         conv.register_structure_hook(cls, hook)
     for items in (tuple[str, ...], tuple[ColumnFilter, ...], tuple[Order, ...]):
         hook = _strictly("a list", (list, tuple), conv.get_structure_hook(items))
         conv.register_structure_hook_func(_is(items), hook)
+    # The dashboard tiles: durations as seconds, a time zone by its name.
+    conv.register_unstructure_hook(timedelta, timedelta.total_seconds)
+    conv.register_structure_hook(timedelta, _structure_seconds)
+    conv.register_unstructure_hook_func(_is_time_zone, str)
     return conv
+
+
+def _is_time_zone(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, tzinfo)
 
 
 def _is(wanted: object) -> Callable[[Any], bool]:
@@ -335,9 +373,23 @@ def _structure_cell_value(data: Any, _: object = None) -> CellValue:
 
 
 converter: cattrs.Converter = _make_converter()
-"""The converter of views: layouts round-trip; rows, boards and tabs unstructure to
-JSON-able data (dates and times tagged as in the criteria's JSON form:
-``{"date": "2026-01-05"}``, ``{"datetime": "2026-01-05T09:00:00+00:00"}``)."""
+"""The one converter of every view value: the model's (a copy of
+:data:`leadcore.codec.converter`, criteria included) with the views' hooks. Layouts
+round-trip; results pages, contacts tabs, boards and dashboard tiles unstructure to
+JSON-able data, and the views read back. Dates and times are ISO 8601 text, tagged in a
+cell's value and a filter's values (``{"date": "2026-01-05"}``,
+``{"datetime": "2026-01-05T09:00:00+00:00"}``, as in the criteria's JSON form);
+durations are seconds, a time zone its name.
+
+>>> import json
+>>> from datetime import timezone
+>>> from leadcore.views.dashboards import NewLeadsBucket, ReportPeriod
+>>> period = ReportPeriod(date(2026, 3, 1), date(2026, 3, 8), timezone.utc)
+>>> json.dumps(converter.unstructure(NewLeadsBucket(period.start, 2)))
+'{"start": "2026-03-01", "total": 2, "counts": []}'
+>>> converter.unstructure(period)["tz"], converter.unstructure(timedelta(minutes=2))
+('UTC', 120.0)
+"""
 
 
 def unstructure_layout(layout: Layout) -> dict[str, Any]:

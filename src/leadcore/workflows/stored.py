@@ -2,9 +2,10 @@
 
 The automation rules, the pending suggestions and the distribution's last
 assignment are stored under the ``workflows.*`` keys of
-:class:`leadcore.ports.SettingsRepository`, turned into plain data by one cattrs
-converter. A stored value that does not fit (a file edited by hand) is refused
-with a :class:`leadcore.errors.ValidationError` naming the key.
+:class:`leadcore.ports.SettingsRepository`, turned into plain data by a copy of
+the model's converter (:mod:`leadcore.codec`). A stored value that does not fit (a
+file edited by hand) is refused with a :class:`leadcore.errors.ValidationError`
+naming the key.
 
 >>> from datetime import datetime, timezone
 >>> from leadcore.model import CategoryId
@@ -18,11 +19,11 @@ True
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, TypeVar
 
 import cattrs
 
+from leadcore import codec
 from leadcore.errors import ValidationError
 from leadcore.model import AssociateId
 from leadcore.ports import SettingsRepository
@@ -55,15 +56,10 @@ LAST_ASSIGNED = "workflows.distribution.last"
 T = TypeVar("T")
 
 
-def _make_converter() -> cattrs.Converter:
-    conv = cattrs.Converter(forbid_extra_keys=True)
-    conv.register_unstructure_hook(datetime, lambda d: d.isoformat())
-    conv.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
-    return conv
-
-
-converter: cattrs.Converter = _make_converter()
-"""The converter of the workflows' stored values."""
+converter: cattrs.Converter = codec.converter.copy(forbid_extra_keys=True)
+"""The converter of the workflows' stored values: the model's JSON form
+(:data:`leadcore.codec.converter`, times as ISO 8601 text, exact types), refusing
+unknown keys."""
 
 
 def _load(settings: SettingsRepository, key: str, kind: type[T], default: T) -> T:

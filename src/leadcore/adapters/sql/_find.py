@@ -22,7 +22,7 @@ from leadcore.adapters.sql._unit import Unit
 from leadcore.criteria.evaluate import Environment
 from leadcore.history import HistoryEntry
 from leadcore.model import Company, Person, PersonId
-from leadcore.ports import GroupedCounts, Query
+from leadcore.queries import GroupedCounts, Query
 
 __all__ = [
     "count_companies",

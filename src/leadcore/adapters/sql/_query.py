@@ -2,11 +2,11 @@
 
 The repositories of the SQL adapter execute these statements; nothing is
 loaded into Python to be filtered. Each function takes the port's
-:class:`~leadcore.ports.Query` and the criteria
+:class:`~leadcore.queries.Query` and the criteria
 :class:`~leadcore.criteria.evaluate.Environment` built from the unit's lists,
 and mirrors the in-memory adapter:
 
-- **order**: by each :class:`~leadcore.ports.Order` in turn, rows without a
+- **order**: by each :class:`~leadcore.queries.Order` in turn, rows without a
   value last (whatever the direction), then by id. Text sorts case-folded by
   code point, a lead status or category by its rank in the list (unknown items
   after the known ones, by id), a category group by its code.
@@ -14,7 +14,7 @@ and mirrors the in-memory adapter:
   :class:`~leadcore.errors.ValidationError`.
 - **grouped counts**: ``GROUP BY`` the field's value (a category's group for
   group fields; ``NULL`` for no value); :func:`grouped_counts` turns the rows
-  into :class:`~leadcore.ports.GroupedCounts`.
+  into :class:`~leadcore.queries.GroupedCounts`.
 
 A person search joins ``companies`` (``LEFT OUTER JOIN``) only when the
 criterion, the order or the counted field reads it.
@@ -23,7 +23,7 @@ criterion, the order or the counted field reads it.
 >>> from leadcore.criteria.build import condition
 >>> from leadcore.criteria.evaluate import Environment
 >>> from leadcore.lists import new_database
->>> from leadcore.ports import Order, Page, Query
+>>> from leadcore.queries import Order, Page, Query
 >>> env = Environment(new_database()[0], datetime(2026, 1, 1, tzinfo=UTC))
 >>> query = Query(condition("person.retired", "is_false"), (Order("person.last_name"),),
 ...               Page(0, 10))
@@ -71,7 +71,8 @@ from leadcore.adapters.sql._schema import companies, lead_statuses, persons
 from leadcore.criteria.build import MAX_INT
 from leadcore.criteria.evaluate import Environment
 from leadcore.criteria.fields import Entity, ListKind, ValueType, field
-from leadcore.ports import GroupedCounts, Order, Page, Query, StoredLists, group_field
+from leadcore.lists import Lists
+from leadcore.queries import GroupedCounts, Order, Page, Query, group_field
 
 __all__ = [
     "COMPANY_LABEL",
@@ -231,14 +232,12 @@ def count_companies_by(
     )
 
 
-def grouped_counts(
-    rows: Iterable[Sequence[Any]], field_key: str, lists: StoredLists
-) -> GroupedCounts:
-    """The :class:`~leadcore.ports.GroupedCounts` of the rows of a ``count_*_by`` statement.
+def grouped_counts(rows: Iterable[Sequence[Any]], field_key: str, lists: Lists) -> GroupedCounts:
+    """The :class:`~leadcore.queries.GroupedCounts` of the rows of a ``count_*_by`` statement.
 
     >>> from leadcore.lists import new_database
     >>> counts = grouped_counts([(2, 0, 4), (None, 0, 1), (3, 1, 2)], "person.lead_status",
-    ...                         StoredLists(*new_database()))
+    ...                         Lists(*new_database()))
     >>> counts[2], counts[None], counts.hidden, counts.total
     (4, 1, 2, 7)
     """

@@ -26,6 +26,7 @@ from leadcore.adapters.sql._schema import settings as settings_table
 from leadcore.adapters.sql._unit import Unit
 from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError
 from leadcore.history import HistoryEntry
+from leadcore.lists import Lists
 from leadcore.model import (
     Associate,
     AssociateId,
@@ -35,7 +36,7 @@ from leadcore.model import (
     PersonId,
     SelectionId,
 )
-from leadcore.ports import GroupedCounts, PageResult, Query, StoredLists
+from leadcore.queries import GroupedCounts, PageResult, Query
 from leadcore.selections import Selection
 from leadcore.setting_values import check_setting
 
@@ -43,7 +44,7 @@ __all__ = [
     "Associates",
     "Companies",
     "History",
-    "Lists",
+    "ListsRepository",
     "Persons",
     "Selections",
     "Settings",
@@ -339,18 +340,18 @@ class Persons:
         return _find.count_persons_by(self._uow, query, field_key, visible_only)
 
 
-class Lists:
+class ListsRepository:
     """The unit's admin lists."""
 
     def __init__(self, uow: Unit) -> None:
         self._uow = uow
 
-    def load(self) -> StoredLists:
+    def load(self) -> Lists:
         """The current lists as this unit sees them."""
         pending = self._uow.pending.lists
         return pending if pending is not None else self._uow.load_lists()
 
-    def save(self, lists: StoredLists) -> StoredLists:
+    def save(self, lists: Lists) -> Lists:
         """Store lists loaded at ``lists.version``; returns version + 1."""
         current = self.load()
         if current.version != lists.version:

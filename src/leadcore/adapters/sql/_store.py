@@ -68,7 +68,7 @@ from leadcore.errors import (
     PersistenceError,
 )
 from leadcore.history import HistoryEntry
-from leadcore.lists import new_database
+from leadcore.lists import Lists, new_database
 from leadcore.ports import (
     AssociateRepository,
     Clock,
@@ -78,7 +78,6 @@ from leadcore.ports import (
     PersonRepository,
     SelectionRepository,
     SettingsRepository,
-    StoredLists,
 )
 
 __all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork"]
@@ -132,7 +131,7 @@ class SqlStore:
     """
 
     def __init__(
-        self, engine: Engine, *, lists: StoredLists | None = None, clock: Clock | None = None
+        self, engine: Engine, *, lists: Lists | None = None, clock: Clock | None = None
     ) -> None:
         """A store over ``engine``, whose schema is up to date (see :meth:`open`).
 
@@ -145,11 +144,11 @@ class SqlStore:
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.dialect = engine.dialect.name
         self._lock = threading.RLock()
-        self._lists_cache: StoredLists | None = None
+        self._lists_cache: Lists | None = None
         self._closed = False
         self._ids: SqlIds | None = None
         if lists is None:
-            lists = StoredLists(*new_database())
+            lists = Lists(*new_database())
         self._store_first_lists(lists)
 
     @classmethod
@@ -157,14 +156,14 @@ class SqlStore:
         cls,
         target: str | os.PathLike[str] | URL | Engine,
         *,
-        lists: StoredLists | None = None,
+        lists: Lists | None = None,
         clock: Clock | None = None,
     ) -> SqlStore:
         """Open the database ``target`` (a URL, a SQLite path, ``":memory:"`` or an engine),
         creating or upgrading leadcore's tables first (:func:`upgrade_schema`)."""
         return cls(upgrade_schema(make_engine(target)), lists=lists, clock=clock)
 
-    def _store_first_lists(self, made: StoredLists) -> None:
+    def _store_first_lists(self, made: Lists) -> None:
         with self.engine.connect() as connection:
             if connection.execute(select(lists.c.version)).first() is not None:
                 return
@@ -228,12 +227,12 @@ class SqlStore:
         """Close the store."""
         self.close()
 
-    def cached_lists(self, version: int, load: Any) -> StoredLists:
+    def cached_lists(self, version: int, load: Any) -> Lists:
         """The lists at ``version``, read with ``load()`` only when not cached."""
         cached = self._lists_cache
         if cached is not None and cached.version == version:
             return cached
-        loaded: StoredLists = load()
+        loaded: Lists = load()
         if loaded.version == version:
             self._lists_cache = loaded
         return loaded
@@ -358,7 +357,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
         companies = _repositories.Companies(self)
         self.companies: CompanyRepository = companies
         self.persons: PersonRepository = _repositories.Persons(self, companies)
-        self.lists: ListRepository = _repositories.Lists(self)
+        self.lists: ListRepository = _repositories.ListsRepository(self)
         self.selections: SelectionRepository = _repositories.Selections(self)
         self.history: HistoryRepository = _repositories.History(self)
         self.settings: SettingsRepository = _repositories.Settings(self)
@@ -481,19 +480,19 @@ class SqlUnitOfWork(UnitOfWorkBase):
                 self._reset()
                 raise
 
-    def load_lists(self) -> StoredLists:
+    def load_lists(self) -> Lists:
         """The stored lists (read with this unit's connection)."""
         connection = self.connection()
         row = connection.execute(select(lists.c.version, lists.c.default_status_id)).one()
         version, default_id = row
 
-        def load() -> StoredLists:
+        def load() -> Lists:
             cats = connection.execute(select(categories).order_by(categories.c.position))
             stats = connection.execute(select(lead_statuses).order_by(lead_statuses.c.position))
             made = lists_from_rows(
                 [dict(r) for r in cats.mappings()], [dict(r) for r in stats.mappings()], default_id
             )
-            return StoredLists(*made, version=version)
+            return Lists(*made, version=version)
 
         self.note("lists", 1, version)
         return self._store.cached_lists(version, load)
@@ -639,7 +638,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
             connection.execute(delete(companies).where(companies.c.id.in_(chunk)))
 
 
-def _write_lists(connection: Connection, stored: StoredLists, *, first: bool = False) -> None:
+def _write_lists(connection: Connection, stored: Lists, *, first: bool = False) -> None:
     values = {"version": stored.version, "default_status_id": stored.statuses.default_id}
     if first:
         connection.execute(insert(lists).values(id=1, **values))

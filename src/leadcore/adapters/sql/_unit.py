@@ -15,8 +15,9 @@ import attrs
 from sqlalchemy import Connection, Table
 
 from leadcore.history import HistoryEntry
+from leadcore.lists import Lists
 from leadcore.model import Associate, Company, Person
-from leadcore.ports import Clock, ListRepository, StoredLists
+from leadcore.ports import Clock, ListRepository
 from leadcore.selections import Selection
 
 __all__ = ["Pending", "Unit"]
@@ -35,7 +36,7 @@ class Pending:
     )
     deleted_companies: set[int] = attrs.Factory(set)
     deleted_persons: set[int] = attrs.Factory(set)
-    lists: StoredLists | None = None
+    lists: Lists | None = None
     settings: dict[str, str] = attrs.Factory(dict)
     history: list[HistoryEntry] = attrs.Factory(list)
 
@@ -94,5 +95,5 @@ class Unit(Protocol):
     def changed(self) -> None:
         """Called after each change: once writing, changes go straight to the database."""
 
-    def load_lists(self) -> StoredLists:
+    def load_lists(self) -> Lists:
         """The stored lists (read with this unit's connection)."""

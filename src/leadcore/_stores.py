@@ -1,0 +1,130 @@
+"""The store that one string names: a file store's path, ``":memory:"``, or a database URL.
+
+Not public API: :func:`leadcore.open` (the composition root) and the constructors
+``LeadService.in_memory``, ``.sql``, ``.sqlite`` and ``.postgres`` open their store here
+and build the service over it; the ``leadcore`` command asks :func:`is_database_url`.
+It sits below :mod:`leadcore.service`, so that neither it nor the root imports the other
+back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, Protocol
+
+from leadcore.clock import SystemClock
+from leadcore.errors import DataFileError
+from leadcore.lists import Lists, existing_database, new_database
+from leadcore.model import Language
+from leadcore.ports import Clock, IdGenerator, UnitOfWork
+
+__all__ = ["MEMORY", "Store", "is_database_url", "open_store"]
+
+MEMORY = ":memory:"
+"""The ``data`` of :func:`leadcore.open` that names an in-memory store kept in no file."""
+
+
+def is_database_url(data: str) -> bool:
+    """Whether ``data`` names a database (the SQL adapter) rather than a file store.
+
+    >>> is_database_url("sqlite:///crm.db"), is_database_url("crm.json")
+    (True, False)
+    """
+    return data.startswith(("sqlite:", "postgresql", "postgres:")) or "://" in data
+
+
+class Store(Protocol):
+    """What a service needs of a store (both adapters' stores have it)."""
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A fresh unit of work."""
+
+    def ids(self) -> IdGenerator:
+        """The store's one id generator (new ids continue after every id it ever held)."""
+
+    def close(self) -> None:
+        """Release the store (a file's lock, a database's connections)."""
+
+
+def open_store(
+    data: str | os.PathLike[str],
+    *,
+    create: bool | None = None,
+    read_only: bool = False,
+    database: Literal["new", "existing"] = "new",
+    language: Language = "en",
+    clock: Clock | None = None,
+    autosave: bool = True,
+) -> tuple[Store, Clock]:
+    """The store ``data`` names and the clock it runs on (``clock``, or the system clock).
+
+    The arguments are those of :func:`leadcore.open`, which documents them.
+
+    >>> store, clock = open_store(":memory:")
+    >>> with store.unit_of_work() as unit:
+    ...     unit.lists.load().statuses.default.name
+    'Open'
+    >>> store.close()
+    """
+    text = os.fspath(data)
+    made = Lists(*(new_database(language) if database == "new" else existing_database(language)))
+    chosen = SystemClock() if clock is None else clock
+    if text == MEMORY:
+        if create is False:
+            raise DataFileError.missing(text)
+        from leadcore.adapters.memory import InMemoryStore
+
+        store: Store = InMemoryStore(made, clock=chosen)
+    elif is_database_url(text):
+        from leadcore.adapters.sql import SqlStore
+
+        if create is not None:
+            _require(text, exists=_database_has_leads(text), create=create)
+        store = SqlStore.open(text, lists=made, clock=chosen)
+    else:
+        from leadcore.adapters.memory import InMemoryStore
+
+        location = Path(text)
+        if create is True and location.exists():
+            raise DataFileError.exists(text)
+        if create is False and not location.is_file():
+            raise DataFileError.missing(text)
+        store = InMemoryStore.open(
+            location, lists=made, clock=chosen, read_only=read_only, autosave=autosave
+        )
+    return store, chosen
+
+
+def _require(data: str, *, exists: bool, create: bool) -> None:
+    if create and exists:
+        raise DataFileError.exists(data)
+    if not create and not exists:
+        raise DataFileError.missing(data)
+
+
+def _database_has_leads(url: str) -> bool:
+    """Whether ``url`` holds leadcore's tables, asked without creating anything."""
+    import sqlalchemy
+
+    from leadcore.adapters.sql import make_engine
+    from leadcore.adapters.sql._engine import VERSION_TABLE
+
+    parsed = sqlalchemy.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:") or not Path(name).is_file():
+            return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            return sqlalchemy.inspect(connection).has_table(VERSION_TABLE)
+    except sqlalchemy.exc.SQLAlchemyError as failed:
+        raise DataFileError(
+            f"cannot reach the database {url!r}",
+            why=str(failed.orig if hasattr(failed, "orig") else failed).strip(),
+            fix="Check the URL, that the server runs and that the user may connect",
+            path=url,
+        ) from failed
+    finally:
+        engine.dispose()
