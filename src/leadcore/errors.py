@@ -261,18 +261,34 @@ class PersistenceError(LeadcoreError):
 class ImportStopped(LeadcoreError):
     """An import with ``on_error="stop"`` met a refused row: nothing was imported.
 
-    ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`).
+    ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`:
+    its ``index`` counts the rows given, from 0). A reader of files names the
+    ``file`` and the ``line`` the row starts on instead (as the ``leadcore import``
+    command does):
+
+    >>> from leadcore.importing import RefusedRow
+    >>> row = RefusedRow("person", 1, ValidationError("bad e-mail"))
+    >>> str(ImportStopped(row)).split(":")[0]
+    'the import stopped at person row 1'
+    >>> str(ImportStopped(row, file="persons.csv", line=3)).split(":")[0]
+    'the import stopped at persons.csv, line 3'
     """
 
-    def __init__(self, row: RefusedRow) -> None:
+    def __init__(self, row: RefusedRow, *, file: str = "", line: int | None = None) -> None:
         self.row = row
+        self.file = file
+        self.line = line
+        where = f"{row.kind} row {row.index}"
+        context: dict[str, Any] = {"kind": row.kind, "index": row.index}
+        if file and line is not None:
+            where = f"{file}, line {line}"
+            context.update(file=file, line=line)
         super().__init__(
-            f"the import stopped at {row.kind} row {row.index}: nothing was imported",
+            f"the import stopped at {where}: nothing was imported",
             why=str(row.error),
             fix="Correct that row and import again, or pass on_error='collect' to import "
             "the good rows and get the refused ones reported",
-            kind=row.kind,
-            index=row.index,
+            **context,
         )
 
 

@@ -38,6 +38,7 @@ from rich.table import Table
 from leadcore.cli._app import EXIT_REFUSED_ROWS, leadcore, open_service, service_for, settings
 from leadcore.cli._render import console
 from leadcore.cli.records import parse
+from leadcore.errors import ImportStopped
 from leadcore.history import HistoryKind
 from leadcore.importing import (
     COMPANY_COLUMNS,
@@ -109,6 +110,20 @@ class _Refused:
     file: str
     line: int
     reason: str
+
+
+@attrs.frozen
+class _Files:
+    """The names of the files read, as given: refused rows are reported by file and line."""
+
+    companies: str
+    persons: str
+
+    def where(self, rows: CsvRows, kind: str, index: int) -> tuple[str, int]:
+        """The file and the line of the row ``index`` of ``kind`` ("company", "person")."""
+        if kind == "company":
+            return self.companies, rows.company_lines[index]
+        return self.persons, rows.person_lines[index]
 
 
 @leadcore.command("import", short_help="Import companies and persons from CSV files.")
@@ -186,7 +201,11 @@ def import_(
         if to is not None:
             service.distribution.pool(to)  # unknown or unavailable: refused before any row
         whole = on_error == "stop" or batch_size == 0
-        refused, imported = _import(service, rows, on_error, 0 if whole else batch_size, to)
+        files = _Files(
+            "company file" if companies is None else str(companies),
+            "person file" if persons is None else str(persons),
+        )
+        refused, imported = _import(service, rows, files, on_error, 0 if whole else batch_size, to)
     out = console()
     if refused:
         table = Table(title=f"{len(refused)} rows refused", title_justify="left")
@@ -205,6 +224,7 @@ def import_(
 def _import(
     service: LeadService,
     rows: CsvRows,
+    files: _Files,
     on_error: str,
     batch_size: int,
     to: Distribute | None,
@@ -221,13 +241,16 @@ def _import(
     ) as progress:
         task = progress.add_task("importing", total=len(rows.companies) + len(rows.persons))
         if batch_size == 0:
-            report = service.import_records(
-                rows.companies, rows.persons, on_error=stop, distribute=to
-            )
+            try:
+                report = service.import_records(
+                    rows.companies, rows.persons, on_error=stop, distribute=to
+                )
+            except ImportStopped as stopped:  # named by file and line, not by 0-based index
+                file, line = files.where(rows, stopped.row.kind, stopped.row.index)
+                raise ImportStopped(stopped.row, file=file, line=line) from stopped.__cause__
             progress.advance(task, len(rows.companies) + len(rows.persons))
             for row in report.refused:
-                lines = rows.company_lines if row.kind == "company" else rows.person_lines
-                refused.append(_Refused(f"{row.kind} file", lines[row.index], row.reason))
+                refused.append(_Refused(*files.where(rows, row.kind, row.index), row.reason))
             return refused, (report.imported_companies, report.imported_persons)
         report = service.import_records(rows.companies, (), on_error="collect", distribute=to)
         progress.advance(task, len(rows.companies))
@@ -237,7 +260,7 @@ def _import(
             if made_id is not None
         }
         refused.extend(
-            _Refused("company file", rows.company_lines[r.index], r.reason) for r in report.refused
+            _Refused(*files.where(rows, "company", r.index), r.reason) for r in report.refused
         )
         companies, persons = report.imported_companies, 0
         for start in range(0, len(rows.persons), batch_size):
@@ -245,7 +268,7 @@ def _import(
             done = service.import_records((), chunk, on_error="collect", distribute=to)
             persons += done.imported_persons
             refused.extend(
-                _Refused("person file", rows.person_lines[start + r.index], r.reason)
+                _Refused(*files.where(rows, "person", start + r.index), r.reason)
                 for r in done.refused
             )
             progress.advance(task, len(chunk))
