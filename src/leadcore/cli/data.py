@@ -36,7 +36,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from leadcore.cli._app import EXIT_REFUSED_ROWS, leadcore, open_service, service_for, settings
-from leadcore.cli._render import console
+from leadcore.cli._render import console, instant
 from leadcore.cli.records import parse
 from leadcore.errors import ImportStopped
 from leadcore.history import HistoryKind
@@ -321,7 +321,7 @@ def export(directory: Path, criteria: str) -> None:
                         "name": company.name,
                         "category": "" if isinstance(category, str) else category.name,
                         "owner_id": _text(company.owner_id),
-                        "registered": company.registered.isoformat(),
+                        "registered": instant(company.registered),
                         **_utm("source_utm", company.source_utm),
                     }
                 )
@@ -337,7 +337,7 @@ def export(directory: Path, criteria: str) -> None:
                         {
                             "person_key": f"p{person.id}",
                             "status": status_key,
-                            "at": at.isoformat(),
+                            "at": instant(at),
                             "reason": reason or "",
                         }
                     )
@@ -359,7 +359,7 @@ def _person_record(person: Person, lists: Lists) -> dict[str, str]:
         "email": person.email,
         "owner_id": _text(person.owner_id),
         "retired": "true" if person.retired else "false",
-        "registered": person.registered.isoformat(),
+        "registered": instant(person.registered),
         **_utm("first_touch", person.first_touch_utm),
         **_utm("lead_creation", person.lead_creation_utm),
     }

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import click
 
 from leadcore.cli._app import leadcore, service_for, settings
-from leadcore.cli._render import PersonLabels, console, person_table
+from leadcore.cli._render import PersonLabels, console, instant, person_table
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.fields import Entity
 from leadcore.model import CompanyId, LeadStatusId, PersonId
@@ -114,7 +114,7 @@ def find(
                         ),
                         "owner_id": company.owner_id,
                         "owner": None if company.owner_id is None else owners.get(company.owner_id),
-                        "registered": company.registered.isoformat(),
+                        "registered": instant(company.registered),
                     }
                 )
             total = found.total

@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from leadcore.cli._app import leadcore, service_for, settings
-from leadcore.cli._render import bars, console
+from leadcore.cli._render import bars, console, tiles_json, views_json
 from leadcore.cli.records import parse, status_id
 from leadcore.criteria.ast import ALWAYS, Criterion, Period
 from leadcore.criteria.fields import Entity
@@ -46,8 +46,6 @@ from leadcore.views import (
     ReportPeriod,
     Row,
 )
-from leadcore.views import converter as views_converter
-from leadcore.views.dashboards import converter as tiles_converter
 from leadcore.views.settings import DEFAULT_CONTACTS
 
 __all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
@@ -133,7 +131,7 @@ def board(
             language=language,
         )
     if as_json:
-        click.echo(json.dumps(views_converter.unstructure(shown), ensure_ascii=False))
+        click.echo(json.dumps(views_json.unstructure(shown), ensure_ascii=False))
         return
     console().print(board_table(shown))
 
@@ -224,7 +222,7 @@ def contacts(
         )
         name = service.companies.get(CompanyId(company_id)).name
     if as_json:
-        click.echo(json.dumps(views_converter.unstructure(tab), ensure_ascii=False))
+        click.echo(json.dumps(views_json.unstructure(tab), ensure_ascii=False))
         return
     console().print(contacts_table(name, tab))
 
@@ -372,7 +370,7 @@ def dashboard(
     if as_json:
         click.echo(
             json.dumps(
-                {name: tiles_converter.unstructure(tile) for name, tile in tiles.items()},
+                {name: tiles_json.unstructure(tile) for name, tile in tiles.items()},
                 ensure_ascii=False,
             )
         )
