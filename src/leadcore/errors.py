@@ -317,11 +317,41 @@ class CsvReadError(ValidationError):
 
 
 class DataFileError(LeadcoreError):
-    """A data file (the ``leadcore`` command's store) is missing, or is there when it must not be.
+    """A data file (the ``leadcore`` command's store, or a file it writes) is missing, is
+    there when it must not be, or its path cannot name a file.
 
     >>> DataFileError.missing("crm.json").context
     {'path': 'crm.json'}
     """
+
+    @classmethod
+    def unusable(cls, path: str, why: str) -> DataFileError:
+        """``path`` cannot name a data file (empty, a NUL, a directory ...), as ``why`` says.
+
+        >>> str(DataFileError.unusable("", "it is empty"))
+        "the path '' cannot name a data file: it is empty. Give the path of a file ..."
+        """
+        return cls(
+            f"the path {path!r} cannot name a data file",
+            why=why,
+            fix="Give the path of a file (leadcore --data crm.json ...), or a database URL",
+            path=path,
+        )
+
+    @classmethod
+    def output_exists(cls, path: str) -> DataFileError:
+        """A file (or a link) is at ``path``, which a command was to write.
+
+        >>> DataFileError.output_exists("out/persons.csv").context
+        {'path': 'out/persons.csv'}
+        """
+        return cls(
+            f"a file already exists at {path!r}",
+            why="the command never writes over a file (nor through a link) unless told to",
+            fix="Pass --force to replace it (the new file is written beside it and renamed "
+            "over it; a link is replaced, not followed), or choose another path",
+            path=path,
+        )
 
     @classmethod
     def missing(cls, path: str) -> DataFileError:

@@ -23,12 +23,11 @@ wrote 6 companies, 60 persons and ... status changes to ...out
 
 from __future__ import annotations
 
-import contextlib
 import csv
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 import attrs
 import click
@@ -37,6 +36,7 @@ from rich.table import Table
 
 from leadcore.cli._app import EXIT_REFUSED_ROWS, leadcore, open_service, service_for, settings
 from leadcore.cli._render import console, instant
+from leadcore.cli._values import COUNT, FilePath, ids_of, refuse_existing, write_new
 from leadcore.cli.records import parse
 from leadcore.errors import ImportStopped
 from leadcore.history import HistoryKind
@@ -50,7 +50,7 @@ from leadcore.importing import (
     escape_formula,
     read_csv,
 )
-from leadcore.model import CompanyId, Language, Person, Utm
+from leadcore.model import AssociateId, CompanyId, Language, Person, Utm
 from leadcore.rules import Lists
 from leadcore.service import LeadService
 from leadcore.workflows import Distribute
@@ -127,11 +127,11 @@ class _Files:
 
 
 @leadcore.command("import", short_help="Import companies and persons from CSV files.")
-@click.option("--companies", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--persons", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--companies", type=FilePath(exists=True, dir_okay=False, path_type=Path))
+@click.option("--persons", type=FilePath(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--history",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=FilePath(exists=True, dir_okay=False, path_type=Path),
     help="Earlier status changes, by the persons file's key.",
 )
 @click.option(
@@ -143,7 +143,7 @@ class _Files:
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=0),
+    type=COUNT,
     default=1000,
     show_default=True,
     help="Persons per unit of work (0: everything in one).",
@@ -186,12 +186,7 @@ def import_(
         raise click.UsageError("name at least one file: --companies or --persons")
     to = None
     if distribute_to is not None or distribute_group:
-        try:
-            chosen = [int(p) for p in (distribute_to or "").split(",") if p.strip()]
-        except ValueError:
-            raise click.BadParameter(
-                f"{distribute_to!r} is not a list of ids", param_hint="--distribute-to"
-            ) from None
+        chosen = [AssociateId(n) for n in ids_of(distribute_to or "", "--distribute-to")]
         to = Distribute(associates=chosen, groups=distribute_group)
     with service_for() as service:
         lists = service.lists()
@@ -284,22 +279,33 @@ def _joined(row: PersonRow, made: dict[str, CompanyId]) -> PersonRow:
 
 
 @leadcore.command(short_help="Export as CSV files in the import's layout.")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=FilePath(file_okay=False, path_type=Path))
 @click.argument("criteria", default="")
-def export(directory: Path, criteria: str) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace files already in DIRECTORY (each written beside and renamed over it).",
+)
+def export(directory: Path, criteria: str, force: bool) -> None:
     """Write the persons matching CRITERIA, their companies and their status history
     as CSV files in DIRECTORY, in the layout ``import`` reads.
 
     Without CRITERIA every company and person is written. Files: companies.csv,
     persons.csv, history.csv (each person's status changes, oldest first; they
     come back with the source "import"). Owners are written by
-    id: the associates must exist where the files are imported.
+    id: the associates must exist where the files are imported. A file already
+    there is refused (nothing is written) unless --force; each file is written
+    beside its target and renamed over it, so a link there is replaced, never
+    followed, and a failure leaves the files as they were.
 
     \b
     Examples:
       leadcore export out/
       leadcore export qualified/ "person.lead_status in (Qualified)"
+      leadcore export out/ --force
     """
+    targets = [directory / name for name in _EXPORTED]
+    refuse_existing(targets, force=force)  # before reading anything
     with service_for(read_only=True) as service:
         everything = not criteria.strip()
         persons = service.persons.find(parse(service, criteria))
@@ -310,7 +316,14 @@ def export(directory: Path, criteria: str) -> None:
             companies = service.companies.get_many(wanted)
         lists = service.lists()
         directory.mkdir(parents=True, exist_ok=True)
-        with _writer(directory / "companies.csv", COMPANY_COLUMNS) as write:
+        changes = 0
+        with write_new(targets, force=force) as files:
+            write, write_person, write_change = (
+                _writer(file, columns)
+                for file, columns in zip(
+                    files, (COMPANY_COLUMNS, PERSON_COLUMNS, HISTORY_COLUMNS), strict=True
+                )
+            )
             for company in companies:
                 category = (
                     "" if company.category_id is None else lists.categories.get(company.category_id)
@@ -325,13 +338,8 @@ def export(directory: Path, criteria: str) -> None:
                         **_utm("source_utm", company.source_utm),
                     }
                 )
-        changes = 0
-        with (
-            _writer(directory / "persons.csv", PERSON_COLUMNS) as write,
-            _writer(directory / "history.csv", HISTORY_COLUMNS) as write_change,
-        ):
             for person in persons:
-                write(_person_record(person, lists))
+                write_person(_person_record(person, lists))
                 for status_key, at, reason in _status_changes(service, person, lists):
                     write_change(
                         {
@@ -392,12 +400,14 @@ def _utm(prefix: str, utm: Utm | None) -> dict[str, str]:
     return {f"{prefix}.{p}": "" if utm is None else getattr(utm, p) or "" for p in parts}
 
 
-@contextlib.contextmanager
-def _writer(path: Path, columns: Sequence[str]) -> Iterator[Callable[[dict[str, str]], object]]:
-    """A CSV file with a header row, written as ``csv`` quotes it (UTF-8); a cell a
+_EXPORTED = ("companies.csv", "persons.csv", "history.csv")
+"""The files ``export`` writes, in the order of their columns below."""
+
+
+def _writer(file: IO[str], columns: Sequence[str]) -> Callable[[dict[str, str]], object]:
+    """Rows of a CSV file with a header row, written as ``csv`` quotes them; a cell a
     spreadsheet would run as a formula gets a leading ``'`` (``escape_formula``, which
     the import takes off again)."""
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, list(columns))
-        writer.writeheader()
-        yield lambda row: writer.writerow({k: escape_formula(v) for k, v in row.items()})
+    writer = csv.DictWriter(file, list(columns))
+    writer.writeheader()
+    return lambda row: writer.writerow({k: escape_formula(v) for k, v in row.items()})
