@@ -132,6 +132,9 @@ class _Persons:
         self._inner.delete(person)
         self._written.persons[person.id] = None
 
+    def was_deleted(self, person_id: PersonId) -> bool:
+        return self._inner.was_deleted(person_id)
+
     def of_company(self, company_id: CompanyId) -> list[Person]:
         return self._inner.of_company(company_id)
 

@@ -205,10 +205,10 @@ REFUSED: dict[str, tuple[Command, str, str]] = {
         "static selection",
         "name",
     ),
-    "a bool among a selection's persons": (
+    "a bool among a selection's persons": (  # refused at the boundary: Iterable items checked
         lambda w: w.service.selections.create_static("S", persons=[bad(True)]),
         "static selection",
-        "members.persons",
+        "persons",
     ),
     "a lone surrogate in saved criteria": (
         lambda w: w.service.selections.create_dynamic(

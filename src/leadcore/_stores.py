@@ -85,7 +85,10 @@ def open_store(
     else:
         from leadcore.adapters.memory import InMemoryStore
 
+        _require_usable(text)
         location = Path(text)
+        if location.is_dir():
+            raise DataFileError.unusable(text, "it is a directory")
         if create is True and location.exists():
             raise DataFileError.exists(text)
         if create is False and not location.is_file():
@@ -94,6 +97,21 @@ def open_store(
             location, lists=made, clock=chosen, read_only=read_only, autosave=autosave
         )
     return store, chosen
+
+
+def _require_usable(path: str) -> None:
+    """Refuse a path no file can have (as the command's typed one-line error, not the
+    operating system's ``ValueError`` or ``UnicodeEncodeError``)."""
+    if not path:
+        raise DataFileError.unusable(path, "it is empty")
+    if "\x00" in path:
+        raise DataFileError.unusable(path, "it holds a NUL character, which no path can")
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        raise DataFileError.unusable(
+            path, "it holds characters the file system cannot encode (a lone surrogate)"
+        ) from None
 
 
 def _require(data: str, *, exists: bool, create: bool) -> None:

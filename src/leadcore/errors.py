@@ -277,23 +277,34 @@ class _RefusedRow(Protocol):
 class ImportStopped(LeadcoreError):
     """An import with ``on_error="stop"`` met a refused row: nothing was imported.
 
-    ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`).
+    ``row`` says which row stopped it and why (a :class:`leadcore.importing.RefusedRow`:
+    its ``index`` counts the rows given, from 0). A reader of files names the
+    ``file`` and the ``line`` the row starts on instead (as the ``leadcore import``
+    command does):
 
     >>> from leadcore.importing import RefusedRow
-    >>> stopped = ImportStopped(RefusedRow("person", 2, ValidationError("no name")))
-    >>> stopped.row.index, stopped.context
-    (2, {'kind': 'person', 'index': 2})
+    >>> row = RefusedRow("person", 1, ValidationError("bad e-mail"))
+    >>> str(ImportStopped(row)).split(":")[0]
+    'the import stopped at person row 1'
+    >>> str(ImportStopped(row, file="persons.csv", line=3)).split(":")[0]
+    'the import stopped at persons.csv, line 3'
     """
 
-    def __init__(self, row: _RefusedRow) -> None:
+    def __init__(self, row: _RefusedRow, *, file: str = "", line: int | None = None) -> None:
         self.row = row
+        self.file = file
+        self.line = line
+        where = f"{row.kind} row {row.index}"
+        context: dict[str, Any] = {"kind": row.kind, "index": row.index}
+        if file and line is not None:
+            where = f"{file}, line {line}"
+            context.update(file=file, line=line)
         super().__init__(
-            f"the import stopped at {row.kind} row {row.index}: nothing was imported",
+            f"the import stopped at {where}: nothing was imported",
             why=str(row.error),
             fix="Correct that row and import again, or pass on_error='collect' to import "
             "the good rows and get the refused ones reported",
-            kind=row.kind,
-            index=row.index,
+            **context,
         )
 
 
@@ -322,11 +333,41 @@ class CsvReadError(ValidationError):
 
 
 class DataFileError(LeadcoreError):
-    """A data file (the ``leadcore`` command's store) is missing, or is there when it must not be.
+    """A data file (the ``leadcore`` command's store, or a file it writes) is missing, is
+    there when it must not be, or its path cannot name a file.
 
     >>> DataFileError.missing("crm.json").context
     {'path': 'crm.json'}
     """
+
+    @classmethod
+    def unusable(cls, path: str, why: str) -> DataFileError:
+        """``path`` cannot name a data file (empty, a NUL, a directory ...), as ``why`` says.
+
+        >>> str(DataFileError.unusable("", "it is empty"))
+        "the path '' cannot name a data file: it is empty. Give the path of a file ..."
+        """
+        return cls(
+            f"the path {path!r} cannot name a data file",
+            why=why,
+            fix="Give the path of a file (leadcore --data crm.json ...), or a database URL",
+            path=path,
+        )
+
+    @classmethod
+    def output_exists(cls, path: str) -> DataFileError:
+        """A file (or a link) is at ``path``, which a command was to write.
+
+        >>> DataFileError.output_exists("out/persons.csv").context
+        {'path': 'out/persons.csv'}
+        """
+        return cls(
+            f"a file already exists at {path!r}",
+            why="the command never writes over a file (nor through a link) unless told to",
+            fix="Pass --force to replace it (the new file is written beside it and renamed "
+            "over it; a link is replaced, not followed), or choose another path",
+            path=path,
+        )
 
     @classmethod
     def missing(cls, path: str) -> DataFileError:

@@ -139,7 +139,15 @@ class PersonRepository(Protocol):
     def delete(self, person: Person) -> None:
         """Remove a person loaded at ``person.version`` (its history stays).
 
-        A stale copy raises :class:`ConflictError`.
+        A stale copy raises :class:`ConflictError`. The store remembers the id as
+        deleted (:meth:`was_deleted`).
+        """
+
+    def was_deleted(self, person_id: PersonId) -> bool:
+        """True when a person with this id was stored and deleted (by a committed unit or
+        this one, a person added and deleted by this unit included); false for an id that
+        never named a person. Kept as long as the store (across reopening a file store),
+        so that a deleted person's history is told from an unknown id.
         """
 
     def of_company(self, company_id: CompanyId) -> list[Person]:

@@ -6,14 +6,16 @@ A snapshot (version 2) is UTF-8 JSON lines, each record in the model's JSON form
     {"format": "leadcore-memory", "version": 2, "seq": 41, "lineage": "9f0c...",
      "counts": {"selections": 1, "companies": 2, "persons": 3, "history": 4,
                "associates": 2},
-     "deleted_max": {"person": 9}}
+     "deleted_max": {"person": 9}, "deleted_persons": [4, 9]}
     {lists}
     {settings}
     one line per selection, associate, company, person and history entry, in that order
 
 ``deleted_max`` is the highest deleted id of each kind, so that a reopened store
-never hands a deleted id out again. Files written before associates and
-deletions existed lack ``associates`` and ``deleted_max``: they read as none.
+never hands a deleted id out again; ``deleted_persons`` the ids of the deleted
+persons, so that their history stays readable (``PersonRepository.was_deleted``).
+Files written before associates and deletions existed lack ``associates``,
+``deleted_max`` and ``deleted_persons``: they read as none.
     {"end": "leadcore-memory", "bytes": 1234, "crc32": 567}
 
 ``seq`` counts the commits the snapshot holds; the journal
@@ -112,6 +114,8 @@ class Snapshot:
     associates: list[Associate] = attrs.Factory(list)
     deleted_max: dict[str, int] = attrs.Factory(dict)
     """The highest deleted id per kind ("person", "company", "selection")."""
+    deleted_persons: list[PersonId] = attrs.Factory(list)
+    """The ids of the deleted persons, ascending."""
 
 
 @attrs.frozen
@@ -168,6 +172,7 @@ def dump(snapshot: Snapshot) -> Iterator[bytes]:
             "associates": len(snapshot.associates),
         },
         "deleted_max": snapshot.deleted_max,
+        "deleted_persons": snapshot.deleted_persons,
     }
     lines: Iterable[Any] = (
         [header, unstructure(snapshot.lists), snapshot.settings],
@@ -255,6 +260,12 @@ def _parse(line: bytes) -> Any:
 def _integer(value: Any) -> int:
     if type(value) is not int or value < 0:
         raise ValueError(f"expected a count (an integer >= 0), got {value!r}")
+    return value
+
+
+def _array(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise TypeError(f"expected a JSON array, got {type(value).__name__}")
     return value
 
 
@@ -368,6 +379,7 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
         deleted_max = {
             str(kind): _integer(top) for kind, top in _object(header.get("deleted_max", {})).items()
         }
+        deleted_persons = [PersonId(_integer(i)) for i in _array(header.get("deleted_persons", []))]
     except READ_ERRORS as error:
         raise _bad_record(path, error, line=1) from None
     lists = structured(1, "lists", Lists)[0]
@@ -393,7 +405,7 @@ def _load_version_2(handle: BinaryIO, first: bytes, header: dict[str, Any], path
         )
     return Snapshot(
         lists, companies, persons, history, selections, settings, seq, lineage,
-        associates, deleted_max,
+        associates, deleted_max, deleted_persons,
     )  # fmt: skip
 
 

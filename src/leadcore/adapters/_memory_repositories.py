@@ -311,6 +311,14 @@ class Persons:
             pending.persons.pop(person.id, None)
             pending.deleted_persons[person.id] = None
 
+    def was_deleted(self, person_id: PersonId) -> bool:
+        """True when this unit or a committed one deleted the person ``person_id``."""
+        unit = self._unit
+        with unit.lock:
+            return person_id in unit.pending.deleted_persons or (
+                person_id in unit.state.deleted_persons
+            )
+
     def of_company(self, company_id: CompanyId) -> list[Person]:
         """Every person of the company as this unit sees it, by id."""
         unit = self._unit

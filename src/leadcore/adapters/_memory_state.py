@@ -129,6 +129,8 @@ class MemoryState:
         self.associates: dict[AssociateId, Associate] = {}
         self.deleted_max: dict[str, int] = {}
         """The highest deleted id of each kind, so that :meth:`max_id` never hands one out again."""
+        self.deleted_persons: set[PersonId] = set()
+        """The ids of every deleted person (``PersonRepository.was_deleted``)."""
         self.indexes = PersonIndexes()
         self.generation = 0
         """Counts the changes of the committed state (commits and bulk loads): the journal's seq."""
@@ -139,6 +141,7 @@ class MemoryState:
         self.selections = {s.id: s for s in snapshot.selections}
         self.associates = {a.id: a for a in snapshot.associates}
         self.deleted_max = dict(snapshot.deleted_max)
+        self.deleted_persons = set(snapshot.deleted_persons)
         self.settings = snapshot.settings
         self.generation = snapshot.seq
 
@@ -285,6 +288,7 @@ class MemoryState:
         left: dict[CompanyId, set[int]] = {}
         for person_id in person_ids:
             self._note_deleted("person", person_id)
+            self.deleted_persons.add(person_id)
             slot = self.slot_of.pop(person_id, None)
             if slot is None:  # added and deleted by the same unit
                 continue
@@ -442,6 +446,7 @@ class MemoryState:
                 settings=copy.deepcopy(self.settings),
                 associates=[self.associates[k] for k in sorted(self.associates)],
                 deleted_max=dict(self.deleted_max),
+                deleted_persons=sorted(self.deleted_persons),
                 seq=self.generation,
                 lineage=lineage,
             )

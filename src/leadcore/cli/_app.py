@@ -15,6 +15,7 @@ import click
 
 from leadcore._open import open as open_data
 from leadcore._stores import is_database_url
+from leadcore.cli._values import ID
 from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, Language
 from leadcore.ports import Clock
@@ -143,10 +144,10 @@ class _Group(click.Group):
 @click.option(
     "--as",
     "associate",
-    type=click.IntRange(min=1),
+    type=ID,
     envvar="LEADCORE_ASSOCIATE",
     show_envvar=True,
-    help="The acting associate's id: recorded in history, 'me' in criteria.",
+    help="The acting associate's id: recorded in history, the current associate in criteria.",
 )
 @click.option(
     "--language",

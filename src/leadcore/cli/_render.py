@@ -6,15 +6,57 @@ Not public API. Everything here only formats values the service returned.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 
+import cattrs
 from rich.console import Console
 from rich.table import Table
 
 from leadcore.lists import Lists
 from leadcore.model import Associate, AssociateId, Company, CompanyId, Language, Person
 from leadcore.rules import effective_category_id
+from leadcore.views import CellValue
+from leadcore.views import converter as _views_converter
 
-__all__ = ["PersonLabels", "bars", "console", "person_table"]
+__all__ = [
+    "PersonLabels",
+    "bars",
+    "console",
+    "instant",
+    "person_table",
+    "views_json",
+]
+
+
+def instant(moment: datetime) -> str:
+    """A time as the command writes it (JSON and CSV): ISO 8601 in UTC, whatever the store.
+
+    A file store keeps the offset a time was given with, a SQL database gives it
+    back in UTC: the same instant is shown the same way from both.
+
+    >>> from datetime import timedelta, timezone
+    >>> instant(datetime(2025, 3, 2, 23, 30, tzinfo=timezone(timedelta(hours=-5))))
+    '2025-03-03T04:30:00+00:00'
+    """
+    return moment.astimezone(UTC).isoformat()
+
+
+def _in_utc(converter: cattrs.Converter) -> cattrs.Converter:
+    made = converter.copy()
+    made.register_unstructure_hook(datetime, instant)
+    cell = converter.get_unstructure_hook(CellValue)
+
+    def utc_cell(value: CellValue) -> object:
+        # a cell's time stays tagged, as the views write it, but in UTC
+        return {"datetime": instant(value)} if isinstance(value, datetime) else cell(value)
+
+    made.register_unstructure_hook_func(lambda t: bool(t == CellValue), utc_cell)
+    return made
+
+
+views_json = _in_utc(_views_converter)
+"""The views' converter (:data:`leadcore.views.converter`, tiles included) with every
+time in UTC."""
 
 
 def console(*, stderr: bool = False) -> Console:
@@ -62,7 +104,7 @@ class PersonLabels:
             "owner_id": person.owner_id,
             "owner": None if person.owner_id is None else self.owners.get(person.owner_id),
             "retired": person.retired,
-            "registered": person.registered.isoformat(),
+            "registered": instant(person.registered),
         }
 
 

@@ -23,12 +23,11 @@ wrote 6 companies, 60 persons and ... status changes to ...out
 
 from __future__ import annotations
 
-import contextlib
 import csv
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import IO, Literal
 
 import attrs
 import click
@@ -36,8 +35,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from leadcore.cli._app import EXIT_REFUSED_ROWS, leadcore, open_service, service_for, settings
-from leadcore.cli._render import console
+from leadcore.cli._render import console, instant
+from leadcore.cli._values import COUNT, FilePath, ids_of, refuse_existing, write_new
 from leadcore.cli.records import parse
+from leadcore.errors import ImportStopped
 from leadcore.history import HistoryKind
 from leadcore.importing import (
     COMPANY_COLUMNS,
@@ -50,7 +51,7 @@ from leadcore.importing import (
     read_csv,
 )
 from leadcore.lists import Lists
-from leadcore.model import CompanyId, Language, Person, Utm
+from leadcore.model import AssociateId, CompanyId, Language, Person, Utm
 from leadcore.service import LeadService
 from leadcore.workflows import Distribute
 
@@ -111,12 +112,26 @@ class _Refused:
     reason: str
 
 
+@attrs.frozen
+class _Files:
+    """The names of the files read, as given: refused rows are reported by file and line."""
+
+    companies: str
+    persons: str
+
+    def where(self, rows: CsvRows, kind: str, index: int) -> tuple[str, int]:
+        """The file and the line of the row ``index`` of ``kind`` ("company", "person")."""
+        if kind == "company":
+            return self.companies, rows.company_lines[index]
+        return self.persons, rows.person_lines[index]
+
+
 @leadcore.command("import", short_help="Import companies and persons from CSV files.")
-@click.option("--companies", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--persons", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--companies", type=FilePath(exists=True, dir_okay=False, path_type=Path))
+@click.option("--persons", type=FilePath(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--history",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=FilePath(exists=True, dir_okay=False, path_type=Path),
     help="Earlier status changes, by the persons file's key.",
 )
 @click.option(
@@ -128,7 +143,7 @@ class _Refused:
 )
 @click.option(
     "--batch-size",
-    type=click.IntRange(min=0),
+    type=COUNT,
     default=1000,
     show_default=True,
     help="Persons per unit of work (0: everything in one).",
@@ -171,12 +186,7 @@ def import_(
         raise click.UsageError("name at least one file: --companies or --persons")
     to = None
     if distribute_to is not None or distribute_group:
-        try:
-            chosen = [int(p) for p in (distribute_to or "").split(",") if p.strip()]
-        except ValueError:
-            raise click.BadParameter(
-                f"{distribute_to!r} is not a list of ids", param_hint="--distribute-to"
-            ) from None
+        chosen = [AssociateId(n) for n in ids_of(distribute_to or "", "--distribute-to")]
         to = Distribute(associates=chosen, groups=distribute_group)
     with service_for() as service:
         lists = service.lists()
@@ -186,7 +196,11 @@ def import_(
         if to is not None:
             service.distribution.pool(to)  # unknown or unavailable: refused before any row
         whole = on_error == "stop" or batch_size == 0
-        refused, imported = _import(service, rows, on_error, 0 if whole else batch_size, to)
+        files = _Files(
+            "company file" if companies is None else str(companies),
+            "person file" if persons is None else str(persons),
+        )
+        refused, imported = _import(service, rows, files, on_error, 0 if whole else batch_size, to)
     out = console()
     if refused:
         table = Table(title=f"{len(refused)} rows refused", title_justify="left")
@@ -205,6 +219,7 @@ def import_(
 def _import(
     service: LeadService,
     rows: CsvRows,
+    files: _Files,
     on_error: str,
     batch_size: int,
     to: Distribute | None,
@@ -221,13 +236,16 @@ def _import(
     ) as progress:
         task = progress.add_task("importing", total=len(rows.companies) + len(rows.persons))
         if batch_size == 0:
-            report = service.import_records(
-                rows.companies, rows.persons, on_error=stop, distribute=to
-            )
+            try:
+                report = service.import_records(
+                    rows.companies, rows.persons, on_error=stop, distribute=to
+                )
+            except ImportStopped as stopped:  # named by file and line, not by 0-based index
+                file, line = files.where(rows, stopped.row.kind, stopped.row.index)
+                raise ImportStopped(stopped.row, file=file, line=line) from stopped.__cause__
             progress.advance(task, len(rows.companies) + len(rows.persons))
             for row in report.refused:
-                lines = rows.company_lines if row.kind == "company" else rows.person_lines
-                refused.append(_Refused(f"{row.kind} file", lines[row.index], row.reason))
+                refused.append(_Refused(*files.where(rows, row.kind, row.index), row.reason))
             return refused, (report.imported_companies, report.imported_persons)
         report = service.import_records(rows.companies, (), on_error="collect", distribute=to)
         progress.advance(task, len(rows.companies))
@@ -237,7 +255,7 @@ def _import(
             if made_id is not None
         }
         refused.extend(
-            _Refused("company file", rows.company_lines[r.index], r.reason) for r in report.refused
+            _Refused(*files.where(rows, "company", r.index), r.reason) for r in report.refused
         )
         companies, persons = report.imported_companies, 0
         for start in range(0, len(rows.persons), batch_size):
@@ -245,7 +263,7 @@ def _import(
             done = service.import_records((), chunk, on_error="collect", distribute=to)
             persons += done.imported_persons
             refused.extend(
-                _Refused("person file", rows.person_lines[start + r.index], r.reason)
+                _Refused(*files.where(rows, "person", start + r.index), r.reason)
                 for r in done.refused
             )
             progress.advance(task, len(chunk))
@@ -261,22 +279,33 @@ def _joined(row: PersonRow, made: dict[str, CompanyId]) -> PersonRow:
 
 
 @leadcore.command(short_help="Export as CSV files in the import's layout.")
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("directory", type=FilePath(file_okay=False, path_type=Path))
 @click.argument("criteria", default="")
-def export(directory: Path, criteria: str) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace files already in DIRECTORY (each written beside and renamed over it).",
+)
+def export(directory: Path, criteria: str, force: bool) -> None:
     """Write the persons matching CRITERIA, their companies and their status history
     as CSV files in DIRECTORY, in the layout ``import`` reads.
 
     Without CRITERIA every company and person is written. Files: companies.csv,
     persons.csv, history.csv (each person's status changes, oldest first; they
     come back with the source "import"). Owners are written by
-    id: the associates must exist where the files are imported.
+    id: the associates must exist where the files are imported. A file already
+    there is refused (nothing is written) unless --force; each file is written
+    beside its target and renamed over it, so a link there is replaced, never
+    followed, and a failure leaves the files as they were.
 
     \b
     Examples:
       leadcore export out/
       leadcore export qualified/ "person.lead_status in (Qualified)"
+      leadcore export out/ --force
     """
+    targets = [directory / name for name in _EXPORTED]
+    refuse_existing(targets, force=force)  # before reading anything
     with service_for(read_only=True) as service:
         everything = not criteria.strip()
         persons = service.persons.find(parse(service, criteria))
@@ -287,7 +316,14 @@ def export(directory: Path, criteria: str) -> None:
             companies = service.companies.get_many(wanted)
         lists = service.lists()
         directory.mkdir(parents=True, exist_ok=True)
-        with _writer(directory / "companies.csv", COMPANY_COLUMNS) as write:
+        changes = 0
+        with write_new(targets, force=force) as files:
+            write, write_person, write_change = (
+                _writer(file, columns)
+                for file, columns in zip(
+                    files, (COMPANY_COLUMNS, PERSON_COLUMNS, HISTORY_COLUMNS), strict=True
+                )
+            )
             for company in companies:
                 category = (
                     "" if company.category_id is None else lists.categories.get(company.category_id)
@@ -298,23 +334,18 @@ def export(directory: Path, criteria: str) -> None:
                         "name": company.name,
                         "category": "" if isinstance(category, str) else category.name,
                         "owner_id": _text(company.owner_id),
-                        "registered": company.registered.isoformat(),
+                        "registered": instant(company.registered),
                         **_utm("source_utm", company.source_utm),
                     }
                 )
-        changes = 0
-        with (
-            _writer(directory / "persons.csv", PERSON_COLUMNS) as write,
-            _writer(directory / "history.csv", HISTORY_COLUMNS) as write_change,
-        ):
             for person in persons:
-                write(_person_record(person, lists))
+                write_person(_person_record(person, lists))
                 for status_key, at, reason in _status_changes(service, person, lists):
                     write_change(
                         {
                             "person_key": f"p{person.id}",
                             "status": status_key,
-                            "at": at.isoformat(),
+                            "at": instant(at),
                             "reason": reason or "",
                         }
                     )
@@ -336,7 +367,7 @@ def _person_record(person: Person, lists: Lists) -> dict[str, str]:
         "email": person.email,
         "owner_id": _text(person.owner_id),
         "retired": "true" if person.retired else "false",
-        "registered": person.registered.isoformat(),
+        "registered": instant(person.registered),
         **_utm("first_touch", person.first_touch_utm),
         **_utm("lead_creation", person.lead_creation_utm),
     }
@@ -369,12 +400,14 @@ def _utm(prefix: str, utm: Utm | None) -> dict[str, str]:
     return {f"{prefix}.{p}": "" if utm is None else getattr(utm, p) or "" for p in parts}
 
 
-@contextlib.contextmanager
-def _writer(path: Path, columns: Sequence[str]) -> Iterator[Callable[[dict[str, str]], object]]:
-    """A CSV file with a header row, written as ``csv`` quotes it (UTF-8); a cell a
+_EXPORTED = ("companies.csv", "persons.csv", "history.csv")
+"""The files ``export`` writes, in the order of their columns below."""
+
+
+def _writer(file: IO[str], columns: Sequence[str]) -> Callable[[dict[str, str]], object]:
+    """Rows of a CSV file with a header row, written as ``csv`` quotes them; a cell a
     spreadsheet would run as a formula gets a leading ``'`` (``escape_formula``, which
     the import takes off again)."""
-    with path.open("w", encoding="utf-8", newline="") as file:
-        writer = csv.DictWriter(file, list(columns))
-        writer.writeheader()
-        yield lambda row: writer.writerow({k: escape_formula(v) for k, v in row.items()})
+    writer = csv.DictWriter(file, list(columns))
+    writer.writeheader()
+    return lambda row: writer.writerow({k: escape_formula(v) for k, v in row.items()})

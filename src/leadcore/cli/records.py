@@ -17,9 +17,11 @@ from collections.abc import Iterable
 import click
 
 from leadcore.cli._app import leadcore, service_for, settings
-from leadcore.cli._render import PersonLabels, console, person_table
+from leadcore.cli._render import PersonLabels, console, instant, person_table
+from leadcore.cli._values import COUNT, ID, id_of
 from leadcore.criteria.ast import ALWAYS, Criterion
 from leadcore.criteria.fields import Entity
+from leadcore.errors import ValidationError
 from leadcore.lists import Lists
 from leadcore.model import CompanyId, LeadStatusId, PersonId
 from leadcore.queries import Order, Page
@@ -38,15 +40,35 @@ Examples:
   leadcore find "person.lead_status in (Qualified)"
   leadcore find 'company.category in (Lead) and person.email contains "@acme"'
   leadcore find --companies "company.category_group in (\\"Potential customer\\")"
-  leadcore find --json --limit 10 "person.owner in (me)"
+  leadcore --as 3 find --json --limit 10 "person.owner is current associate"
   leadcore find --columns person.name,person.email,company.name "person.retired is false"
 """
 
 
 def status_id(lists: Lists, text: str) -> LeadStatusId:
-    """The lead status named by its key, its name (ignoring case) or its id."""
-    if text.isdigit():
-        return lists.statuses.get(int(text)).id
+    """The lead status named by its key, its name (ignoring case) or its id (ASCII digits).
+
+    >>> from leadcore.lists import new_database
+    >>> from leadcore.lists import Lists
+    >>> lists = Lists(*new_database())
+    >>> status_id(lists, "2") == status_id(lists, "contacting") == status_id(lists, "Contacting")
+    True
+    >>> status_id(lists, "9" * 30)
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: '999999999999999999999999999999' is not a lead status: ...
+    """
+    number = id_of(text)
+    if number is not None:
+        return lists.statuses.get(number).id
+    if text.isascii() and text.isdigit():
+        shown = text if len(text) <= 30 else f"{text[:20]}... ({len(text)} digits)"
+        raise ValidationError(
+            f"{shown!r} is not a lead status",
+            why="a status is named by its key, its name or its id, and an id is a whole "
+            "number from 1 to 9223372036854775807",
+            fix="Name the status by its key (qualified), its name or its id",
+        )
     try:
         return lists.statuses.by_key(text.lower()).id
     except LookupError:
@@ -58,11 +80,30 @@ def parse(service: LeadService, text: str, entity: Entity = Entity.PERSON) -> Cr
     return ALWAYS if not text.strip() else service.parse_criteria(text, entity)
 
 
+_DIRECTIONS = {"asc": False, "desc": True}
+
+
 def _order(text: str | None) -> list[Order]:
+    """``FIELD``, ``FIELD:asc`` or ``FIELD:desc`` as an order; another direction is refused.
+
+    >>> _order("person.last_name:DESC")[0].descending
+    True
+    >>> _order("person.last_name:sideways")
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.ValidationError: unknown order direction 'sideways' in --order ...
+    """
     if not text:
         return []
-    field, _, direction = text.partition(":")
-    return [Order(field, direction.lower() == "desc")]
+    field, sign, direction = text.partition(":")
+    descending = _DIRECTIONS.get(direction.lower()) if sign else False
+    if descending is None:
+        raise ValidationError(
+            f"unknown order direction {direction!r} in --order {text!r}",
+            why="an order is a field key, then ':asc' (the default) or ':desc'",
+            fix="Write --order FIELD, --order FIELD:asc or --order FIELD:desc",
+        )
+    return [Order(field, descending)]
 
 
 @leadcore.command(help=_FIND_HELP, short_help="Find persons or companies by criteria.")
@@ -70,8 +111,10 @@ def _order(text: str | None) -> list[Order]:
 @click.option("--companies", is_flag=True, help="Find companies instead of persons.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
-@click.option("--order", help="A field to order by, ':desc' for descending (person.last_name).")
+@click.option("--offset", type=COUNT, default=0, show_default=True)
+@click.option(
+    "--order", help="A field to order by, ':desc' for descending, ':asc' (the default) ascending."
+)
 @click.option(
     "--columns",
     help="Find result columns, comma-separated (person.name,person.email,company.name,...).",
@@ -114,7 +157,7 @@ def find(
                         ),
                         "owner_id": company.owner_id,
                         "owner": None if company.owner_id is None else owners.get(company.owner_id),
-                        "registered": company.registered.isoformat(),
+                        "registered": instant(company.registered),
                     }
                 )
             total = found.total
@@ -199,7 +242,7 @@ def person_labels(service: LeadService, company_ids: Iterable[CompanyId | None])
 
 
 @leadcore.command("set-status", short_help="Set a person's lead status.")
-@click.argument("person_id", type=click.IntRange(min=1))
+@click.argument("person_id", type=ID)
 @click.argument("status")
 @click.option("--reason", help="Why (a stricter transition policy may require one).")
 def set_status(person_id: int, status: str, reason: str | None) -> None:

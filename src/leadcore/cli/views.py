@@ -26,7 +26,8 @@ from rich.table import Table
 from rich.text import Text
 
 from leadcore.cli._app import leadcore, service_for, settings
-from leadcore.cli._render import bars, console
+from leadcore.cli._render import bars, console, views_json
+from leadcore.cli._values import COUNT, ID, id_of
 from leadcore.cli.records import parse, status_id
 from leadcore.criteria.ast import ALWAYS, Criterion, Period
 from leadcore.criteria.fields import Entity
@@ -46,7 +47,6 @@ from leadcore.views import (
     ReportPeriod,
     Row,
 )
-from leadcore.views import converter as views_converter
 from leadcore.views.settings import DEFAULT_CONTACTS
 
 __all__: list[str] = []  # commands: reached through the `leadcore` group, see docs/cli.md
@@ -74,7 +74,7 @@ def _source(
 
 @leadcore.command("board", short_help="The board view: columns side by side.")
 @click.argument("criteria", default="")
-@click.option("--selection", type=click.IntRange(min=1), help="A saved selection's id.")
+@click.option("--selection", type=ID, help="A saved selection's id.")
 @click.option(
     "--by",
     "group_by",
@@ -112,7 +112,7 @@ def board(
     Examples:
       leadcore board
       leadcore board --selection 1 --by owner
-      leadcore board "person.owner in (me)" --cards 3
+      leadcore --as 3 board "person.owner is current associate" --cards 3
       leadcore board --companies --by category --hide-empty
     """
     entity = Entity.COMPANY if companies else Entity.PERSON
@@ -132,7 +132,7 @@ def board(
             language=language,
         )
     if as_json:
-        click.echo(json.dumps(views_converter.unstructure(shown), ensure_ascii=False))
+        click.echo(json.dumps(views_json.unstructure(shown), ensure_ascii=False))
         return
     console().print(board_table(shown))
 
@@ -179,7 +179,7 @@ def _card(row: Row) -> str:
 
 
 @leadcore.command("contacts", short_help="A company's contacts tab.")
-@click.argument("company_id", type=click.IntRange(min=1))
+@click.argument("company_id", type=ID)
 @click.option(
     "--columns",
     help="Column keys, comma-separated (person.name,person.email,person.lead_status,...).",
@@ -193,7 +193,7 @@ def _card(row: Row) -> str:
 )
 @click.option("--group-by", "grouping", multiple=True, help="A grouping level. Repeatable.")
 @click.option("--limit", type=click.IntRange(1, 1000), default=50, show_default=True)
-@click.option("--offset", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--offset", type=COUNT, default=0, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the tab as JSON.")
 def contacts(
     company_id: int,
@@ -223,7 +223,7 @@ def contacts(
         )
         name = service.companies.get(CompanyId(company_id)).name
     if as_json:
-        click.echo(json.dumps(views_converter.unstructure(tab), ensure_ascii=False))
+        click.echo(json.dumps(views_json.unstructure(tab), ensure_ascii=False))
         return
     console().print(contacts_table(name, tab))
 
@@ -257,10 +257,11 @@ def _filter_value(lists: Lists, key: str, value: str) -> str | int:
     """A list column's value named by its item (status key or name, category name)."""
     if key.endswith(".lead_status"):
         return int(status_id(lists, value))
+    number = id_of(value)
     if key.endswith(".category"):
-        return int(value) if value.isdigit() else int(lists.categories.by_name(value).id)
-    if key.endswith(".owner") and value.isdigit():
-        return int(value)
+        return number if number is not None else int(lists.categories.by_name(value).id)
+    if key.endswith(".owner") and number is not None:
+        return number
     return value
 
 
@@ -320,7 +321,7 @@ _BREAKDOWNS = {
     type=click.DateTime(["%Y-%m-%d"]),
     help="A day in the period (default: today, UTC).",
 )
-@click.option("--owner", "owners", type=click.IntRange(min=1), multiple=True)
+@click.option("--owner", "owners", type=ID, multiple=True)
 @click.option("--category", "categories", multiple=True, help="A category name. Repeatable.")
 @click.option("--where", "criteria", default="", help="Person criteria the tiles count.")
 @click.option(
@@ -371,7 +372,7 @@ def dashboard(
     if as_json:
         click.echo(
             json.dumps(
-                {name: views_converter.unstructure(tile) for name, tile in tiles.items()},
+                {name: views_json.unstructure(tile) for name, tile in tiles.items()},
                 ensure_ascii=False,
             )
         )

@@ -32,6 +32,7 @@ from rich.table import Table
 
 from leadcore.cli._app import leadcore, service_for
 from leadcore.cli._render import console
+from leadcore.cli._values import COUNT, ID, FilePath, ids_of, refuse_existing, write_new
 from leadcore.cli.records import parse, status_id
 from leadcore.criteria.fields import Entity
 from leadcore.errors import BulkFailed
@@ -62,17 +63,23 @@ def _scope_options(command: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(
         [
             click.argument("criteria", default=""),
-            click.option("--selection", type=click.IntRange(min=1), help="A selection's id."),
+            click.option("--selection", type=ID, help="A selection's id."),
             click.option("--ids", help="Record ids, comma-separated."),
             click.option("--companies", is_flag=True, help="The records are companies."),
             click.option("--apply", "do_apply", is_flag=True, help="Apply (default: preview)."),
             click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000),
-            click.option("--show", type=click.IntRange(min=0), default=10, show_default=True),
+            click.option("--show", type=COUNT, default=10, show_default=True),
             click.option(
                 "--log",
                 "log_file",
-                type=click.Path(dir_okay=False, path_type=Path),
-                help="Write every changed and skipped record to this file (JSON).",
+                type=FilePath(dir_okay=False, path_type=Path),
+                help="Write every changed and skipped record to this file (JSON); an existing "
+                "file is refused unless --force.",
+            ),
+            click.option(
+                "--force",
+                is_flag=True,
+                help="Replace an existing --log file (written beside it and renamed over it).",
             ),
         ]
     ):
@@ -90,10 +97,7 @@ def _scope(
     if selection is not None:
         return BulkScope.of_selection(SelectionId(selection))
     if ids is not None:
-        try:
-            numbers = [int(part) for part in ids.split(",") if part.strip()]
-        except ValueError:
-            raise click.BadParameter(f"{ids!r} is not a list of ids", param_hint="--ids") from None
+        numbers = ids_of(ids, "--ids")
         if companies:
             return BulkScope.of_ids(companies=[CompanyId(n) for n in numbers])
         return BulkScope.of_ids(persons=[PersonId(n) for n in numbers])
@@ -104,7 +108,7 @@ def _scope(
 @_scope_options
 @click.option("--set-status", "set_status", help="A lead status (key, name or id).")
 @click.option("--clear-status", is_flag=True, help="Clear the lead status.")
-@click.option("--set-owner", type=click.IntRange(min=1), help="An associate id.")
+@click.option("--set-owner", type=ID, help="An associate id.")
 @click.option("--clear-owner", is_flag=True, help="Clear the owner.")
 @click.option("--set-category", help="A category name (companies, persons without company).")
 @click.option("--reason", help="Why (recorded with a status change).")
@@ -117,6 +121,7 @@ def bulk(
     batch_size: int,
     show: int,
     log_file: Path | None,
+    force: bool,
     set_status: str | None,
     clear_status: bool,
     set_owner: int | None,
@@ -135,15 +140,16 @@ def bulk(
     \b
     Examples:
       leadcore bulk "person.lead_status in (Open)" --set-status contacting
-      leadcore bulk --selection 2 --set-owner 3 --apply
+      leadcore bulk --selection 1 --set-owner 3 --apply
       leadcore bulk --companies --ids 4,5 --set-category Customer --apply --log log.json
     """
+    log = _Log(log_file, force)
     with service_for(read_only=not do_apply) as service:
         change = _change(
             service, set_status, clear_status, set_owner, clear_owner, set_category, reason
         )
         scope = _scope(service, criteria, selection, ids, companies)
-        _run(service, scope, change, do_apply, batch_size, show, log_file)
+        _run(service, scope, change, do_apply, batch_size, show, log)
 
 
 def _change(
@@ -193,6 +199,7 @@ def distribute(
     batch_size: int,
     show: int,
     log_file: Path | None,
+    force: bool,
     to: str | None,
     groups: tuple[str, ...],
 ) -> None:
@@ -205,13 +212,12 @@ def distribute(
 
     \b
     Examples:
-      leadcore distribute "person.owner in ()" --to 1,2,3
-      leadcore distribute --selection 4 --group north --apply
+      leadcore distribute "person.owner has no value" --to 1,2,3
+      leadcore distribute "person.owner in (7) and person.lead_status in (Open)" --group north
+      leadcore distribute --selection 1 --group north --apply
     """
-    try:
-        chosen = tuple(AssociateId(int(p)) for p in (to or "").split(",") if p.strip())
-    except ValueError:
-        raise click.BadParameter(f"{to!r} is not a list of ids", param_hint="--to") from None
+    chosen = tuple(AssociateId(n) for n in ids_of(to or "", "--to"))
+    log = _Log(log_file, force)
     with service_for(read_only=not do_apply) as service:
         change = DistributeOwners(Distribute(associates=chosen, groups=groups))
         scope = _scope(service, criteria, selection, ids, companies)
@@ -219,7 +225,7 @@ def distribute(
             pool = service.distribution.pool(change.to)
             names = {a.id: a.name for a in service.associates.all(include_retired=True)}
             console().print(f"Pool, in turn order: {', '.join(names[a] for a in pool)}")
-        _run(service, scope, change, do_apply, batch_size, show, log_file)
+        _run(service, scope, change, do_apply, batch_size, show, log)
 
 
 class _Labels:
@@ -250,6 +256,23 @@ class _Labels:
         return change.describe()
 
 
+class _Log:
+    """Where ``--log`` goes: refused at once when the file exists (unless ``--force``),
+    before anything is previewed or applied."""
+
+    def __init__(self, path: Path | None, force: bool) -> None:
+        self.path = path
+        self.force = force
+        if path is not None:
+            refuse_existing([path], force=force)
+
+    def write(self, found: BulkPreview | BulkLog, labels: _Labels) -> None:
+        """Write the log (beside the target, then renamed: never through a link)."""
+        if self.path is not None:
+            with write_new([self.path], force=self.force) as (file,):
+                file.write(json.dumps(_log_data(found, labels), ensure_ascii=False, indent=1))
+
+
 def _run(
     service: LeadService,
     scope: BulkScope,
@@ -257,7 +280,7 @@ def _run(
     do_apply: bool,
     batch_size: int,
     show: int,
-    log_file: Path | None,
+    log: _Log,
 ) -> None:
     labels = _Labels(service, change)
     what = "companies" if scope.entity is Entity.COMPANY and not scope.persons else "persons"
@@ -271,22 +294,22 @@ def _run(
             f"change, {len(preview.skipped)} would be skipped"
         )
         _print_records(preview, labels, show)
-        _write_log(log_file, preview, labels)
+        log.write(preview, labels)
         click.echo("Nothing was written. Run the same command with --apply to apply it.")
         return
     stop = threading.Event()
     with _interrupts(stop), _progress() as advance:
         try:
-            log = service.bulk.apply(
+            done = service.bulk.apply(
                 scope, change, batch_size=batch_size, progress=advance, stop=stop.is_set
             )
         except BulkFailed as failed:
             _print_log(failed.log, labels, show, what)
-            _write_log(log_file, failed.log, labels)
+            log.write(failed.log, labels)
             raise
-    _print_log(log, labels, show, what)
-    _write_log(log_file, log, labels)
-    if log.stopped:
+    _print_log(done, labels, show, what)
+    log.write(done, labels)
+    if done.stopped:
         raise SystemExit(EXIT_STOPPED)
 
 
@@ -368,9 +391,9 @@ def _print_log(log: BulkLog, labels: _Labels, show: int, what: str) -> None:
     _print_records(log, labels, show)
 
 
-def _write_log(path: Path | None, found: BulkPreview | BulkLog, labels: _Labels) -> None:
-    if path is None:
-        return
+def _log_data(found: BulkPreview | BulkLog, labels: _Labels) -> dict[str, object]:
+    """What ``--log`` writes: every changed and skipped record (and, after an apply, the
+    batches committed and the records never reached)."""
     data: dict[str, object] = {
         "change": labels.describe(),
         "applied": isinstance(found, BulkLog),
@@ -404,4 +427,4 @@ def _write_log(path: Path | None, found: BulkPreview | BulkLog, labels: _Labels)
             stopped=found.stopped,
             pending=[str(r) for r in found.pending],
         )
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    return data

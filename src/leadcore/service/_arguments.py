@@ -19,10 +19,12 @@ What is checked, from the annotation: ids (``CompanyId`` ...: a positive int),
 classes (``isinstance``), ``X | None``, unions of these, and the containers
 ``tuple[X, ...]``, ``Sequence[X]``, ``Collection[X]``, ``frozenset[X]`` (the
 container and its items; a ``str`` is not a sequence of anything here) and
-``Iterable[X]`` (iterable and not text; its items are not read, as that would
-consume an iterator). Anything else (``Any``, ``object``, callables, type
-variables, the ports' Protocols) is not checked. Values are checked as types only: ranges and
-meanings stay with the rules.
+``Iterable[X]`` (iterable and not text; the items of a collection are checked at
+once, those of an iterator or generator as the method reads them, so that
+nothing is consumed before the method runs: ``persons.get_many([True])`` and
+``persons.get_many(iter([True]))`` are refused alike). Anything else (``Any``,
+``object``, callables, type variables, the ports' Protocols) is not checked.
+Values are checked as types only: ranges and meanings stay with the rules.
 
 >>> from leadcore import LeadService
 >>> LeadService.in_memory().persons.add("Ann", company_id="1")
@@ -68,7 +70,7 @@ _SEQUENCES = {
 class _Test:
     """An expression over ``{v}`` true for an acceptable value, and what it accepts."""
 
-    __slots__ = ("check", "constants", "expression", "what")
+    __slots__ = ("check", "constants", "expression", "items", "what")
 
     def __init__(
         self,
@@ -76,12 +78,15 @@ class _Test:
         what: str,
         constants: dict[str, Any] | None = None,
         check: Check | None = None,
+        items: _Test | None = None,
     ):
         self.expression = expression
         self.what = what
         self.constants = constants or {}
         self.check = check
         """The construction check this test is, whose advice a refusal gives."""
+        self.items = items
+        """``Iterable[X]``: the test of each item, run on an iterator's items as they are read."""
 
 
 def _a(noun: str) -> str:
@@ -148,9 +153,19 @@ def _test(annotation: Any) -> _Test | None:
         what = f"{_a(origin.__name__.lower())} of {_bare(item.what)}"
         return _Test(f"({base} and all({items} for i in {{v}}))", what, constants)
     if origin in {collections.abc.Iterable, collections.abc.Iterator}:
+        base = "(isinstance({v}, collections.abc.Iterable) and not isinstance({v}, (str, bytes)))"
+        item = _test(args[0]) if args else None
+        if item is None:
+            return _Test(base, "an iterable (not a str)")
+        constants.update(item.constants)
+        items = item.expression.replace("{v}", "i")
+        # a collection's items are checked here; an iterator's as they are read (_fed)
+        collection = "isinstance({v}, collections.abc.Collection)"
         return _Test(
-            "(isinstance({v}, collections.abc.Iterable) and not isinstance({v}, (str, bytes)))",
-            "an iterable (not a str)",
+            f"({base} and (not {collection} or all({items} for i in {{v}})))",
+            f"an iterable of {_bare(item.what)}",
+            constants,
+            items=item,
         )
     if origin is not None or not inspect.isclass(annotation):
         return None
@@ -178,6 +193,63 @@ def _refusal(method: str, argument: str, value: object, test: _Test) -> Validati
         method=method,
         argument=argument,
     )
+
+
+def _item_refusal(
+    method: str, argument: str, index: int, item: object, test: _Test
+) -> ValidationError:
+    """The error for the item at ``index`` of the iterable given as ``argument``."""
+    assert test.items is not None
+    fix = f"Pass every item of {argument} as {test.items.what}"
+    if test.items.check is not None:
+        fix = _fix(item, argument, test.items.check)
+    return ValidationError(
+        f"{method}(): {argument} must be {test.what}",
+        why=f"at item {index}, {_why(item)}",
+        fix=fix,
+        method=method,
+        argument=argument,
+        index=index,
+    )
+
+
+def _item_check(test: _Test, namespace: dict[str, Any]) -> Callable[[object], bool]:
+    """The test of one item of an ``Iterable[X]`` argument, as a function (an exception
+    raised by the item itself counts as a refusal)."""
+    assert test.items is not None
+    accepts = eval(  # the expression made by _test, over one item
+        f"lambda v: bool({test.items.expression.format(v='v')})", namespace
+    )
+
+    def check(item: object) -> bool:
+        try:
+            return bool(accepts(item))
+        except Exception:
+            return False
+
+    return check
+
+
+def _feeder(
+    method: str, argument: str, test: _Test, namespace: dict[str, Any]
+) -> Callable[[Any], Any]:
+    """What the method is given for an ``Iterable[X]`` argument: a collection as it is (its
+    items were checked before the call), an iterator behind a generator that checks each
+    item as the method reads it, so that nothing is read before the method runs."""
+    accepts = _item_check(test, namespace)
+
+    def checked(values: Any) -> Any:
+        for index, item in enumerate(values):
+            if not accepts(item):
+                raise _item_refusal(method, argument, index, item, test)
+            yield item
+
+    def fed(value: Any) -> Any:
+        if isinstance(value, collections.abc.Collection):
+            return value
+        return checked(value)
+
+    return fed
 
 
 def _hints(function: Callable[..., Any], bound: dict[Any, Any]) -> dict[str, Any]:
@@ -248,11 +320,15 @@ def _wrap(
             namespace[f"_lc_d{n}"] = parameter.default
             text = f"{name}=_lc_d{n}"
         parameters.append((parameter.kind, text))
-        call.append(name if parameter.kind is not parameter.KEYWORD_ONLY else f"{name}={name}")
         test = _test(hints[name]) if name in hints and n >= first else None
+        given = name
         if test is not None:
             tests[name] = test
             namespace.update(test.constants)
+            if test.items is not None:
+                namespace[f"_lc_fed{n}"] = _feeder(shown, name, test, namespace)
+                given = f"_lc_fed{n}({name})"
+        call.append(given if parameter.kind is not parameter.KEYWORD_ONLY else f"{name}={given}")
     if not tests:
         return None
     source_parameters: list[str] = []
@@ -276,7 +352,17 @@ def _wrap(
             except Exception:
                 good = False
             if not good:
-                raise _refusal(shown, name, values[name], test) from None
+                value = values[name]
+                if (
+                    test.items is not None
+                    and isinstance(value, collections.abc.Collection)
+                    and not isinstance(value, str | bytes)
+                ):
+                    accepts = _item_check(test, namespace)
+                    for index, item in enumerate(value):  # a collection: read again safely
+                        if not accepts(item):
+                            raise _item_refusal(shown, name, index, item, test) from None
+                raise _refusal(shown, name, value, test) from None
 
     namespace["_lc_explain"] = explain
     arguments = ", ".join(f"{name!r}: {name}" for name in tests)

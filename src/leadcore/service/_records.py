@@ -227,6 +227,8 @@ class Deletion:
     """The company deleted, if any."""
     selections: tuple[SelectionId, ...] = ()
     """The static selections that lost a deleted member, by id."""
+    suggestions: tuple[int, ...] = ()
+    """The pending automation suggestions of a deleted company, dropped with it, by id."""
 
 
 def edited(context: Context, uow: UnitOfWork, current: R, changes: dict[str, Any]) -> R | None:

@@ -195,8 +195,8 @@ class Automation(Resource, namespace="automation"):
         """Apply a pending suggestion: the company moves, with every cascade (R4, R5).
 
         Refused with :class:`leadcore.errors.SuggestionOutdated` (and the
-        suggestion dropped) when the company is no longer eligible or has
-        moved since.
+        suggestion dropped) when the company was deleted, is no longer
+        eligible or has moved since.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -213,28 +213,35 @@ class Automation(Resource, namespace="automation"):
         with context.uow() as uow:
             suggestion = _pending(uow, suggestion_id)
         outdated: SuggestionOutdated | None = None
+        company: Company | None = None
         with context.command() as command:
             uow = command.uow
             pending = stored.load_suggestions(uow.settings)
             stored.save_suggestions(uow.settings, [s for s in pending if s.id != suggestion_id])
             lists = context.lists(uow)
-            company = uow.companies.get(suggestion.company_id)
-            check = decide(
-                AutomationRules((AutomationRule(suggestion.trigger, suggestion.to_category),)),
-                suggestion.trigger,
-                company,
-                lists.categories,
-            )
-            if company.category_id != suggestion.from_category:
-                outdated = SuggestionOutdated(
-                    suggestion_id, company.id, "the company moved to another category since"
+            try:
+                company = uow.companies.get(suggestion.company_id)
+            except NotFoundError:
+                why = "the company was deleted since"
+                outdated = SuggestionOutdated(suggestion_id, suggestion.company_id, why)
+            if company is not None:
+                check = decide(
+                    AutomationRules((AutomationRule(suggestion.trigger, suggestion.to_category),)),
+                    suggestion.trigger,
+                    company,
+                    lists.categories,
                 )
-            elif check.decision is not Decision.APPLIED:
-                outdated = SuggestionOutdated(suggestion_id, company.id, check.why)
-            else:
-                command.apply(self._move(uow, company, suggestion.to_category, lists))
+                if company.category_id != suggestion.from_category:
+                    outdated = SuggestionOutdated(
+                        suggestion_id, company.id, "the company moved to another category since"
+                    )
+                elif check.decision is not Decision.APPLIED:
+                    outdated = SuggestionOutdated(suggestion_id, company.id, check.why)
+                else:
+                    command.apply(self._move(uow, company, suggestion.to_category, lists))
         if outdated is not None:
             raise outdated
+        assert company is not None
         return command.companies.get(company.id, company)
 
     def dismiss_suggestion(self, suggestion_id: int) -> None:

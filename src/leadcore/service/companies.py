@@ -34,8 +34,19 @@ from leadcore.service._records import (
     edited,
     utm_read_only,
 )
+from leadcore.workflows import stored
 
 __all__ = ["Companies"]
+
+
+def _drop_suggestions(uow: UnitOfWork, company_id: CompanyId) -> tuple[int, ...]:
+    """Drop the pending automation suggestions of ``company_id`` (R9: a deleted company
+    cannot be moved); the ids dropped."""
+    pending = stored.load_suggestions(uow.settings)
+    dropped = tuple(s.id for s in pending if s.company_id == company_id)
+    if dropped:
+        stored.save_suggestions(uow.settings, [s for s in pending if s.company_id != company_id])
+    return dropped
 
 
 class Companies(Records[Company, CompanyId], namespace="companies"):
@@ -201,7 +212,8 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         persons: Literal["refuse", "move", "delete"] = "refuse",
         move_to: CompanyId | None = None,
     ) -> Deletion:
-        """Delete a company; static selections lose it and its id is never handed out again.
+        """Delete a company; static selections lose it, its pending automation suggestions
+        are dropped, and its id is never handed out again.
 
         A company that still has persons is refused
         (:class:`leadcore.errors.CompanyHasPersons`, naming how many) unless
@@ -267,11 +279,13 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
             uow.companies.delete(uow.companies.get(company_id))
             held = frozenset(s for s, gone in lost.items() if company_id in gone.companies)
             command.events.append(CompanyDeleted(company_id, now, context.associate, held))
+            dropped = _drop_suggestions(uow, company_id)
         return Deletion(
             persons=deleted,
             moved=tuple(p.id for p in members) if moving else (),
             company=company_id,
             selections=tuple(lost),
+            suggestions=dropped,
         )
 
     def _move_all(

@@ -189,23 +189,26 @@ class Persons(Records[Person, PersonId], namespace="persons"):
     def history(self, person_id: PersonId) -> list[HistoryEntry]:
         """The person's status history, oldest first. Needs the lead-status feature.
 
-        A deleted person's history is kept and still read here; an id that never
-        had a person or a history raises :class:`leadcore.errors.NotFoundError`.
+        A deleted person's history is kept and still read here (``[]`` for one that
+        never had a status, as before its deletion: the store remembers the ids it
+        deleted); an id that never had a person or a history raises
+        :class:`leadcore.errors.NotFoundError`.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
         >>> lead = service.lists().categories.by_name("Lead").id
         >>> bo = service.persons.add("Bo", category_id=lead)
+        >>> cy = service.persons.add("Cy")  # no category: no status
         >>> [e.kind.value for e in service.persons.history(bo.id)]
         ['change']
-        >>> _ = service.persons.delete(bo.id)
-        >>> [e.kind.value for e in service.persons.history(bo.id)]
-        ['change']
+        >>> _ = service.persons.delete(bo.id), service.persons.delete(cy.id)
+        >>> [e.kind.value for e in service.persons.history(bo.id)], service.persons.history(cy.id)
+        (['change'], [])
         """
         self._context.require_lead_status("reading the lead-status history")
         with self._context.uow() as uow:
             entries = uow.history.for_person(person_id)
-            if not entries:
+            if not entries and not uow.persons.was_deleted(person_id):
                 uow.persons.get(person_id)  # NotFoundError for an id that never was
             return entries
 

@@ -1227,6 +1227,32 @@ class DeletionContract(AdapterBase):
             assert sorted(p.id for p in uow.persons.find(_query(criteria))) == expected(rest)
             assert uow.persons.count(_query(criteria)) == len(expected(rest))
 
+    def test_deleted_person_ids_are_remembered(self) -> None:
+        """``was_deleted`` tells a deleted person (with no history) from an id that never
+        named one: this unit's deletions at once, committed ones in every later unit, a
+        person added and deleted by one unit included; a rolled-back deletion is not."""
+        factory = self.seeded([_company(1)], [_person(1, 1), _person(2)])
+        with factory() as uow:
+            assert not uow.persons.was_deleted(PersonId(1))
+            assert not uow.persons.was_deleted(PersonId(9))
+            uow.persons.delete(uow.persons.get(PersonId(1)))
+            uow.persons.add(_person(3))
+            uow.persons.delete(uow.persons.get(PersonId(3)))
+            assert uow.persons.was_deleted(PersonId(1))
+            assert uow.persons.was_deleted(PersonId(3))
+            uow.commit()
+        with factory() as uow:
+            uow.persons.delete(uow.persons.get(PersonId(2)))
+            assert uow.persons.was_deleted(PersonId(2))  # left without commit
+        with factory() as uow:
+            assert [uow.persons.was_deleted(PersonId(n)) for n in (1, 2, 3, 9)] == [
+                True,
+                False,
+                True,
+                False,
+            ]
+            assert uow.history.for_person(PersonId(1)) == []
+
 
 class DashboardsContract(AdapterBase):
     """The lead dashboards' tiles work over the adapter (they read it through

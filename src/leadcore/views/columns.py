@@ -19,7 +19,7 @@ Condition(field='person.email', operator=<Operator.BEGINS: 'begins'>, values=('a
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from types import MappingProxyType
 
 import attrs
@@ -359,7 +359,9 @@ def value_text(col: Column, value: object, ctx: CellContext) -> tuple[str, str |
     if col.value_type is ValueType.BOOL:
         yes, no = _YES_NO[ctx.language]
         return (yes if value else no), None
-    if isinstance(value, date | datetime):
+    if isinstance(value, datetime):  # one text for one instant, whatever the store kept
+        return value.astimezone(UTC).isoformat(), None
+    if isinstance(value, date):
         return value.isoformat(), None
     return str(value), None
 

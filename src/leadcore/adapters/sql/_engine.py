@@ -220,7 +220,7 @@ def head_revision() -> str:
     """The newest revision of the migrations shipped in the package.
 
     >>> head_revision()
-    '0002'
+    '0003'
     """
     global _head
     if _head is None:

@@ -21,7 +21,14 @@ from leadcore.adapters._base import current_version, deleted_in_unit, refuse_rep
 from leadcore.adapters._versions import bump
 from leadcore.adapters.sql import _find
 from leadcore.adapters.sql._rows import converter, selection_from_document
-from leadcore.adapters.sql._schema import associates, companies, history, persons, selections
+from leadcore.adapters.sql._schema import (
+    associates,
+    companies,
+    deleted_persons,
+    history,
+    persons,
+    selections,
+)
 from leadcore.adapters.sql._schema import settings as settings_table
 from leadcore.adapters.sql._unit import Unit
 from leadcore.errors import CompanyHasPersons, ConflictError, NotFoundError
@@ -299,12 +306,19 @@ class Persons:
         current_version("person", person.id, current, person.version)
         pending = self._uow.pending
         pending.persons.pop(person.id, None)
-        if person.id in pending.new["person"]:
-            pending.new["person"].discard(person.id)
-        else:
-            pending.deleted_persons.add(person.id)
+        pending.new["person"].discard(person.id)  # added by this unit: never inserted
+        pending.deleted_persons.add(person.id)  # its id is recorded as deleted either way
         self._uow.deleted["person"].add(person.id)
         self._uow.changed()
+
+    def was_deleted(self, person_id: PersonId) -> bool:
+        """True when this unit or a committed one deleted the person ``person_id``."""
+        if person_id in self._uow.deleted["person"]:
+            return True
+        found = self._uow.connection().execute(
+            select(deleted_persons.c.id).where(deleted_persons.c.id == person_id)
+        )
+        return found.first() is not None
 
     def of_company(self, company_id: CompanyId) -> list[Person]:
         """Every person of the company as this unit sees it, by id."""

@@ -19,11 +19,13 @@ create leadcore's tables beside its own (or include leadcore's Alembic migration
   from the :class:`leadcore.criteria.evaluate.Environment` (ids known in Python)
   or by joining ``categories``.
 * ``persons.company_id`` references ``companies.id``; ``history`` keeps the
-  entries of deleted persons (no foreign key), in ``seq`` order.
+  entries of deleted persons (no foreign key), in ``seq`` order, and
+  ``deleted_persons`` their ids (a deleted person's history is told from an
+  unknown id, also when it has no entries).
 
 >>> sorted(metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-['associates', 'categories', 'companies', 'history', 'id_counters', 'lead_statuses', 'lists',
- 'persons', 'selections', 'settings']
+['associates', 'categories', 'companies', 'deleted_persons', 'history', 'id_counters',
+ 'lead_statuses', 'lists', 'persons', 'selections', 'settings']
 >>> "first_touch_utm_campaign" in persons.c and "source_utm" in companies.c
 True
 """
@@ -53,6 +55,7 @@ __all__ = [
     "associates",
     "categories",
     "companies",
+    "deleted_persons",
     "history",
     "id_counters",
     "lead_statuses",
@@ -208,6 +211,13 @@ history = Table(
     Index(None, "person_id", "seq"),
 )
 """The append-only status history, oldest first by ``seq``; enum columns hold the enum values."""
+
+deleted_persons = Table(
+    "deleted_persons",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+)
+"""The ids of the deleted persons (``PersonRepository.was_deleted``), one row each."""
 
 settings = Table(
     "settings",

@@ -51,6 +51,7 @@ from leadcore.adapters.sql._schema import (
     associates,
     categories,
     companies,
+    deleted_persons,
     history,
     id_counters,
     lead_statuses,
@@ -564,6 +565,13 @@ class SqlUnitOfWork(UnitOfWorkBase):
         if pending.deleted_persons:
             for chunk in _chunks(sorted(pending.deleted_persons)):
                 connection.execute(delete(persons).where(persons.c.id.in_(chunk)))
+                known = set(
+                    connection.execute(
+                        select(deleted_persons.c.id).where(deleted_persons.c.id.in_(chunk))
+                    ).scalars()
+                )
+                if fresh := [{"id": i} for i in chunk if i not in known]:
+                    connection.execute(insert(deleted_persons), fresh)
         if pending.deleted_companies:
             self._delete_companies(connection, sorted(pending.deleted_companies))
         kept = {k: v for k, v in pending.selections.items() if v is not None}
