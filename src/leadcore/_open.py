@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from leadcore.clock import SystemClock
-from leadcore.errors import DataFileError
+from leadcore.errors import DataFileError, ValidationError
 from leadcore.licence import Licence
 from leadcore.lists import existing_database, new_database
 from leadcore.model import AssociateId, Language
@@ -61,6 +61,7 @@ def open(
     policy: LeadPolicy = DEFAULT_POLICY,
     events: EventPublisher | None = None,
     autosave: bool = True,
+    recover: bool = False,
 ) -> LeadService:
     """The service over the store ``data`` names; close it (or use ``with``) when done.
 
@@ -80,6 +81,10 @@ def open(
     - ``clock`` defaults to the system clock and ``licence`` to every feature;
       ``associate``, ``policy`` and ``events`` are the service's (see
       :class:`~leadcore.LeadService`); ``autosave`` is the file store's.
+    - ``recover``: a file store whose journal is damaged beyond a torn last
+      commit is refused (:class:`leadcore.adapters.memory.FileFormatError`);
+      ``True`` opens it with the commits before the damage, keeping a copy of
+      the damaged journal (see docs/storage.md). Only file stores have it.
 
     New ids continue after the highest ones the store ever held.
 
@@ -103,6 +108,13 @@ def open(
         *(new_database(language) if database == "new" else existing_database(language))
     )
     chosen = SystemClock() if clock is None else clock
+    if recover and (text == MEMORY or is_database_url(text)):
+        raise ValidationError(
+            f"recover=True applies to a file store, not to {text!r}",
+            why="only a file store has journals to recover from damage",
+            fix="Leave recover out for ':memory:' and database URLs",
+            data=text,
+        )
     if text == MEMORY:
         if create is False:
             raise DataFileError.missing(text)
@@ -124,7 +136,12 @@ def open(
         if create is False and not location.is_file():
             raise DataFileError.missing(text)
         store = InMemoryStore.open(
-            location, lists=made, clock=chosen, read_only=read_only, autosave=autosave
+            location,
+            lists=made,
+            clock=chosen,
+            read_only=read_only,
+            autosave=autosave,
+            recover=recover,
         )
     return LeadService(
         store.unit_of_work,

@@ -82,12 +82,14 @@ def test_a_torn_tail_is_dropped_reported_and_cut_off(tmp_path: Path) -> None:
             _commit(store, n)
     journal = tmp_path / JOURNALS[0]
     whole = journal.read_bytes()
-    journal.write_bytes(whole + _memory_journal.frame(4, b'{"seq": 4}')[:-3])
+    end = _memory_journal.scan(journal).good_size  # appends go there, inside the file
+    torn = _memory_journal.frame(4, b'{"seq": 4}')[:-3]
+    journal.write_bytes(whole[:end] + torn + whole[end + len(torn) :])
     with InMemoryStore.open(path) as store:
         assert _n(store) == 3
         assert len(store.dropped) == 1
         assert "unfinished record" in store.dropped[0]
-        assert journal.read_bytes() == whole  # cut back, so the next append follows a whole record
+        assert journal.read_bytes() == whole  # zeroed, so the next append follows a whole record
         _commit(store, 4)
     with InMemoryStore.open(path) as store:
         assert _n(store) == 4
@@ -408,7 +410,7 @@ def test_journals_holding_only_snapshot_commits_are_emptied(
         raise OSError(5, "EIO (simulated)")
 
     monkeypatch.setattr(_memory_journal.JournalWriter, "reset", failing_reset)
-    with pytest.raises(OSError, match="EIO"):
+    with pytest.raises(PersistenceError, match="EIO"):
         store.save()  # the snapshot is in place; the old journal could not be emptied
     monkeypatch.undo()
     _commit(store, 11)
@@ -452,9 +454,17 @@ def test_a_journal_header_of_zeros_is_a_header_cut_short(tmp_path: Path) -> None
     with InMemoryStore.open(path) as store:
         _commit(store, 1)
     (tmp_path / JOURNALS[1]).write_bytes(bytes(_memory_journal.HEADER_SIZE))
-    with InMemoryStore.open(path) as store:
+    before = _files(tmp_path)
+    # a journal is created whole, so a zeroed header is damage: it may have held commits
+    with pytest.raises(_memory_journal.JournalCorrupt, match="cut short"):
+        InMemoryStore.open(path)
+    assert _files(tmp_path) == before
+    with InMemoryStore.open(path, recover=True) as store:
         assert _n(store) == 1
         assert "cut short" in store.dropped[0]
+    with InMemoryStore.open(path) as store:
+        assert _n(store) == 1
+        assert store.dropped == []
 
 
 def test_opening_leaves_the_temporary_files_of_other_stores_alone(tmp_path: Path) -> None:

@@ -6,8 +6,12 @@ For a store at ``crm.json``:
 - ``crm.json.journal.0`` and ``crm.json.journal.1`` hold the commits after it
   (:mod:`._memory_journal`), one record each, appended and fdatasynced before the
   commit is applied in memory;
-- ``crm.json.lock`` carries the OS lock: exclusive for the one writer, shared
-  for read-only openers.
+- ``crm.json.lock`` carries the OS lock every opener asks for first: exclusive
+  for the one writer, shared for read-only openers. The writer also holds an
+  exclusive lock on each journal (the files it writes to), so a second writer
+  is refused even after the lock file was removed, and it checks before each
+  commit that the lock file and the journal are still the files at their names
+  (:class:`StoreLock`).
 
 Compaction writes a new snapshot from references copied under the store lock
 and switches appends to the other journal at that moment, if that one is
@@ -25,6 +29,7 @@ journal has outgrown its share, and closing waits for it and releases the lock.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import secrets
 import threading
@@ -38,7 +43,12 @@ import attrs
 from leadcore.adapters import _memory_file, _memory_journal
 from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError, Snapshot
-from leadcore.adapters._memory_journal import HEADER_SIZE, JournalScan, JournalWriter
+from leadcore.adapters._memory_journal import (
+    HEADER_SIZE,
+    JournalCorrupt,
+    JournalScan,
+    JournalWriter,
+)
 from leadcore.adapters._memory_state import MemoryState
 from leadcore.errors import LeadcoreError, PersistenceError, ValidationError
 from leadcore.ports import StoredLists
@@ -46,11 +56,15 @@ from leadcore.ports import StoredLists
 __all__ = [
     "COMPACT_MIN_BYTES",
     "COMPACT_SHARE",
+    "RECOVER",
     "Durability",
     "FileInUseError",
     "Opened",
     "StoreFiles",
+    "StoreLock",
     "check_compaction",
+    "in_use",
+    "os_error",
     "read_state",
 ]
 
@@ -60,6 +74,14 @@ COMPACT_SHARE = 0.5
 """Compact when the journal outgrows this share of the snapshot's size ..."""
 COMPACT_MIN_BYTES = 1 << 20
 """... and this many bytes (small stores do not rewrite their snapshot every few commits)."""
+
+
+RECOVER = (
+    "Restore the store's files from a backup (they were left as they are), or open it with "
+    "recover=True (leadcore --recover ...) to keep the commits before the damage: a writable "
+    "open keeps a copy of each damaged journal beside it and starts them anew"
+)
+"""What to do about a damaged journal."""
 
 
 class FileInUseError(LeadcoreError):
@@ -74,9 +96,12 @@ class Opened:
     """``None`` when there is no snapshot yet (a new store)."""
     changes: list[Change]
     dropped: list[str]
-    """Torn journal tails and journals of another snapshot, dropped (reported, not errors)."""
+    """Torn journal tails and journals of another snapshot, dropped (reported, not errors),
+    and with ``recover=True`` what damage cost."""
     journals: list[tuple[Path, JournalScan]]
     """Each journal as read (a missing one as empty)."""
+    recovered: list[Path] = attrs.Factory(list)
+    """The journals whose commits were dropped on request (``recover=True``)."""
 
 
 def _journal_paths(path: Path) -> tuple[Path, Path]:
@@ -87,62 +112,159 @@ def _lock_path(path: Path) -> Path:
     return path.with_name(path.name + ".lock")
 
 
-def lock(path: Path, *, exclusive: bool) -> FileLock:
-    """Take the lock of the store file ``path``; :class:`FileInUseError` when it is held."""
+def in_use(path: Path, *, exclusive: bool) -> FileInUseError:
+    """The error of an opener refused because another store has ``path`` open."""
+    return FileInUseError(
+        f"the store file {str(path)!r} is in use",
+        why="another store has it open for writing"
+        if not exclusive
+        else "another store (in this or another process) has it open",
+        fix="Close the other store first (store.close()), or open this one with "
+        "read_only=True once no writer has it; one file has one writer at a time",
+        path=str(path),
+    )
+
+
+class StoreLock:
+    """The OS locks an open store holds: on its lock file and on each journal that exists.
+
+    Every opener asks for the lock file first. A writer's exclusive locks on the
+    journals, the files its commits are written to, are what keeps a second
+    writer out when the lock file was removed meanwhile: that opener makes a new
+    lock file and gets its lock, but not the journals'. Each lock is checked to
+    be on the file at its name once taken (:meth:`FileLock.acquire`).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock_file: FileLock | None = None
+        """The lock file's lock (``None`` for a reader where it cannot be made)."""
+        self.journals: list[FileLock | None] = [None, None]
+        """The journals' locks (``None`` for a journal that does not exist yet, or once
+        handed to a :class:`JournalWriter`)."""
+
+    @classmethod
+    def acquire(cls, path: Path, *, exclusive: bool) -> StoreLock:
+        """Lock the store file ``path``; :class:`FileInUseError` when another store holds it."""
+        held = cls(path)
+        try:
+            held.lock_file = _lock_file(_lock_path(path), exclusive=exclusive)
+            for index, journal in enumerate(_journal_paths(path)):
+                with contextlib.suppress(FileNotFoundError):
+                    held.journals[index] = FileLock.acquire(
+                        journal, exclusive=exclusive, create=False
+                    )
+        except BlockingIOError:
+            held.release()
+            raise in_use(path, exclusive=exclusive) from None
+        except BaseException:
+            held.release()
+            raise
+        return held
+
+    def lost(self) -> str | None:
+        """What of the held lock file was removed or replaced, if anything."""
+        lock_file = self.lock_file
+        if lock_file is None or lock_file.still_at_path():
+            return None
+        return f"its lock file {lock_file.path.name!r} was removed or replaced"
+
+    def release(self) -> None:
+        """Give up every lock still held here (idempotent)."""
+        for held in (self.lock_file, *self.journals):
+            if held is not None:
+                held.release()
+
+
+def _lock_file(path: Path, *, exclusive: bool) -> FileLock | None:
+    """Lock the lock file ``path``, made when missing; a reader in a folder it may not
+    write to, where no lock file is, goes without (no writer can be there either:
+    the journals it would hold are locked too)."""
     try:
-        return FileLock.acquire(_lock_path(path), exclusive=exclusive)
-    except BlockingIOError:
-        raise FileInUseError(
-            f"the store file {str(path)!r} is in use",
-            why="another store has it open for writing"
-            if not exclusive
-            else "another store (in this or another process) has it open",
-            fix="Close the other store first (store.close()), or open this one with "
-            "read_only=True once no writer has it; one file has one writer at a time",
-            path=str(path),
-        ) from None
+        return FileLock.acquire(path, exclusive=exclusive)
+    except PermissionError:
+        if exclusive or path.exists():
+            raise
+        return None
+    except OSError as error:
+        if exclusive or error.errno != errno.EROFS or path.exists():
+            raise
+        return None
 
 
-def read(path: Path) -> Opened:
+def lock(path: Path, *, exclusive: bool) -> StoreLock:
+    """Take the locks of the store file ``path``; :class:`FileInUseError` when it is held."""
+    return StoreLock.acquire(path, exclusive=exclusive)
+
+
+def read(path: Path, *, recover: bool = False) -> Opened:
     """The snapshot at ``path`` and the commits its journals add; the caller holds the lock.
 
-    Raises :class:`FileFormatError` (and touches nothing) when a snapshot is
-    damaged, a journal is damaged before its end, or the commits have a gap.
+    Raises :class:`FileFormatError` (and touches nothing) when the snapshot is
+    damaged, a journal is damaged (:class:`JournalCorrupt`: reading on would
+    drop acknowledged commits, see :mod:`._memory_journal`), or the commits have
+    a gap. With ``recover`` a damaged journal or a gap ends the commits there
+    instead: what follows is dropped and reported (a damaged snapshot is still
+    refused: it is what every commit builds on).
     """
     snapshot = _memory_file.load(path) if path.exists() else None
     scans = [(p, _scan_or_empty(p)) for p in _journal_paths(path)]
-    if snapshot is None:
-        if any(scan.records for _, scan in scans):
-            raise FileFormatError(
-                f"the store file {str(path)!r} is missing while its journal holds commits",
-                why="a journal only adds to its snapshot; without the snapshot they are unusable",
-                fix="Restore the snapshot file from a backup, or remove the journal files to "
-                "start an empty store",
-                path=str(path),
-            )
-        return Opened(None, [], [f"{p.name}: {scan.torn}" for p, scan in scans if scan.torn], scans)
+    if snapshot is None and any(scan.records for _, scan in scans):
+        raise FileFormatError(
+            f"the store file {str(path)!r} is missing while its journal holds commits",
+            why="a journal only adds to its snapshot; without the snapshot they are unusable",
+            fix="Restore the snapshot file from a backup, or remove the journal files to "
+            "start an empty store",
+            path=str(path),
+        )
+    covered = snapshot.seq if snapshot is not None else 0
     dropped: list[str] = []
+    recovered: list[Path] = []
     payloads: dict[int, tuple[Path, bytes]] = {}
     for journal, scan in scans:
+        if snapshot is not None and scan.lineage not in (None, snapshot.lineage):
+            if scan.records or scan.later:
+                dropped.append(
+                    f"{journal.name}: {len(scan.records)} commits of a replaced snapshot"
+                )
+            continue
+        if scan.damage is not None and not _harmless(scan, snapshot):
+            if not recover:
+                raise JournalCorrupt(
+                    f"the journal {str(journal)!r} is damaged at byte {scan.good_size}",
+                    why=scan.damage,
+                    fix=RECOVER,
+                    path=str(journal),
+                    offset=scan.good_size,
+                )
+            dropped.append(
+                f"{journal.name}: damaged at byte {scan.good_size} ({scan.damage}); "
+                "what follows was dropped"
+            )
+            recovered.append(journal)
         if scan.torn:
             dropped.append(f"{journal.name}: {scan.torn}")
-        if scan.records and scan.lineage != snapshot.lineage:
-            dropped.append(f"{journal.name}: {len(scan.records)} commits of a replaced snapshot")
-            continue
         for seq, payload in scan.records:
-            if seq > snapshot.seq:
+            if seq > covered:
                 payloads[seq] = (journal, payload)
     changes: list[Change] = []
-    for expected, seq in enumerate(sorted(payloads), snapshot.seq + 1):
+    for expected, seq in enumerate(sorted(payloads), covered + 1):
         journal, payload = payloads[seq]
         if seq != expected:
-            raise _memory_journal.JournalCorrupt(
-                f"the commits after the snapshot {str(path)!r} have a gap",
-                why=f"commit {expected} is in no journal, while commit {seq} is",
-                fix=RESTORE,
-                path=str(path),
-                missing=expected,
+            if not recover:
+                raise JournalCorrupt(
+                    f"the commits after the snapshot {str(path)!r} have a gap",
+                    why=f"commit {expected} is in no journal, while commit {seq} is",
+                    fix=RECOVER,
+                    path=str(path),
+                    missing=expected,
+                )
+            dropped.append(
+                f"commits {seq} to {max(payloads)}: commit {expected} is in no journal, "
+                "so they were dropped"
             )
+            recovered.extend({j for s, (j, _) in payloads.items() if s >= seq} - set(recovered))
+            break
         try:
             change = _memory_file.decode_change(payload)
         except _memory_file.READ_ERRORS as error:
@@ -162,26 +284,41 @@ def read(path: Path) -> Opened:
                 seq=seq,
             )
         changes.append(change)
-    return Opened(snapshot, changes, dropped, scans)
+    return Opened(snapshot, changes, dropped, scans, sorted(recovered))
+
+
+def _harmless(scan: JournalScan, snapshot: Snapshot | None) -> bool:
+    """Whether a damaged journal loses nothing: every record found after the damage is
+    one the snapshot holds (the journal was being emptied after a compaction)."""
+    return (
+        snapshot is not None
+        and scan.lineage == snapshot.lineage
+        and bool(scan.later)
+        and max(scan.later) <= snapshot.seq
+    )
 
 
 def _scan_or_empty(path: Path) -> JournalScan:
-    return _memory_journal.scan(path) if path.exists() else JournalScan(None, [], 0, None)
+    try:
+        return _memory_journal.scan(path)
+    except FileNotFoundError:
+        return JournalScan(None, [], 0, None)
 
 
 class StoreFiles:
     """The open, writable files of one store: appends, compaction, close."""
 
-    def __init__(self, path: Path, held: FileLock, lineage: bytes, snapshot_bytes: int) -> None:
+    def __init__(self, path: Path, held: StoreLock, lineage: bytes, snapshot_bytes: int) -> None:
         self.path = path
-        self._lock = held
+        self._held = held
         self.lineage = lineage
         self.snapshot_bytes = snapshot_bytes
         self._journals: list[JournalWriter] = []
         self._max_seq = [0, 0]
         self._active = 0
-        self.removed: list[str] = []
-        """Temporary files of crashed writes removed when the files were opened."""
+        self.notes: list[str] = []
+        """What opening removed (temporary files of crashed writes) or kept aside (copies
+        of damaged journals), one line each."""
         self.compact_share = COMPACT_SHARE
         self.compact_min_bytes = COMPACT_MIN_BYTES
 
@@ -189,46 +326,76 @@ class StoreFiles:
     def start(
         cls,
         path: Path,
-        held: FileLock,
+        held: StoreLock,
         opened: Opened,
         current: Callable[[bytes], Snapshot],
     ) -> StoreFiles:
         """Make the files ready for appends after ``opened`` was applied to a store.
 
-        ``current(lineage)`` is the store's state as a snapshot. A new store or
-        a version 1 file gets a fresh snapshot (and lineage) now; torn journal
-        tails are cut off; a missing journal, or one of a replaced snapshot, is
-        made anew; leftovers of crashed writes are removed.
+        ``current(lineage)`` is the store's state as a snapshot. A new store, a
+        version 1 file, journals of the old format or a recovered store get a
+        fresh snapshot (and lineage) now, and new journals; a journal that does
+        not exist yet is made first (so that of two openers racing to make it,
+        the second is refused); torn journal tails are zeroed; a journal of
+        another snapshot, or holding only commits the snapshot has, is made anew;
+        leftovers of crashed writes are removed.
         """
+        journals = _journal_paths(path)
         removed = _memory_file.remove_temporaries(path)
+        for journal in journals:
+            removed += _memory_file.remove_temporaries(journal)
+        notes = [f"{name}: left by a crashed write, removed" for name in removed]
         snapshot = opened.snapshot
-        files = cls(path, held, bytes(16), 0)
+        fresh = (
+            snapshot is None
+            or snapshot.lineage == bytes(16)  # a version 1 file
+            or bool(opened.recovered)
+            or any(scan.legacy for _, scan in opened.journals)
+        )
+        lineage = secrets.token_bytes(16) if fresh or snapshot is None else snapshot.lineage
+        files = cls(path, held, lineage, 0)
+        writers: list[JournalWriter | None] = [None, None]
         try:
-            if snapshot is None or snapshot.lineage == bytes(16):  # new, or a version 1 file
-                files.lineage = secrets.token_bytes(16)
+            for index, journal in enumerate(journals):
+                if held.journals[index] is None:
+                    writers[index] = _create(journal, lineage, None)
+            for journal in opened.recovered:
+                notes.append(f"{journal.name}: kept as {_keep_copy(journal).name}")
+            if fresh or snapshot is None:
                 files.snapshot_bytes = _memory_file.write_atomic(
-                    path, _memory_file.dump(current(files.lineage))
+                    path, _memory_file.dump(current(lineage))
                 )
-                for journal in _journal_paths(path):
-                    files._journals.append(JournalWriter.create(journal, files.lineage))
             else:
-                files.lineage = snapshot.lineage
                 files.snapshot_bytes = path.stat().st_size
-                for index, (journal, scan) in enumerate(opened.journals):
-                    last = scan.records[-1][0] if scan.records else 0
-                    if scan.lineage != snapshot.lineage or last <= snapshot.seq:
-                        # missing, cut short, of another snapshot, or only commits it holds
-                        files._journals.append(JournalWriter.create(journal, snapshot.lineage))
-                        continue
-                    files._journals.append(JournalWriter.reopen(journal, scan.good_size, last))
+            for index, (journal, scan) in enumerate(opened.journals):
+                if writers[index] is not None:
+                    continue
+                last = scan.records[-1][0] if scan.records else 0
+                own = held.journals[index]
+                assert own is not None
+                if fresh or snapshot is None or scan.lineage != lineage or last <= snapshot.seq:
+                    # of another snapshot, only commits it holds, or the old format
+                    writers[index] = _create(journal, lineage, own)
+                else:
+                    writers[index] = JournalWriter.reopen(own, scan)
                     files._max_seq[index] = last
-                files._active = 0 if files._max_seq[0] >= files._max_seq[1] else 1
+                held.journals[index] = None  # the writer holds it (or it was replaced)
         except BaseException:
-            for writer in files._journals:
-                writer.close()
+            for writer in writers:
+                if writer is not None:
+                    writer.close()
             raise
-        files.removed = removed
+        files._journals = [writer for writer in writers if writer is not None]
+        files._active = 0 if files._max_seq[0] >= files._max_seq[1] else 1
+        files.notes = notes
         return files
+
+    def lost(self) -> str | None:
+        """What of the files this store holds was removed or replaced, if anything."""
+        active = self._journals[self._active]
+        if not active.lock.still_at_path():
+            return f"its journal {active.path.name!r} was removed or replaced"
+        return self._held.lost()
 
     def append(self, seq: int, payload: bytes) -> None:
         """Append commit ``seq`` durably to the active journal (call under the store lock)."""
@@ -262,10 +429,27 @@ class StoreFiles:
                 self._max_seq[index] = 0
 
     def close(self) -> None:
-        """Close the journals and release the lock."""
+        """Close the journals and release the locks."""
         for journal in self._journals:
             journal.close()
-        self._lock.release()
+        self._held.release()
+
+
+def _create(journal: Path, lineage: bytes, replacing: FileLock | None) -> JournalWriter:
+    """A new journal at ``journal`` (:meth:`JournalWriter.create`); :class:`FileInUseError`
+    when another opener made and holds it meanwhile."""
+    try:
+        return JournalWriter.create(journal, lineage, replacing=replacing)
+    except BlockingIOError:
+        store = journal.with_name(journal.name.rsplit(".journal.", 1)[0])
+        raise in_use(store, exclusive=True) from None
+
+
+def _keep_copy(journal: Path) -> Path:
+    """Copy the damaged ``journal`` beside it (before it is made anew); the copy's path."""
+    copy = journal.with_name(f"{journal.name}.damaged-{secrets.token_hex(4)}")
+    _memory_file.write_atomic(copy, [journal.read_bytes()])
+    return copy
 
 
 def replace(path: Path, snapshot: Snapshot) -> None:
@@ -280,13 +464,16 @@ def replace(path: Path, snapshot: Snapshot) -> None:
         held.release()
 
 
-def read_state(location: Path, lists: StoredLists | None) -> tuple[MemoryState, Opened]:
+def read_state(
+    location: Path, lists: StoredLists | None, *, recover: bool = False
+) -> tuple[MemoryState, Opened]:
     """The state the snapshot at ``location`` and the commits of its journals hold (a new
     state with ``lists`` when there is no snapshot); the caller holds the file's lock.
 
-    A commit that does not fit the state before it is a :class:`FileFormatError`.
+    A commit that does not fit the state before it is a :class:`FileFormatError`;
+    ``recover`` is :func:`read`'s.
     """
-    opened = read(location)
+    opened = read(location, recover=recover)
     snapshot = opened.snapshot
     if snapshot is None:
         state = MemoryState(lists)
@@ -335,7 +522,7 @@ class Durability:
         """The open snapshot and journals of a writable file store."""
         self.journaled = False
         """True when every commit is appended to the journal before it is applied."""
-        self.read_lock: FileLock | None = None
+        self.read_lock: StoreLock | None = None
         self.closed = False
         self.broken: BaseException | None = None
         """Set when applying a journaled commit failed half-way: memory no longer
@@ -351,7 +538,7 @@ class Durability:
     def hold(
         self,
         location: Path,
-        held: FileLock,
+        held: StoreLock,
         opened: Opened,
         *,
         read_only: bool,
@@ -359,8 +546,9 @@ class Durability:
         compact_share: float,
         compact_min_bytes: int,
     ) -> list[str]:
-        """Keep the file at ``location`` whose lock is ``held`` (after :func:`read_state`):
-        shared for reading, or ready for appends; what was removed, as ``dropped`` lines."""
+        """Keep the file at ``location`` whose locks are ``held`` (after :func:`read_state`):
+        shared for reading, or ready for appends; what was removed or kept aside, as
+        ``dropped`` lines."""
         self.path = location
         if read_only:
             self.read_lock = held
@@ -371,7 +559,7 @@ class Durability:
         self.files = files
         self.journaled = autosave
         self.finalizer = weakref.finalize(self, files.close)
-        return [f"{name}: left by a crashed write, removed" for name in files.removed]
+        return files.notes
 
     @property
     def journaling(self) -> bool:
@@ -446,6 +634,9 @@ class Durability:
                 fix="Pass text that is valid Unicode and values of the documented types",
                 path=str(files.path),
             ) from None
+        lost = files.lost()
+        if lost is not None:
+            raise _lock_lost(files.path, lost)
         try:
             files.append(change.seq, payload)
         except (OSError, ValueError) as error:
@@ -523,3 +714,54 @@ class Durability:
             lock.release()
         files.finish(snapshot, appending=self.journaled)
         return True
+
+
+def _lock_lost(path: Path, lost: str) -> PersistenceError:
+    """The refusal of a commit by a store whose lock file or journal was pulled away."""
+    if "journal" in lost:
+        fix = (
+            "Call store.save() now: it writes everything this store holds to a new "
+            "snapshot; then close the store and open the file again"
+        )
+    else:
+        fix = (
+            "Close this store and open the file again (every commit acknowledged so far is "
+            "in the file); leave a store's .lock file alone while the store is open"
+        )
+    return PersistenceError(
+        f"the store kept in {str(path)!r} no longer holds its files: nothing was committed",
+        committed=False,
+        why=f"{lost} while the store was open (a clean-up script, someone tidying the "
+        "folder?), so the lock no longer keeps other openers out of the file it names",
+        fix=fix,
+        path=str(path),
+    )
+
+
+def os_error(
+    path: Path, error: OSError, *, doing: str, read_only: bool = False
+) -> PersistenceError:
+    """``error`` met while ``doing`` (e.g. "open") the store file ``path``, as the typed
+    error that says what to do (nothing was committed)."""
+    code = error.errno
+    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
+        fix = (
+            "Make the files readable by this user"
+            if read_only
+            else "Use a folder this user may write to (a store keeps its journals and its "
+            "lock file beside the file), or open the store with read_only=True to read it"
+        )
+    elif code in (errno.ENOENT, errno.ENOTDIR):
+        fix = "Check the path: the folder it names must exist (and be a folder)"
+    elif code == errno.ENOSPC:
+        fix = "Free space on the disk, then try again"
+    else:
+        fix = "Check the path, the disk and the permissions, then try again"
+    where = f" ({error.filename})" if error.filename else ""
+    return PersistenceError(
+        f"cannot {doing} the store file {str(path)!r}: nothing was committed",
+        committed=False,
+        why=f"{error.strerror or error}{where}",
+        fix=fix,
+        path=str(path),
+    )
