@@ -323,7 +323,7 @@ class InMemoryStore:
         - A torn journal tail (the one commit in flight when a process died) is
           dropped; anything more that damage would drop (a journal cut short,
           whole commits after unreadable bytes) refuses the open with
-          :class:`JournalCorrupt`, the files untouched. ``recover=True`` opens
+          ``JournalCorrupt`` (a :class:`FileFormatError`), the files untouched. ``recover=True`` opens
           such a store with the commits before the damage instead; a writable open
           keeps a copy of each damaged journal beside it. What was dropped is in
           ``dropped`` and logged as a warning on the ``leadcore`` logger.
