@@ -29,7 +29,6 @@ journal has outgrown its share, and closing waits for it and releases the lock.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
 import secrets
 import threading
@@ -49,6 +48,13 @@ from leadcore.adapters._memory_journal import (
     JournalScan,
     JournalWriter,
 )
+from leadcore.adapters._memory_lock import (
+    StoreLock,
+    in_use,
+    journal_paths,
+    lock,
+    lock_lost,
+)
 from leadcore.adapters._memory_state import MemoryState
 from leadcore.errors import LeadcoreError, PersistenceError, ValidationError
 from leadcore.ports import StoredLists
@@ -58,13 +64,9 @@ __all__ = [
     "COMPACT_SHARE",
     "RECOVER",
     "Durability",
-    "FileInUseError",
     "Opened",
     "StoreFiles",
-    "StoreLock",
     "check_compaction",
-    "in_use",
-    "os_error",
     "read_state",
 ]
 
@@ -84,10 +86,6 @@ RECOVER = (
 """What to do about a damaged journal."""
 
 
-class FileInUseError(LeadcoreError):
-    """Another store (in this process or another) has the file open for writing."""
-
-
 @attrs.frozen
 class Opened:
     """What opening found: the snapshot, the commits after it, and what was repaired."""
@@ -104,99 +102,6 @@ class Opened:
     """The journals whose commits were dropped on request (``recover=True``)."""
 
 
-def _journal_paths(path: Path) -> tuple[Path, Path]:
-    return path.with_name(path.name + ".journal.0"), path.with_name(path.name + ".journal.1")
-
-
-def _lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
-
-
-def in_use(path: Path, *, exclusive: bool) -> FileInUseError:
-    """The error of an opener refused because another store has ``path`` open."""
-    return FileInUseError(
-        f"the store file {str(path)!r} is in use",
-        why="another store has it open for writing"
-        if not exclusive
-        else "another store (in this or another process) has it open",
-        fix="Close the other store first (store.close()), or open this one with "
-        "read_only=True once no writer has it; one file has one writer at a time",
-        path=str(path),
-    )
-
-
-class StoreLock:
-    """The OS locks an open store holds: on its lock file and on each journal that exists.
-
-    Every opener asks for the lock file first. A writer's exclusive locks on the
-    journals, the files its commits are written to, are what keeps a second
-    writer out when the lock file was removed meanwhile: that opener makes a new
-    lock file and gets its lock, but not the journals'. Each lock is checked to
-    be on the file at its name once taken (:meth:`FileLock.acquire`).
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.lock_file: FileLock | None = None
-        """The lock file's lock (``None`` for a reader where it cannot be made)."""
-        self.journals: list[FileLock | None] = [None, None]
-        """The journals' locks (``None`` for a journal that does not exist yet, or once
-        handed to a :class:`JournalWriter`)."""
-
-    @classmethod
-    def acquire(cls, path: Path, *, exclusive: bool) -> StoreLock:
-        """Lock the store file ``path``; :class:`FileInUseError` when another store holds it."""
-        held = cls(path)
-        try:
-            held.lock_file = _lock_file(_lock_path(path), exclusive=exclusive)
-            for index, journal in enumerate(_journal_paths(path)):
-                with contextlib.suppress(FileNotFoundError):
-                    held.journals[index] = FileLock.acquire(
-                        journal, exclusive=exclusive, create=False
-                    )
-        except BlockingIOError:
-            held.release()
-            raise in_use(path, exclusive=exclusive) from None
-        except BaseException:
-            held.release()
-            raise
-        return held
-
-    def lost(self) -> str | None:
-        """What of the held lock file was removed or replaced, if anything."""
-        lock_file = self.lock_file
-        if lock_file is None or lock_file.still_at_path():
-            return None
-        return f"its lock file {lock_file.path.name!r} was removed or replaced"
-
-    def release(self) -> None:
-        """Give up every lock still held here (idempotent)."""
-        for held in (self.lock_file, *self.journals):
-            if held is not None:
-                held.release()
-
-
-def _lock_file(path: Path, *, exclusive: bool) -> FileLock | None:
-    """Lock the lock file ``path``, made when missing; a reader in a folder it may not
-    write to, where no lock file is, goes without (no writer can be there either:
-    the journals it would hold are locked too)."""
-    try:
-        return FileLock.acquire(path, exclusive=exclusive)
-    except PermissionError:
-        if exclusive or path.exists():
-            raise
-        return None
-    except OSError as error:
-        if exclusive or error.errno != errno.EROFS or path.exists():
-            raise
-        return None
-
-
-def lock(path: Path, *, exclusive: bool) -> StoreLock:
-    """Take the locks of the store file ``path``; :class:`FileInUseError` when it is held."""
-    return StoreLock.acquire(path, exclusive=exclusive)
-
-
 def read(path: Path, *, recover: bool = False) -> Opened:
     """The snapshot at ``path`` and the commits its journals add; the caller holds the lock.
 
@@ -208,7 +113,7 @@ def read(path: Path, *, recover: bool = False) -> Opened:
     refused: it is what every commit builds on).
     """
     snapshot = _memory_file.load(path) if path.exists() else None
-    scans = [(p, _scan_or_empty(p)) for p in _journal_paths(path)]
+    scans = [(p, _scan_or_empty(p)) for p in journal_paths(path)]
     if snapshot is None and any(scan.records for _, scan in scans):
         raise FileFormatError(
             f"the store file {str(path)!r} is missing while its journal holds commits",
@@ -340,7 +245,7 @@ class StoreFiles:
         another snapshot, or holding only commits the snapshot has, is made anew;
         leftovers of crashed writes are removed.
         """
-        journals = _journal_paths(path)
+        journals = journal_paths(path)
         removed = _memory_file.remove_temporaries(path)
         for journal in journals:
             removed += _memory_file.remove_temporaries(journal)
@@ -390,12 +295,13 @@ class StoreFiles:
         files.notes = notes
         return files
 
-    def lost(self) -> str | None:
-        """What of the files this store holds was removed or replaced, if anything."""
+    def check_held(self) -> None:
+        """Refuse (:class:`PersistenceError`) once the active journal or the lock file is no
+        longer the file at its name (call before each append)."""
         active = self._journals[self._active]
         if not active.lock.still_at_path():
-            return f"its journal {active.path.name!r} was removed or replaced"
-        return self._held.lost()
+            raise lock_lost(self.path, f"its journal {active.path.name!r}", journal=True)
+        self._held.check_lock_file()
 
     def append(self, seq: int, payload: bytes) -> None:
         """Append commit ``seq`` durably to the active journal (call under the store lock)."""
@@ -457,7 +363,7 @@ def replace(path: Path, snapshot: Snapshot) -> None:
     held = lock(path, exclusive=True)
     try:
         _memory_file.write_atomic(path, _memory_file.dump(snapshot))
-        for journal in _journal_paths(path):
+        for journal in journal_paths(path):
             with contextlib.suppress(FileNotFoundError):
                 journal.unlink()
     finally:
@@ -634,9 +540,7 @@ class Durability:
                 fix="Pass text that is valid Unicode and values of the documented types",
                 path=str(files.path),
             ) from None
-        lost = files.lost()
-        if lost is not None:
-            raise _lock_lost(files.path, lost)
+        files.check_held()
         try:
             files.append(change.seq, payload)
         except (OSError, ValueError) as error:
@@ -714,54 +618,3 @@ class Durability:
             lock.release()
         files.finish(snapshot, appending=self.journaled)
         return True
-
-
-def _lock_lost(path: Path, lost: str) -> PersistenceError:
-    """The refusal of a commit by a store whose lock file or journal was pulled away."""
-    if "journal" in lost:
-        fix = (
-            "Call store.save() now: it writes everything this store holds to a new "
-            "snapshot; then close the store and open the file again"
-        )
-    else:
-        fix = (
-            "Close this store and open the file again (every commit acknowledged so far is "
-            "in the file); leave a store's .lock file alone while the store is open"
-        )
-    return PersistenceError(
-        f"the store kept in {str(path)!r} no longer holds its files: nothing was committed",
-        committed=False,
-        why=f"{lost} while the store was open (a clean-up script, someone tidying the "
-        "folder?), so the lock no longer keeps other openers out of the file it names",
-        fix=fix,
-        path=str(path),
-    )
-
-
-def os_error(
-    path: Path, error: OSError, *, doing: str, read_only: bool = False
-) -> PersistenceError:
-    """``error`` met while ``doing`` (e.g. "open") the store file ``path``, as the typed
-    error that says what to do (nothing was committed)."""
-    code = error.errno
-    if code in (errno.EACCES, errno.EPERM, errno.EROFS):
-        fix = (
-            "Make the files readable by this user"
-            if read_only
-            else "Use a folder this user may write to (a store keeps its journals and its "
-            "lock file beside the file), or open the store with read_only=True to read it"
-        )
-    elif code in (errno.ENOENT, errno.ENOTDIR):
-        fix = "Check the path: the folder it names must exist (and be a folder)"
-    elif code == errno.ENOSPC:
-        fix = "Free space on the disk, then try again"
-    else:
-        fix = "Check the path, the disk and the permissions, then try again"
-    where = f" ({error.filename})" if error.filename else ""
-    return PersistenceError(
-        f"cannot {doing} the store file {str(path)!r}: nothing was committed",
-        committed=False,
-        why=f"{error.strerror or error}{where}",
-        fix=fix,
-        path=str(path),
-    )

@@ -40,10 +40,11 @@ from types import TracebackType
 from typing import Self
 
 from leadcore import _collector
-from leadcore.adapters import _memory_durable
+from leadcore.adapters import _memory_durable, _memory_lock
 from leadcore.adapters._base import UnitOfWorkBase
-from leadcore.adapters._memory_durable import Durability, FileInUseError, os_error
+from leadcore.adapters._memory_durable import Durability
 from leadcore.adapters._memory_file import Change, FileFormatError
+from leadcore.adapters._memory_lock import FileInUseError, os_error
 from leadcore.adapters._memory_query import QueryContext
 from leadcore.adapters._memory_repositories import (
     Associates,
@@ -267,7 +268,7 @@ class InMemoryStore:
         """
         location = Path(path)
         try:
-            held = _memory_durable.lock(location, exclusive=False)
+            held = _memory_lock.lock(location, exclusive=False)
             try:
                 if not location.exists():
                     raise FileFormatError(
@@ -323,8 +324,9 @@ class InMemoryStore:
         - A torn journal tail (the one commit in flight when a process died) is
           dropped; anything more that damage would drop (a journal cut short,
           whole commits after unreadable bytes) refuses the open with
-          ``JournalCorrupt`` (a :class:`FileFormatError`), the files untouched. ``recover=True`` opens
-          such a store with the commits before the damage instead; a writable open
+          ``JournalCorrupt`` (a :class:`FileFormatError`), the files untouched.
+          ``recover=True`` opens such a store with the commits before the
+          damage instead; a writable open
           keeps a copy of each damaged journal beside it. What was dropped is in
           ``dropped`` and logged as a warning on the ``leadcore`` logger.
 
@@ -345,7 +347,7 @@ class InMemoryStore:
         location = Path(path)
         _memory_durable.check_compaction(compact_share, compact_min_bytes)
         try:
-            held = _memory_durable.lock(location, exclusive=not read_only)
+            held = _memory_lock.lock(location, exclusive=not read_only)
             try:
                 with _collector.collector_paused():
                     state, opened = _memory_durable.read_state(location, lists, recover=recover)
