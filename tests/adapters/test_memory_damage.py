@@ -164,10 +164,12 @@ def _recovers_a_prefix(folder: Path, *, is_snapshot: bool) -> None:
         store = InMemoryStore.open(folder / "crm.json", recover=True)
     except FileFormatError:
         assert is_snapshot, "recover=True refused damage in a journal"
+        event("refused, and with recover=True too (the snapshot is damaged)")
         return
     with store:
         n = committed_prefix(store)
         commit_number(store, n + 1)
+    event("refused, and recover=True opened a committed prefix")
     with InMemoryStore.open(folder / "crm.json") as again:
         assert committed_prefix(again) == n + 1
         assert again.dropped == []
