@@ -38,6 +38,7 @@ def open(
     policy: LeadPolicy = DEFAULT_POLICY,
     events: EventPublisher | None = None,
     autosave: bool = True,
+    recover: bool = False,
 ) -> LeadService:
     """The service over the store ``data`` names; close it (or use ``with``) when done.
 
@@ -57,6 +58,10 @@ def open(
     - ``clock`` defaults to the system clock and ``licence`` to every feature;
       ``associate``, ``policy`` and ``events`` are the service's (see
       :class:`~leadcore.LeadService`); ``autosave`` is the file store's.
+    - ``recover``: a file store whose journal is damaged beyond a torn last
+      commit is refused (:class:`leadcore.adapters.memory.FileFormatError`);
+      ``True`` opens it with the commits before the damage, keeping a copy of
+      the damaged journal (see docs/storage.md). Only file stores have it.
 
     New ids continue after the highest ones the store ever held.
 
@@ -83,6 +88,7 @@ def open(
         language=language,
         clock=clock,
         autosave=autosave,
+        recover=recover,
     )
     return LeadService(
         store.unit_of_work,

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from leadcore.clock import SystemClock
-from leadcore.errors import DataFileError
+from leadcore.errors import DataFileError, ValidationError
 from leadcore.lists import Lists, existing_database, new_database
 from leadcore.model import Language
 from leadcore.ports import Clock, IdGenerator, UnitOfWork
@@ -56,6 +56,7 @@ def open_store(
     language: Language = "en",
     clock: Clock | None = None,
     autosave: bool = True,
+    recover: bool = False,
 ) -> tuple[Store, Clock]:
     """The store ``data`` names and the clock it runs on (``clock``, or the system clock).
 
@@ -70,6 +71,13 @@ def open_store(
     text = os.fspath(data)
     made = Lists(*(new_database(language) if database == "new" else existing_database(language)))
     chosen = SystemClock() if clock is None else clock
+    if recover and (text == MEMORY or is_database_url(text)):
+        raise ValidationError(
+            f"recover=True applies to a file store, not to {text!r}",
+            why="only a file store has journals to recover from damage",
+            fix="Leave recover out for ':memory:' and database URLs",
+            data=text,
+        )
     if text == MEMORY:
         if create is False:
             raise DataFileError.missing(text)
@@ -94,7 +102,12 @@ def open_store(
         if create is False and not location.is_file():
             raise DataFileError.missing(text)
         store = InMemoryStore.open(
-            location, lists=made, clock=chosen, read_only=read_only, autosave=autosave
+            location,
+            lists=made,
+            clock=chosen,
+            read_only=read_only,
+            autosave=autosave,
+            recover=recover,
         )
     return store, chosen
 

@@ -196,7 +196,7 @@ def test_failed_rename_leaves_the_previous_file(
         raise OSError("disk pulled out")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk pulled out"):
+    with pytest.raises(PersistenceError, match="disk pulled out"):  # typed, with what to do
         store.save(path)
     assert path.read_bytes() == before
     assert _leftovers(tmp_path) == []

@@ -6,8 +6,12 @@ For a store at ``crm.json``:
 - ``crm.json.journal.0`` and ``crm.json.journal.1`` hold the commits after it
   (:mod:`._memory_journal`), one record each, appended and fdatasynced before the
   commit is applied in memory;
-- ``crm.json.lock`` carries the OS lock: exclusive for the one writer, shared
-  for read-only openers.
+- ``crm.json.lock`` carries the OS lock every opener asks for first: exclusive
+  for the one writer, shared for read-only openers. The writer also holds an
+  exclusive lock on each journal (the files it writes to), so a second writer
+  is refused even after the lock file was removed, and it checks before each
+  commit that the lock file and the journal are still the files at their names
+  (:class:`StoreLock`).
 
 Compaction writes a new snapshot from references copied under the store lock
 and switches appends to the other journal at that moment, if that one is
@@ -38,7 +42,19 @@ import attrs
 from leadcore.adapters import _memory_file, _memory_journal
 from leadcore.adapters._file_lock import FileLock
 from leadcore.adapters._memory_file import RESTORE, Change, FileFormatError, Snapshot
-from leadcore.adapters._memory_journal import HEADER_SIZE, JournalScan, JournalWriter
+from leadcore.adapters._memory_journal import (
+    HEADER_SIZE,
+    JournalCorrupt,
+    JournalScan,
+    JournalWriter,
+)
+from leadcore.adapters._memory_lock import (
+    StoreLock,
+    in_use,
+    journal_paths,
+    lock,
+    lock_lost,
+)
 from leadcore.adapters._memory_state import MemoryState
 from leadcore.errors import LeadcoreError, PersistenceError, ValidationError
 from leadcore.lists import Lists
@@ -46,8 +62,8 @@ from leadcore.lists import Lists
 __all__ = [
     "COMPACT_MIN_BYTES",
     "COMPACT_SHARE",
+    "RECOVER",
     "Durability",
-    "FileInUseError",
     "Opened",
     "StoreFiles",
     "check_compaction",
@@ -62,8 +78,12 @@ COMPACT_MIN_BYTES = 1 << 20
 """... and this many bytes (small stores do not rewrite their snapshot every few commits)."""
 
 
-class FileInUseError(LeadcoreError):
-    """Another store (in this process or another) has the file open for writing."""
+RECOVER = (
+    "Restore the store's files from a backup (they were left as they are), or open it with "
+    "recover=True (leadcore --recover ...) to keep the commits before the damage: a writable "
+    "open keeps a copy of each damaged journal beside it and starts them anew"
+)
+"""What to do about a damaged journal."""
 
 
 @attrs.frozen
@@ -74,75 +94,82 @@ class Opened:
     """``None`` when there is no snapshot yet (a new store)."""
     changes: list[Change]
     dropped: list[str]
-    """Torn journal tails and journals of another snapshot, dropped (reported, not errors)."""
+    """Torn journal tails and journals of another snapshot, dropped (reported, not errors),
+    and with ``recover=True`` what damage cost."""
     journals: list[tuple[Path, JournalScan]]
     """Each journal as read (a missing one as empty)."""
+    recovered: list[Path] = attrs.Factory(list)
+    """The journals whose commits were dropped on request (``recover=True``)."""
 
 
-def _journal_paths(path: Path) -> tuple[Path, Path]:
-    return path.with_name(path.name + ".journal.0"), path.with_name(path.name + ".journal.1")
-
-
-def _lock_path(path: Path) -> Path:
-    return path.with_name(path.name + ".lock")
-
-
-def lock(path: Path, *, exclusive: bool) -> FileLock:
-    """Take the lock of the store file ``path``; :class:`FileInUseError` when it is held."""
-    try:
-        return FileLock.acquire(_lock_path(path), exclusive=exclusive)
-    except BlockingIOError:
-        raise FileInUseError(
-            f"the store file {str(path)!r} is in use",
-            why="another store has it open for writing"
-            if not exclusive
-            else "another store (in this or another process) has it open",
-            fix="Close the other store first (store.close()), or open this one with "
-            "read_only=True once no writer has it; one file has one writer at a time",
-            path=str(path),
-        ) from None
-
-
-def read(path: Path) -> Opened:
+def read(path: Path, *, recover: bool = False) -> Opened:
     """The snapshot at ``path`` and the commits its journals add; the caller holds the lock.
 
-    Raises :class:`FileFormatError` (and touches nothing) when a snapshot is
-    damaged, a journal is damaged before its end, or the commits have a gap.
+    Raises :class:`FileFormatError` (and touches nothing) when the snapshot is
+    damaged, a journal is damaged (:class:`JournalCorrupt`: reading on would
+    drop acknowledged commits, see :mod:`._memory_journal`), or the commits have
+    a gap. With ``recover`` a damaged journal or a gap ends the commits there
+    instead: what follows is dropped and reported (a damaged snapshot is still
+    refused: it is what every commit builds on).
     """
     snapshot = _memory_file.load(path) if path.exists() else None
-    scans = [(p, _scan_or_empty(p)) for p in _journal_paths(path)]
-    if snapshot is None:
-        if any(scan.records for _, scan in scans):
-            raise FileFormatError(
-                f"the store file {str(path)!r} is missing while its journal holds commits",
-                why="a journal only adds to its snapshot; without the snapshot they are unusable",
-                fix="Restore the snapshot file from a backup, or remove the journal files to "
-                "start an empty store",
-                path=str(path),
-            )
-        return Opened(None, [], [f"{p.name}: {scan.torn}" for p, scan in scans if scan.torn], scans)
+    scans = [(p, _scan_or_empty(p)) for p in journal_paths(path)]
+    if snapshot is None and any(scan.records for _, scan in scans):
+        raise FileFormatError(
+            f"the store file {str(path)!r} is missing while its journal holds commits",
+            why="a journal only adds to its snapshot; without the snapshot they are unusable",
+            fix="Restore the snapshot file from a backup, or remove the journal files to "
+            "start an empty store",
+            path=str(path),
+        )
+    covered = snapshot.seq if snapshot is not None else 0
     dropped: list[str] = []
+    recovered: list[Path] = []
     payloads: dict[int, tuple[Path, bytes]] = {}
     for journal, scan in scans:
+        if snapshot is not None and scan.lineage not in (None, snapshot.lineage):
+            if scan.records or scan.later:
+                dropped.append(
+                    f"{journal.name}: {len(scan.records)} commits of a replaced snapshot"
+                )
+            continue
+        if scan.damage is not None and not _harmless(scan, snapshot):
+            if not recover:
+                raise JournalCorrupt(
+                    f"the journal {str(journal)!r} is damaged at byte {scan.good_size}",
+                    why=scan.damage,
+                    fix=RECOVER,
+                    path=str(journal),
+                    offset=scan.good_size,
+                )
+            dropped.append(
+                f"{journal.name}: damaged at byte {scan.good_size} ({scan.damage}); "
+                "what follows was dropped"
+            )
+            recovered.append(journal)
         if scan.torn:
             dropped.append(f"{journal.name}: {scan.torn}")
-        if scan.records and scan.lineage != snapshot.lineage:
-            dropped.append(f"{journal.name}: {len(scan.records)} commits of a replaced snapshot")
-            continue
         for seq, payload in scan.records:
-            if seq > snapshot.seq:
+            if seq > covered:
                 payloads[seq] = (journal, payload)
     changes: list[Change] = []
-    for expected, seq in enumerate(sorted(payloads), snapshot.seq + 1):
+    for expected, seq in enumerate(sorted(payloads), covered + 1):
         journal, payload = payloads[seq]
         if seq != expected:
-            raise _memory_journal.JournalCorrupt(
-                f"the commits after the snapshot {str(path)!r} have a gap",
-                why=f"commit {expected} is in no journal, while commit {seq} is",
-                fix=RESTORE,
-                path=str(path),
-                missing=expected,
+            if not recover:
+                raise JournalCorrupt(
+                    f"the commits after the snapshot {str(path)!r} have a gap",
+                    why=f"commit {expected} is in no journal, while commit {seq} is",
+                    fix=RECOVER,
+                    path=str(path),
+                    missing=expected,
+                )
+            dropped.append(
+                f"commits {seq} to {max(payloads)}: commit {expected} is in no journal, "
+                "so they were dropped"
             )
+            recovered.extend({j for s, (j, _) in payloads.items() if s >= seq} - set(recovered))
+            break
         try:
             change = _memory_file.decode_change(payload)
         except _memory_file.READ_ERRORS as error:
@@ -162,26 +189,41 @@ def read(path: Path) -> Opened:
                 seq=seq,
             )
         changes.append(change)
-    return Opened(snapshot, changes, dropped, scans)
+    return Opened(snapshot, changes, dropped, scans, sorted(recovered))
+
+
+def _harmless(scan: JournalScan, snapshot: Snapshot | None) -> bool:
+    """Whether a damaged journal loses nothing: every record found after the damage is
+    one the snapshot holds (the journal was being emptied after a compaction)."""
+    return (
+        snapshot is not None
+        and scan.lineage == snapshot.lineage
+        and bool(scan.later)
+        and max(scan.later) <= snapshot.seq
+    )
 
 
 def _scan_or_empty(path: Path) -> JournalScan:
-    return _memory_journal.scan(path) if path.exists() else JournalScan(None, [], 0, None)
+    try:
+        return _memory_journal.scan(path)
+    except FileNotFoundError:
+        return JournalScan(None, [], 0, None)
 
 
 class StoreFiles:
     """The open, writable files of one store: appends, compaction, close."""
 
-    def __init__(self, path: Path, held: FileLock, lineage: bytes, snapshot_bytes: int) -> None:
+    def __init__(self, path: Path, held: StoreLock, lineage: bytes, snapshot_bytes: int) -> None:
         self.path = path
-        self._lock = held
+        self._held = held
         self.lineage = lineage
         self.snapshot_bytes = snapshot_bytes
         self._journals: list[JournalWriter] = []
         self._max_seq = [0, 0]
         self._active = 0
-        self.removed: list[str] = []
-        """Temporary files of crashed writes removed when the files were opened."""
+        self.notes: list[str] = []
+        """What opening removed (temporary files of crashed writes) or kept aside (copies
+        of damaged journals), one line each."""
         self.compact_share = COMPACT_SHARE
         self.compact_min_bytes = COMPACT_MIN_BYTES
 
@@ -189,46 +231,77 @@ class StoreFiles:
     def start(
         cls,
         path: Path,
-        held: FileLock,
+        held: StoreLock,
         opened: Opened,
         current: Callable[[bytes], Snapshot],
     ) -> StoreFiles:
         """Make the files ready for appends after ``opened`` was applied to a store.
 
-        ``current(lineage)`` is the store's state as a snapshot. A new store or
-        a version 1 file gets a fresh snapshot (and lineage) now; torn journal
-        tails are cut off; a missing journal, or one of a replaced snapshot, is
-        made anew; leftovers of crashed writes are removed.
+        ``current(lineage)`` is the store's state as a snapshot. A new store, a
+        version 1 file, journals of the old format or a recovered store get a
+        fresh snapshot (and lineage) now, and new journals; a journal that does
+        not exist yet is made first (so that of two openers racing to make it,
+        the second is refused); torn journal tails are zeroed; a journal of
+        another snapshot, or holding only commits the snapshot has, is made anew;
+        leftovers of crashed writes are removed.
         """
+        journals = journal_paths(path)
         removed = _memory_file.remove_temporaries(path)
+        for journal in journals:
+            removed += _memory_file.remove_temporaries(journal)
+        notes = [f"{name}: left by a crashed write, removed" for name in removed]
         snapshot = opened.snapshot
-        files = cls(path, held, bytes(16), 0)
+        fresh = (
+            snapshot is None
+            or snapshot.lineage == bytes(16)  # a version 1 file
+            or bool(opened.recovered)
+            or any(scan.legacy for _, scan in opened.journals)
+        )
+        lineage = secrets.token_bytes(16) if fresh or snapshot is None else snapshot.lineage
+        files = cls(path, held, lineage, 0)
+        writers: list[JournalWriter | None] = [None, None]
         try:
-            if snapshot is None or snapshot.lineage == bytes(16):  # new, or a version 1 file
-                files.lineage = secrets.token_bytes(16)
+            for index, journal in enumerate(journals):
+                if held.journals[index] is None:
+                    writers[index] = _create(journal, lineage, None)
+            for journal in opened.recovered:
+                notes.append(f"{journal.name}: kept as {_keep_copy(journal).name}")
+            if fresh or snapshot is None:
                 files.snapshot_bytes = _memory_file.write_atomic(
-                    path, _memory_file.dump(current(files.lineage))
+                    path, _memory_file.dump(current(lineage))
                 )
-                for journal in _journal_paths(path):
-                    files._journals.append(JournalWriter.create(journal, files.lineage))
             else:
-                files.lineage = snapshot.lineage
                 files.snapshot_bytes = path.stat().st_size
-                for index, (journal, scan) in enumerate(opened.journals):
-                    last = scan.records[-1][0] if scan.records else 0
-                    if scan.lineage != snapshot.lineage or last <= snapshot.seq:
-                        # missing, cut short, of another snapshot, or only commits it holds
-                        files._journals.append(JournalWriter.create(journal, snapshot.lineage))
-                        continue
-                    files._journals.append(JournalWriter.reopen(journal, scan.good_size, last))
+            for index, (journal, scan) in enumerate(opened.journals):
+                if writers[index] is not None:
+                    continue
+                last = scan.records[-1][0] if scan.records else 0
+                own = held.journals[index]
+                assert own is not None
+                if fresh or snapshot is None or scan.lineage != lineage or last <= snapshot.seq:
+                    # of another snapshot, only commits it holds, or the old format
+                    writers[index] = _create(journal, lineage, own)
+                else:
+                    writers[index] = JournalWriter.reopen(own, scan)
                     files._max_seq[index] = last
-                files._active = 0 if files._max_seq[0] >= files._max_seq[1] else 1
+                held.journals[index] = None  # the writer holds it (or it was replaced)
         except BaseException:
-            for writer in files._journals:
-                writer.close()
+            for writer in writers:
+                if writer is not None:
+                    writer.close()
             raise
-        files.removed = removed
+        files._journals = [writer for writer in writers if writer is not None]
+        files._active = 0 if files._max_seq[0] >= files._max_seq[1] else 1
+        files.notes = notes
         return files
+
+    def check_held(self) -> None:
+        """Refuse (:class:`PersistenceError`) once the active journal or the lock file is no
+        longer the file at its name (call before each append)."""
+        active = self._journals[self._active]
+        if not active.lock.still_at_path():
+            raise lock_lost(self.path, f"its journal {active.path.name!r}", journal=True)
+        self._held.check_lock_file()
 
     def append(self, seq: int, payload: bytes) -> None:
         """Append commit ``seq`` durably to the active journal (call under the store lock)."""
@@ -262,10 +335,27 @@ class StoreFiles:
                 self._max_seq[index] = 0
 
     def close(self) -> None:
-        """Close the journals and release the lock."""
+        """Close the journals and release the locks."""
         for journal in self._journals:
             journal.close()
-        self._lock.release()
+        self._held.release()
+
+
+def _create(journal: Path, lineage: bytes, replacing: FileLock | None) -> JournalWriter:
+    """A new journal at ``journal`` (:meth:`JournalWriter.create`); :class:`FileInUseError`
+    when another opener made and holds it meanwhile."""
+    try:
+        return JournalWriter.create(journal, lineage, replacing=replacing)
+    except BlockingIOError:
+        store = journal.with_name(journal.name.rsplit(".journal.", 1)[0])
+        raise in_use(store, exclusive=True) from None
+
+
+def _keep_copy(journal: Path) -> Path:
+    """Copy the damaged ``journal`` beside it (before it is made anew); the copy's path."""
+    copy = journal.with_name(f"{journal.name}.damaged-{secrets.token_hex(4)}")
+    _memory_file.write_atomic(copy, [journal.read_bytes()])
+    return copy
 
 
 def replace(path: Path, snapshot: Snapshot) -> None:
@@ -273,20 +363,23 @@ def replace(path: Path, snapshot: Snapshot) -> None:
     held = lock(path, exclusive=True)
     try:
         _memory_file.write_atomic(path, _memory_file.dump(snapshot))
-        for journal in _journal_paths(path):
+        for journal in journal_paths(path):
             with contextlib.suppress(FileNotFoundError):
                 journal.unlink()
     finally:
         held.release()
 
 
-def read_state(location: Path, lists: Lists | None) -> tuple[MemoryState, Opened]:
+def read_state(
+    location: Path, lists: Lists | None, *, recover: bool = False
+) -> tuple[MemoryState, Opened]:
     """The state the snapshot at ``location`` and the commits of its journals hold (a new
     state with ``lists`` when there is no snapshot); the caller holds the file's lock.
 
-    A commit that does not fit the state before it is a :class:`FileFormatError`.
+    A commit that does not fit the state before it is a :class:`FileFormatError`;
+    ``recover`` is :func:`read`'s.
     """
-    opened = read(location)
+    opened = read(location, recover=recover)
     snapshot = opened.snapshot
     if snapshot is None:
         state = MemoryState(lists)
@@ -335,7 +428,7 @@ class Durability:
         """The open snapshot and journals of a writable file store."""
         self.journaled = False
         """True when every commit is appended to the journal before it is applied."""
-        self.read_lock: FileLock | None = None
+        self.read_lock: StoreLock | None = None
         self.closed = False
         self.broken: BaseException | None = None
         """Set when applying a journaled commit failed half-way: memory no longer
@@ -351,7 +444,7 @@ class Durability:
     def hold(
         self,
         location: Path,
-        held: FileLock,
+        held: StoreLock,
         opened: Opened,
         *,
         read_only: bool,
@@ -359,8 +452,9 @@ class Durability:
         compact_share: float,
         compact_min_bytes: int,
     ) -> list[str]:
-        """Keep the file at ``location`` whose lock is ``held`` (after :func:`read_state`):
-        shared for reading, or ready for appends; what was removed, as ``dropped`` lines."""
+        """Keep the file at ``location`` whose locks are ``held`` (after :func:`read_state`):
+        shared for reading, or ready for appends; what was removed or kept aside, as
+        ``dropped`` lines."""
         self.path = location
         if read_only:
             self.read_lock = held
@@ -371,7 +465,7 @@ class Durability:
         self.files = files
         self.journaled = autosave
         self.finalizer = weakref.finalize(self, files.close)
-        return [f"{name}: left by a crashed write, removed" for name in files.removed]
+        return files.notes
 
     @property
     def journaling(self) -> bool:
@@ -446,6 +540,7 @@ class Durability:
                 fix="Pass text that is valid Unicode and values of the documented types",
                 path=str(files.path),
             ) from None
+        files.check_held()
         try:
             files.append(change.seq, payload)
         except (OSError, ValueError) as error:

@@ -32,6 +32,7 @@ leadcore.errors.ConflictError: person 1 was changed by someone else (version 2, 
 from __future__ import annotations
 
 import gc
+import logging
 import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,10 +40,11 @@ from types import TracebackType
 from typing import Self
 
 from leadcore import _collector
-from leadcore.adapters import _memory_durable
+from leadcore.adapters import _memory_durable, _memory_lock
 from leadcore.adapters._base import UnitOfWorkBase
-from leadcore.adapters._memory_durable import Durability, FileInUseError
+from leadcore.adapters._memory_durable import Durability
 from leadcore.adapters._memory_file import Change, FileFormatError
+from leadcore.adapters._memory_lock import FileInUseError, os_error
 from leadcore.adapters._memory_query import QueryContext
 from leadcore.adapters._memory_repositories import (
     Associates,
@@ -80,6 +82,8 @@ __all__ = [
     "IndexMismatch",
     "PersistenceError",
 ]
+
+_log = logging.getLogger("leadcore")
 
 
 class InMemoryStore:
@@ -251,8 +255,11 @@ class InMemoryStore:
         The snapshot and its journal are read under a shared lock that is
         released at once; commits to the returned store stay in memory, and
         :meth:`save` writes them (to ``path`` by default, replacing the file).
-        Raises :class:`FileFormatError` when the file cannot be read, and
-        :class:`FileInUseError` while a writer has it open.
+        Raises :class:`FileFormatError` when the file cannot be read,
+        :class:`FileInUseError` while a writer has it open, and
+        :class:`PersistenceError` when the system refuses access (saying what to do).
+        What was dropped (a torn journal tail) is in ``dropped`` and logged as a
+        warning on the ``leadcore`` logger.
 
         >>> import tempfile, pathlib
         >>> path = InMemoryStore().save(pathlib.Path(tempfile.mkdtemp()) / "crm.json")
@@ -260,22 +267,26 @@ class InMemoryStore:
         True
         """
         location = Path(path)
-        held = _memory_durable.lock(location, exclusive=False)
         try:
-            if not location.exists():
-                raise FileFormatError(
-                    f"there is no store file {str(location)!r}",
-                    why="load reads an existing file",
-                    fix="Check the path, or use InMemoryStore.open(path) to start a new store",
-                    path=str(location),
-                )
-            with _collector.collector_paused():
-                state, opened = _memory_durable.read_state(location, None)
-        finally:
-            held.release()
+            held = _memory_lock.lock(location, exclusive=False)
+            try:
+                if not location.exists():
+                    raise FileFormatError(
+                        f"there is no store file {str(location)!r}",
+                        why="load reads an existing file",
+                        fix="Check the path, or use InMemoryStore.open(path) to start a new store",
+                        path=str(location),
+                    )
+                with _collector.collector_paused():
+                    state, opened = _memory_durable.read_state(location, None)
+            finally:
+                held.release()
+        except OSError as error:
+            raise os_error(location, error, doing="read", read_only=True) from error
         store: InMemoryStore = cls._of_state(state, clock)
         store._durable.path = location
         store.dropped = opened.dropped
+        _report(location, store.dropped)
         return store
 
     @classmethod
@@ -289,11 +300,15 @@ class InMemoryStore:
         read_only: bool = False,
         compact_share: float = _memory_durable.COMPACT_SHARE,
         compact_min_bytes: int = _memory_durable.COMPACT_MIN_BYTES,
+        recover: bool = False,
     ) -> InMemoryStore:
         """The store kept at ``path`` (a new one with ``lists`` if there is none yet).
 
-        The store holds an exclusive lock on the file until :meth:`close`: a
-        second opener, in this process or another, gets :class:`FileInUseError`.
+        The store holds an exclusive lock on the file and its journals until
+        :meth:`close`: a second opener, in this process or another, gets
+        :class:`FileInUseError`, even when the lock file was removed meanwhile.
+        A commit refuses (:class:`PersistenceError`) once the lock file or the
+        journal it writes to is no longer the file at its name.
 
         - ``autosave=True`` (the default): every commit is appended to the
           journal and flushed to disk (``fdatasync``) before ``commit`` returns.
@@ -306,6 +321,17 @@ class InMemoryStore:
           a crash, reopening gives the state of the last ``save``.
         - ``read_only=True``: a shared lock (several readers, no writer);
           commits are refused with :class:`PersistenceError`.
+        - A torn journal tail (the one commit in flight when a process died) is
+          dropped; anything more that damage would drop (a journal cut short,
+          whole commits after unreadable bytes) refuses the open with
+          ``JournalCorrupt`` (a :class:`FileFormatError`), the files untouched.
+          ``recover=True`` opens such a store with the commits before the
+          damage instead; a writable open
+          keeps a copy of each damaged journal beside it. What was dropped is in
+          ``dropped`` and logged as a warning on the ``leadcore`` logger.
+
+        A file the system refuses to open or create (a folder this user may not
+        write to) is a :class:`PersistenceError` that says what to do.
 
         >>> import tempfile, pathlib
         >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -320,24 +346,28 @@ class InMemoryStore:
         """
         location = Path(path)
         _memory_durable.check_compaction(compact_share, compact_min_bytes)
-        held = _memory_durable.lock(location, exclusive=not read_only)
         try:
-            with _collector.collector_paused():
-                state, opened = _memory_durable.read_state(location, lists)
-            store: InMemoryStore = cls._of_state(state, clock)
-            removed = store._durable.hold(
-                location,
-                held,
-                opened,
-                read_only=read_only,
-                autosave=autosave,
-                compact_share=compact_share,
-                compact_min_bytes=compact_min_bytes,
-            )
-            store.dropped = opened.dropped + removed
-        except BaseException:
-            held.release()
-            raise
+            held = _memory_lock.lock(location, exclusive=not read_only)
+            try:
+                with _collector.collector_paused():
+                    state, opened = _memory_durable.read_state(location, lists, recover=recover)
+                store: InMemoryStore = cls._of_state(state, clock)
+                removed = store._durable.hold(
+                    location,
+                    held,
+                    opened,
+                    read_only=read_only,
+                    autosave=autosave,
+                    compact_share=compact_share,
+                    compact_min_bytes=compact_min_bytes,
+                )
+            except BaseException:
+                held.release()
+                raise
+        except OSError as error:
+            raise os_error(location, error, doing="open", read_only=read_only) from error
+        store.dropped = opened.dropped + removed
+        _report(location, store.dropped)
         return store
 
     @property
@@ -389,7 +419,10 @@ class InMemoryStore:
                 why="it was neither opened from a file nor given a path",
                 fix="Pass a path: store.save('crm.json'), or use InMemoryStore.open(path)",
             )
-        self._durable.save(location)
+        try:
+            self._durable.save(location)
+        except OSError as error:
+            raise os_error(location, error, doing="save") from error
         return location
 
     def close(self) -> None:
@@ -448,6 +481,12 @@ class InMemoryStore:
                 )
             durable.applying(state.apply, pending)
         durable.compact_if_due()
+
+
+def _report(location: Path, dropped: list[str]) -> None:
+    """Log what opening ``location`` dropped or removed, as a warning."""
+    if dropped:
+        _log.warning("opening the store file %s dropped: %s", location, "; ".join(dropped))
 
 
 class _UnitState:

@@ -59,11 +59,13 @@ class UserError(click.ClickException):
 
 @attrs.frozen
 class CliSettings:
-    """The global options: the data file, the acting associate, the language of labels."""
+    """The global options: the data file, the acting associate, the language of labels,
+    and whether to open a damaged file store with the commits before the damage."""
 
     data: str
     associate: AssociateId | None
     language: Language
+    recover: bool = False
 
 
 def settings() -> CliSettings:
@@ -83,6 +85,7 @@ def open_service(
     language: Language = "en",
     associate: AssociateId | None = None,
     clock: Clock | None = None,
+    recover: bool = False,
 ) -> LeadService:
     """The service over the data file ``data``: :func:`leadcore.open`, which makes a new
     file or database with ``create`` (refused when one exists) and otherwise
@@ -92,6 +95,7 @@ def open_service(
     or a database URL for the SQL adapter (extra ``sql``): ``sqlite:///crm.db`` or
     ``postgresql://user@host/db``. ``read_only`` takes a file store's shared lock, so
     several readers can run at once (a database isolates its readers itself).
+    ``recover`` is :func:`leadcore.open`'s.
 
     >>> import pathlib, tempfile
     >>> path = str(pathlib.Path(tempfile.mkdtemp()) / "crm.json")
@@ -110,6 +114,7 @@ def open_service(
         language=language,
         associate=associate,
         clock=clock,
+        recover=recover,
     )
 
 
@@ -117,7 +122,9 @@ def open_service(
 def service_for(*, read_only: bool = False) -> Iterator[LeadService]:
     """The service over the running command's data file, closed when the block ends."""
     chosen = settings()
-    with open_service(chosen.data, read_only=read_only, associate=chosen.associate) as service:
+    with open_service(
+        chosen.data, read_only=read_only, associate=chosen.associate, recover=chosen.recover
+    ) as service:
         yield service
 
 
@@ -156,9 +163,17 @@ class _Group(click.Group):
     show_default=True,
     help="The language of labels (lead statuses, category groups).",
 )
+@click.option(
+    "--recover",
+    is_flag=True,
+    help="Open a file store whose journal is damaged with the commits before the damage "
+    "(a copy of the damaged journal is kept beside it).",
+)
 @click.version_option(package_name="leadcore")
 @click.pass_context
-def leadcore(ctx: click.Context, data: str, associate: int | None, language: str) -> None:
+def leadcore(
+    ctx: click.Context, data: str, associate: int | None, language: str, recover: bool
+) -> None:
     """Lead management the way SuperOffice CRM does it, on a data file.
 
     \b
@@ -169,4 +184,5 @@ def leadcore(ctx: click.Context, data: str, associate: int | None, language: str
       leadcore -d crm.json board --by status
     """
     chosen: Language = "da" if language == "da" else "en"
-    ctx.obj = CliSettings(data, None if associate is None else AssociateId(associate), chosen)
+    acting = None if associate is None else AssociateId(associate)
+    ctx.obj = CliSettings(data, acting, chosen, recover)
