@@ -49,6 +49,8 @@ class StoreLock:
         """Threads holding the shared side, with their depth."""
         self._waiting = 0
         """Threads waiting for the exclusive side (new readers let them go first)."""
+        self._held_back = 0
+        """Readers waiting for the exclusive side's holder or waiters."""
         self.writer = threading.RLock()
         """Held by the unit of work that changes data (one at a time), from its first change
         (or from ``expect_writes``) until it ends."""
@@ -57,6 +59,11 @@ class StoreLock:
     def readers(self) -> int:
         """How many threads hold the shared side now."""
         return len(self._readers)
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """How many threads wait now: for the exclusive side, and readers held back."""
+        return self._waiting, self._held_back
 
     # --- the shared side ---------------------------------------------------------------------
 
@@ -67,7 +74,11 @@ class StoreLock:
             held = self._readers.get(me)
             if held is None and self._owner != me:
                 while self._owner is not None or self._waiting:
-                    self._changed.wait()
+                    self._held_back += 1
+                    try:
+                        self._changed.wait()
+                    finally:
+                        self._held_back -= 1
             self._readers[me] = 1 if held is None else held + 1
 
     def release_shared(self) -> None:
