@@ -23,7 +23,15 @@ from sql_fixtures import postgres_schemas
 from sqlalchemy import create_engine
 
 import leadcore
-from leadcore import ConcurrentChangeError, ConflictError, LeadService, PersistenceError, rules
+from leadcore import (
+    CompanyId,
+    ConcurrentChangeError,
+    ConflictError,
+    LeadService,
+    PersistenceError,
+    PersonId,
+    rules,
+)
 from leadcore.adapters import _memory_repositories
 from leadcore.adapters.memory import InMemoryStore
 from leadcore.adapters.sql import SqlStore, _find
@@ -86,7 +94,7 @@ def _start(target: Callable[[], object], name: str = "") -> threading.Thread:
     return thread
 
 
-def _seeded(service: LeadService) -> tuple[int, int]:
+def _seeded(service: LeadService) -> tuple[CompanyId, PersonId]:
     lead = service.lists().categories.by_name("Lead").id
     acme = service.companies.add("Acme", category_id=lead)
     ann = service.persons.add("Ann", "Ash", company_id=acme.id)

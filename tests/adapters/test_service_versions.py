@@ -22,6 +22,7 @@ from leadcore import (
     CompanyId,
     ConflictError,
     LeadService,
+    LeadStatusId,
     Operation,
     PersonId,
     SelectionId,
@@ -96,7 +97,7 @@ Call = Callable[[World, int], object]
 """A command on the world, given an expected version."""
 
 
-def _lead_status(w: World, key: str) -> int:
+def _lead_status(w: World, key: str) -> LeadStatusId:
     return w.service.lists().statuses.by_key(key).id
 
 
@@ -264,7 +265,7 @@ def test_an_expected_version_that_is_not_an_int_is_refused_where_it_enters() -> 
     with leadcore.open(":memory:") as service:
         w = _world(service)
         with pytest.raises(ValidationError, match="expected_version"):
-            service.persons.retire(w.ann, expected_version=True)  # type: ignore[arg-type]
+            service.persons.retire(w.ann, expected_version=True)
         with pytest.raises(ValidationError, match="expected_version"):
             service.persons.retire(w.ann, expected_version="2")  # type: ignore[arg-type]
         assert service.persons.get(w.ann).retired is False
