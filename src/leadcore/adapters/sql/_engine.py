@@ -51,7 +51,7 @@ POOL_SIZE = 10
 """Connections an engine made by :func:`make_engine` keeps open (SQLAlchemy's pool)."""
 
 MAX_OVERFLOW = 10
-"""Connections it opens beyond :data:`POOL_SIZE` while more units run at once (closed again
+"""Connections it opens beyond ``POOL_SIZE`` while more units run at once (closed again
 when given back)."""
 
 POOL_TIMEOUT = 30.0
@@ -76,9 +76,9 @@ def make_engine(target: str | os.PathLike[str] | URL | Engine) -> Engine:
 
     Each unit of work holds one connection of the engine's pool from its first
     read to its end, and the id generator takes one for a moment now and then.
-    The pool made here keeps :data:`POOL_SIZE` (10) connections and opens up to
-    :data:`MAX_OVERFLOW` (10) more while that many units run at once; a unit
-    finding all of them taken waits :data:`POOL_TIMEOUT` (30) seconds. For other
+    The pool made here keeps ``POOL_SIZE`` (10) connections and opens up to
+    ``MAX_OVERFLOW`` (10) more while that many units run at once; a unit
+    finding all of them taken waits ``POOL_TIMEOUT`` (30) seconds. For other
     figures make the engine yourself (``sqlalchemy.create_engine(url,
     pool_size=...)``) and pass it.
 
