@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import threading
 import time
+from threading import get_ident
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import TracebackType
@@ -69,29 +70,41 @@ class StoreLock:
 
     def acquire_shared(self) -> None:
         """Take the shared side (re-entrant; also for the exclusive side's holder)."""
-        me = threading.get_ident()
-        with self._mutex:
-            held = self._readers.get(me)
-            if held is None and self._owner != me:
-                while self._owner is not None or self._waiting:
-                    self._held_back += 1
-                    try:
-                        self._changed.wait()
-                    finally:
-                        self._held_back -= 1
-            self._readers[me] = 1 if held is None else held + 1
+        me = get_ident()
+        mutex = self._mutex
+        mutex.acquire()
+        try:
+            readers = self._readers
+            held = readers.get(me)
+            if held is not None:
+                readers[me] = held + 1
+                return
+            while self._owner != me and (self._owner is not None or self._waiting):
+                self._held_back += 1
+                try:
+                    self._changed.wait()
+                finally:
+                    self._held_back -= 1
+            readers[me] = 1
+        finally:
+            mutex.release()
 
     def release_shared(self) -> None:
         """Leave the shared side (once per :meth:`acquire_shared`)."""
-        me = threading.get_ident()
-        with self._mutex:
-            depth = self._readers[me] - 1
+        me = get_ident()
+        mutex = self._mutex
+        mutex.acquire()
+        try:
+            readers = self._readers
+            depth = readers[me] - 1
             if depth:
-                self._readers[me] = depth
+                readers[me] = depth
             else:
-                del self._readers[me]
-                if not self._readers and self._waiting:
+                del readers[me]
+                if not readers and self._waiting:
                     self._changed.notify_all()
+        finally:
+            mutex.release()
 
     @contextmanager
     def shared(self) -> Iterator[None]:
@@ -108,7 +121,7 @@ class StoreLock:
         """Take the exclusive side; ``False`` when not ``blocking`` or after ``timeout``
         seconds without it. A thread holding only the shared side must not ask for it
         (it would wait for itself): that is refused with ``RuntimeError``."""
-        me = threading.get_ident()
+        me = get_ident()
         with self._mutex:
             if self._owner == me:
                 self._depth += 1
@@ -140,7 +153,7 @@ class StoreLock:
     def release(self) -> None:
         """Leave the exclusive side (once per :meth:`acquire`)."""
         with self._mutex:
-            if self._owner != threading.get_ident():
+            if self._owner != get_ident():
                 raise RuntimeError("release of an in-memory store lock this thread does not hold")
             self._depth -= 1
             if not self._depth:
