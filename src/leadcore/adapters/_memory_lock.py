@@ -28,9 +28,9 @@ from __future__ import annotations
 
 import threading
 import time
-from threading import get_ident
 from collections.abc import Iterator
 from contextlib import contextmanager
+from threading import get_ident
 from types import TracebackType
 
 __all__ = ["StoreLock"]

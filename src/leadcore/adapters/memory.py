@@ -594,7 +594,10 @@ class InMemoryUnitOfWork(UnitOfWorkBase):
         """
         pending = self._unit.pending
         if not pending.is_empty():
-            self._write(pending, self._unit.read_at)
+            # the writer's reads cannot have been overtaken by another thread's commit (only
+            # units interleaved by hand in its own thread can commit meanwhile, and the
+            # version checks guard those); any other unit's can
+            self._write(pending, None if self._writer else self._unit.read_at)
 
     def expect_writes(self) -> None:
         """Make this unit the store's one writer now, until it leaves its ``with`` block.
