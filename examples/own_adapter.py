@@ -214,6 +214,13 @@ class OutboxUnitOfWork:
         self._inner.__exit__(exc_type, exc, tb)
         self._written = _Written()
 
+    def expect_writes(self) -> None:
+        """A command says it will write: pass it on (the in-memory store then makes the
+        unit its one writer before it reads; optional, as the port says)."""
+        expect = getattr(self._inner, "expect_writes", None)
+        if expect is not None:
+            expect()
+
     def commit(self) -> None:
         self._inner.commit()  # raises, and adds nothing to the outbox, when it fails
         written, self._written = self._written, _Written()

@@ -1,7 +1,8 @@
 """Commands in several threads: a decision read inside one unit still holds at its commit.
 
-The in-memory store runs units entered with ``with`` one at a time across
-threads; without that, a company moved into a lead category while a person is
+The in-memory store runs commands one at a time across threads (each command's
+unit is the store's writer from before its first read to its commit; reads do
+not wait); without that, a company moved into a lead category while a person is
 being added to it (or a status set while the company moves out) would leave a
 visible status empty or edit a hidden one.
 """

@@ -2,7 +2,8 @@
 
 The package root holds what a newcomer needs: :func:`open` and
 :class:`LeadService`, the model, the query values, the selection values, the
-read models and the most common errors. The rest stays in its module:
+read models, the most common errors and :func:`retry` (a command run again after
+a concurrent change). The rest stays in its module:
 :mod:`leadcore.errors` (every error), :mod:`leadcore.workflows` (bulk updates,
 automation, distribution), :mod:`leadcore.history` (entries and events),
 :mod:`leadcore.policies`, :mod:`leadcore.lists`, :mod:`leadcore.rules`,
@@ -20,6 +21,7 @@ automation, distribution), :mod:`leadcore.history` (entries and events),
 from leadcore._open import open
 from leadcore.errors import (
     CompanyHasPersons,
+    ConcurrentChangeError,
     ConflictError,
     FeatureNotLicensed,
     InactiveOwnerError,
@@ -51,6 +53,7 @@ from leadcore.model import (
 )
 from leadcore.policies import LeadPolicy, RevealPolicy
 from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query
+from leadcore.retries import retry
 from leadcore.rules import LeadStatusView
 from leadcore.selections import (
     CombinedSelection,
@@ -80,6 +83,7 @@ __all__ = [
     "CompanyHasPersons",
     "CompanyId",
     "CompanyPersons",
+    "ConcurrentChangeError",
     "ConflictError",
     "Deletion",
     "DynamicSelection",
@@ -119,4 +123,5 @@ __all__ = [
     "ValidationError",
     "__version__",
     "open",
+    "retry",
 ]

@@ -228,17 +228,52 @@ class CompanyHasPersons(LeadcoreError):
 
 
 class ConflictError(LeadcoreError):
-    """A stale copy of an aggregate was saved: someone else saved a newer version first."""
+    """Someone else changed an aggregate first; nothing was written.
 
-    def __init__(self, kind: str, id: object, expected: int, actual: int) -> None:
+    Raised for a stale copy saved to a repository, for a commit that finds what
+    its unit read changed meanwhile, and for a command given an
+    ``expected_version`` the record no longer has. ``expected`` and ``actual``
+    (also in ``context``) are the version the change was made against and the
+    version stored now.
+
+    ``retryable`` tells whether running the same command again can succeed:
+    ``True`` for a change detected while the command ran (run again, it reloads
+    and decides on the new data; :func:`leadcore.retry` does that), ``False``
+    for a stale ``expected_version`` given by the caller (the same request can
+    never succeed: show the record at version ``actual`` and let the user
+    decide again).
+
+    >>> err = ConflictError("person", 7, 2, 3, retryable=False)
+    >>> err.retryable, err.context["expected"], err.context["actual"]
+    (False, 2, 3)
+    >>> str(err)
+    'person 7 is at version 3, not the expected version 2: ...'
+    """
+
+    def __init__(
+        self, kind: str, id: object, expected: int, actual: int, *, retryable: bool = True
+    ) -> None:
+        self.retryable = retryable
+        if retryable:
+            what = f"{kind} {id!r} was changed by someone else (version {actual}, yours {expected})"
+            why = "saving a stale copy would lose their update"
+            fix = "Reload the record, re-apply your change and save again"
+        else:
+            what = f"{kind} {id!r} is at version {actual}, not the expected version {expected}"
+            why = "someone else changed it after the version this change was made against"
+            fix = (
+                f"Reload it (version {actual}), check that the change still applies "
+                "and send it again against that version"
+            )
         super().__init__(
-            f"{kind} {id!r} was changed by someone else (version {actual}, yours {expected})",
-            why="saving a stale copy would lose their update",
-            fix="Reload the record, re-apply your change and save again",
+            what,
+            why=why,
+            fix=fix,
             kind=kind,
             id=id,
             expected=expected,
             actual=actual,
+            retryable=retryable,
         )
 
 
@@ -452,17 +487,27 @@ class BulkFailed(LeadcoreError):
 
 
 class ConcurrentChangeError(ConflictError):
-    """The database refused a unit of work's commit because another unit committed a
-    conflicting change at the same time (a serialization failure, a deadlock, or a
-    row another unit inserted or deleted meanwhile). Nothing of the unit was written."""
+    """The store refused a unit of work's change because another unit committed a
+    conflicting change at the same time (a database's serialization failure, a
+    deadlock, a row another unit inserted or deleted meanwhile, or a commit that
+    landed in memory after the unit read what it decides on). Nothing of the unit
+    was written, and running the command again can succeed: ``retryable`` is
+    always ``True``.
+
+    >>> err = ConcurrentChangeError("could not serialize access", sqlstate="40001")
+    >>> err.retryable, isinstance(err, ConflictError), err.context["sqlstate"]
+    (True, True, '40001')
+    """
 
     def __init__(self, detail: str, **context: Any) -> None:
+        self.retryable = True
         LeadcoreError.__init__(
             self,
             "another unit of work committed a conflicting change first",
-            why=f"the database refused this commit ({detail})",
+            why=f"the store refused this change ({detail})",
             fix="Nothing was written: run the command again (it reloads what it needs)",
             detail=detail,
+            retryable=True,
             **context,
         )
 

@@ -273,8 +273,14 @@ class UnitOfWork(Protocol):
 
     Leaving the ``with`` block without :meth:`commit` rolls back every change.
     What a unit read to decide (a company's category, the lists, the persons of
-    a company) must still hold when it commits: an adapter serializes units or
-    locks the rows it reads (the in-memory store runs units one at a time).
+    a company) must still hold when it commits: an adapter serializes the units
+    that write, locks the rows they read, or checks at commit that what they
+    read is unchanged and else raises a retryable
+    :class:`leadcore.errors.ConflictError`, writing nothing. Units that only
+    read should not wait for one another. An adapter may offer
+    ``expect_writes()``, which the service calls at the start of each command
+    before it reads (the in-memory store then makes the unit its one writer;
+    the SQL adapter checks at commit).
     """
 
     companies: CompanyRepository

@@ -1,13 +1,16 @@
 """The port's invariants, written once for every adapter (private; shared by the
 in-memory and the SQL adapter).
 
-- :class:`UnitOfWorkBase`: the unit of work's discipline. Units entered with
-  ``with`` run one at a time across threads (the store's lock is held from
-  ``__enter__`` to ``__exit__``); leaving the block rolls back whatever was not
-  committed; :meth:`~UnitOfWorkBase.commit` writes the changes and then drops
-  them, whether the write succeeded or not (cosmicpython's ``AbstractUnitOfWork``
-  template: an adapter supplies ``_write_changes`` and
-  :meth:`~UnitOfWorkBase.rollback`).
+- :class:`UnitOfWorkBase`: the unit of work's discipline. Leaving the ``with``
+  block rolls back whatever was not committed; :meth:`~UnitOfWorkBase.commit`
+  writes the changes and then drops them, whether the write succeeded or not
+  (cosmicpython's ``AbstractUnitOfWork`` template: an adapter supplies
+  ``_write_changes`` and :meth:`~UnitOfWorkBase.rollback`);
+  :meth:`~UnitOfWorkBase.expect_writes` is how a command says, before it reads,
+  that it will change data (the in-memory store then makes it its one writer).
+  What a unit holds while entered is the adapter's: the in-memory store a
+  shared lock per read call and, for a command, its writer lock; the SQL
+  adapter nothing but its connection.
 - :func:`current_version`: a save or a delete names a stored record at the version
   it was loaded at (:class:`NotFoundError`, :class:`ConflictError`).
 - :func:`refuse_repeats`: ``save_many`` takes each person once.
@@ -19,7 +22,6 @@ The page range is checked by :class:`leadcore.queries.Page` itself, when it is b
 from __future__ import annotations
 
 import abc
-import threading
 from collections.abc import Iterable
 from types import TracebackType
 from typing import Self, TypeVar
@@ -34,22 +36,15 @@ R = TypeVar("R", bound=Versioned)
 
 
 class UnitOfWorkBase(abc.ABC):
-    """What every unit of work does the same way: the lock across ``with``, rollback on
-    leaving, commit-then-forget. ``lock`` is the store's (re-entrant) lock."""
+    """What every unit of work does the same way: rollback on leaving, commit-then-forget,
+    and the hooks an adapter's locking plugs into (:meth:`expect_writes`,
+    :meth:`_left_last`)."""
 
-    def __init__(self, lock: threading.RLock) -> None:
-        self._gate = lock
+    def __init__(self) -> None:
         self._entered = 0
 
     def __enter__(self) -> Self:
-        """Begin: wait until no other thread has a unit open on the store, then hold it.
-
-        Units entered with ``with`` run one at a time across threads, so what a
-        command read to decide (a company's category, the lists, the persons of
-        a company) still holds when it commits. Units interleaved by hand in one
-        thread are still guarded by the version checks.
-        """
-        self._gate.acquire()
+        """Begin (a unit entered again, in the same thread, stays one unit)."""
         self._entered += 1
         return self
 
@@ -65,7 +60,28 @@ class UnitOfWorkBase(abc.ABC):
         finally:
             if self._entered:
                 self._entered -= 1
-                self._gate.release()
+                if not self._entered:
+                    self._left_last()
+
+    @property
+    def entered(self) -> bool:
+        """True inside the unit's ``with`` block."""
+        return self._entered > 0
+
+    def expect_writes(self) -> None:  # noqa: B027 - a hook: by default there is nothing to do
+        """Declare, before the first read, that this unit will change data.
+
+        The service calls it at the start of every command. The in-memory store
+        makes the unit its one writer at once (waiting for the writer in
+        progress), so what the command reads still holds at its commit; the SQL
+        adapter needs nothing (its commit checks what the unit read). Without
+        it, an in-memory unit's commit is refused with a retryable
+        :class:`leadcore.errors.ConcurrentChangeError` when another commit
+        landed after its first read.
+        """
+
+    def _left_last(self) -> None:  # noqa: B027 - a hook: by default there is nothing to do
+        """Called when the outermost ``with`` block is left, after the rollback."""
 
     def commit(self) -> None:
         """Write every change of this unit, atomically; the changes are dropped afterwards,

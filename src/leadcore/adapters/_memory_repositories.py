@@ -9,8 +9,8 @@ lock, the overlay, the committed state, and the unit's merged reads.
 from __future__ import annotations
 
 import copy
-import threading
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from operator import attrgetter
 from typing import Generic, Protocol, TypeVar
@@ -76,12 +76,12 @@ _AT = attrgetter("at")
 class Unit(Protocol):
     """What a repository needs of its unit of work (``InMemoryUnitOfWork`` gives it).
 
-    Reads and changes happen under :attr:`lock`; changes go to :attr:`pending` only.
+    Each call that reads the state holds :attr:`lock`; changes go to :attr:`pending` only.
     """
 
     @property
-    def lock(self) -> threading.RLock:
-        """The store's lock, held while reading the state or changing the overlay."""
+    def lock(self) -> AbstractContextManager[None]:
+        """Held for one call: the store's lock, shared (other readers go on, a commit waits)."""
 
     @property
     def pending(self) -> Pending:
@@ -89,7 +89,7 @@ class Unit(Protocol):
 
     @property
     def state(self) -> MemoryState:
-        """The committed state (read it under :attr:`lock`, never change it)."""
+        """The committed state (read it holding :attr:`lock`, never change it)."""
 
     def company(self, company_id: CompanyId) -> Company | None:
         """The company as the unit sees it (its own changes first); ``None``: none."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import copy
 import itertools
 import operator
-import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
@@ -28,6 +27,7 @@ import attrs
 from leadcore.adapters import _memory_file
 from leadcore.adapters._memory_file import Change
 from leadcore.adapters._memory_index import IndexChange, PersonIndexes, bits_of, iter_bits
+from leadcore.adapters._state_lock import StateLock
 from leadcore.adapters._versions import ABSENT, check_bases
 from leadcore.errors import (
     CompanyHasPersons,
@@ -107,8 +107,9 @@ class MemoryState:
             categories, statuses = new_database()
             lists = Lists(categories, statuses)
         self.lists = lists if lists.version > 0 else attrs.evolve(lists, version=1)
-        self.lock = threading.RLock()
-        """Held to read or change anything here (units of work hold it while entered)."""
+        self.lock = StateLock()
+        """Held shared to read anything here (a unit of work, per repository call),
+        exclusive to change it (a commit, a bulk load) or copy it whole (a snapshot)."""
         self.companies: dict[CompanyId, Company] = {}
         self.members: dict[CompanyId, list[int]] = {}
         """The slots of each company's persons."""
@@ -419,14 +420,25 @@ class MemoryState:
     def _append_history(self, entries: Sequence[HistoryEntry]) -> None:
         self.history.extend(entries)
         of = self.history_of
+        added: dict[PersonId, list[HistoryEntry]] = {}
         for entry in entries:
-            found = of.get(entry.person_id)
-            if found is None:
-                of[entry.person_id] = [entry]
+            mine = added.get(entry.person_id)
+            if mine is None:
+                added[entry.person_id] = [entry]
             else:
-                if found[-1].at > entry.at:
+                if mine[-1].at > entry.at:
                     self.history_unordered.add(entry.person_id)
-                found.append(entry)
+                mine.append(entry)
+        for person_id, new in added.items():
+            found = of.get(person_id)
+            if found is None:
+                of[person_id] = new
+            else:
+                if found[-1].at > new[0].at:
+                    self.history_unordered.add(person_id)
+                # a new list, not an append: readers may hold the old one (``between``
+                # hands the lists out, and reads run beside commits)
+                of[person_id] = found + new
         if entries:
             moments = [e.at for e in entries]
             low, high = min(moments), max(moments)

@@ -7,6 +7,13 @@ aggregates, appended history, changed settings) and applies them to the store on
 version of anything it changed. Leaving the ``with`` block without committing
 drops the overlay: nothing of it ever reached the store or its indexes.
 
+Reads never wait for one another: each repository call holds the store's
+lock shared (:mod:`._state_lock`). One unit at a time changes data: a command
+(:meth:`~InMemoryUnitOfWork.expect_writes`) is the store's writer from before
+its first read to its end, so what it decided on still holds at its commit; a
+unit that did not declare itself commits only if nothing was committed since
+its first read (else :class:`leadcore.errors.ConcurrentChangeError`, retryable).
+
 >>> from datetime import datetime, timezone
 >>> from leadcore.model import Company, CompanyId, Person, PersonId
 >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
@@ -56,9 +63,10 @@ from leadcore.adapters._memory_repositories import (
     Settings,
 )
 from leadcore.adapters._memory_state import IndexMismatch, MemoryState, Pending
+from leadcore.adapters._state_lock import StateLock
 from leadcore.adapters._versions import bump, bump_person
 from leadcore.clock import SequentialIds, SystemClock
-from leadcore.errors import PersistenceError, ValidationError
+from leadcore.errors import ConcurrentChangeError, PersistenceError, ValidationError
 from leadcore.history import HistoryEntry
 from leadcore.lists import Lists
 from leadcore.model import Company, CompanyId, Person, PersonId
@@ -210,7 +218,7 @@ class InMemoryStore:
         new_persons = [p if p.version == 1 else bump_person(p, 1) for p in persons]
         entries = list(history)
         state = self._state
-        with state.lock:
+        with state.lock.writer, state.lock:  # after the command in progress, like a commit
             state.check_import(new_companies, new_persons)
             self._durable.journal(
                 Change(
@@ -456,12 +464,25 @@ class InMemoryStore:
 
     # --- commit ----------------------------------------------------------------------------
 
-    def _commit(self, pending: Pending) -> None:
-        """Check ``pending`` against the committed state, journal it, apply it (atomically)."""
+    def _commit(self, pending: Pending, read_at: int | None) -> None:
+        """Check ``pending`` against the committed state, journal it, apply it (atomically).
+
+        ``read_at`` is the generation the unit first read at (``None``: it read
+        nothing): a commit landed since then means what it read may be stale.
+        The writer lock makes a unit that did not declare itself wait for the
+        command in progress.
+        """
         state = self._state
         durable = self._durable
-        with state.lock:
-            state.check_versions(pending)
+        with state.lock.writer, state.lock:
+            state.check_versions(pending)  # the specific refusals first
+            if read_at is not None and read_at != state.generation:
+                raise ConcurrentChangeError(
+                    "another commit landed after this unit of work first read the store, "
+                    "so what it read may be out of date",
+                    read_at=read_at,
+                    generation=state.generation,
+                )
             durable.refuse_if_closed()
             if durable.journaling:
                 durable.journal(
@@ -489,15 +510,39 @@ def _report(location: Path, dropped: list[str]) -> None:
         _log.warning("opening the store file %s dropped: %s", location, "; ".join(dropped))
 
 
+class _Reading:
+    """Held by a unit for one repository call: the store's lock, shared. The first one
+    notes the generation the unit reads at (see ``InMemoryStore._commit``)."""
+
+    __slots__ = ("_lock", "_state", "_unit")
+
+    def __init__(self, unit: _UnitState) -> None:
+        self._unit = unit
+        self._state = unit.state
+        self._lock = unit.state.lock
+
+    def __enter__(self) -> None:
+        self._lock.acquire_shared()
+        unit = self._unit
+        if unit.read_at is None:
+            unit.read_at = self._state.generation
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._lock.release_shared()
+
+
 class _UnitState:
     """What the repositories see of their unit of work (:class:`._memory_repositories.Unit`):
-    the lock, the overlay, the committed state, and the merged reads."""
+    the lock held per call, the overlay, the committed state, and the merged reads."""
 
     def __init__(self, state: MemoryState, clock: Clock) -> None:
         self.state = state
-        self.lock = state.lock
         self.pending = Pending()
         self.clock = clock
+        self.read_at: int | None = None
+        """The generation of the store at the unit's first read since it last dropped its
+        changes (``None``: nothing read since)."""
+        self.lock = _Reading(self)
 
     def company(self, company_id: CompanyId) -> Company | None:
         """The company as the unit sees it."""
@@ -544,11 +589,17 @@ class InMemoryUnitOfWork(UnitOfWorkBase):
     """
 
     def __init__(
-        self, store: InMemoryStore, state: MemoryState, commit: Callable[[Pending], None]
+        self,
+        store: InMemoryStore,
+        state: MemoryState,
+        commit: Callable[[Pending, int | None], None],
     ) -> None:
-        super().__init__(state.lock)
+        super().__init__()
         self._store = store
         self._write = commit
+        self._lock: StateLock = state.lock
+        self._writer = False
+        """True while this unit holds the store's writer lock (see :meth:`expect_writes`)."""
         self._unit = unit = _UnitState(state, store.clock)
         persons = Persons(unit)
         self.companies: CompanyRepository = Companies(unit, persons)
@@ -582,7 +633,32 @@ class InMemoryUnitOfWork(UnitOfWorkBase):
         """
         pending = self._unit.pending
         if not pending.is_empty():
-            self._write(pending)
+            # the writer's reads cannot have been overtaken by another thread's commit (only
+            # units interleaved by hand in its own thread can commit meanwhile, and the
+            # version checks guard those); any other unit's can
+            self._write(pending, None if self._writer else self._unit.read_at)
+
+    def expect_writes(self) -> None:
+        """Make this unit the store's one writer now, until it leaves its ``with`` block.
+
+        Waits while another unit holds it. What the unit then reads cannot be
+        changed by another commit before it commits (the service calls this at
+        the start of every command). Outside a ``with`` block it does nothing.
+
+        >>> store = InMemoryStore()
+        >>> with store.unit_of_work() as uow:
+        ...     uow.expect_writes()
+        ...     uow.settings.set("theme", "dark")
+        ...     uow.commit()
+        """
+        if self.entered and not self._writer:
+            self._lock.writer.acquire()
+            self._writer = True
+
+    def _left_last(self) -> None:
+        if self._writer:
+            self._writer = False
+            self._lock.writer.release()
 
     def rollback(self) -> None:
         """Drop every change made since the last commit.
@@ -594,3 +670,4 @@ class InMemoryUnitOfWork(UnitOfWorkBase):
         True
         """
         self._unit.pending = Pending()
+        self._unit.read_at = None

@@ -11,14 +11,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, Protocol
 
 import attrs
 
 from leadcore.criteria import build
 from leadcore.criteria.ast import Criterion
 from leadcore.criteria.fields import Entity, ListKind, field
-from leadcore.errors import InactiveOwnerError, NotFoundError, ValidationError
+from leadcore.errors import ConflictError, InactiveOwnerError, NotFoundError, ValidationError
 from leadcore.history import StatusSource
 from leadcore.licence import Feature, Licence
 from leadcore.lists import CategoryList, LeadStatusList, Lists
@@ -29,7 +29,15 @@ from leadcore.queries import Order, Page, Query
 from leadcore.rules import Actor
 from leadcore.service._core import Command, RepositorySource, run_command
 
-__all__ = ["DEFAULT_POLICY", "NOT_GIVEN", "Context", "NotGiven", "Unchanged", "given"]
+__all__ = [
+    "DEFAULT_POLICY",
+    "NOT_GIVEN",
+    "Context",
+    "NotGiven",
+    "Unchanged",
+    "check_version",
+    "given",
+]
 
 
 class NotGiven(enum.Enum):
@@ -48,6 +56,35 @@ Unchanged = Literal[NotGiven.NOT_GIVEN]
 def given(**values: object) -> dict[str, Any]:
     """The keyword arguments that were given (not :data:`NOT_GIVEN`)."""
     return {name: value for name, value in values.items() if value is not NOT_GIVEN}
+
+
+class _Versioned(Protocol):
+    @property
+    def id(self) -> Any: ...
+    @property
+    def version(self) -> int: ...
+
+
+def check_version(kind: str, record: _Versioned, expected_version: int | None) -> None:
+    """Refuse a command made against another version of ``record`` than the stored one.
+
+    ``expected_version`` is what a caller passes to a command that changes one
+    record (``None``: no check). A mismatch is a :class:`ConflictError` naming
+    both versions, with ``retryable=False``: the same request can never succeed.
+    Call it right after loading the record, before anything is decided.
+    """
+    if expected_version is None:
+        return
+    if expected_version < 1:
+        raise ValidationError(
+            f"expected_version must be 1 or more: got {expected_version}",
+            why="a stored record's version starts at 1",
+            fix="Pass the version the record was read at (its ETag), or None for no check",
+            kind=kind,
+            id=record.id,
+        )
+    if record.version != expected_version:
+        raise ConflictError(kind, record.id, expected_version, record.version, retryable=False)
 
 
 DEFAULT_POLICY: Final = LeadPolicy()

@@ -52,9 +52,14 @@ def run_command(
     An exception inside the block leaves the unit without commit: everything
     rolls back and nothing is published. A :class:`PersistenceError` raised
     after the change took effect (``committed``) still publishes the events.
+    A unit that offers ``expect_writes()`` (both adapters do) is told before its
+    first read that it will change data.
     """
     uow = factory()
     with uow:
+        expect_writes = getattr(uow, "expect_writes", None)
+        if expect_writes is not None:
+            expect_writes()
         command = Command(uow)
         yield command
         try:

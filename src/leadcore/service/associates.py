@@ -21,6 +21,7 @@ from typing import Any
 import attrs
 
 from leadcore.model import Associate, AssociateId, Availability
+from leadcore.service._context import check_version
 from leadcore.service._resource import Resource
 
 __all__ = ["Associates"]
@@ -57,8 +58,14 @@ class Associates(Resource, namespace="associates"):
             created = command.uow.associates.add(associate)
         return created
 
-    def rename(self, associate_id: AssociateId, name: str) -> Associate:
+    def rename(
+        self, associate_id: AssociateId, name: str, *, expected_version: int | None = None
+    ) -> Associate:
         """Give an associate another name.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -66,10 +73,20 @@ class Associates(Resource, namespace="associates"):
         >>> service.associates.rename(ann.id, "Ann Able").name
         'Ann Able'
         """
-        return self._change(associate_id, name=name)
+        return self._change(associate_id, expected_version, name=name)
 
-    def set_availability(self, associate_id: AssociateId, availability: Availability) -> Associate:
+    def set_availability(
+        self,
+        associate_id: AssociateId,
+        availability: Availability,
+        *,
+        expected_version: int | None = None,
+    ) -> Associate:
         """Mark an associate normal or away (lead distribution only uses normal ones).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import Availability, LeadService
         >>> service = LeadService.in_memory()
@@ -77,11 +94,17 @@ class Associates(Resource, namespace="associates"):
         >>> service.associates.set_availability(ann.id, Availability.AWAY).availability.value
         'away'
         """
-        return self._change(associate_id, availability=availability)
+        return self._change(associate_id, expected_version, availability=availability)
 
-    def retire(self, associate_id: AssociateId) -> Associate:
+    def retire(
+        self, associate_id: AssociateId, *, expected_version: int | None = None
+    ) -> Associate:
         """Retire an associate: kept (records and history still name it), but it can no
         longer be made an owner. Records it owns keep it until changed.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -92,7 +115,7 @@ class Associates(Resource, namespace="associates"):
         ...
         leadcore.errors.InactiveOwnerError: associate 1 cannot be an owner: it is retired; ...
         """
-        return self._change(associate_id, retired=True)
+        return self._change(associate_id, expected_version, retired=True)
 
     def get(self, associate_id: AssociateId) -> Associate:
         """The stored associate; :class:`leadcore.errors.NotFoundError` when unknown.
@@ -121,9 +144,12 @@ class Associates(Resource, namespace="associates"):
             found = uow.associates.all()
         return [a for a in found if include_retired or not a.retired]
 
-    def _change(self, associate_id: AssociateId, **changes: Any) -> Associate:
+    def _change(
+        self, associate_id: AssociateId, expected_version: int | None, **changes: Any
+    ) -> Associate:
         with self._context.command() as command:
             current = command.uow.associates.get(associate_id)
+            check_version("associate", current, expected_version)
             changed = attrs.evolve(current, **changes)
             if changed == current:
                 return current

@@ -24,7 +24,7 @@ from leadcore.history import CompanyDeleted, PersonDeleted
 from leadcore.model import AssociateId, CategoryId, Company, CompanyId, Person, Utm
 from leadcore.ports import UnitOfWork
 from leadcore.queries import GroupedCounts, Query
-from leadcore.service._context import NOT_GIVEN, Unchanged, given
+from leadcore.service._context import NOT_GIVEN, Unchanged, check_version, given
 from leadcore.service._core import Command
 from leadcore.service._records import (
     Deletion,
@@ -108,11 +108,16 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         *,
         name: str | Unchanged = NOT_GIVEN,
         owner_id: AssociateId | Unchanged | None = NOT_GIVEN,
+        expected_version: int | None = None,
     ) -> Company:
         """Rename a company or change its owner; a field not given stays as it is.
 
         ``owner_id=None`` clears the owner; a new owner must be a known, active
         associate. Changing nothing stores nothing.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import AssociateId, LeadService
         >>> service = LeadService.in_memory()
@@ -127,14 +132,25 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         changes = given(name=name, owner_id=owner_id)
         with self._context.command() as command:
             company = command.uow.companies.get(company_id)
+            check_version("company", company, expected_version)
             changed = edited(self._context, command.uow, company, changes)
             if changed is None:
                 return company
             saved = command.uow.companies.save(changed)
         return saved
 
-    def change_category(self, company_id: CompanyId, category_id: CategoryId | None) -> Company:
+    def change_category(
+        self,
+        company_id: CompanyId,
+        category_id: CategoryId | None,
+        *,
+        expected_version: int | None = None,
+    ) -> Company:
         """Move a company to a category; its persons are hidden or revealed as needed (R4, R5).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -144,11 +160,16 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         >>> _ = service.companies.change_category(acme.id, cats.by_name("Lead").id)
         >>> service.persons.lead_status_view(bo.id).label         # revealed: starts Open (R5)
         'Open'
+        >>> service.companies.change_category(acme.id, None, expected_version=1).category_id
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.ConflictError: company 1 is at version 2, not the expected version 1: ...
         """
         context = self._context
         with context.command() as command:
             uow = command.uow
             company = uow.companies.get(company_id)
+            check_version("company", company, expected_version)
             outcome = rules.change_company_category(
                 company,
                 uow.persons.of_company(company_id),
@@ -160,10 +181,16 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
             command.apply(outcome)
         return command.companies.get(company_id, company)
 
-    def move_to_next_category(self, company_id: CompanyId) -> Company:
+    def move_to_next_category(
+        self, company_id: CompanyId, *, expected_version: int | None = None
+    ) -> Company:
         """Move the company to the next active category by rank (R10), with every cascade.
 
         At the last category: :class:`leadcore.errors.LastCategoryError`.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -176,6 +203,7 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         with context.command() as command:
             uow = command.uow
             company = uow.companies.get(company_id)
+            check_version("company", company, expected_version)
             outcome = rules.move_company_to_next_category(
                 company,
                 uow.persons.of_company(company_id),
@@ -186,8 +214,14 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
             command.apply(outcome)
         return command.companies.get(company_id, company)
 
-    def record_utm(self, company_id: CompanyId, source: Utm) -> Company:
+    def record_utm(
+        self, company_id: CompanyId, source: Utm, *, expected_version: int | None = None
+    ) -> Company:
         """Record the company-source UTM when the company has none yet; read-only after.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService, Utm
         >>> service = LeadService.in_memory()
@@ -197,6 +231,7 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         """
         with self._context.command() as command:
             company = command.uow.companies.get(company_id)
+            check_version("company", company, expected_version)
             if company.source_utm is not None:
                 raise utm_read_only(
                     f"the source UTM of company {company_id}", company_id=company_id
@@ -211,6 +246,7 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         *,
         persons: Literal["refuse", "move", "delete"] = "refuse",
         move_to: CompanyId | None = None,
+        expected_version: int | None = None,
     ) -> Deletion:
         """Delete a company; static selections lose it, its pending automation suggestions
         are dropped, and its id is never handed out again.
@@ -222,6 +258,10 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         the rules as :meth:`leadcore.service.persons.Persons.move` would, or
         ``persons="delete"`` deletes them as
         :meth:`leadcore.service.persons.Persons.delete` would.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -254,6 +294,7 @@ class Companies(Records[Company, CompanyId], namespace="companies"):
         with context.command() as command:
             uow = command.uow
             company = uow.companies.get(company_id)
+            check_version("company", company, expected_version)
             if move_to == company_id:
                 raise ValidationError(
                     f"cannot move the persons of company {company_id} to itself",

@@ -40,7 +40,7 @@ from leadcore.model import (
 from leadcore.ports import UnitOfWork
 from leadcore.queries import GroupedCounts, Order, Page, Query
 from leadcore.rules import LeadStatusView
-from leadcore.service._context import NOT_GIVEN, Context, Unchanged, given
+from leadcore.service._context import NOT_GIVEN, Context, Unchanged, check_version, given
 from leadcore.service._records import (
     Deletion,
     Records,
@@ -294,11 +294,16 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         *,
         first_touch: Utm | None = None,
         lead_creation: Utm | None = None,
+        expected_version: int | None = None,
     ) -> Person:
         """Record a UTM data point the person does not have yet (R12).
 
         A data point already recorded is read-only: :class:`leadcore.errors.ReadOnlyError`.
         The company gets it copied when it holds none of that kind yet (R12).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService, Utm
         >>> service = LeadService.in_memory()
@@ -322,6 +327,7 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         with context.command() as command:
             uow = command.uow
             person = uow.persons.get(person_id)
+            check_version("person", person, expected_version)
             for label, given_utm, current in (
                 ("first-touch", first_touch, person.first_touch_utm),
                 ("lead-creation", lead_creation, person.lead_creation_utm),
@@ -340,11 +346,21 @@ class Persons(Records[Person, PersonId], namespace="persons"):
             copy_utm_to_company(uow, context.company_of(uow, person), saved, now)
         return saved
 
-    def set_category(self, person_id: PersonId, category_id: CategoryId | None) -> Person:
+    def set_category(
+        self,
+        person_id: PersonId,
+        category_id: CategoryId | None,
+        *,
+        expected_version: int | None = None,
+    ) -> Person:
         """Set the own category of a person without company (R3).
 
         A person with a company inherits its category:
         :class:`leadcore.errors.InheritedCategoryError`.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -356,6 +372,7 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         context = self._context
         with context.command() as command:
             person = command.uow.persons.get(person_id)
+            check_version("person", person, expected_version)
             outcome = rules.set_person_category(
                 person,
                 context.lists(command.uow),
@@ -372,11 +389,16 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         company_id: CompanyId | None,
         *,
         own_category_id: CategoryId | None = None,
+        expected_version: int | None = None,
     ) -> Person:
         """Move a person to another company, or out of any company (``company_id=None``).
 
         Leaving every company the person keeps its category as its own unless
         ``own_category_id`` names another.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -389,6 +411,7 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         with context.command() as command:
             uow = command.uow
             person = uow.persons.get(person_id)
+            check_version("person", person, expected_version)
             from_company = context.company_of(uow, person)
             to_company = None if company_id is None else uow.companies.get(company_id)
             outcome = rules.move_person(
@@ -410,6 +433,7 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         *,
         reason: str | None = None,
         category_id: CategoryId | Unchanged | None = NOT_GIVEN,
+        expected_version: int | None = None,
     ) -> Person:
         """Set a visible person's lead status through the transition policy (R4, R8).
 
@@ -419,6 +443,10 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         :meth:`leadcore.service.automation.Automation.add_rule`); ``category_id``, a
         category the user picks in the same change, moves the company (or a person without company)
         there after the status is set and wins over the rule.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService, LeadStatusId
         >>> service = LeadService.in_memory()
@@ -433,6 +461,7 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         with context.command() as command:
             uow = command.uow
             person = uow.persons.get(person_id)
+            check_version("person", person, expected_version)
             lists = context.lists(uow)
             outcome = rules.set_lead_status(
                 person,
@@ -458,11 +487,16 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         last_name: str | Unchanged = NOT_GIVEN,
         email: str | Unchanged = NOT_GIVEN,
         owner_id: AssociateId | Unchanged | None = NOT_GIVEN,
+        expected_version: int | None = None,
     ) -> Person:
         """Change a person's names, e-mail or owner; a field not given stays as it is.
 
         ``owner_id=None`` clears the owner; a new owner must be a known, active
         associate. Changing nothing stores nothing (the version stays).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -473,14 +507,22 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         ('Bo Birk', True, 2)
         >>> service.persons.edit(bo.id, owner_id=None).owner_id is None
         True
+        >>> service.persons.edit(bo.id, email="bo@example.com", expected_version=2)
+        Traceback (most recent call last):
+        ...
+        leadcore.errors.ConflictError: person 1 is at version 3, not the expected version 2: ...
         """
         changes = given(first_name=first_name, last_name=last_name, email=email, owner_id=owner_id)
-        return self._edit(person_id, changes)
+        return self._edit(person_id, changes, expected_version)
 
-    def retire(self, person_id: PersonId) -> Person:
+    def retire(self, person_id: PersonId, *, expected_version: int | None = None) -> Person:
         """Mark a person retired (no longer at the company); its lead status is kept.
 
         Retiring a retired person changes nothing.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> from leadcore.criteria.build import condition
@@ -491,10 +533,14 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         >>> service.persons.count(condition("person.retired", "is_true"))
         1
         """
-        return self._edit(person_id, {"retired": True})
+        return self._edit(person_id, {"retired": True}, expected_version)
 
-    def unretire(self, person_id: PersonId) -> Person:
+    def unretire(self, person_id: PersonId, *, expected_version: int | None = None) -> Person:
         """Make a retired person active again.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -502,20 +548,27 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         >>> service.persons.unretire(bo.id).retired
         False
         """
-        return self._edit(person_id, {"retired": False})
+        return self._edit(person_id, {"retired": False}, expected_version)
 
-    def _edit(self, person_id: PersonId, changes: dict[str, Any]) -> Person:
+    def _edit(
+        self, person_id: PersonId, changes: dict[str, Any], expected_version: int | None
+    ) -> Person:
         with self._context.command() as command:
             person = command.uow.persons.get(person_id)
+            check_version("person", person, expected_version)
             changed = edited(self._context, command.uow, person, changes)
             if changed is None:
                 return person
             saved = command.uow.persons.save(changed)
         return saved
 
-    def delete(self, person_id: PersonId) -> Deletion:
+    def delete(self, person_id: PersonId, *, expected_version: int | None = None) -> Deletion:
         """Delete a person: static selections lose it, its status history stays, and its
         id is never handed out again. Publishes :class:`leadcore.history.PersonDeleted`.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -531,6 +584,7 @@ class Persons(Records[Person, PersonId], namespace="persons"):
         with context.command() as command:
             uow = command.uow
             person = uow.persons.get(person_id)
+            check_version("person", person, expected_version)
             lost = drop_members(uow, persons=(person_id,))
             uow.persons.delete(person)
             command.events.append(

@@ -44,6 +44,7 @@ from leadcore.selections import (
     project,
     resolve,
 )
+from leadcore.service._context import check_version
 from leadcore.service._core import Command, RepositorySource
 from leadcore.service._resource import Resource
 
@@ -176,8 +177,13 @@ class Selections(Resource, namespace="selections"):
         first: SelectionId | None = None,
         second: SelectionId | None = None,
         operation: Operation | None = None,
+        expected_version: int | None = None,
     ) -> CombinedSelection:
         """Change the inputs or the operation of a combined selection; cycles are refused.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -189,6 +195,7 @@ class Selections(Resource, namespace="selections"):
         with self._context.command() as command:
             source = self._source(command.uow)
             current = source.selection(selection_id)
+            check_version("selection", current, expected_version)
             if not isinstance(current, CombinedSelection):
                 raise SelectionKindError(selection_id, kind_of(current), "combined", "re-combine")
             changed = attrs.evolve(
@@ -320,12 +327,17 @@ class Selections(Resource, namespace="selections"):
         *,
         companies: Iterable[CompanyId] = (),
         persons: Iterable[PersonId] = (),
+        expected_version: int | None = None,
     ) -> StaticSelection:
         """Add members by hand to a static selection.
 
         Added companies bring their persons as the selection's
         ``company_persons`` says (when it lists persons); added persons bring
         their company (when it lists companies).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -338,6 +350,7 @@ class Selections(Resource, namespace="selections"):
         """
         with self._context.command() as command:
             current = self._static(self._source(command.uow), selection_id, "add members to")
+            check_version("selection", current, expected_version)
             added = self._mapped_members(
                 command.uow, current.target, current.company_persons, companies, persons
             )
@@ -352,8 +365,13 @@ class Selections(Resource, namespace="selections"):
         *,
         companies: Iterable[CompanyId] = (),
         persons: Iterable[PersonId] = (),
+        expected_version: int | None = None,
     ) -> StaticSelection:
         """Remove exactly the given members from a static selection (no mapping).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -364,14 +382,21 @@ class Selections(Resource, namespace="selections"):
         """
         with self._context.command() as command:
             current = self._static(self._source(command.uow), selection_id, "remove members from")
+            check_version("selection", current, expected_version)
             removed = Members(frozenset(companies), frozenset(persons))
             changed = attrs.evolve(current, members=current.members - removed)
             saved = command.uow.selections.save(changed)
         assert isinstance(saved, StaticSelection)
         return saved
 
-    def rename(self, selection_id: SelectionId, name: str) -> Selection:
+    def rename(
+        self, selection_id: SelectionId, name: str, *, expected_version: int | None = None
+    ) -> Selection:
         """Give a selection a new name (names need not be unique).
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -381,11 +406,16 @@ class Selections(Resource, namespace="selections"):
         """
         with self._context.command() as command:
             current = command.uow.selections.get(selection_id)
+            check_version("selection", current, expected_version)
             saved = command.uow.selections.save(attrs.evolve(current, name=name))
         return saved
 
-    def delete(self, selection_id: SelectionId) -> None:
+    def delete(self, selection_id: SelectionId, *, expected_version: int | None = None) -> None:
         """Delete a selection; refused while combined selections read it.
+
+        ``expected_version``: the version the change is made against (``None``: any);
+        another version stored now is a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -396,7 +426,7 @@ class Selections(Resource, namespace="selections"):
         """
         with self._context.command() as command:
             selections = command.uow.selections
-            selections.get(selection_id)
+            check_version("selection", selections.get(selection_id), expected_version)
             users = [
                 s.id
                 for s in selections.all()

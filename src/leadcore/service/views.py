@@ -40,7 +40,7 @@ from leadcore.model import (
 from leadcore.ports import UnitOfWork
 from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query, group_field
 from leadcore.selections import DynamicSelection, Target, resolve
-from leadcore.service._context import Context
+from leadcore.service._context import Context, check_version
 from leadcore.service._resource import Resource
 from leadcore.views._scope import MemberRows, Scope
 from leadcore.views.board import NO_VALUE_LABEL, Board, BoardColumn
@@ -608,6 +608,7 @@ class Views(Resource, namespace="views"):
         *,
         entity: Entity = Entity.PERSON,
         reason: str | None = None,
+        expected_version: int | None = None,
     ) -> Person | Company:
         """Move a card to the column of ``value``: change the grouped field through the
         service's commands and their rules; returns the changed record.
@@ -626,6 +627,12 @@ class Views(Resource, namespace="views"):
         whether ``record_id`` is a person (the default) or a company. Group
         columns cannot be moved to. A refused move raises the command's typed
         error and changes nothing. Needs the board feature.
+
+        ``expected_version`` is the card's version (``Row.version``: of the
+        person or company it shows); when the record has another one now, the
+        move is refused with a :class:`leadcore.errors.ConflictError`
+        (``retryable`` false) and nothing changes. A person's card that moves its
+        company checks the person's version.
 
         >>> from leadcore import LeadService
         >>> service = LeadService.in_memory()
@@ -655,16 +662,23 @@ class Views(Resource, namespace="views"):
                     person_id=record_id,
                 )
             return self._persons.set_lead_status(
-                PersonId(record_id), LeadStatusId(value), reason=reason
+                PersonId(record_id),
+                LeadStatusId(value),
+                reason=reason,
+                expected_version=expected_version,
             )
         if group_by == "person.category":
             category = None if value is None else CategoryId(value)
-            return self._persons.set_category(PersonId(record_id), category)
+            return self._persons.set_category(
+                PersonId(record_id), category, expected_version=expected_version
+            )
         if group_by == "person.owner":
             owner = None if value is None else AssociateId(value)
-            return self._persons.edit(PersonId(record_id), owner_id=owner)
+            return self._persons.edit(
+                PersonId(record_id), owner_id=owner, expected_version=expected_version
+            )
         if group_by in ("company.category", "company.owner"):
-            return self._move_company_card(group_by, record_id, value, entity)
+            return self._move_company_card(group_by, record_id, value, entity, expected_version)
         raise ValidationError(
             f"a card cannot be moved on a board by {group_by!r}",
             why="cards move between lead statuses, categories and owners; a category "
@@ -675,14 +689,22 @@ class Views(Resource, namespace="views"):
         )
 
     def _move_company_card(
-        self, group_by: str, record_id: int, value: int | None, entity: Entity
+        self,
+        group_by: str,
+        record_id: int,
+        value: int | None,
+        entity: Entity,
+        expected_version: int | None,
     ) -> Person | Company:
         person = None
+        company_version = expected_version
         if entity is Entity.COMPANY:
             company_id = CompanyId(record_id)
         else:
             with self._context.uow() as uow:
                 person = uow.persons.get(PersonId(record_id))
+            check_version("person", person, expected_version)
+            company_version = None  # the card is the person's: its version was checked
             if person.company_id is None:
                 raise ValidationError(
                     f"person {record_id} has no company to move",
@@ -693,10 +715,14 @@ class Views(Resource, namespace="views"):
             company_id = person.company_id
         if group_by == "company.category":
             category = None if value is None else CategoryId(value)
-            company = self._companies.change_category(company_id, category)
+            company = self._companies.change_category(
+                company_id, category, expected_version=company_version
+            )
         else:
             owner = None if value is None else AssociateId(value)
-            company = self._companies.edit(company_id, owner_id=owner)
+            company = self._companies.edit(
+                company_id, owner_id=owner, expected_version=company_version
+            )
         if person is None:
             return company
         with self._context.uow() as uow:

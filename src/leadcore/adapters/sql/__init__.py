@@ -18,12 +18,33 @@ True
 
 from __future__ import annotations
 
-from leadcore.adapters.sql import _schema
+from leadcore.adapters.sql import _engine, _schema
 from leadcore.adapters.sql._engine import make_engine, upgrade_schema
 from leadcore.adapters.sql._store import SqlIds, SqlStore, SqlUnitOfWork
 
-__all__ = ["SqlIds", "SqlStore", "SqlUnitOfWork", "make_engine", "metadata", "upgrade_schema"]
+__all__ = [
+    "MAX_OVERFLOW",
+    "POOL_SIZE",
+    "POOL_TIMEOUT",
+    "SqlIds",
+    "SqlStore",
+    "SqlUnitOfWork",
+    "make_engine",
+    "metadata",
+    "upgrade_schema",
+]
 
 metadata = _schema.metadata
 """Every table of leadcore's SQL schema, as SQLAlchemy ``MetaData``: an application can
 create them beside its own tables, or include them in its own Alembic environment."""
+
+POOL_SIZE = _engine.POOL_SIZE
+"""Connections the pool of an engine made by :func:`make_engine` keeps open (10): each unit
+of work holds one from its first read to its end."""
+
+MAX_OVERFLOW = _engine.MAX_OVERFLOW
+"""Connections such a pool opens beyond :data:`POOL_SIZE` while more units run at once (10)."""
+
+POOL_TIMEOUT = _engine.POOL_TIMEOUT
+"""Seconds a unit waits for a connection when all are taken (30); then it is refused with
+:class:`leadcore.errors.PersistenceError`."""

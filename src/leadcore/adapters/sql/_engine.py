@@ -29,7 +29,10 @@ from leadcore.adapters.sql._schema import metadata
 from leadcore.errors import ValidationError
 
 __all__ = [
+    "MAX_OVERFLOW",
     "MIGRATIONS",
+    "POOL_SIZE",
+    "POOL_TIMEOUT",
     "VERSION_TABLE",
     "begin_write",
     "make_engine",
@@ -44,6 +47,19 @@ VERSION_TABLE = "leadcore_alembic_version"
 """Where Alembic keeps leadcore's schema revision (not ``alembic_version``, so an
 application's own migrations keep theirs)."""
 
+POOL_SIZE = 10
+"""Connections an engine made by :func:`make_engine` keeps open (SQLAlchemy's pool)."""
+
+MAX_OVERFLOW = 10
+"""Connections it opens beyond ``POOL_SIZE`` while more units run at once (closed again
+when given back)."""
+
+POOL_TIMEOUT = 30.0
+"""Seconds a unit of work waits for a connection when all of them are taken; then it
+is refused with :class:`leadcore.errors.PersistenceError`."""
+
+_POOL = {"pool_size": POOL_SIZE, "max_overflow": MAX_OVERFLOW, "pool_timeout": POOL_TIMEOUT}
+
 _WRITE = "leadcore_write"
 _private: weakref.WeakKeyDictionary[Engine, tempfile.TemporaryDirectory[str]] = (
     weakref.WeakKeyDictionary()
@@ -57,6 +73,14 @@ def make_engine(target: str | os.PathLike[str] | URL | Engine) -> Engine:
     (``sqlite:///file``, ``postgresql://...``; plain ``postgresql`` means psycopg 3),
     ``":memory:"`` (a private SQLite database, deleted when the engine is disposed
     or collected), or the path of a SQLite file.
+
+    Each unit of work holds one connection of the engine's pool from its first
+    read to its end, and the id generator takes one for a moment now and then.
+    The pool made here keeps ``POOL_SIZE`` (10) connections and opens up to
+    ``MAX_OVERFLOW`` (10) more while that many units run at once; a unit
+    finding all of them taken waits ``POOL_TIMEOUT`` (30) seconds. For other
+    figures make the engine yourself (``sqlalchemy.create_engine(url,
+    pool_size=...)``) and pass it.
 
     >>> make_engine("postgresql://postgres@127.0.0.1:5432/test").url.drivername
     'postgresql+psycopg'
@@ -87,7 +111,7 @@ def make_engine(target: str | os.PathLike[str] | URL | Engine) -> Engine:
         if url.database in (None, "", ":memory:"):
             return _private_sqlite()
         return prepare_engine(
-            create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_POOL)
         )
     if url.get_backend_name() != "postgresql":
         raise ValidationError(
@@ -96,7 +120,7 @@ def make_engine(target: str | os.PathLike[str] | URL | Engine) -> Engine:
             fix="Pass a sqlite:/// or postgresql:// URL, or a SQLite file path",
             url=url.render_as_string(hide_password=True),
         )
-    return prepare_engine(create_engine(url, pool_pre_ping=True))
+    return prepare_engine(create_engine(url, pool_pre_ping=True, **_POOL))
 
 
 def _private_sqlite() -> Engine:
@@ -113,6 +137,7 @@ def _private_sqlite() -> Engine:
     engine = create_engine(
         URL.create("sqlite", database=str(path)),
         connect_args={"check_same_thread": False, "timeout": 30},
+        **_POOL,
     )
     _private[engine] = directory  # nothing to keep after a crash: no fsync
     weakref.finalize(engine, directory.cleanup)

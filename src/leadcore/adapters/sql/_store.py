@@ -8,9 +8,14 @@ PostgreSQL), checks that every record it read still has the version it read
 and commits; from a query on, it writes through that transaction. A stale copy
 raises :class:`leadcore.errors.ConflictError` and writes nothing.
 
-Units entered with ``with`` run one at a time across the threads of one process
-(as in the in-memory store); across processes the version checks and the
-database's isolation keep what a unit read valid at its commit.
+Units do not wait for one another in the process: each holds a connection of
+the engine's pool from its first read to its end, so reads run side by side
+(SQLite's WAL lets them run beside the one writer). What a unit read to decide
+is kept valid by the checks at its commit and by the database's isolation of
+the write transaction, in one process as across processes; a unit whose commit
+finds that something it read changed writes nothing and raises a retryable
+:class:`leadcore.errors.ConflictError`. The only lock left is the id
+generator's (:class:`SqlIds`, its per-kind counters and blocks).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import contextlib
 import os
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Self
 
 import attrs
@@ -36,6 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from leadcore.adapters._base import UnitOfWorkBase
 from leadcore.adapters.sql import _repositories
@@ -144,7 +150,6 @@ class SqlStore:
         self.engine = prepare_engine(engine)
         self.clock: Clock = clock if clock is not None else SystemClock()
         self.dialect = engine.dialect.name
-        self._lock = threading.RLock()
         self._lists_cache: Lists | None = None
         self._closed = False
         self._ids: SqlIds | None = None
@@ -183,7 +188,7 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         """A new unit of work on this store; use it as a context manager."""
-        return SqlUnitOfWork(self, self._lock)
+        return SqlUnitOfWork(self)
 
     @property
     def closed(self) -> bool:
@@ -295,7 +300,7 @@ class SqlIds:
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         engine = self._store.engine
-        with engine.connect() as connection:
+        with _connected(engine.connect) as connection:
             if kind not in self._known:
                 connection.execute(
                     pg_insert(id_counters)
@@ -335,10 +340,9 @@ class SqlUnitOfWork(UnitOfWorkBase):
     1 2
     """
 
-    def __init__(self, store: SqlStore, lock: threading.RLock) -> None:
-        """A unit on ``store``, whose ``lock`` it holds while entered (made by
-        :meth:`SqlStore.unit_of_work`)."""
-        super().__init__(lock)
+    def __init__(self, store: SqlStore) -> None:
+        """A unit on ``store`` (made by :meth:`SqlStore.unit_of_work`)."""
+        super().__init__()
         self._store = store
         self._conn: Connection | None = None
         self._writing = False
@@ -429,7 +433,7 @@ class SqlUnitOfWork(UnitOfWorkBase):
                 fix="Open the store again",
             )
         if self._conn is None:
-            self._conn = self._store.engine.connect()
+            self._conn = _connected(self._store.engine.connect)
         return self._conn
 
     def query_connection(self) -> Connection:
@@ -509,7 +513,8 @@ class SqlUnitOfWork(UnitOfWorkBase):
                 self._conn.rollback()
             self._conn.close()
             self._conn = None
-        connection = begin_write(self._store.engine)
+        engine = self._store.engine
+        connection = _connected(lambda: begin_write(engine))
         self._conn = connection
         try:
             with _translated():
@@ -675,6 +680,21 @@ def _raise_counter(connection: Connection, kind: str, used: int) -> None:
         ).first()
         if exists is None:
             connection.execute(insert(id_counters).values(kind=kind, last=used))
+
+
+def _connected(connect: Callable[[], Connection]) -> Connection:
+    """``connect()``, a connection of the engine's pool; a pool that stays exhausted is a
+    :class:`PersistenceError` (nothing was written) instead of SQLAlchemy's own error."""
+    try:
+        return connect()
+    except PoolTimeout as error:
+        raise PersistenceError(
+            "no database connection became free: nothing was done",
+            committed=False,
+            why=f"every connection of the engine's pool stayed in use ({error})",
+            fix="Run the command again; if it keeps happening, give the engine a larger "
+            "pool (pool_size=, max_overflow=) or run fewer units of work at once",
+        ) from error
 
 
 _RETRYABLE = {"40001", "40P01"}

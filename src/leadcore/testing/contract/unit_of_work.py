@@ -75,6 +75,26 @@ class ConflictContract(AdapterBase):
         with factory() as uow:
             assert uow.persons.get(PersonId(1)).first_name == "First"
 
+    def test_a_conflict_the_adapter_finds_is_retryable(self) -> None:
+        # Another unit changed the record first: the unit that lost can be run again
+        # (reload, change, commit) and succeed, which ``retryable`` tells callers.
+        factory = self.seeded([_company(1)], [_person(1, 1)])
+        first, second = factory(), factory()
+        with first, second:
+            mine = first.persons.get(PersonId(1))
+            theirs = second.persons.get(PersonId(1))
+            second.persons.save(attrs.evolve(theirs, last_name="Theirs"))
+            second.commit()
+            with pytest.raises(ConflictError) as caught:
+                _save_and_commit(first, attrs.evolve(mine, first_name="Mine"))
+            assert caught.value.retryable
+        with factory() as uow:  # run again: it reloads and decides on the new data
+            again = uow.persons.get(PersonId(1))
+            _save_and_commit(uow, attrs.evolve(again, first_name="Mine"))
+        with factory() as uow:
+            person = uow.persons.get(PersonId(1))
+            assert (person.first_name, person.last_name, person.version) == ("Mine", "Theirs", 3)
+
 
 def _save_company_and_commit(uow: UnitOfWork, company: Company) -> None:
     """Save then commit; an adapter may detect the conflict at either step."""
