@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal, Protocol
 
+from leadcore.adapters import is_database_url
 from leadcore.clock import SystemClock
 from leadcore.errors import DataFileError
 from leadcore.licence import Licence
@@ -22,19 +23,10 @@ from leadcore.service import LeadService
 from leadcore.service._arguments import check_function
 from leadcore.service._context import DEFAULT_POLICY
 
-__all__ = ["MEMORY", "is_database_url", "open"]
+__all__ = ["MEMORY", "open"]
 
 MEMORY = ":memory:"
 """The ``data`` of :func:`open` that names an in-memory store kept in no file."""
-
-
-def is_database_url(data: str) -> bool:
-    """Whether ``data`` names a database (the SQL adapter) rather than a file store.
-
-    >>> is_database_url("sqlite:///crm.db"), is_database_url("crm.json")
-    (True, False)
-    """
-    return data.startswith(("sqlite:", "postgresql", "postgres:")) or "://" in data
 
 
 class _Store(Protocol):
@@ -149,8 +141,7 @@ def _database_has_leads(url: str) -> bool:
     """Whether ``url`` holds leadcore's tables, asked without creating anything."""
     import sqlalchemy
 
-    from leadcore.adapters.sql import make_engine
-    from leadcore.adapters.sql._engine import VERSION_TABLE
+    from leadcore.adapters.sql import VERSION_TABLE, make_engine
 
     parsed = sqlalchemy.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
