@@ -38,6 +38,7 @@ from leadcore.rules import Lists
 __all__ = [
     "NAME_COLUMN",
     "Cell",
+    "CellContext",
     "CellValue",
     "Column",
     "ColumnFilter",
