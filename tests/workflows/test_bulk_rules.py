@@ -7,9 +7,11 @@ from __future__ import annotations
 import itertools
 from datetime import UTC, datetime
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadcore.errors import ValidationError
 from leadcore.history import HistoryEntry, HistoryKind, StatusSource
 from leadcore.lists import new_database
 from leadcore.model import AssociateId, CategoryId, Company, CompanyId, Person, PersonId
@@ -130,6 +132,8 @@ def test_owners_are_set_on_persons_and_companies() -> None:
     assert skipped(rules.for_company(RecordRef.company(3), None)) is SkipReason.NOT_FOUND
     turns = BulkRules(DistributeOwners(Distribute(associates=(8,))), LISTS, ACTOR)
     assert changed(turns.for_person(ref(1), person(1), owner=AssociateId(8))).after == 8
+    with pytest.raises(ValidationError, match="no owner to distribute"):
+        turns.for_person(ref(1), person(1))
 
 
 def test_company_category_moves_a_company_with_its_persons_and_a_lone_persons_own() -> None:
@@ -162,16 +166,16 @@ def test_what_a_decision_needs_read() -> None:
     assert RecordSkip.conflict(ref(4)).reason is SkipReason.CONFLICT
 
 
-def test_owner_turns_skip_missing_and_retired_records_and_continue_after_the_last() -> None:
+def test_owner_turns_skip_missing_retired_and_conflicted_records_and_continue_after_the_last() -> (
+    None
+):
     people = {PersonId(1): person(1), PersonId(2): person(2, retired=True), PersonId(3): person(3)}
     refs = [RecordRef.company(1), RecordRef.company(9), ref(1), ref(2), ref(3), ref(4)]
     pool = (AssociateId(7), AssociateId(8))
     turns = owner_turns(refs, people, {ACME.id: ACME}, pool, AssociateId(7))
-    assert {str(r): owner for r, owner in turns.items()} == {
-        "company 1": 8,
-        "person 1": 7,
-        "person 3": 8,
-    }
+    assert turns == [8, None, 7, None, 8, None]
+    conflicted = owner_turns(refs, people, {ACME.id: ACME}, pool, None, conflicted={ref(1)})
+    assert conflicted == [7, None, None, None, 8, None]
 
 
 @given(
@@ -184,18 +188,20 @@ def test_owner_turns_are_even_and_go_round_in_order(
 ) -> None:
     people = {PersonId(i): person(i) for i in range(1, takers + 1)}
     associates = tuple(AssociateId(a) for a in pool)
-    turns = owner_turns(
+    owners = owner_turns(
         [ref(i) for i in range(1, takers + 1)],
         people,
         {},
         associates,
         None if last is None else AssociateId(last),
     )
-    assert list(turns) == [ref(i) for i in range(1, takers + 1)]
-    counts = [list(turns.values()).count(a) for a in associates]
+    assert None not in owners
+    assert len(owners) == takers
+    counts = [owners.count(a) for a in associates]
     assert max(counts, default=0) - min(counts, default=0) <= 1
-    owners = list(turns.values())
     for earlier, later in itertools.pairwise(owners):
+        assert later is not None
+        assert earlier is not None
         assert associates.index(later) == (associates.index(earlier) + 1) % len(associates)
 
 

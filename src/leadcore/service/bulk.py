@@ -333,7 +333,6 @@ class _Batch:
         self._persons: dict[PersonId, Person] = {}
         self._companies: dict[CompanyId, Company] = {}
         self._pending: list[Person] = []
-        self._history: list[HistoryEntry] = []
         self._events: list[DomainEvent] = []
 
     # loading
@@ -354,69 +353,66 @@ class _Batch:
     def _load(self, batch: list[RecordRef]) -> None:
         """Read the batch's persons and companies, each kind in one read (the ones that no
         longer exist are left out)."""
+        person_ids: list[PersonId] = []
+        company_ids: list[CompanyId] = []
+        for ref in batch:
+            if ref.kind is RecordKind.PERSON:
+                person_ids.append(PersonId(ref.id))
+            else:
+                company_ids.append(CompanyId(ref.id))
         persons, companies = self.uow.persons, self.uow.companies
-        person_ids = [PersonId(r.id) for r in batch if r.kind is RecordKind.PERSON]
-        company_ids = [CompanyId(r.id) for r in batch if r.kind is RecordKind.COMPANY]
-        found = _existing(persons.get_many, persons.get, person_ids)
-        self._persons = {p.id: p for p in found}
-        self._companies = {
-            c.id: c for c in _existing(companies.get_many, companies.get, company_ids)
-        }
+        if person_ids:
+            self._persons = {p.id: p for p in _existing(persons.get_many, persons.get, person_ids)}
+        if company_ids:
+            held = _existing(companies.get_many, companies.get, company_ids)
+            self._companies = {c.id: c for c in held}
 
     # saving
 
     def flush(self) -> None:
-        """Save the persons changed so far and append their history."""
+        """Save the persons changed so far, append their history, collect their events."""
         if self._pending:
             for saved in self.uow.persons.save_many(self._pending):
                 self.command.persons[saved.id] = saved
             self._pending = []
-        if self._history:
-            self.uow.history.append(self._history)
-            self._history = []
         if self._events:
+            history = [e for e in self._events if isinstance(e, HistoryEntry)]
+            if history:
+                self.uow.history.append(history)
             self.command.events.extend(self._events)
             self._events = []
-
-    def save(self, outcome: engine.Outcome) -> None:
-        """Save ``outcome``: persons alone wait to be saved together (``save_many``), a
-        changed company is saved at once, after them."""
-        if outcome.companies:
-            self.flush()
-            self.command.apply(outcome)
-            return
-        self._pending.extend(outcome.persons)
-        self._history.extend(outcome.history)
-        self._events.extend(outcome.events)
 
     # the run
 
     def run(self, batch: list[RecordRef], conflicted: set[RecordRef]) -> None:
         self._load(batch)
-        turns: dict[RecordRef, AssociateId] = {}
+        owners: list[AssociateId | None] = [None] * len(batch)
         if isinstance(self.change, DistributeOwners):
             pool = choose_pool(self.change.to, self.uow.associates.all())
             last = stored.last_assigned(self.uow.settings)
-            takers = [r for r in batch if r not in conflicted]
-            turns = owner_turns(takers, self._persons, self._companies, pool, last)
-        for ref in batch:
-            if ref in conflicted:
+            owners = owner_turns(
+                batch, self._persons, self._companies, pool, last, conflicted=conflicted
+            )
+        for ref, owner in zip(batch, owners, strict=True):
+            if conflicted and ref in conflicted:
                 self.record(ref, RecordSkip.conflict(ref))
                 continue
             try:
-                self.step(ref, turns.get(ref))
+                self.step(ref, owner)
             except NotFoundError as error:
                 self.record(ref, RecordSkip(SkipReason.NOT_FOUND, str(error)))
         self.flush()
-        if turns:
-            stored.set_last_assigned(self.uow.settings, list(turns.values())[-1])
+        given = [owner for owner in owners if owner is not None]
+        if given:
+            stored.set_last_assigned(self.uow.settings, given[-1])
 
     def step(self, ref: RecordRef, owner: AssociateId | None) -> None:
         rules = self.rules
         company: Company | None = None
         if ref.kind is RecordKind.PERSON:
             person = self.person(PersonId(ref.id))
-            if person is not None and person.company_id is not None and rules.needs_company(person):
+            if rules.reads_companies and person is not None and rules.needs_company(person):
+                assert person.company_id is not None  # needs_company says it has one
                 company = self.company(person.company_id)
             decided = rules.for_person(ref, person, company, owner=owner)
         else:
@@ -432,11 +428,18 @@ class _Batch:
             self.fire(decided.trigger, company)
 
     def record(self, ref: RecordRef, decided: BulkStep) -> None:
-        """Save what ``decided`` changes, and log it as changed or skipped."""
+        """Save what ``decided`` changes (a changed company at once, after the persons
+        changed before it), and log it as changed or skipped."""
         if isinstance(decided, RecordSkip):
             self.skipped.append(BulkSkipped(ref, decided.reason, decided.detail, self.number))
             return
-        self.save(decided.outcome)
+        outcome = decided.outcome
+        if outcome.companies:
+            self.flush()
+            self.command.apply(outcome)
+        else:  # persons alone wait to be saved together (save_many)
+            self._pending.extend(outcome.persons)
+            self._events.extend(outcome.events)
         self.changed.append(BulkChanged(ref, decided.before, decided.after, self.number))
 
     def fire(self, trigger: Trigger, company: Company | None) -> None:

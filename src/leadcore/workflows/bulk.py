@@ -27,7 +27,7 @@ loads the records, asks, saves and logs.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
 
@@ -92,9 +92,12 @@ class RecordKind(enum.Enum):
     COMPANY = "company"
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class RecordRef:
-    """One record of a bulk update: its kind and id (companies sort before persons)."""
+    """One record of a bulk update: its kind and id (companies sort before persons).
+
+    Its hash is computed once: a bulk update looks each record up several times.
+    """
 
     kind: RecordKind = attrs.field(order=lambda k: k is RecordKind.PERSON)
     id: int
@@ -413,6 +416,10 @@ BulkStep = RecordChange | RecordSkip
 """What a bulk change does to one record."""
 
 
+_STATUS_CHANGES = (SetLeadStatus, ClearLeadStatus)
+_OWNER_CHANGES = (SetOwner, DistributeOwners)
+
+
 def _hidden(person: Person) -> str:
     return (
         f"the lead status of person {person.id} is hidden and read-only (R4): its category "
@@ -453,22 +460,22 @@ class BulkRules:
     automation: AutomationRules = attrs.field(factory=AutomationRules)
     _fired: frozenset[LeadStatusId | None] = attrs.field(init=False, repr=False, eq=False)
 
+    reads_companies: bool = attrs.field(init=False, repr=False, eq=False)
+    """True when decisions on persons may read their companies (a lead-status change the
+    licence allows): see :meth:`needs_company`."""
+
     @_fired.default
     def _statuses_with_a_rule(self) -> frozenset[LeadStatusId | None]:
         return frozenset(rule.trigger.status_id for rule in self.automation)
 
-    def _is_status_change(self) -> bool:
-        return isinstance(self.change, SetLeadStatus | ClearLeadStatus)
+    @reads_companies.default
+    def _reads_companies(self) -> bool:
+        return self.lead_status and isinstance(self.change, _STATUS_CHANGES)
 
     def needs_company(self, person: Person) -> bool:
         """Whether the decision on ``person`` reads its company: a lead-status change of a
         person in a company (that the licence allows and that is not retired)."""
-        return (
-            self._is_status_change()
-            and self.lead_status
-            and not person.retired
-            and person.company_id is not None
-        )
+        return self.reads_companies and not person.retired and person.company_id is not None
 
     def needs_persons(self, company: Company) -> bool:
         """Whether the decision on ``company`` reads its persons: a company moved to
@@ -490,11 +497,11 @@ class BulkRules:
         if person is None:
             return RecordSkip.missing(ref)
         change = self.change
-        if isinstance(change, SetLeadStatus | ClearLeadStatus):
+        if isinstance(change, _STATUS_CHANGES):
             return self._status(ref, person, company, change)
         if person.retired:
             return RecordSkip(SkipReason.RETIRED, f"{ref} is retired; bulk updates leave it as is")
-        if isinstance(change, SetOwner | DistributeOwners):
+        if isinstance(change, _OWNER_CHANGES):
             return self._owner(ref, person, change, owner)
         try:
             outcome = rules.set_person_category(
@@ -518,11 +525,11 @@ class BulkRules:
         all its ``persons`` when :meth:`needs_persons` says so, and its ``owner`` turn
         when owners are distributed."""
         change = self.change
-        if isinstance(change, SetLeadStatus | ClearLeadStatus):
+        if isinstance(change, _STATUS_CHANGES):
             return RecordSkip(SkipReason.NOT_APPLICABLE, "a company has no lead status")
         if company is None:
             return RecordSkip.missing(ref)
-        if isinstance(change, SetOwner | DistributeOwners):
+        if isinstance(change, _OWNER_CHANGES):
             return self._owner(ref, company, change, owner)
         target = change.category_id
         if company.category_id == target:
@@ -578,18 +585,21 @@ class BulkRules:
         change: SetOwner | DistributeOwners,
         turn: AssociateId | None,
     ) -> BulkStep:
-        if isinstance(change, SetOwner):
-            owner = change.owner_id
-        else:
-            assert turn is not None, "owner_turns gives every found record its turn"
-            owner = turn
+        owner = change.owner_id if isinstance(change, SetOwner) else turn
+        if owner is None and not isinstance(change, SetOwner):
+            raise ValidationError(
+                f"{ref} was given no owner to distribute",
+                why="owners are distributed by the turns of owner_turns",
+                fix="Pass owner= the record's turn from owner_turns",
+                record=str(ref),
+            )
         before = record.owner_id
         if owner == before:
             return RecordSkip(SkipReason.UNCHANGED, f"{ref} has this owner already")
         changed = attrs.evolve(record, owner_id=owner, updated=self.actor.at)
         if isinstance(changed, Person):
-            return RecordChange(before, owner, Outcome(persons=(changed,)))
-        return RecordChange(before, owner, Outcome(companies=(changed,)))
+            return RecordChange(before, owner, Outcome((), (changed,)))
+        return RecordChange(before, owner, Outcome((changed,)))
 
 
 def owner_turns(
@@ -598,26 +608,30 @@ def owner_turns(
     companies: Mapping[CompanyId, Company],
     pool: Sequence[AssociateId],
     last: AssociateId | None,
-) -> dict[RecordRef, AssociateId]:
-    """The owner each record of ``refs`` gets when owners are distributed (R11): round
-    robin over ``pool`` in the order of ``refs``, continuing after ``last``, for the
-    records that exist (in ``persons`` or ``companies``) and are not retired persons.
+    *,
+    conflicted: Collection[RecordRef] = (),
+) -> list[AssociateId | None]:
+    """The owner each record of ``refs`` gets when owners are distributed (R11), in the
+    order of ``refs``: round robin over ``pool``, continuing after ``last``, for the
+    records that exist (in ``persons`` or ``companies``) and are not retired persons;
+    ``None`` for the others and for the ``conflicted`` ones (they take no turn).
 
     >>> from datetime import datetime, timezone
     >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
     >>> people = {PersonId(i): Person(PersonId(i), None, "P", "", at, at, retired=i == 2)
     ...           for i in (1, 2, 3)}
-    >>> turns = owner_turns([RecordRef.person(i) for i in (1, 2, 3, 4)], people, {},
-    ...                     (AssociateId(7), AssociateId(8)), last=AssociateId(7))
-    >>> {str(ref): owner for ref, owner in turns.items()}
-    {'person 1': 8, 'person 3': 7}
+    >>> owner_turns([RecordRef.person(i) for i in (1, 2, 3, 4)], people, {},
+    ...             (AssociateId(7), AssociateId(8)), last=AssociateId(7))
+    [8, None, 7, None]
     """
-
-    def takes_a_turn(ref: RecordRef) -> bool:
-        if ref.kind is RecordKind.COMPANY:
-            return CompanyId(ref.id) in companies
-        person = persons.get(PersonId(ref.id))
-        return person is not None and not person.retired
-
-    takers = [ref for ref in refs if takes_a_turn(ref)]
-    return dict(zip(takers, round_robin(len(takers), pool, last), strict=True))
+    takes = []
+    for ref in refs:
+        if conflicted and ref in conflicted:
+            takes.append(False)
+        elif ref.kind is RecordKind.COMPANY:
+            takes.append(CompanyId(ref.id) in companies)
+        else:
+            person = persons.get(PersonId(ref.id))
+            takes.append(person is not None and not person.retired)
+    turns = iter(round_robin(sum(takes), pool, last))
+    return [next(turns) if taking else None for taking in takes]
