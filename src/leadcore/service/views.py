@@ -212,7 +212,7 @@ class Views(Resource, namespace="views"):
     ) -> dict[CompanyId, Company]:
         """The companies of the persons among ``records``, by id."""
         ids = {r.company_id for r in records if isinstance(r, Person) and r.company_id is not None}
-        return {c.id: c for c in uow.companies.get_many(sorted(ids))}
+        return {c.id: c for c in uow.companies.get_many(sorted(ids))} if ids else {}
 
     @staticmethod
     def _count_by(
