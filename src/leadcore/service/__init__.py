@@ -377,7 +377,7 @@ class LeadService:
         ...     service.companies.add("Bolt").id
         2
         """
-        from leadcore._open import open as open_data
+        from leadcore import open as open_data
 
         return open_data(
             ":memory:" if path is None else path,
@@ -420,7 +420,7 @@ class LeadService:
         ...     service.companies.add("Acme").id
         1
         """
-        from leadcore._open import open as open_data
+        from leadcore import open as open_data
 
         text = os.fspath(url)
         if "://" not in text:
