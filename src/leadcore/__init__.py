@@ -65,7 +65,8 @@ from leadcore.selections import (
     StaticSelection,
     Target,
 )
-from leadcore.service import NOT_GIVEN, Deletion, LeadService, PersonCard
+from leadcore.service import NOT_GIVEN, Deletion, LeadService
+from leadcore.views.cards import PersonCard
 
 __version__ = "0.1.0"
 """The version of leadcore: its one source (the package metadata reads it from here)."""

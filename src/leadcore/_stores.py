@@ -2,7 +2,7 @@
 
 Not public API: :func:`leadcore.open` (the composition root) and the constructors
 ``LeadService.in_memory``, ``.sql``, ``.sqlite`` and ``.postgres`` open their store here
-and build the service over it; the ``leadcore`` command asks :func:`is_database_url`.
+and build the service over it (:func:`leadcore.adapters.is_database_url` tells a database).
 It sits below :mod:`leadcore.service`, so that neither it nor the root imports the other
 back.
 """
@@ -13,25 +13,17 @@ import os
 from pathlib import Path
 from typing import Literal, Protocol
 
+from leadcore.adapters import is_database_url
 from leadcore.clock import SystemClock
 from leadcore.errors import DataFileError, ValidationError
 from leadcore.lists import Lists, existing_database, new_database
 from leadcore.model import Language
 from leadcore.ports import Clock, IdGenerator, UnitOfWork
 
-__all__ = ["MEMORY", "Store", "is_database_url", "open_store"]
+__all__ = ["MEMORY", "Store", "open_store"]
 
 MEMORY = ":memory:"
 """The ``data`` of :func:`leadcore.open` that names an in-memory store kept in no file."""
-
-
-def is_database_url(data: str) -> bool:
-    """Whether ``data`` names a database (the SQL adapter) rather than a file store.
-
-    >>> is_database_url("sqlite:///crm.db"), is_database_url("crm.json")
-    (True, False)
-    """
-    return data.startswith(("sqlite:", "postgresql", "postgres:")) or "://" in data
 
 
 class Store(Protocol):
@@ -138,8 +130,7 @@ def _database_has_leads(url: str) -> bool:
     """Whether ``url`` holds leadcore's tables, asked without creating anything."""
     import sqlalchemy
 
-    from leadcore.adapters.sql import make_engine
-    from leadcore.adapters.sql._engine import VERSION_TABLE
+    from leadcore.adapters.sql import VERSION_TABLE, make_engine
 
     parsed = sqlalchemy.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":

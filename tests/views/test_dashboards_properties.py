@@ -23,7 +23,7 @@ from leadcore.history import HistoryEntry
 from leadcore.model import LeadStatusId, PersonId
 from leadcore.service import LeadService
 from leadcore.views import ReportPeriod
-from leadcore.views._dashboard_figures import read_limit
+from leadcore.views.dashboard_figures import read_limit
 
 START = datetime(2026, 5, 4, 8, 0, tzinfo=UTC)
 ZONES = (UTC, ZoneInfo("Europe/Copenhagen"), ZoneInfo("America/New_York"))

@@ -13,8 +13,8 @@ from typing import Any, Literal
 import attrs
 import click
 
-from leadcore._open import open as open_data
-from leadcore._stores import is_database_url
+from leadcore import open as open_data
+from leadcore.adapters import is_database_url
 from leadcore.cli._values import ID
 from leadcore.errors import LeadcoreError
 from leadcore.model import AssociateId, Language

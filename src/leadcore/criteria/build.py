@@ -24,7 +24,7 @@ leadcore.criteria.errors.BadValueError: bad value for 'person.lead_status' in: .
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from types import MappingProxyType
 
@@ -53,7 +53,7 @@ from leadcore.criteria.errors import (
     UnknownOperatorError,
 )
 from leadcore.criteria.fields import Entity, Field, ListKind, ValueType, field
-from leadcore.licence import Licence
+from leadcore.licence import Feature, Licence
 from leadcore.model import CategoryGroup
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "PERIOD_OPERATORS",
     "TEXT_OPERATORS",
     "check_nesting",
+    "check_search",
     "condition",
     "expand_groups",
     "expected_values",
@@ -565,6 +566,39 @@ def require_licence(criterion: Criterion, licence: Licence, entity: Entity = Ent
         feature = field(key, entity).feature
         if feature is not None:
             licence.require(feature, f"searching on {key!r}")
+
+
+def check_search(
+    criterion: Criterion,
+    licence: Licence,
+    entity: Entity = Entity.PERSON,
+    *,
+    sort_fields: Iterable[str] = (),
+) -> None:
+    """Refuse a search of ``entity`` by ``criterion``, sorted on ``sort_fields``, that
+    the registry or ``licence`` does not allow: every leaf is validated
+    (:func:`validate`), every field searched (:func:`require_licence`) or sorted on
+    needs its feature, and a lead-status field needs the lead-status feature.
+
+    The checks every query of the service and of a view gets, in this order.
+
+    >>> check_search(condition("person.retired", "is_true"), Licence.of(),
+    ...              sort_fields=["person.last_name"])
+    >>> check_search(ALWAYS, Licence.of(), sort_fields=["person.lead_status"])
+    Traceback (most recent call last):
+    ...
+    leadcore.errors.FeatureNotLicensed: using the field 'person.lead_status' needs ...
+    """
+    validate(criterion, entity)
+    require_licence(criterion, licence, entity)
+    sorted_on = set(sort_fields)
+    for key in sorted(sorted_on):
+        feature = field(key, entity).feature
+        if feature is not None:
+            licence.require(feature, f"sorting on {key!r}")
+    for key in sorted(set(referenced_fields(criterion)) | sorted_on):
+        if field(key, entity).list_kind is ListKind.LEAD_STATUS:
+            licence.require(Feature.LEAD_STATUS, f"using the field {key!r}")
 
 
 def expand_groups(groups: Groups) -> Criterion:

@@ -73,13 +73,13 @@ from leadcore.service.categories import Categories
 from leadcore.service.companies import Companies
 from leadcore.service.dashboards import Dashboards
 from leadcore.service.distribution import Distribution
-from leadcore.service.persons import PersonCard, Persons
+from leadcore.service.persons import Persons
 from leadcore.service.selections import Selections
 from leadcore.service.statuses import Statuses
 from leadcore.service.views import Views
 from leadcore.workflows.distribution import Distribute
 
-__all__ = ["NOT_GIVEN", "Context", "Deletion", "LeadService", "NotGiven", "PersonCard"]
+__all__ = ["NOT_GIVEN", "Context", "Deletion", "LeadService", "NotGiven"]
 
 
 @attrs.frozen(init=False, slots=False)

@@ -17,7 +17,7 @@ import attrs
 
 from leadcore.criteria import build
 from leadcore.criteria.ast import Criterion
-from leadcore.criteria.fields import Entity, ListKind, field
+from leadcore.criteria.fields import Entity
 from leadcore.errors import ConflictError, InactiveOwnerError, NotFoundError, ValidationError
 from leadcore.history import StatusSource
 from leadcore.licence import Feature, Licence
@@ -161,15 +161,7 @@ class Context:
             criteria, order, page, now = query.criteria, query.order, query.page, query.now
             if query.current_associate is not None:
                 associate = query.current_associate
-        build.validate(criteria, entity)
-        build.require_licence(criteria, self.licence, entity)
-        for key in sorted({o.field for o in order}):
-            found = field(key, entity)
-            if found.feature is not None:
-                self.licence.require(found.feature, f"sorting on {key!r}")
-        for key in sorted(set(build.referenced_fields(criteria)) | {o.field for o in order}):
-            if field(key, entity).list_kind is ListKind.LEAD_STATUS:
-                self.require_lead_status(f"using the field {key!r}")
+        build.check_search(criteria, self.licence, entity, sort_fields=[o.field for o in order])
         return Query(
             criteria,
             order=tuple(order),

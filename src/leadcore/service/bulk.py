@@ -21,26 +21,15 @@ category automation (R9) through the ``automation`` resource this one is given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from typing import TYPE_CHECKING, cast
-
-import attrs
+from typing import TYPE_CHECKING, TypeVar
 
 from leadcore import _collector
 from leadcore import rules as engine
 from leadcore.criteria.fields import Entity
-from leadcore.errors import (
-    BulkFailed,
-    ConflictError,
-    InheritedCategoryError,
-    LeadStatusNotEditable,
-    NotFoundError,
-    TransitionRefused,
-    ValidationError,
-)
-from leadcore.history import HistoryEntry, HistoryKind, StatusSource
+from leadcore.errors import BulkFailed, ConflictError, NotFoundError, ValidationError
+from leadcore.history import DomainEvent, HistoryEntry, StatusSource
 from leadcore.licence import Feature
-from leadcore.model import AssociateId, Company, CompanyId, LeadStatusId, Person, PersonId
+from leadcore.model import AssociateId, Company, CompanyId, Person, PersonId
 from leadcore.ports import UnitOfWork
 from leadcore.selections import resolve
 from leadcore.service._context import Context
@@ -55,18 +44,23 @@ from leadcore.workflows.bulk import (
     BulkLog,
     BulkPreview,
     BulkProgress,
+    BulkRules,
     BulkScope,
     BulkSkipped,
+    BulkStep,
     ClearLeadStatus,
     DistributeOwners,
+    RecordChange,
     RecordKind,
     RecordRef,
+    RecordSkip,
     SetCompanyCategory,
     SetLeadStatus,
     SetOwner,
     SkipReason,
+    owner_turns,
 )
-from leadcore.workflows.distribution import Distribute, choose_pool, round_robin
+from leadcore.workflows.distribution import choose_pool
 
 if TYPE_CHECKING:
     from leadcore.service.automation import Automation
@@ -77,6 +71,8 @@ _MAX_BATCH_SIZE = 100_000
 
 Progress = Callable[[BulkProgress], None]
 Stop = Callable[[], bool]
+Id = TypeVar("Id")
+Record = TypeVar("Record")
 
 
 class Bulk(Resource, namespace="bulk"):
@@ -302,7 +298,9 @@ def _conflicting(error: ConflictError, batch: list[RecordRef]) -> RecordRef | No
 
 
 class _Batch:
-    """One batch's records run through the rules inside an open command."""
+    """One batch inside an open command: loads its records, asks the bulk rules
+    (:class:`leadcore.workflows.bulk.BulkRules`) about each, saves what they change,
+    fires the automation they trigger, and logs."""
 
     def __init__(
         self,
@@ -312,40 +310,36 @@ class _Batch:
         change: BulkChange,
         number: int,
     ):
-        self.context = context
         self.automation_resource = automation
         self.command = command
         self.uow: UnitOfWork = command.uow
         self.change = change
         self.number = number
-        self.lists = context.lists(self.uow)
-        self.now: datetime = context.clock.now()
-        self.actor = engine.Actor(self.now, context.associate, StatusSource.BULK)
+        licence = context.licence
+        fired = AutomationRules()
+        if isinstance(change, SetLeadStatus) and licence.has(Feature.CATEGORY_AUTOMATION):
+            fired = stored.load_rules(self.uow.settings)
+        self.rules = BulkRules(
+            change,
+            context.lists(self.uow),
+            engine.Actor(context.clock.now(), context.associate, StatusSource.BULK),
+            context.policy,
+            licence.has(Feature.LEAD_STATUS),
+            fired,
+        )
         self.changed: list[BulkChanged] = []
         self.skipped: list[BulkSkipped] = []
         self.automation: list[AutomationResult] = []
         self._persons: dict[PersonId, Person] = {}
         self._companies: dict[CompanyId, Company] = {}
         self._pending: list[Person] = []
-        self._history: list[HistoryEntry] = []
-        self._rules: AutomationRules | None = None
-        self._lead_status_licensed = context.licence.has(Feature.LEAD_STATUS)
-        self._rule_statuses: set[LeadStatusId | None] = set()
-        self._owners: list[AssociateId] = []
-        self._turn = 0
-        self._last: AssociateId | None = None
+        self._events: list[DomainEvent] = []
 
-    # bookkeeping
+    # loading
 
-    def skip(self, ref: RecordRef, reason: SkipReason, detail: str) -> None:
-        self.skipped.append(BulkSkipped(ref, reason, detail, self.number))
-
-    def done(self, ref: RecordRef, before: int | None, after: int | None) -> None:
-        self.changed.append(BulkChanged(ref, before, after, self.number))
-
-    def person(self, person_id: PersonId) -> Person:
+    def person(self, person_id: PersonId) -> Person | None:
         saved = self.command.persons.get(person_id)
-        return saved if saved is not None else self._persons[person_id]
+        return saved if saved is not None else self._persons.get(person_id)
 
     def company(self, company_id: CompanyId) -> Company:
         saved = self.command.companies.get(company_id)
@@ -356,226 +350,119 @@ class _Batch:
             found = self._companies[company_id] = self.uow.companies.get(company_id)
         return found
 
+    def _load(self, batch: list[RecordRef]) -> None:
+        """Read the batch's persons and companies, each kind in one read (the ones that no
+        longer exist are left out)."""
+        person_ids: list[PersonId] = []
+        company_ids: list[CompanyId] = []
+        for ref in batch:
+            if ref.kind is RecordKind.PERSON:
+                person_ids.append(PersonId(ref.id))
+            else:
+                company_ids.append(CompanyId(ref.id))
+        persons, companies = self.uow.persons, self.uow.companies
+        if person_ids:
+            self._persons = {p.id: p for p in _existing(persons.get_many, persons.get, person_ids)}
+        if company_ids:
+            held = _existing(companies.get_many, companies.get, company_ids)
+            self._companies = {c.id: c for c in held}
+
+    # saving
+
     def flush(self) -> None:
-        """Save the persons changed so far and append their history."""
+        """Save the persons changed so far, append their history, collect their events."""
         if self._pending:
             for saved in self.uow.persons.save_many(self._pending):
                 self.command.persons[saved.id] = saved
             self._pending = []
-        if self._history:
-            self.uow.history.append(self._history)
-            self.command.events.extend(self._history)
-            self._history = []
-
-    def apply(self, outcome: engine.Outcome) -> None:
-        self.flush()
-        self.command.apply(outcome)
+        if self._events:
+            history = [e for e in self._events if isinstance(e, HistoryEntry)]
+            if history:
+                self.uow.history.append(history)
+            self.command.events.extend(self._events)
+            self._events = []
 
     # the run
 
     def run(self, batch: list[RecordRef], conflicted: set[RecordRef]) -> None:
-        person_ids = [PersonId(r.id) for r in batch if r.kind is RecordKind.PERSON]
-        self._load_persons(person_ids)
+        self._load(batch)
+        owners: list[AssociateId | None] = [None] * len(batch)
         if isinstance(self.change, DistributeOwners):
-            self._start_distribution(self.change.to, batch, conflicted)
-        for ref in batch:
-            if ref in conflicted:
-                self.skip(ref, SkipReason.CONFLICT, _CONFLICT.format(ref=ref))
+            pool = choose_pool(self.change.to, self.uow.associates.all())
+            last = stored.last_assigned(self.uow.settings)
+            owners = owner_turns(
+                batch, self._persons, self._companies, pool, last, conflicted=conflicted
+            )
+        for ref, owner in zip(batch, owners, strict=True):
+            if conflicted and ref in conflicted:
+                self.record(ref, RecordSkip.conflict(ref))
                 continue
-            if ref.kind is RecordKind.PERSON and PersonId(ref.id) not in self._persons:
-                self.skip(ref, SkipReason.NOT_FOUND, f"{ref} does not exist (deleted?)")
-                continue
-            self.step(ref)
+            try:
+                self.step(ref, owner)
+            except NotFoundError as error:
+                self.record(ref, RecordSkip(SkipReason.NOT_FOUND, str(error)))
         self.flush()
-        if self._owners and self._last is not None:
-            stored.set_last_assigned(self.uow.settings, self._last)
+        given = [owner for owner in owners if owner is not None]
+        if given:
+            stored.set_last_assigned(self.uow.settings, given[-1])
 
-    def _load_persons(self, person_ids: list[PersonId]) -> None:
-        try:
-            found = self.uow.persons.get_many(person_ids)
-        except NotFoundError:
-            found = []
-            for person_id in person_ids:
-                try:
-                    found.append(self.uow.persons.get(person_id))
-                except NotFoundError:
-                    continue
-        self._persons = {p.id: p for p in found}
+    def step(self, ref: RecordRef, owner: AssociateId | None) -> None:
+        rules = self.rules
+        company: Company | None = None
+        if ref.kind is RecordKind.PERSON:
+            person = self.person(PersonId(ref.id))
+            if rules.reads_companies and person is not None and rules.needs_company(person):
+                assert person.company_id is not None  # needs_company says it has one
+                company = self.company(person.company_id)
+            decided = rules.for_person(ref, person, company, owner=owner)
+        else:
+            company_id = CompanyId(ref.id)
+            company = self.company(company_id) if company_id in self._companies else None
+            persons: list[Person] = []
+            if company is not None and rules.needs_persons(company):
+                self.flush()
+                persons = self.uow.persons.of_company(company.id)
+            decided = rules.for_company(ref, company, persons, owner=owner)
+        self.record(ref, decided)
+        if isinstance(decided, RecordChange) and decided.trigger is not None:
+            self.fire(decided.trigger, company)
 
-    def _start_distribution(
-        self, to: Distribute, batch: list[RecordRef], conflicted: set[RecordRef]
-    ) -> None:
-        pool = choose_pool(to, self.uow.associates.all())
-        takers = [
-            r
-            for r in batch
-            if r not in conflicted
-            and not (r.kind is RecordKind.PERSON and self._absent_or_retired(PersonId(r.id)))
-        ]
-        self._owners = list(round_robin(len(takers), pool, stored.last_assigned(self.uow.settings)))
+    def record(self, ref: RecordRef, decided: BulkStep) -> None:
+        """Save what ``decided`` changes (a changed company at once, after the persons
+        changed before it), and log it as changed or skipped."""
+        if isinstance(decided, RecordSkip):
+            self.skipped.append(BulkSkipped(ref, decided.reason, decided.detail, self.number))
+            return
+        outcome = decided.outcome
+        if outcome.companies:
+            self.flush()
+            self.command.apply(outcome)
+        else:  # persons alone wait to be saved together (save_many)
+            self._pending.extend(outcome.persons)
+            self._events.extend(outcome.events)
+        self.changed.append(BulkChanged(ref, decided.before, decided.after, self.number))
 
-    def _absent_or_retired(self, person_id: PersonId) -> bool:
-        found = self._persons.get(person_id)
-        return found is None or found.retired
-
-    def step(self, ref: RecordRef) -> None:
-        change = self.change
-        try:
-            if isinstance(change, SetLeadStatus | ClearLeadStatus):
-                self._status(ref, change)
-            elif isinstance(change, SetOwner | DistributeOwners):
-                self._owner(ref, change)
-            else:
-                self._category(ref, change)
-        except NotFoundError as error:
-            self.skip(ref, SkipReason.NOT_FOUND, str(error))
-
-    def _retired(self, ref: RecordRef) -> Person | None:
-        """The person of ``ref`` unless retired (then skipped)."""
-        person = self.person(PersonId(ref.id))
-        if person.retired:
-            self.skip(ref, SkipReason.RETIRED, f"{ref} is retired; bulk updates leave it as is")
-            return None
-        return person
-
-    def _status(self, ref: RecordRef, change: SetLeadStatus | ClearLeadStatus) -> None:
-        if ref.kind is RecordKind.COMPANY:
-            self.skip(ref, SkipReason.NOT_APPLICABLE, "a company has no lead status")
-            return
-        if not self._lead_status_licensed:
-            self.skip(ref, SkipReason.LICENCE, "the licence lacks the lead-status feature")
-            return
-        person = self._retired(ref)
-        if person is None:
-            return
-        company = None if person.company_id is None else self.company(person.company_id)
-        before = person.lead_status_id
-        if isinstance(change, ClearLeadStatus):
-            if not engine.is_status_visible(person, company, self.lists.categories):
-                self.skip(ref, SkipReason.HIDDEN_STATUS, _hidden(person))
-                return
-            if before is None:
-                self.skip(ref, SkipReason.UNCHANGED, f"{ref} has no lead status")
-                return
-            self._pending.append(
-                attrs.evolve(person, lead_status_id=None, updated=self.now, status_changed=self.now)
-            )
-            self._history.append(
-                HistoryEntry(
-                    person.id,
-                    HistoryKind.CHANGE,
-                    before,
-                    None,
-                    self.now,
-                    self.actor.by,
-                    StatusSource.BULK,
-                )
-            )
-            self.done(ref, before, None)
-            return
-        try:
-            outcome = engine.set_lead_status(
-                person, company, self.lists, change.status_id, self.actor,
-                reason=change.reason, policy=self.context.policy,
-            )  # fmt: skip
-        except LeadStatusNotEditable:
-            self.skip(ref, SkipReason.HIDDEN_STATUS, _hidden(person))
-            return
-        except TransitionRefused as error:
-            self.skip(ref, SkipReason.TRANSITION_REFUSED, str(error))
-            return
-        if not outcome.persons:
-            self.skip(ref, SkipReason.UNCHANGED, f"{ref} has this lead status already")
-            return
-        self._pending.extend(outcome.persons)
-        # rules.set_lead_status's events are its history entries: no need to filter them
-        self._history.extend(cast(tuple[HistoryEntry, ...], outcome.events))
-        self.done(ref, before, change.status_id)
-        self._automate(company, change)
-
-    def _automate(self, company: Company | None, change: SetLeadStatus) -> None:
-        """Fire "lead status set to X" (R9) when a rule exists for it."""
-        if self._rules is None:
-            licensed = self.context.licence.has(Feature.CATEGORY_AUTOMATION)
-            self._rules = stored.load_rules(self.uow.settings) if licensed else AutomationRules()
-            self._rule_statuses = {r.trigger.status_id for r in self._rules}
-        if company is None or change.status_id not in self._rule_statuses:
-            return
-        trigger = Trigger.lead_status_set(change.status_id)
+    def fire(self, trigger: Trigger, company: Company | None) -> None:
+        """Fire ``trigger`` (R9) on ``company`` through the automation resource."""
         self.flush()
         result = self.automation_resource.fire(
-            self.command, trigger, company, self.lists, rules=self._rules
+            self.command, trigger, company, self.rules.lists, rules=self.rules.automation
         )
         if result.decision in (Decision.APPLIED, Decision.SUGGESTED):
             self.automation.append(result)
 
-    def _owner(self, ref: RecordRef, change: SetOwner | DistributeOwners) -> None:
-        record: Person | Company
-        if ref.kind is RecordKind.PERSON:
-            found = self._retired(ref)
-            if found is None:  # retired: no turn was planned for it
-                return
-            record = found
-        else:
-            record = self.company(CompanyId(ref.id))
-        if isinstance(change, SetOwner):
-            owner = change.owner_id
-        else:
-            owner = self._owners[self._turn]
-            self._turn += 1
-            self._last = owner
-        before = record.owner_id
-        if owner == before:
-            self.skip(ref, SkipReason.UNCHANGED, f"{ref} has this owner already")
-            return
-        changed = attrs.evolve(record, owner_id=owner, updated=self.now)
-        if isinstance(changed, Person):
-            self._pending.append(changed)
-        else:
-            self.flush()
-            self.command.companies[changed.id] = self.uow.companies.save(changed)
-        self.done(ref, before, owner)
 
-    def _category(self, ref: RecordRef, change: SetCompanyCategory) -> None:
-        target = change.category_id
-        if ref.kind is RecordKind.COMPANY:
-            company = self.company(CompanyId(ref.id))
-            if company.category_id == target:
-                self.skip(ref, SkipReason.UNCHANGED, f"{ref} is in this category already")
-                return
-            self.flush()
-            outcome = engine.change_company_category(
-                company, self.uow.persons.of_company(company.id), self.lists, target,
-                self.actor, policy=self.context.policy,
-            )  # fmt: skip
-            self.apply(outcome)
-            self.done(ref, company.category_id, target)
-            return
-        person = self._retired(ref)
-        if person is None:
-            return
-        try:
-            outcome = engine.set_person_category(
-                person, self.lists, target, self.actor, policy=self.context.policy
-            )
-        except InheritedCategoryError as error:
-            self.skip(ref, SkipReason.INHERITED_CATEGORY, str(error))
-            return
-        if not outcome.persons:
-            self.skip(ref, SkipReason.UNCHANGED, f"{ref} has this category already")
-            return
-        self.apply(outcome)
-        self.done(ref, person.own_category_id, target)
-
-
-_CONFLICT = (
-    "{ref} was changed by someone else again while its batch was applied a second time; "
-    "it was left as the other writer made it"
-)
-
-
-def _hidden(person: Person) -> str:
-    return (
-        f"the lead status of person {person.id} is hidden and read-only (R4): its category "
-        "is not a lead-enabled Potential customer category"
-    )
+def _existing(
+    get_many: Callable[[list[Id]], list[Record]], get: Callable[[Id], Record], ids: list[Id]
+) -> list[Record]:
+    """The records of ``ids`` that exist, in one read when all of them do."""
+    try:
+        return get_many(ids)
+    except NotFoundError:
+        found = []
+        for record_id in ids:
+            try:
+                found.append(get(record_id))
+            except NotFoundError:
+                continue
+        return found

@@ -20,7 +20,7 @@ lead-dashboards and lead-status features (:class:`leadcore.errors.FeatureNotLice
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import get_args
 
@@ -30,15 +30,15 @@ from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
 from leadcore.lists import Lists
-from leadcore.model import Language, LeadStatusId, Person, PersonId
+from leadcore.model import Language, Person, PersonId
 from leadcore.service._resource import Resource
-from leadcore.views._dashboard_figures import (
+from leadcore.views.dashboard_figures import (
     History,
     ageing,
     funnel,
-    new_lead_entries,
+    new_lead_persons,
     new_leads,
-    read_limit,
+    read_window,
     status_counts,
     time_in_status,
 )
@@ -91,14 +91,12 @@ class Dashboards(Resource, namespace="dashboards"):
         period: ReportPeriod,
         filters: DashboardFilter,
         since_previous: bool,
-        persons_of: Callable[[History, datetime], Iterable[PersonId]] | None = None,
+        new_leads_of: bool = False,
         language: str = "en",
     ) -> tuple[History, Lists, datetime, dict[PersonId, Person]]:
-        """Check licence and arguments, then read the entries a tile needs.
-
-        ``since_previous``: only the entries from the previous period's start on
-        (the funnel and new leads); otherwise every entry before the period's end.
-        ``persons_of`` names persons to load in the same unit of work.
+        """Check licence and arguments, then read the entries a tile needs
+        (:func:`~leadcore.views.dashboard_figures.read_window`) in one unit of work,
+        with the records of the period's new leads when ``new_leads_of``.
         """
         context = self._context
         context.licence.require(Feature.LEAD_DASHBOARDS, operation)
@@ -124,14 +122,13 @@ class Dashboards(Resource, namespace="dashboards"):
             )
         query = context.query(filters.criterion(), Entity.PERSON)
         now = context.clock.now()
-        end = read_limit(period.end_at, now)
-        start = period.previous().start_at if since_previous else None
+        start, end = read_window(period, now, since_previous=since_previous)
         with context.uow() as uow, collector_paused():
             lists = uow.lists.load()
             history = uow.history.between(start, end, query)
             persons: dict[PersonId, Person] = {}
-            if persons_of is not None:
-                wanted = sorted(persons_of(history, now))
+            if new_leads_of:
+                wanted = new_lead_persons(history, period, now)
                 persons = {p.id: p for p in uow.persons.get_many(wanted)}
         return history, lists, now, persons
 
@@ -199,9 +196,8 @@ class Dashboards(Resource, namespace="dashboards"):
         history, lists, now, _ = self._dashboard_read(
             "the funnel tile", period, filters, True, language=language
         )
-        ids: list[LeadStatusId] = [lists.statuses.by_key(key).id for key in keys]
         with collector_paused():  # many short-lived, acyclic objects
-            return funnel(history, lists.statuses, ids, period, now, language)
+            return funnel(history, lists.statuses, keys, period, now, language)
 
     def new_leads(
         self,
@@ -239,12 +235,8 @@ class Dashboards(Resource, namespace="dashboards"):
                     fix="Pass a leadcore.views.LeadBreakdown or None",
                 )
             self._context.licence.require(Feature.MARKETING_PREMIUM, f"new leads by {by.value}")
-
-        def new_in_period(history: History, now: datetime) -> Iterable[PersonId]:
-            return new_lead_entries(history, period.start_at, read_limit(period.end_at, now))
-
         history, _, now, persons = self._dashboard_read(
-            "the new-leads tile", period, filters, True, None if by is None else new_in_period
+            "the new-leads tile", period, filters, True, new_leads_of=by is not None
         )
         with collector_paused():  # many short-lived, acyclic objects
             return new_leads(history, period, now, granularity, by, persons)

@@ -26,8 +26,6 @@ from leadcore.history import HistoryEntry, PersonDeleted
 from leadcore.licence import Feature
 from leadcore.model import (
     AssociateId,
-    Category,
-    CategoryGroup,
     CategoryId,
     Company,
     CompanyId,
@@ -50,27 +48,12 @@ from leadcore.service._records import (
     edited,
     utm_read_only,
 )
+from leadcore.views.cards import PersonCard, person_card
 
 if TYPE_CHECKING:
     from leadcore.service.automation import Automation
 
-__all__ = ["PersonCard", "Persons"]
-
-
-@attrs.frozen
-class PersonCard:
-    """What a person card shows, read in one unit of work.
-
-    ``category`` is the effective category (the company's, or the person's own
-    without company, R3) and ``category_group`` its group; ``lead_status`` is
-    the lead status view, ``None`` when the licence lacks the lead-status feature.
-    """
-
-    person: Person
-    company: Company | None
-    category: Category | None
-    category_group: CategoryGroup | None
-    lead_status: LeadStatusView | None
+__all__ = ["Persons"]
 
 
 class Persons(Records[Person, PersonId], namespace="persons"):
@@ -153,20 +136,9 @@ class Persons(Records[Person, PersonId], namespace="persons"):
             person = uow.persons.get(person_id)
             company = context.company_of(uow, person)
             lists = context.lists(uow)
-            category_id = rules.effective_category_id(person, company)
-            category = None
-            if category_id is not None and category_id in lists.categories:
-                category = lists.categories.get(category_id)
-            view = None
-            if context.licence.has(Feature.LEAD_STATUS):
-                view = rules.lead_status_view(person, company, lists, language)
-            return PersonCard(
-                person=person,
-                company=company,
-                category=category,
-                category_group=None if category is None else category.group,
-                lead_status=view,
-            )
+        return person_card(
+            person, company, lists, language, lead_status=context.licence.has(Feature.LEAD_STATUS)
+        )
 
     def lead_status_view(self, person_id: PersonId, language: Language = "en") -> LeadStatusView:
         """The person's lead status as a card shows it: value, visible, editable, tooltip.

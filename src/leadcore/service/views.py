@@ -16,16 +16,12 @@ transition policy, history and events apply, and a refused move changes nothing.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
-
-import attrs
+from typing import TYPE_CHECKING, Any
 
 from leadcore.criteria.ast import ALWAYS, Criterion
-from leadcore.criteria.build import condition
-from leadcore.criteria.fields import Entity, ListKind, ValueType, field, fields_for
+from leadcore.criteria.fields import Entity
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature
-from leadcore.lists import Lists, new_database
 from leadcore.model import (
     AssociateId,
     CategoryId,
@@ -38,26 +34,24 @@ from leadcore.model import (
     SelectionId,
 )
 from leadcore.ports import UnitOfWork
-from leadcore.queries import GroupedCounts, Order, Page, PageResult, Query, group_field
-from leadcore.selections import DynamicSelection, Target, resolve
+from leadcore.queries import GroupedCounts, Order, Page, PageResult
+from leadcore.selections import resolve
 from leadcore.service._context import Context, check_version
 from leadcore.service._resource import Resource
-from leadcore.views._scope import MemberRows, Scope
-from leadcore.views.board import NO_VALUE_LABEL, Board, BoardColumn
-from leadcore.views.columns import (
-    CellContext,
-    Column,
-    ColumnHeading,
-    Row,
-    column,
-    company_row,
-    filters_criterion,
-    person_row,
-    sort_orders,
-    value_text,
+from leadcore.views.board import (
+    Board,
+    BoardColumn,
+    BoardPlan,
+    ColumnCards,
+    board_plan,
+    check_card_move,
+    column_scopes,
 )
-from leadcore.views.contacts import ContactsTab
-from leadcore.views.results import GroupBucket, ResultsPage
+from leadcore.views.board import board as assemble_board
+from leadcore.views.board import board_column as assemble_column
+from leadcore.views.contacts import ContactsTab, contacts_tab
+from leadcore.views.results import ResultsPage, results_page, results_plan
+from leadcore.views.scope import MemberRows, Reading, Scope, check_view_page, selection_scope
 from leadcore.views.settings import (
     CONTACTS_TAB,
     DEFAULT_CONTACTS,
@@ -66,8 +60,8 @@ from leadcore.views.settings import (
     Layout,
     LoadedLayout,
     check_layout,
+    chosen_layout,
     settings_key,
-    structure_layout,
     unstructure_layout,
 )
 
@@ -80,42 +74,21 @@ __all__ = ["BoardSource", "Views"]
 BoardSource = SelectionId | Criterion
 """What a board or a Find result shows: a saved selection (by id) or a criterion."""
 
-MAX_CARDS = 1000
-"""Most cards a board column or a result page returns at once."""
 FIRST_PAGE = Page(0, 50)
 """The default page of a Find result or a contacts tab."""
 FIRST_CARDS = Page(0, 10)
 """The default page of a board column's cards."""
 
 _VIEWS = {CONTACTS_TAB: DEFAULT_CONTACTS, FIND_RESULTS: DEFAULT_RESULTS}
-_DEFAULT_CARDS = {
-    Entity.PERSON: ("person.name", "company.name"),
-    Entity.COMPANY: ("company.name",),
-}
-_BOARD_FIELDS = {
-    entity: tuple(
-        key
-        for key, spec in fields_for(entity).items()
-        if spec.value_type in (ValueType.LIST, ValueType.ASSOCIATE)
-    )
-    for entity in Entity
-}
-"""What a board groups by: the list and owner fields of its entity (see ``group_field``)."""
-
-
-def _check_page(page: Page) -> None:
-    if page.offset < 0 or page.limit is None or not 0 <= page.limit <= MAX_CARDS:
-        raise ValidationError(
-            f"bad view page offset={page.offset} limit={page.limit}",
-            why=f"a view returns 0 to {MAX_CARDS} rows at a time, from an offset >= 0",
-            fix=f"Pass Page(offset >= 0, 0 <= limit <= {MAX_CARDS})",
-            offset=page.offset,
-            limit=page.limit,
-        )
 
 
 class Views(Resource, namespace="views"):
-    """Views: contacts tab, Find results, board and card moves, saved layouts."""
+    """Views: contacts tab, Find results, board and card moves, saved layouts.
+
+    Each view opens one unit of work, reads what it shows (the records, the lists,
+    the associates' names, the saved layout) and hands it to the pure functions of
+    :mod:`leadcore.views`, which compute the view.
+    """
 
     __slots__ = ("_companies", "_persons")
 
@@ -185,103 +158,88 @@ class Views(Resource, namespace="views"):
         """
         me = self._me("reading a view layout")
         name = self._view_name(view)
-        with self._context.uow() as uow:
-            return self._loaded(uow, name, me)
+        context = self._context
+        with context.uow() as uow:
+            saved = uow.settings.get(settings_key(name, me))
+            lists = context.lists(uow)
+            return chosen_layout(None, saved, _VIEWS[name], Entity.PERSON, context.licence, lists)
 
-    def _loaded(self, uow: UnitOfWork, view: str, me: AssociateId | None) -> LoadedLayout:
-        lists = self._context.lists(uow)
-        data = None if me is None else uow.settings.get(settings_key(view, me))
-        if data is None:
-            default = check_layout(
-                _VIEWS[view], Entity.PERSON, self._context.licence, lists, strict=False
-            )
-            return LoadedLayout(default.layout, (), saved=False)
-        loaded = check_layout(
-            structure_layout(data), Entity.PERSON, self._context.licence, lists, strict=False
-        )
-        return LoadedLayout(loaded.layout, loaded.dropped, saved=True)
+    # --- what a view reads ----------------------------------------------------------------
 
-    # --- shared plumbing ------------------------------------------------------------------
-
-    def _cell_context(self, uow: UnitOfWork, language: Language) -> CellContext:
+    def _reading(self, uow: UnitOfWork, language: Language) -> Reading:
+        """The lists, names, licence, time and actor a view is computed with."""
+        context = self._context
         names = {a.id: a.name for a in uow.associates.all()}
-        return CellContext(self._context.lists(uow), names, language)
+        return Reading(
+            uow.lists.load(), names, context.licence, context.clock.now(), context.associate,
+            language,
+        )  # fmt: skip
 
-    def _rows(
-        self, uow: UnitOfWork, entity: Entity, columns: Sequence[Column],
-        records: Sequence[Person | Company], ctx: CellContext,
-    ) -> tuple[Row, ...]:  # fmt: skip
-        if entity is Entity.COMPANY:
-            return tuple(company_row(columns, cast(Company, r), ctx) for r in records)
-        persons = [cast(Person, r) for r in records]
-        ids = sorted({p.company_id for p in persons if p.company_id is not None})
-        companies = {c.id: c for c in uow.companies.get_many(ids)}
-        return tuple(
-            person_row(columns, p, None if p.company_id is None else companies[p.company_id], ctx)
-            for p in persons
-        )
+    def _saved(self, uow: UnitOfWork, view: str, layout: Layout | None) -> Any:
+        """The acting associate's saved layout data of ``view`` (``None``: a layout is
+        given, there is no acting associate, or none is saved)."""
+        me = self._context.associate
+        if layout is not None or me is None:
+            return None
+        return uow.settings.get(settings_key(view, me))
 
-    def _scope(self, uow: UnitOfWork, source: BoardSource, entity: Entity | None) -> Scope:
-        """The records ``source`` stands for, as criteria or member ids."""
+    def _scope(
+        self, uow: UnitOfWork, source: BoardSource, entity: Entity | None, reading: Reading
+    ) -> Scope:
+        """The records ``source`` stands for: criteria, or a selection's members loaded."""
         if not isinstance(source, int) or isinstance(source, bool):
             chosen = Entity.PERSON if entity is None else entity
-            self._context.query(source, chosen)
+            reading.query(source, chosen)
             return Scope(chosen, source)
         selection = uow.selections.get(SelectionId(source))
-        if entity is None:
-            entity = Entity.COMPANY if selection.target is Target.COMPANIES else Entity.PERSON
-        other = Target.COMPANIES if entity is Entity.PERSON else Target.PERSONS
-        if selection.target is other:
-            listed, shown = other.value, entity.value
-            raise ValidationError(
-                f"selection {selection.id} lists {listed}, not {shown}s",
-                why=f"a {shown}s view needs a selection of {shown}s",
-                fix=f"Show it with entity=Entity.{'COMPANY' if shown == 'person' else 'PERSON'}",
-                selection_id=selection.id,
-            )
-        if isinstance(selection, DynamicSelection) and selection.entity is entity:
-            # its criteria search the view's entity; mapping to the selection's target
-            # keeps those records as they are (selections.project): the adapter counts
-            return Scope(entity, selection.criteria)
+        entity, scope = selection_scope(selection, entity)
+        if scope is not None:
+            return scope
         members = resolve(selection, self._context.member_source(uow))
-        ids = members.persons if entity is Entity.PERSON else members.companies
-        scope = Scope(entity, ALWAYS, frozenset(int(i) for i in ids))
-        query = self._context.query(ALWAYS, entity)
-        return attrs.evolve(scope, loaded=MemberRows.load(uow, scope, self._context.licence, query))
+        loaded: MemberRows
+        if entity is Entity.PERSON:
+            persons = uow.persons.get_many(sorted(members.persons))
+            companies = self._companies_of(uow, persons)
+            loaded = MemberRows.of_persons(persons, companies, ALWAYS, reading)
+        else:
+            loaded = MemberRows.of_companies(
+                uow.companies.get_many(sorted(members.companies)), ALWAYS, reading
+            )
+        return Scope(entity, ALWAYS, loaded)
 
-    def _scoped_count_by(
-        self, uow: UnitOfWork, scope: Scope, field_key: str, *, visible_only: bool = False
+    @staticmethod
+    def _companies_of(
+        uow: UnitOfWork, records: Sequence[Person] | Sequence[Company]
+    ) -> dict[CompanyId, Company]:
+        """The companies of the persons among ``records``, by id."""
+        ids = {r.company_id for r in records if isinstance(r, Person) and r.company_id is not None}
+        return {c.id: c for c in uow.companies.get_many(sorted(ids))} if ids else {}
+
+    @staticmethod
+    def _count_by(
+        uow: UnitOfWork, scope: Scope, key: str, reading: Reading, *, visible_only: bool = False
     ) -> GroupedCounts:
-        query = self._context.query(scope.criteria, scope.entity)
-        if scope.members is not None:
-            return self._members(uow, scope, query).count_by(field_key, visible_only=visible_only)
+        query = reading.query(scope.criteria, scope.entity)
+        if scope.loaded is not None:
+            rows = scope.loaded.filtered(scope.criteria, reading)
+            return rows.count_by(key, visible_only=visible_only)
         if scope.entity is Entity.COMPANY:
-            return uow.companies.count_by(query, field_key)
-        return uow.persons.count_by(query, field_key, visible_only=visible_only)
+            return uow.companies.count_by(query, key)
+        return uow.persons.count_by(query, key, visible_only=visible_only)
 
-    def _scoped_page(
-        self, uow: UnitOfWork, scope: Scope, order: Sequence[Order], page: Page
+    @staticmethod
+    def _page(
+        uow: UnitOfWork, scope: Scope, order: Sequence[Order], page: Page, reading: Reading
     ) -> PageResult[Person] | PageResult[Company]:
-        _check_page(page)
-        query = self._context.query(scope.criteria, scope.entity, order, page)
-        if scope.members is not None:
-            return self._members(uow, scope, query).page(query.order, page)
+        check_view_page(page)
+        query = reading.query(scope.criteria, scope.entity, order, page)
+        if scope.loaded is not None:
+            return scope.loaded.filtered(scope.criteria, reading).page(query.order, page)
         if scope.entity is Entity.COMPANY:
             return uow.companies.find_page(query)
         return uow.persons.find_page(query)
 
-    def _members(self, uow: UnitOfWork, scope: Scope, query: Query) -> MemberRows:
-        """The member rows of ``scope`` matching its criteria (loaded once per view)."""
-        if scope.loaded is None:
-            return MemberRows.load(uow, scope, self._context.licence, query)
-        return scope.loaded.filtered(scope.criteria, self._context.licence, query)
-
-    def _columns(self, keys: Sequence[str], entity: Entity) -> tuple[Column, ...]:
-        layout = Layout(tuple(keys))
-        checked = check_layout(layout, entity, self._context.licence, _NO_LISTS, strict=True)
-        return tuple(column(k, entity) for k in checked.layout.columns)
-
-    # --- Find results ---------------------------------------------------------------------
+    # --- Find results, contacts tab -------------------------------------------------------
 
     def find_results(
         self,
@@ -312,36 +270,14 @@ class Views(Resource, namespace="views"):
         ([{'person.name': 'Ann Ash', 'person.lead_status': 'Åben'}], 1)
         """
         with self._context.uow() as uow:
-            scope = self._scope(uow, source, entity)
-            if layout is None:
-                if scope.entity is Entity.PERSON:
-                    loaded = self._loaded(uow, FIND_RESULTS, self._context.associate)
-                else:
-                    loaded = LoadedLayout(Layout(("company.name", "company.category",
-                                                  "company.owner")))  # fmt: skip
-            else:
-                loaded = check_layout(
-                    layout,
-                    scope.entity,
-                    self._context.licence,
-                    self._context.lists(uow),
-                    strict=True,
-                )
-            chosen = loaded.layout
-            columns = tuple(column(k, scope.entity) for k in chosen.columns)
-            scope = scope.narrowed(filters_criterion(chosen.filters, scope.entity))
-            found = self._scoped_page(uow, scope, sort_orders(chosen.order, scope.entity), page)
-            ctx = self._cell_context(uow, language)
-            return ResultsPage(
-                scope.entity.value,
-                tuple(ColumnHeading.of(c, language) for c in columns),
-                self._rows(uow, scope.entity, columns, found.items, ctx),
-                found.total,
-                page,
-                loaded.dropped,
+            reading = self._reading(uow, language)
+            scope = self._scope(uow, source, entity, reading)
+            saved = (
+                self._saved(uow, FIND_RESULTS, layout) if scope.entity is Entity.PERSON else None
             )
-
-    # --- contacts tab ---------------------------------------------------------------------
+            plan = results_plan(scope, reading, layout=layout, saved=saved)
+            found = self._page(uow, plan.scope, plan.order, page, reading)
+            return results_page(plan, found, self._companies_of(uow, found.items), reading)
 
     def contacts_tab(
         self,
@@ -378,66 +314,15 @@ class Views(Resource, namespace="views"):
         [('Open', 2)]
         """
         with self._context.uow() as uow:
-            uow.companies.get(company_id)
-            if layout is None:
-                loaded = self._loaded(uow, CONTACTS_TAB, self._context.associate)
-            else:
-                loaded = check_layout(
-                    layout,
-                    Entity.PERSON,
-                    self._context.licence,
-                    self._context.lists(uow),
-                    strict=True,
-                )
-            chosen = loaded.layout
-            for key in chosen.grouping:
-                if column(key, Entity.PERSON).list_kind is ListKind.LEAD_STATUS:
-                    self._context.require_lead_status(f"grouping by {key!r}")
-            filters = filters_criterion(chosen.filters, Entity.PERSON)
-            order = [Order(k) for k in chosen.grouping] + [
-                o for o in chosen.order if o.field not in chosen.grouping
-            ]
-            _check_page(page)
-            query = self._context.query(
-                filters, Entity.PERSON, sort_orders(order, Entity.PERSON), page
-            )
-            persons = uow.persons.of_company(company_id)
-            rows = MemberRows.of_persons(
-                uow, persons, Scope(Entity.PERSON, filters), self._context.licence, query
-            )
-            ctx = self._cell_context(uow, language)
-            groups = _member_groups(rows, chosen.grouping, ctx)
-            found = rows.page(query.order, page)
-            columns = tuple(column(k, Entity.PERSON) for k in chosen.columns)
-            return ContactsTab(
-                int(company_id),
-                chosen,
-                tuple(ColumnHeading.of(c, language) for c in columns),
-                self._rows(uow, Entity.PERSON, columns, found.items, ctx),
-                found.total,
+            company = uow.companies.get(company_id)
+            return contacts_tab(
+                company,
+                uow.persons.of_company(company_id),
+                self._reading(uow, language),
                 page,
-                groups,
-                loaded.dropped,
+                layout=layout,
+                saved=self._saved(uow, CONTACTS_TAB, layout),
             )
-
-    def _groups(
-        self, uow: UnitOfWork, scope: Scope, grouping: Sequence[str], ctx: CellContext
-    ) -> tuple[GroupBucket, ...]:
-        if not grouping:
-            return ()
-        key, rest = grouping[0], grouping[1:]
-        counts = self._scoped_count_by(uow, scope, key)
-        buckets = []
-        for bucket in counts.buckets:
-            if not bucket.count:
-                continue
-            label, _ = _value_label(key, bucket.value, ctx)
-            inner = scope.narrowed(_value_criterion(key, bucket.value, counts, scope.entity))
-            buckets.append(
-                GroupBucket(key, bucket.value, label, bucket.count,
-                            self._groups(uow, inner, rest, ctx))
-            )  # fmt: skip
-        return tuple(buckets)
 
     # --- board ----------------------------------------------------------------------------
 
@@ -483,41 +368,17 @@ class Views(Resource, namespace="views"):
         """
         self._context.licence.require(Feature.BOARD, "showing a board")
         with self._context.uow() as uow:
-            scope = self._scope(uow, source, entity)
-            key = self._board_field(scope.entity, group_by)
-            if sub_group_by is not None:
-                self._board_field(scope.entity, sub_group_by)
-            if cards < 0 or cards > MAX_CARDS:
-                _check_page(Page(0, cards))
-            keys = _DEFAULT_CARDS[scope.entity] if card_columns is None else tuple(card_columns)
-            columns = self._columns(keys, scope.entity)
-            visible_only = key == "person.lead_status"
-            counts = self._scoped_count_by(uow, scope, key, visible_only=visible_only)
-            ctx = self._cell_context(uow, language)
-            sort = sort_orders(order, scope.entity)
-            lists = ctx.lists
-            board_columns = []
-            for bucket in counts.buckets:
-                if hide_empty and not bucket.count:
-                    continue
-                inner = scope.narrowed(
-                    _value_criterion(key, bucket.value, counts, scope.entity, visible_only, lists)
-                )
-                board_columns.append(
-                    self._board_column(
-                        uow, inner, key, bucket.value, bucket.count, columns, sort,
-                        Page(0, cards), sub_group_by, ctx,
-                    )
-                )  # fmt: skip
-            return Board(
-                scope.entity.value,
-                key,
-                field(key, scope.entity).label(language),
-                tuple(board_columns),
-                counts.total,
-                counts.hidden,
-                tuple(ColumnHeading.of(c, language) for c in columns),
-            )
+            reading = self._reading(uow, language)
+            scope = self._scope(uow, source, entity, reading)
+            plan = board_plan(
+                scope.entity, group_by, reading.licence, page=Page(0, cards),
+                sub_group_by=sub_group_by, card_columns=card_columns, order=order,
+            )  # fmt: skip
+            counts = self._count_by(uow, scope, plan.group_by, reading,
+                                    visible_only=plan.visible_only)  # fmt: skip
+            columns = column_scopes(plan, scope, counts, reading.lists, hide_empty=hide_empty)
+            read = [self._cards(uow, plan, v, counts[v], inner, reading) for v, inner in columns]
+            return assemble_board(plan, counts, read, reading)
 
     def board_column(
         self,
@@ -547,58 +408,34 @@ class Views(Resource, namespace="views"):
         (['Cy'], 3, False)
         """
         self._context.licence.require(Feature.BOARD, "showing a board")
-        _check_page(page)
+        check_view_page(page)
         with self._context.uow() as uow:
-            scope = self._scope(uow, source, entity)
-            key = self._board_field(scope.entity, group_by)
-            if sub_group_by is not None:
-                self._board_field(scope.entity, sub_group_by)
-            keys = _DEFAULT_CARDS[scope.entity] if card_columns is None else tuple(card_columns)
-            columns = self._columns(keys, scope.entity)
-            visible_only = key == "person.lead_status"
-            counts = self._scoped_count_by(uow, scope, key, visible_only=visible_only)
-            ctx = self._cell_context(uow, language)
-            inner = scope.narrowed(
-                _value_criterion(key, value, counts, scope.entity, visible_only, ctx.lists)
-            )
-            return self._board_column(
-                uow, inner, key, value, counts[value], columns,
-                sort_orders(order, scope.entity), page, sub_group_by, ctx,
+            reading = self._reading(uow, language)
+            scope = self._scope(uow, source, entity, reading)
+            plan = board_plan(
+                scope.entity, group_by, reading.licence, page=page,
+                sub_group_by=sub_group_by, card_columns=card_columns, order=order,
             )  # fmt: skip
-
-    def _board_field(self, entity: Entity, group_by: str | None) -> str:
-        key = group_by or ("person.lead_status" if entity is Entity.PERSON else "company.category")
-        if key not in _BOARD_FIELDS[entity]:
-            raise ValidationError(
-                f"a board of {entity.value}s cannot group by {key!r}",
-                why=f"it groups by one of {', '.join(_BOARD_FIELDS[entity])}",
-                fix="Pick one of those fields",
-                group_by=key,
+            counts = self._count_by(uow, scope, plan.group_by, reading,
+                                    visible_only=plan.visible_only)  # fmt: skip
+            ((_, inner),) = column_scopes(plan, scope, counts, reading.lists, values=[value])
+            return assemble_column(
+                plan, self._cards(uow, plan, value, counts[value], inner, reading), reading
             )
-        group_field(key, entity)
-        if key == "person.lead_status":
-            self._context.require_lead_status(f"a board by {key!r}")
-        return key
 
-    def _board_column(
-        self, uow: UnitOfWork, scope: Scope, key: str, value: int | None, count: int,
-        columns: Sequence[Column], order: Sequence[Order], page: Page,
-        sub_group_by: str | None, ctx: CellContext,
-    ) -> BoardColumn:  # fmt: skip
-        label, tooltip = _value_label(key, value, ctx)
-        found = self._scoped_page(uow, scope, order, page) if page.limit else None
-        rows = () if found is None else self._rows(uow, scope.entity, columns, found.items, ctx)
-        subs = () if sub_group_by is None else self._groups(uow, scope, (sub_group_by,), ctx)
-        return BoardColumn(
-            value,
-            label,
-            tooltip,
-            count,
-            rows,
-            page.offset + len(rows) < count,
-            subs,
-            _deleted(key, value, ctx.lists),
-        )
+    def _cards(
+        self, uow: UnitOfWork, plan: BoardPlan, value: int | None, count: int, scope: Scope,
+        reading: Reading,
+    ) -> ColumnCards:  # fmt: skip
+        """Read one column of ``plan``: its page of cards and its sub-grouping's counts."""
+        found = self._page(uow, scope, plan.order, plan.page, reading) if plan.page.limit else None
+        records = () if found is None else found.items
+        subs = None
+        if plan.sub_group_by is not None:
+            subs = self._count_by(uow, scope, plan.sub_group_by, reading)
+        return ColumnCards(value, count, records, self._companies_of(uow, records), subs)
+
+    # --- card moves -----------------------------------------------------------------------
 
     def move_card(
         self,
@@ -645,22 +482,9 @@ class Views(Resource, namespace="views"):
         1
         """
         self._context.licence.require(Feature.BOARD, "moving a board card")
-        if entity is Entity.COMPANY and group_by.startswith("person."):
-            raise ValidationError(
-                f"a company card cannot be moved by {group_by!r}",
-                why="a companies board groups by company fields",
-                fix="Use company.category or company.owner",
-                group_by=group_by,
-                company_id=record_id,
-            )
+        check_card_move(group_by, record_id, value, entity)
         if group_by == "person.lead_status":
-            if value is None:
-                raise ValidationError(
-                    f"person {record_id} cannot be moved to the no-value column",
-                    why="a lead status is set, never cleared, by a user",
-                    fix="Move the card to a status column",
-                    person_id=record_id,
-                )
+            assert value is not None  # refused above
             return self._persons.set_lead_status(
                 PersonId(record_id),
                 LeadStatusId(value),
@@ -677,16 +501,7 @@ class Views(Resource, namespace="views"):
             return self._persons.edit(
                 PersonId(record_id), owner_id=owner, expected_version=expected_version
             )
-        if group_by in ("company.category", "company.owner"):
-            return self._move_company_card(group_by, record_id, value, entity, expected_version)
-        raise ValidationError(
-            f"a card cannot be moved on a board by {group_by!r}",
-            why="cards move between lead statuses, categories and owners; a category "
-            "group is the group of a category",
-            fix="Group the board by a category to move cards between categories",
-            group_by=group_by,
-            record_id=record_id,
-        )
+        return self._move_company_card(group_by, record_id, value, entity, expected_version)
 
     def _move_company_card(
         self,
@@ -727,65 +542,3 @@ class Views(Resource, namespace="views"):
             return company
         with self._context.uow() as uow:
             return uow.persons.get(person.id)
-
-
-_NO_LISTS = Lists(*new_database())
-"""Lists for checking card columns (no filters, so list items are never looked at)."""
-
-
-def _member_groups(
-    rows: MemberRows, grouping: Sequence[str], ctx: CellContext
-) -> tuple[GroupBucket, ...]:
-    """The grouping levels of loaded rows: the non-empty buckets of each level, nested."""
-    if not grouping:
-        return ()
-    key, rest = grouping[0], grouping[1:]
-    buckets = []
-    parts = rows.split(key)
-    counts = GroupedCounts.build(key, {v: part.count() for v, part in parts.items()}, rows.lists)
-    for bucket in counts.buckets:
-        if bucket.count:
-            label, _ = _value_label(key, bucket.value, ctx)
-            inner = _member_groups(parts[bucket.value], rest, ctx)
-            buckets.append(GroupBucket(key, bucket.value, label, bucket.count, inner))
-    return tuple(buckets)
-
-
-def _deleted(key: str, value: int | None, lists: Lists) -> bool:
-    entity = Entity.PERSON if key.startswith("person.") else Entity.COMPANY
-    kind = field(key, entity).list_kind
-    if value is None or kind not in (ListKind.LEAD_STATUS, ListKind.CATEGORY):
-        return False
-    items = lists.statuses if kind is ListKind.LEAD_STATUS else lists.categories
-    return value in items and items.get(value).deleted
-
-
-def _value_label(key: str, value: int | None, ctx: CellContext) -> tuple[str, str | None]:
-    """A column's or group's label and tooltip in the reader's language."""
-    if value is None:
-        return NO_VALUE_LABEL[ctx.language], None
-    entity = Entity.PERSON if key.startswith("person.") else Entity.COMPANY
-    return value_text(column(key, entity), value, ctx)
-
-
-def _value_criterion(
-    key: str,
-    value: int | None,
-    counts: GroupedCounts,
-    entity: Entity,
-    visible_only: bool = False,
-    lists: Lists | None = None,
-) -> Criterion:
-    """The criterion of one bucket of ``counts``: the records its count counts."""
-    if visible_only:
-        assert lists is not None
-        if value is None:
-            return condition(key, "not_set", entity=entity)
-        enabled = [c.id for c in lists.categories if c.lead_enabled]
-        return condition(key, "in", value, entity=entity) & condition(
-            "person.category", "in", *enabled, entity=entity
-        )
-    if value is None:
-        others = [b.value for b in counts.buckets if b.value is not None]
-        return condition(key, "not_in", *others, entity=entity)
-    return condition(key, "in", value, entity=entity)

@@ -1,13 +1,15 @@
-"""Read models of the seed page's screens, computed through the service and the ports.
+"""Read models of the seed page's screens, and the pure functions that compute them.
 
 A view holds no second copy of the data: every figure comes from the adapter's
-queries (pages with totals, grouped counts) or the history, so the same call works
-on any adapter that passes :mod:`leadcore.testing.contract`. Views return plain
-frozen values (rows, columns, cells, buckets) that serialize with the cattrs
-converter.
+queries (pages with totals, grouped counts) or the history, which the service
+reads in one unit of work and hands to the functions here (thin orchestration,
+fat values: see docs/architecture.md), so the same call works on any adapter
+that passes :mod:`leadcore.testing.contract`. Views return plain frozen values
+(rows, columns, cells, cards, buckets) that serialize with the cattrs converter.
 """
 
 from leadcore.views.board import NO_VALUE_LABEL, Board, BoardColumn
+from leadcore.views.cards import PersonCard
 from leadcore.views.columns import (
     NAME_COLUMN,
     Cell,
@@ -79,6 +81,7 @@ __all__ = [
     "LoadedLayout",
     "NewLeadsBucket",
     "NewLeadsTile",
+    "PersonCard",
     "ReportPeriod",
     "ResultsPage",
     "Row",

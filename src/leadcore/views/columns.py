@@ -32,12 +32,13 @@ from leadcore.criteria.fields import Entity, ListKind, ValueType, fields_for
 from leadcore.errors import ValidationError
 from leadcore.licence import Feature, Licence
 from leadcore.lists import Lists
-from leadcore.model import AssociateId, CategoryGroup, Company, Language, Person
+from leadcore.model import AssociateId, CategoryGroup, Company, CompanyId, Language, Person
 from leadcore.queries import Order
 
 __all__ = [
     "NAME_COLUMN",
     "Cell",
+    "CellContext",
     "CellValue",
     "Column",
     "ColumnFilter",
@@ -412,3 +413,21 @@ def person_row(
 def company_row(columns: Sequence[Column], company: Company, ctx: CellContext) -> Row:
     """A company's row of ``columns``."""
     return Row(company.id, tuple(company_cell(c, company, ctx) for c in columns), company.version)
+
+
+def record_rows(
+    columns: Sequence[Column],
+    records: Sequence[Person] | Sequence[Company],
+    companies: Mapping[CompanyId, Company],
+    ctx: CellContext,
+) -> tuple[Row, ...]:
+    """The rows of ``columns`` for persons (each with its company from ``companies``)
+    or for companies."""
+    rows = []
+    for record in records:
+        if isinstance(record, Company):
+            rows.append(company_row(columns, record, ctx))
+        else:
+            company = None if record.company_id is None else companies[record.company_id]
+            rows.append(person_row(columns, record, company, ctx))
+    return tuple(rows)

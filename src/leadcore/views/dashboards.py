@@ -6,7 +6,7 @@ length. The figures come from the history (:meth:`leadcore.ports.HistoryReposito
 read for the persons that exist and match a :class:`DashboardFilter`; a figure
 "at" a period is measured at its end, or now when the period has not ended yet.
 The service computes them (:class:`leadcore.service.dashboards.Dashboards`,
-with the pure functions of :mod:`leadcore.views._dashboard_figures`); this module
+with the pure functions of :mod:`leadcore.views.dashboard_figures`); this module
 holds the values. Every tile turns into JSON-able data through the views' one
 converter, :data:`leadcore.views.converter`.
 

@@ -43,6 +43,7 @@ __all__ = [
     "Layout",
     "LoadedLayout",
     "check_layout",
+    "chosen_layout",
     "converter",
     "settings_key",
     "structure_layout",
@@ -241,6 +242,35 @@ def check_layout(
         filters.append(checked)
     clean = Layout(columns, tuple(filters), grouping, order)
     return LoadedLayout(clean, tuple(dropped))
+
+
+def chosen_layout(
+    given: Layout | None,
+    saved: object | None,
+    default: Layout,
+    entity: Entity,
+    licence: Licence,
+    lists: Lists,
+) -> LoadedLayout:
+    """The layout a view shows: ``given`` checked strictly; else the ``saved`` one (the
+    data of :func:`unstructure_layout`, as the settings hold it) checked leniently,
+    with what no longer loads dropped; else the view's ``default``.
+
+    >>> from leadcore.lists import new_database
+    >>> lists = Lists(*new_database())
+    >>> saved = unstructure_layout(Layout(("person.name", "person.shoe_size")))
+    >>> loaded = chosen_layout(None, saved, Layout(("person.email",)), Entity.PERSON,
+    ...                        Licence.full(), lists)
+    >>> loaded.layout.columns, loaded.saved, [d.key for d in loaded.dropped]
+    (('person.name',), True, ['person.shoe_size'])
+    """
+    if given is not None:
+        return check_layout(given, entity, licence, lists, strict=True)
+    if saved is None:
+        found = check_layout(default, entity, licence, lists, strict=False)
+        return LoadedLayout(found.layout, (), saved=False)
+    loaded = check_layout(structure_layout(saved), entity, licence, lists, strict=False)
+    return LoadedLayout(loaded.layout, loaded.dropped, saved=True)
 
 
 def _check_size(layout: Layout) -> None:

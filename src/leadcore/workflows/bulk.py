@@ -1,4 +1,5 @@
-"""Bulk update (§4): what to change, on which records, and the preview, progress and log.
+"""Bulk update (§4): what to change, on which records, the decision on each record,
+and the preview, progress and log.
 
 A bulk update takes a :class:`BulkScope` (ids, a saved selection or criteria)
 and one change: :class:`SetLeadStatus`, :class:`ClearLeadStatus`,
@@ -7,6 +8,14 @@ The service previews it (:class:`BulkPreview`, nothing written) or applies it
 in batches (:class:`BulkLog`), each batch one unit of work. Every record of
 the scope ends in the preview or log either as changed or as skipped with a
 :class:`SkipReason`; nothing is dropped silently.
+
+What happens to each record is decided here, without reading or writing:
+:class:`BulkRules` takes a record as the batch sees it now (with its company,
+or a company's persons) and returns a :class:`RecordChange` (the
+:class:`leadcore.rules.Outcome` to save, and the automation trigger it fires)
+or a :class:`RecordSkip` (the reason and why); :func:`owner_turns` hands out
+a distribution's owners. The service (:class:`leadcore.service.bulk.Bulk`)
+loads the records, asks, saves and logs.
 
 >>> scope = BulkScope.of_ids(persons=[3, 1, 3])
 >>> scope.persons
@@ -18,24 +27,36 @@ the scope ends in the preview or log either as changed or as skipped with a
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import attrs
 
+from leadcore import rules
 from leadcore._checks import ID, OPTIONAL_ID, OPTIONAL_TEXT, fields, member, require
 from leadcore.criteria.ast import Criterion
 from leadcore.criteria.fields import Entity
-from leadcore.errors import ValidationError
+from leadcore.errors import (
+    InheritedCategoryError,
+    LeadStatusNotEditable,
+    TransitionRefused,
+    ValidationError,
+)
+from leadcore.history import HistoryEntry, HistoryKind
+from leadcore.lists import Lists
 from leadcore.model import (
     AssociateId,
     CategoryId,
+    Company,
     CompanyId,
     LeadStatusId,
+    Person,
     PersonId,
     SelectionId,
 )
-from leadcore.workflows.automation import AutomationResult
-from leadcore.workflows.distribution import Distribute
+from leadcore.policies import LeadPolicy
+from leadcore.rules import Actor, Outcome
+from leadcore.workflows.automation import AutomationResult, AutomationRules, Trigger
+from leadcore.workflows.distribution import Distribute, round_robin
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -44,16 +65,21 @@ __all__ = [
     "BulkLog",
     "BulkPreview",
     "BulkProgress",
+    "BulkRules",
     "BulkScope",
     "BulkSkipped",
+    "BulkStep",
     "ClearLeadStatus",
     "DistributeOwners",
+    "RecordChange",
     "RecordKind",
     "RecordRef",
+    "RecordSkip",
     "SetCompanyCategory",
     "SetLeadStatus",
     "SetOwner",
     "SkipReason",
+    "owner_turns",
 ]
 
 DEFAULT_BATCH_SIZE = 1000
@@ -67,9 +93,12 @@ class RecordKind(enum.Enum):
     COMPANY = "company"
 
 
-@attrs.frozen(order=True)
+@attrs.frozen(order=True, cache_hash=True)
 class RecordRef:
-    """One record of a bulk update: its kind and id (companies sort before persons)."""
+    """One record of a bulk update: its kind and id (companies sort before persons).
+
+    Its hash is computed once: a bulk update looks each record up several times.
+    """
 
     kind: RecordKind = attrs.field(order=lambda k: k is RecordKind.PERSON)
     id: int
@@ -340,3 +369,270 @@ def _counts(skipped: Iterable[BulkSkipped]) -> dict[SkipReason, int]:
     for entry in skipped:
         counts[entry.reason] = counts.get(entry.reason, 0) + 1
     return counts
+
+
+# --- the decision on each record -------------------------------------------------------
+
+
+@attrs.frozen
+class RecordChange:
+    """A record a bulk change changes: its value ``before`` and ``after`` (a status,
+    owner or category id; ``None`` for none), the ``outcome`` to save (changed
+    aggregates, history entries and events), and the ``trigger`` the change fires
+    (a lead status set on a person of a company, when a rule exists for it: R9)."""
+
+    before: int | None
+    after: int | None
+    outcome: Outcome
+    trigger: Trigger | None = None
+
+
+@attrs.frozen
+class RecordSkip:
+    """A record a bulk change leaves as it is: the ``reason`` and a sentence ``detail``."""
+
+    reason: SkipReason
+    detail: str
+
+    @classmethod
+    def missing(cls, ref: RecordRef) -> RecordSkip:
+        """``ref`` no longer exists.
+
+        >>> RecordSkip.missing(RecordRef.person(9)).detail
+        'person 9 does not exist (deleted?)'
+        """
+        return cls(SkipReason.NOT_FOUND, f"{ref} does not exist (deleted?)")
+
+    @classmethod
+    def conflict(cls, ref: RecordRef) -> RecordSkip:
+        """Another writer changed ``ref`` again while its batch was applied a second time."""
+        return cls(
+            SkipReason.CONFLICT,
+            f"{ref} was changed by someone else again while its batch was applied a second "
+            "time; it was left as the other writer made it",
+        )
+
+
+BulkStep = RecordChange | RecordSkip
+"""What a bulk change does to one record."""
+
+
+_STATUS_CHANGES = (SetLeadStatus, ClearLeadStatus)
+_OWNER_CHANGES = (SetOwner, DistributeOwners)
+
+
+def _hidden(person: Person) -> str:
+    return (
+        f"the lead status of person {person.id} is hidden and read-only (R4): its category "
+        "is not a lead-enabled Potential customer category"
+    )
+
+
+@attrs.frozen
+class BulkRules:
+    """The decisions of one bulk ``change``: given a record as the batch sees it now,
+    what to change, or why to leave it. Nothing is read or written here.
+
+    ``lists``, ``actor`` (time, acting associate, the source ``bulk``) and
+    ``policy`` are what the rules engine decides with; ``lead_status`` says
+    whether the licence has the lead-status feature; ``automation`` holds the
+    rules a lead status set may fire (empty without the category-automation
+    feature).
+
+    >>> from datetime import datetime, timezone
+    >>> from leadcore.history import StatusSource
+    >>> from leadcore.lists import new_database
+    >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> decide = BulkRules(SetOwner(AssociateId(7)), Lists(*new_database()),
+    ...                    Actor(at, None, StatusSource.BULK))
+    >>> bo = Person(PersonId(1), None, "Bo", "", at, at)
+    >>> step = decide.for_person(RecordRef.person(1), bo)
+    >>> step.before, step.after, step.outcome.persons[0].owner_id
+    (None, 7, 7)
+    >>> decide.for_person(RecordRef.person(1), step.outcome.persons[0]).reason.value
+    'already has this value'
+    """
+
+    change: BulkChange
+    lists: Lists
+    actor: Actor
+    policy: LeadPolicy = rules.DEFAULT_POLICY
+    lead_status: bool = True
+    automation: AutomationRules = attrs.field(factory=AutomationRules)
+    _fired: frozenset[LeadStatusId | None] = attrs.field(init=False, repr=False, eq=False)
+
+    reads_companies: bool = attrs.field(init=False, repr=False, eq=False)
+    """True when decisions on persons may read their companies (a lead-status change the
+    licence allows): see :meth:`needs_company`."""
+
+    @_fired.default
+    def _statuses_with_a_rule(self) -> frozenset[LeadStatusId | None]:
+        return frozenset(rule.trigger.status_id for rule in self.automation)
+
+    @reads_companies.default
+    def _reads_companies(self) -> bool:
+        return self.lead_status and isinstance(self.change, _STATUS_CHANGES)
+
+    def needs_company(self, person: Person) -> bool:
+        """Whether the decision on ``person`` reads its company: a lead-status change of a
+        person in a company (that the licence allows and that is not retired)."""
+        return self.reads_companies and not person.retired and person.company_id is not None
+
+    def needs_persons(self, company: Company) -> bool:
+        """Whether the decision on ``company`` reads its persons: a company moved to
+        another category (its persons are hidden or revealed, R4/R5)."""
+        change = self.change
+        return isinstance(change, SetCompanyCategory) and company.category_id != change.category_id
+
+    def for_person(
+        self,
+        ref: RecordRef,
+        person: Person | None,
+        company: Company | None = None,
+        *,
+        owner: AssociateId | None = None,
+    ) -> BulkStep:
+        """The decision on the person of ``ref`` (``None``: it no longer exists), with its
+        ``company`` when :meth:`needs_company` says so, and its ``owner`` turn when
+        owners are distributed (:func:`owner_turns`)."""
+        if person is None:
+            return RecordSkip.missing(ref)
+        change = self.change
+        if isinstance(change, _STATUS_CHANGES):
+            return self._status(ref, person, company, change)
+        if person.retired:
+            return RecordSkip(SkipReason.RETIRED, f"{ref} is retired; bulk updates leave it as is")
+        if isinstance(change, _OWNER_CHANGES):
+            return self._owner(ref, person, change, owner)
+        try:
+            outcome = rules.set_person_category(
+                person, self.lists, change.category_id, self.actor, policy=self.policy
+            )
+        except InheritedCategoryError as error:
+            return RecordSkip(SkipReason.INHERITED_CATEGORY, str(error))
+        if not outcome.persons:
+            return RecordSkip(SkipReason.UNCHANGED, f"{ref} has this category already")
+        return RecordChange(person.own_category_id, change.category_id, outcome)
+
+    def for_company(
+        self,
+        ref: RecordRef,
+        company: Company | None,
+        persons: Sequence[Person] = (),
+        *,
+        owner: AssociateId | None = None,
+    ) -> BulkStep:
+        """The decision on the company of ``ref`` (``None``: it no longer exists), with
+        all its ``persons`` when :meth:`needs_persons` says so, and its ``owner`` turn
+        when owners are distributed."""
+        change = self.change
+        if isinstance(change, _STATUS_CHANGES):
+            return RecordSkip(SkipReason.NOT_APPLICABLE, "a company has no lead status")
+        if company is None:
+            return RecordSkip.missing(ref)
+        if isinstance(change, _OWNER_CHANGES):
+            return self._owner(ref, company, change, owner)
+        target = change.category_id
+        if company.category_id == target:
+            return RecordSkip(SkipReason.UNCHANGED, f"{ref} is in this category already")
+        outcome = rules.change_company_category(
+            company, persons, self.lists, target, self.actor, policy=self.policy
+        )
+        return RecordChange(company.category_id, target, outcome)
+
+    def _status(
+        self,
+        ref: RecordRef,
+        person: Person,
+        company: Company | None,
+        change: SetLeadStatus | ClearLeadStatus,
+    ) -> BulkStep:
+        if not self.lead_status:
+            return RecordSkip(SkipReason.LICENCE, "the licence lacks the lead-status feature")
+        if person.retired:
+            return RecordSkip(SkipReason.RETIRED, f"{ref} is retired; bulk updates leave it as is")
+        before = person.lead_status_id
+        if isinstance(change, ClearLeadStatus):
+            if not rules.is_status_visible(person, company, self.lists.categories):
+                return RecordSkip(SkipReason.HIDDEN_STATUS, _hidden(person))
+            if before is None:
+                return RecordSkip(SkipReason.UNCHANGED, f"{ref} has no lead status")
+            at = self.actor.at
+            entry = HistoryEntry(
+                person.id, HistoryKind.CHANGE, before, None, at, self.actor.by, self.actor.source
+            )
+            cleared = attrs.evolve(person, lead_status_id=None, updated=at, status_changed=at)
+            return RecordChange(before, None, Outcome(persons=(cleared,), events=(entry,)))
+        try:
+            outcome = rules.set_lead_status(
+                person, company, self.lists, change.status_id, self.actor,
+                reason=change.reason, policy=self.policy,
+            )  # fmt: skip
+        except LeadStatusNotEditable:
+            return RecordSkip(SkipReason.HIDDEN_STATUS, _hidden(person))
+        except TransitionRefused as error:
+            return RecordSkip(SkipReason.TRANSITION_REFUSED, str(error))
+        if not outcome.persons:
+            return RecordSkip(SkipReason.UNCHANGED, f"{ref} has this lead status already")
+        trigger = None
+        if company is not None and change.status_id in self._fired:
+            trigger = Trigger.lead_status_set(change.status_id)
+        return RecordChange(before, change.status_id, outcome, trigger)
+
+    def _owner(
+        self,
+        ref: RecordRef,
+        record: Person | Company,
+        change: SetOwner | DistributeOwners,
+        turn: AssociateId | None,
+    ) -> BulkStep:
+        owner = change.owner_id if isinstance(change, SetOwner) else turn
+        if owner is None and not isinstance(change, SetOwner):
+            raise ValidationError(
+                f"{ref} was given no owner to distribute",
+                why="owners are distributed by the turns of owner_turns",
+                fix="Pass owner= the record's turn from owner_turns",
+                record=str(ref),
+            )
+        before = record.owner_id
+        if owner == before:
+            return RecordSkip(SkipReason.UNCHANGED, f"{ref} has this owner already")
+        changed = attrs.evolve(record, owner_id=owner, updated=self.actor.at)
+        if isinstance(changed, Person):
+            return RecordChange(before, owner, Outcome((), (changed,)))
+        return RecordChange(before, owner, Outcome((changed,)))
+
+
+def owner_turns(
+    refs: Sequence[RecordRef],
+    persons: Mapping[PersonId, Person],
+    companies: Mapping[CompanyId, Company],
+    pool: Sequence[AssociateId],
+    last: AssociateId | None,
+    *,
+    conflicted: Collection[RecordRef] = (),
+) -> list[AssociateId | None]:
+    """The owner each record of ``refs`` gets when owners are distributed (R11), in the
+    order of ``refs``: round robin over ``pool``, continuing after ``last``, for the
+    records that exist (in ``persons`` or ``companies``) and are not retired persons;
+    ``None`` for the others and for the ``conflicted`` ones (they take no turn).
+
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 1, 5, tzinfo=timezone.utc)
+    >>> people = {PersonId(i): Person(PersonId(i), None, "P", "", at, at, retired=i == 2)
+    ...           for i in (1, 2, 3)}
+    >>> owner_turns([RecordRef.person(i) for i in (1, 2, 3, 4)], people, {},
+    ...             (AssociateId(7), AssociateId(8)), last=AssociateId(7))
+    [8, None, 7, None]
+    """
+    takes = []
+    for ref in refs:
+        if conflicted and ref in conflicted:
+            takes.append(False)
+        elif ref.kind is RecordKind.COMPANY:
+            takes.append(CompanyId(ref.id) in companies)
+        else:
+            person = persons.get(PersonId(ref.id))
+            takes.append(person is not None and not person.retired)
+    turns = iter(round_robin(sum(takes), pool, last))
+    return [next(turns) if taking else None for taking in takes]

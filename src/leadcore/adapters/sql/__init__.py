@@ -4,7 +4,8 @@ Install the extra ``sql`` (SQLite) or ``postgres`` (adds psycopg 3). The tables
 are in the public :data:`metadata`; :func:`upgrade_schema` creates or upgrades
 them with the Alembic migrations shipped here; :class:`SqlStore` is the store
 whose units of work :class:`leadcore.service.LeadService` runs on (or use
-``LeadService.sqlite(path)`` / ``LeadService.postgres(url)``).
+``LeadService.sqlite(path)`` / ``LeadService.postgres(url)``); leadcore's schema
+revision is kept in the table :data:`VERSION_TABLE`.
 
 >>> from leadcore.adapters.sql import SqlStore, metadata
 >>> "persons" in metadata.tables
@@ -19,13 +20,14 @@ True
 from __future__ import annotations
 
 from leadcore.adapters.sql import _engine, _schema
-from leadcore.adapters.sql._engine import make_engine, upgrade_schema
+from leadcore.adapters.sql._engine import VERSION_TABLE, make_engine, upgrade_schema
 from leadcore.adapters.sql._store import SqlIds, SqlStore, SqlUnitOfWork
 
 __all__ = [
     "MAX_OVERFLOW",
     "POOL_SIZE",
     "POOL_TIMEOUT",
+    "VERSION_TABLE",
     "SqlIds",
     "SqlStore",
     "SqlUnitOfWork",

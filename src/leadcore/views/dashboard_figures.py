@@ -1,7 +1,22 @@
-"""How the dashboards' figures are computed from the history: pure functions from the
-entries of each person (:meth:`leadcore.ports.HistoryRepository.between`) to the tiles
-of :mod:`leadcore.views.dashboards`. Not public API: the service calls them
-(:class:`leadcore.service.dashboards.Dashboards`).
+"""How the dashboards' figures are computed from the status history: pure functions
+from each person's entries (:meth:`leadcore.ports.HistoryRepository.between`) to the
+tiles of :mod:`leadcore.views.dashboards`.
+
+The service (:class:`leadcore.service.dashboards.Dashboards`) checks the
+arguments, reads the entries of the :func:`read_window` (and, for a breakdown of
+new leads, the :func:`new_lead_persons`) in one unit of work, and calls one
+function here per tile.
+
+>>> from datetime import date, datetime, timezone
+>>> from leadcore.history import HistoryEntry, HistoryKind, StatusSource
+>>> from leadcore.lists import new_database
+>>> period = ReportPeriod(date(2026, 3, 1), date(2026, 4, 1), timezone.utc)
+>>> now = datetime(2026, 5, 1, tzinfo=timezone.utc)
+>>> opened = HistoryEntry(PersonId(1), HistoryKind.CHANGE, None, LeadStatusId(1),
+...                       datetime(2026, 3, 2, tzinfo=timezone.utc), None, StatusSource.USER)
+>>> tile = status_counts({PersonId(1): [opened]}, new_database()[1], period, now, "en")
+>>> [(c.label, c.count, c.delta) for c in tile.counts][:1]
+[('Open', 1, 1)]
 """
 
 from __future__ import annotations
@@ -39,8 +54,10 @@ __all__ = [
     "ageing",
     "funnel",
     "new_lead_entries",
+    "new_lead_persons",
     "new_leads",
     "read_limit",
+    "read_window",
     "status_counts",
     "time_in_status",
 ]
@@ -65,8 +82,32 @@ _TICK = timedelta(microseconds=1)
 
 def read_limit(moment: datetime, now: datetime) -> datetime:
     """Entries before this count at ``moment`` (a period's end, excluded), or up to and
-    including now when ``moment`` is later than now (not public API)."""
+    including now when ``moment`` is later than now.
+
+    >>> from datetime import timezone
+    >>> now = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> read_limit(datetime(2026, 4, 1, tzinfo=timezone.utc), now) - now
+    datetime.timedelta(microseconds=1)
+    """
     return moment if moment <= now else now + _TICK
+
+
+def read_window(
+    period: ReportPeriod, now: datetime, *, since_previous: bool
+) -> tuple[datetime | None, datetime]:
+    """The ``(start, end)`` of the history a tile of ``period`` reads at ``now``: every
+    entry before the period's end (:func:`read_limit`), and with ``since_previous``
+    (the funnel, new leads) only those from the previous period's start on.
+
+    >>> from datetime import date, timezone
+    >>> march = ReportPeriod(date(2026, 3, 1), date(2026, 4, 1), timezone.utc)
+    >>> start, end = read_window(march, datetime(2026, 5, 1, tzinfo=timezone.utc),
+    ...                          since_previous=True)
+    >>> start.date(), end.date()
+    (datetime.date(2026, 1, 29), datetime.date(2026, 4, 1))
+    """
+    start = period.previous().start_at if since_previous else None
+    return start, read_limit(period.end_at, now)
 
 
 def _as_of(moment: datetime, now: datetime) -> datetime:
@@ -103,7 +144,9 @@ def status_counts(
     now: datetime,
     language: Language,
 ) -> StatusCountsTile:
-    """:class:`StatusCountsTile` from every entry before the period's end (not public API)."""
+    """Persons per visible lead status at the end of ``period`` and of the previous one
+    (:class:`StatusCountsTile`), from every entry before the period's end; labels
+    in ``language``."""
     limits = (read_limit(period.end_at, now), read_limit(period.start_at, now))
     counts: tuple[dict[LeadStatusId, int], dict[LeadStatusId, int]] = ({}, {})
     hidden = [0, 0]
@@ -189,12 +232,16 @@ def _conversions(
 def funnel(
     history: History,
     statuses: LeadStatusList,
-    stages: Sequence[LeadStatusId],
+    keys: Sequence[str],
     period: ReportPeriod,
     now: datetime,
     language: Language,
 ) -> FunnelTile:
-    """:class:`FunnelTile` from the entries of the period and the previous one (not public API)."""
+    """The funnel through the lead statuses of ``keys`` (:class:`FunnelTile`): who
+    entered each stage in ``period`` and in the previous one, and the conversion
+    between them, from the entries of both periods. An unknown key is a
+    :class:`leadcore.errors.NotFoundError`."""
+    stages = [statuses.by_key(key).id for key in keys]
     current, previous = _entries_into(
         history,
         stages,
@@ -219,7 +266,8 @@ def funnel(
 def new_lead_entries(
     history: History, start: datetime, limit: datetime
 ) -> dict[PersonId, datetime]:
-    """Each person's first entry from no status to one in [start, limit) (not public API)."""
+    """Each person's first entry from no status to one in ``[start, limit)``: the time
+    it became a new lead."""
     found: dict[PersonId, datetime] = {}
     for person_id, entries in history.items():
         for entry in entries:
@@ -232,6 +280,12 @@ def new_lead_entries(
     return found
 
 
+def new_lead_persons(history: History, period: ReportPeriod, now: datetime) -> list[PersonId]:
+    """The persons that became new leads in ``period`` (by id): those whose records a
+    breakdown of new leads reads (:func:`new_leads`)."""
+    return sorted(new_lead_entries(history, period.start_at, read_limit(period.end_at, now)))
+
+
 def new_leads(
     history: History,
     period: ReportPeriod,
@@ -240,7 +294,9 @@ def new_leads(
     by: LeadBreakdown | None,
     persons: dict[PersonId, Person],
 ) -> NewLeadsTile:
-    """:class:`NewLeadsTile`; ``persons`` holds the new leads' records (not public API)."""
+    """New leads per ``granularity`` bucket of ``period``, optionally ``by`` a UTM
+    breakdown, against the previous period (:class:`NewLeadsTile`); ``persons``
+    holds the new leads' records (:func:`new_lead_persons`) when ``by`` is given."""
     current = new_lead_entries(history, period.start_at, read_limit(period.end_at, now))
     previous = new_lead_entries(
         history, period.previous().start_at, read_limit(period.start_at, now)
@@ -337,7 +393,8 @@ def time_in_status(
     now: datetime,
     language: Language,
 ) -> TimeInStatusTile:
-    """:class:`TimeInStatusTile` from every entry before the period's end (not public API)."""
+    """Time in each status of the persons that held it during ``period`` and the
+    previous one (:class:`TimeInStatusTile`), from every entry before the period's end."""
     sides = (
         (period.start_at, read_limit(period.end_at, now), _as_of(period.end_at, now)),
         (
@@ -380,7 +437,9 @@ def ageing(
     persons_limit: int,
     language: Language,
 ) -> AgeingTile:
-    """:class:`AgeingTile` from every entry before the period's end (not public API)."""
+    """Leads that have held a visible status longer than ``older_than`` at the end of
+    ``period`` (or ``now``), per status, with the oldest ``persons_limit`` persons of
+    each (:class:`AgeingTile`), from every entry before the period's end."""
     as_of = _as_of(period.end_at, now)
     limit = read_limit(period.end_at, now)
     before = _as_of(period.start_at, now)
